@@ -1,0 +1,61 @@
+/**
+ * Payer rules (SPEC section 8): per payer category, with per-payor overrides.
+ * The schema rejects a malformed file with a message naming the path of the first problem.
+ */
+import { z } from 'zod';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PayerCategory } from '../domain/types.ts';
+import { readJsonFile } from './load.ts';
+
+const encounterClass = z.enum(['AMB', 'EMER', 'IMP', 'OBSENC', 'SS', 'VR', 'HH', 'ACUTE', 'NONAC', 'PRENC', 'FLD']);
+const hcpcs = z.string().regex(/^[A-Z]\d{4}$/, 'expected a HCPCS Level II code such as J2930');
+const category = z.enum(['medicare', 'medicaid', 'commercial', 'other']);
+
+export const categoryRulesSchema = z.strictObject({
+  jwRequired: z.boolean(),
+  jzRequired: z.boolean(),
+  ndcRequired: z.boolean(),
+  priorAuth: z.strictObject({
+    codes: z.array(hcpcs),
+    exemptEncounterClasses: z.array(encounterClass),
+  }),
+  notAllowed: z.array(z.strictObject({ code: hcpcs, encounterClasses: z.array(encounterClass).min(1) })),
+  /** ICD-10-CM codes or prefixes (without the dot) that support each HCPCS code. */
+  supportingDiagnoses: z.record(hcpcs, z.array(z.string().regex(/^[A-Z][0-9A-Z]{1,6}$/, 'ICD-10-CM code or prefix without the dot'))),
+  source: z.string().optional(),
+});
+
+export const payerRulesSchema = z.strictObject({
+  $comment: z.string().optional(),
+  defaultCategory: category,
+  sopt: z.array(z.strictObject({ prefix: z.string().regex(/^\d{1,4}$/), category, source: z.string().optional() })),
+  categories: z.strictObject({
+    medicare: categoryRulesSchema,
+    medicaid: categoryRulesSchema,
+    commercial: categoryRulesSchema,
+    other: categoryRulesSchema,
+  }),
+  payors: z.array(
+    z.strictObject({
+      /** `Organization/<id>` as in Coverage.payor, or `system|value` of the payor's identifier. */
+      payor: z.string().min(1),
+      category,
+      overrides: categoryRulesSchema.partial().optional(),
+    }),
+  ),
+});
+
+export type PayerRules = z.infer<typeof payerRulesSchema>;
+export type CategoryRules = z.infer<typeof categoryRulesSchema>;
+export type { PayerCategory };
+
+export const SHIPPED_PAYER_RULES_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../catalog/payer-rules.json');
+
+export function loadPayerRules(file: string = SHIPPED_PAYER_RULES_FILE): PayerRules {
+  return readJsonFile(file, payerRulesSchema);
+}
+
+export function parsePayerRules(raw: unknown): PayerRules {
+  return payerRulesSchema.parse(raw);
+}

@@ -1,0 +1,44 @@
+/** What the engine needs to evaluate one Encounter (SPEC section 3), as FHIR resources. */
+import type {
+  ChargeItem,
+  Claim,
+  ClaimResponse,
+  Condition,
+  Coverage,
+  Encounter,
+  Medication,
+  MedicationAdministration,
+  Observation,
+} from '@medplum/fhirtypes';
+
+export interface EncounterInput {
+  readonly encounter: Encounter;
+  /** Administrations whose `context` is the Encounter (others in the list are ignored or flagged). */
+  readonly administrations: readonly MedicationAdministration[];
+  /** Medications referenced as `Medication/<id>` (contained ones are read from the administration). */
+  readonly medications: readonly Medication[];
+  readonly conditions: readonly Condition[];
+  readonly coverages: readonly Coverage[];
+  /** ClaimResponses with `use = preauthorization`. */
+  readonly priorAuthorizations: readonly ClaimResponse[];
+  /** Body-weight Observations (LOINC 29463-7) of the patient. */
+  readonly bodyWeights: readonly Observation[];
+  /** ChargeItems with `context` = the Encounter, posted by the billing system. */
+  readonly chargeItems: readonly ChargeItem[];
+  /** Claims carrying the draft identifier for this Encounter (draft or already submitted). */
+  readonly claims: readonly Claim[];
+}
+
+export function emptyInput(encounter: Encounter): EncounterInput {
+  return {
+    encounter,
+    administrations: [],
+    medications: [],
+    conditions: [],
+    coverages: [],
+    priorAuthorizations: [],
+    bodyWeights: [],
+    chargeItems: [],
+    claims: [],
+  };
+}
