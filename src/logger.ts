@@ -1,0 +1,62 @@
+/**
+ * pino JSON logs with an allowlist: only the fields below ever reach the output, so a resource,
+ * a name or a URL passed by mistake is dropped rather than logged (SPEC section 9).
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+
+/** Fields a log line may carry: ids, codes, counts, timings, statuses. Nothing else. */
+export const LOG_FIELDS = [
+  'event',
+  'encounter',
+  'resourceType',
+  'resourceId',
+  'code',
+  'codes',
+  'gap',
+  'count',
+  'lines',
+  'gaps',
+  'writes',
+  'units',
+  'status',
+  'method',
+  'route',
+  'durationMs',
+  'attempt',
+  'port',
+  'url',
+  'subscription',
+  'errorCode',
+  'reason',
+  'mode',
+  'interaction',
+] as const;
+
+export type LogField = (typeof LOG_FIELDS)[number];
+const allowed = new Set<string>(LOG_FIELDS);
+
+export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'vialwise' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log(object: Record<string, unknown>) {
+          const out: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(object)) {
+            if (allowed.has(k) && (v === null || typeof v !== 'object' || Array.isArray(v))) out[k] = v;
+          }
+          return out;
+        },
+      },
+      // err objects can carry upstream bodies: keep only a type name.
+      serializers: { err: (e: unknown) => (e instanceof Error ? e.name : 'Error') },
+    },
+    destination,
+  );
+}
+
+/** A logger that writes nothing, for tests and library use. */
+export const silentLogger: Logger = pino({ level: 'silent' });
