@@ -24,7 +24,7 @@ export const LOG_FIELDS = [
   'durationMs',
   'attempt',
   'port',
-  'url',
+  'listen',
   'subscription',
   'errorCode',
   'reason',
