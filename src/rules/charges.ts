@@ -1,0 +1,160 @@
+/**
+ * Comparison of the derived lines with what the billing system posted (ChargeItems) and with
+ * a Claim that has left draft (SPEC section 5: charge-* and claim-already-submitted).
+ */
+import type { ChargeItem } from '@medplum/fhirtypes';
+import type { DrugCatalog } from '../catalog/catalog.ts';
+import type { EncounterInput } from '../domain/input.ts';
+import type { BillingLine } from '../domain/types.ts';
+import type { Fact, GapList } from './engine.ts';
+import { money } from '../domain/money.ts';
+import { calendarDate, codings, finiteNumber, localRef, SYSTEMS } from './fhir-read.ts';
+
+interface PostedCharge {
+  readonly id: string;
+  readonly ref: string;
+  readonly code: string;
+  readonly modifiers: readonly string[];
+  readonly units: number;
+  readonly dos: string | undefined;
+  readonly administrations: readonly string[];
+}
+
+const POSTED = new Set(['billable', 'billed']);
+
+/** HCPCS code and modifiers of a ChargeItem: modifiers are extra two-character HCPCS codings. */
+export function readCharge(ci: ChargeItem): PostedCharge | undefined {
+  if (!ci?.id || !POSTED.has(ci.status)) return undefined;
+  const hcpcs = codings(ci.code, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
+  const code = hcpcs.find((c) => /^[A-Z]\d{4}$/.test(c));
+  if (!code) return undefined;
+  const modifiers = hcpcs.filter((c) => /^[A-Z0-9]{2}$/.test(c));
+  const units = finiteNumber(ci.quantity?.value) ?? 1;
+  const dos = calendarDate(ci.occurrenceDateTime ?? ci.occurrencePeriod?.start);
+  const administrations = (Array.isArray(ci.service) ? ci.service : [])
+    .map((s) => localRef(s))
+    .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
+  return { id: ci.id, ref: `ChargeItem/${ci.id}`, code, modifiers, units, dos, administrations };
+}
+
+export function compareWithPostedCharges(
+  input: EncounterInput,
+  lines: readonly BillingLine[],
+  facts: readonly Fact[],
+  catalog: DrugCatalog,
+  gaps: GapList,
+): void {
+  const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
+  const billedAdmins = new Set(facts.map((f) => f.ref));
+  const charges = input.chargeItems
+    .filter((ci) => !ci?.context || localRef(ci.context) === encounterRef)
+    .map(readCharge)
+    .filter((c): c is PostedCharge => c !== undefined)
+    // A drug charge: a catalog code, or a charge for one of the billed administrations.
+    .filter((c) => catalog.codes.has(c.code) || c.administrations.some((a) => billedAdmins.has(a)));
+  if (charges.length === 0) return;
+
+  const codeByAdmin = new Map<string, string>();
+  for (const l of lines) for (const r of l.sourceAdministrations) codeByAdmin.set(r, l.code);
+  const lineDays = new Set(lines.map((l) => `${l.code}:${l.dateOfService}`));
+  const skipUnits = new Set<string>();
+  const matched: PostedCharge[] = [];
+
+  for (const c of charges) {
+    const linked = c.administrations.filter((a) => codeByAdmin.has(a));
+    const expected = [...new Set(linked.map((a) => codeByAdmin.get(a) as string))];
+    const dos = c.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
+    let mismatch = false;
+    let implicated: string[] = [];
+    if (linked.length) {
+      mismatch = !expected.includes(c.code);
+      implicated = linked;
+    } else if (dos && !lineDays.has(`${c.code}:${dos}`)) {
+      // Not linked to an administration: a code that no derived line bills on that date.
+      const sameDay = lines.filter((l) => l.dateOfService === dos);
+      if (sameDay.length) {
+        mismatch = true;
+        implicated = [...new Set(sameDay.flatMap((l) => l.sourceAdministrations))];
+        for (const l of sameDay) expected.push(l.code);
+      }
+    }
+    if (mismatch) {
+      const drug = catalog.codes.get(c.code);
+      const said = drug ? `${c.code} (${drug.descriptor})` : c.code;
+      const want = [...new Set(expected)].join(' or ');
+      gaps.add(
+        'charge-code-mismatch',
+        c.id,
+        [c.ref, ...implicated],
+        `The posted charge bills ${said}, but the drug documented bills as ${want}: correct the charge code.`,
+      );
+      for (const e of expected) if (dos) skipUnits.add(`${e}:${dos}`);
+      continue;
+    }
+    matched.push({ ...c, dos });
+  }
+
+  // Units and modifiers per code and date of service.
+  const keys = new Set<string>([...lines.map((l) => `${l.code}:${l.dateOfService}`), ...matched.filter((c) => c.dos).map((c) => `${c.code}:${c.dos}`)]);
+  for (const key of keys) {
+    if (skipUnits.has(key)) continue;
+    const [code, dos] = key.split(':') as [string, string];
+    const derived = lines.filter((l) => l.code === code && l.dateOfService === dos);
+    const posted = matched.filter((c) => c.code === code && c.dos === dos);
+    const derivedUnits = sumUnits(derived.filter((l) => !l.modifiers.includes('JW')));
+    const derivedJw = sumUnits(derived.filter((l) => l.modifiers.includes('JW')));
+    const postedUnits = posted.filter((c) => !c.modifiers.includes('JW')).reduce((s, c) => s + c.units, 0);
+    const postedJw = posted.filter((c) => c.modifiers.includes('JW')).reduce((s, c) => s + c.units, 0);
+    const price = catalog.priceOn(code, dos)?.paymentLimit;
+    const refs = [...new Set([...derived.flatMap((l) => l.sourceAdministrations), ...posted.map((c) => c.ref)])];
+
+    if (derivedJw > 0 && postedJw === 0 && posted.length > 0) {
+      gaps.add('charge-modifier-missing', key, refs, `The waste of ${code} on ${dos} (${derivedJw} units) was not posted as a JW line: post it with modifier JW.`, price ? money(derivedJw * price) : undefined);
+    }
+    const needsJz = derived.some((l) => l.modifiers.includes('JZ'));
+    if (needsJz && posted.some((c) => !c.modifiers.includes('JZ') && !c.modifiers.includes('JW'))) {
+      gaps.add('charge-modifier-missing', key, refs, `The posted ${code} charge on ${dos} lacks modifier JZ (no drug was discarded): add JZ or Medicare returns the claim.`);
+    }
+    const unitsDiffer = postedUnits !== derivedUnits || (postedJw > 0 && postedJw !== derivedJw);
+    if (unitsDiffer && (posted.length > 0 || derivedUnits > 0)) {
+      const under = Math.max(0, derivedUnits - postedUnits) + (postedJw > 0 ? Math.max(0, derivedJw - postedJw) : 0);
+      const over = postedUnits > derivedUnits || postedJw > derivedJw;
+      gaps.add(
+        'charge-units-mismatch',
+        key,
+        refs,
+        over
+          ? `${postedUnits + postedJw} units of ${code} were posted for ${dos} but the documentation supports ${derivedUnits + derivedJw}: correct the charge (over-billing is a compliance risk).`
+          : `${postedUnits + postedJw} units of ${code} were posted for ${dos} but the documentation supports ${derivedUnits + derivedJw}: post the missing units.`,
+        under > 0 && price ? money(under * price) : undefined,
+      );
+    }
+  }
+}
+
+function sumUnits(lines: readonly BillingLine[]): number {
+  return lines.reduce((s, l) => s + l.units, 0);
+}
+
+/** A Claim that has left draft and no longer matches the derived lines needs a corrected claim. */
+export function compareWithSubmittedClaims(input: EncounterInput, lines: readonly BillingLine[], encounterRef: string, gaps: GapList): void {
+  const derived = lines.map((l) => `${l.code}|${[...l.modifiers].sort().join('+')}|${l.units}|${l.dateOfService}`).sort();
+  for (const claim of input.claims) {
+    if (!claim?.id || claim.status === 'draft' || claim.status === 'entered-in-error' || claim.status === 'cancelled') continue;
+    const submitted = (Array.isArray(claim.item) ? claim.item : [])
+      .map((it) => {
+        const code = codings(it?.productOrService, SYSTEMS.hcpcs)[0]?.code ?? '';
+        const mods = (Array.isArray(it?.modifier) ? it.modifier : []).flatMap((m) => codings(m, SYSTEMS.hcpcs).map((c) => c.code as string));
+        return `${code}|${mods.sort().join('+')}|${finiteNumber(it?.quantity?.value) ?? 0}|${it?.servicedDate ?? ''}`;
+      })
+      .sort();
+    if (submitted.join('\n') !== derived.join('\n')) {
+      gaps.add(
+        'claim-already-submitted',
+        'encounter',
+        [`Claim/${claim.id}`, encounterRef],
+        'The documentation changed after the claim was submitted: the drug lines now differ, so a corrected claim is needed.',
+      );
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/** Small pure readers over FHIR resources used by the rules. */
+import type { CodeableConcept, Coding, Extension, Reference } from '@medplum/fhirtypes';
+
+export const SYSTEMS = {
+  ndc: 'http://hl7.org/fhir/sid/ndc',
+  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+  hcpcs: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  loinc: 'http://loinc.org',
+  sopt: 'https://nahdo.org/sopt',
+  actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  ucum: 'http://unitsofmeasure.org',
+} as const;
+
+export const EXT = {
+  discardedAmount: 'https://vialwise.dev/fhir/StructureDefinition/discarded-amount',
+  containersOpened: 'https://vialwise.dev/fhir/StructureDefinition/containers-opened',
+  containerUse: 'https://vialwise.dev/fhir/StructureDefinition/container-use',
+  sourceAdministration: 'https://vialwise.dev/fhir/StructureDefinition/source-administration',
+  revenueAtRisk: 'https://vialwise.dev/fhir/StructureDefinition/revenue-at-risk',
+} as const;
+
+export const BODY_WEIGHT_LOINC = '29463-7';
+
+export function codings(cc: CodeableConcept | undefined, system?: string): Coding[] {
+  const list = Array.isArray(cc?.coding) ? cc.coding : [];
+  return list.filter((c) => c && typeof c === 'object' && typeof c.code === 'string' && (!system || c.system === system));
+}
+
+export function codesOf(cc: CodeableConcept | undefined, system: string): string[] {
+  return codings(cc, system).map((c) => c.code as string);
+}
+
+export function textsOf(cc: CodeableConcept | undefined): string[] {
+  const out: string[] = [];
+  if (typeof cc?.text === 'string') out.push(cc.text);
+  for (const c of codings(cc)) if (typeof c.display === 'string') out.push(c.display);
+  return out;
+}
+
+export function extension(list: Extension[] | undefined, url: string): Extension | undefined {
+  return Array.isArray(list) ? list.find((e) => e && e.url === url) : undefined;
+}
+
+export function refString(ref: Reference | undefined): string | undefined {
+  return typeof ref?.reference === 'string' ? ref.reference : undefined;
+}
+
+/** `Type/id` of a reference, ignoring a base URL or a version suffix. */
+export function localRef(ref: Reference | string | undefined): string | undefined {
+  const s = typeof ref === 'string' ? ref : refString(ref);
+  if (!s) return undefined;
+  const m = /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
+  return m?.[1];
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+
+/** The calendar date of a FHIR dateTime as written (no time-zone shift), or undefined if invalid. */
+export function calendarDate(dateTime: string | undefined): string | undefined {
+  if (typeof dateTime !== 'string') return undefined;
+  const m = ISO_DATE.exec(dateTime);
+  if (!m) return undefined;
+  const [, y, mo, d] = m.map(Number) as [number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1) return undefined;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (d > days) return undefined;
+  return dateTime.slice(0, 10);
+}
+
+/** Milliseconds since epoch for a full dateTime, or undefined. */
+export function instant(dateTime: string | undefined): number | undefined {
+  if (typeof dateTime !== 'string' || !calendarDate(dateTime)) return undefined;
+  const t = Date.parse(dateTime.length === 10 ? `${dateTime}T00:00:00Z` : dateTime);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+export function finiteNumber(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * Units and JW/JZ arithmetic (SPEC section 4.5-4.7; CMS Claims Processing Manual ch.17 s.40).
+ * All amounts are in the billing code's measure.
+ */
+
+/** Float noise tolerance: 0.1 + 0.2 mg must not become an extra unit. */
+const EPS = 1e-9;
+
+/** ceil(A / U), at least 1 when anything was given. "Up to X" and "per X" bill the same way. */
+export function administeredUnits(given: number, unitSize: number): number {
+  if (!(given > 0)) return 0;
+  return Math.max(1, Math.ceil(given / unitSize - EPS));
+}
+
+/** Waste rounds down and never re-bills what rounding the dose up already billed. */
+export function wastedUnits(given: number, discarded: number, unitSize: number): number {
+  const units = administeredUnits(given, unitSize);
+  return Math.max(0, Math.floor((given + discarded) / unitSize + EPS) - units);
+}
+
+export interface WasteDecisionInput {
+  /** Total given on the line. */
+  readonly given: number;
+  /** Total documented as discarded; undefined when not documented. */
+  readonly discarded: number | undefined;
+  readonly unitSize: number;
+  /** Drug amount in one container, when known. */
+  readonly containerAmount: number | undefined;
+  /** Containers opened: documented, else the fewest that hold the dose. */
+  readonly containersOpened: number | undefined;
+  readonly singleDose: boolean;
+  /** The payer requires JW (and the setting is not excluded). */
+  readonly jwRequired: boolean;
+  /** The payer requires JZ (and the setting is not excluded). */
+  readonly jzRequired: boolean;
+}
+
+export interface WasteDecision {
+  readonly units: number;
+  readonly jwUnits: number;
+  readonly jz: boolean;
+  /** JW units that would be billable if the discarded amount were documented. */
+  readonly undocumentedWasteUnits: number;
+  readonly inconsistency?: 'multi-dose-waste' | 'amounts-do-not-match-containers';
+}
+
+/** Fewest containers that hold the dose. */
+export function fewestContainers(given: number, containerAmount: number): number {
+  return Math.max(1, Math.ceil(given / containerAmount - EPS));
+}
+
+export function decideWaste(input: WasteDecisionInput): WasteDecision {
+  const { given, discarded, unitSize, containerAmount, containersOpened, singleDose } = input;
+  const units = administeredUnits(given, unitSize);
+  const capacity = containerAmount !== undefined && containersOpened !== undefined ? containerAmount * containersOpened : undefined;
+
+  let inconsistency: WasteDecision['inconsistency'];
+  if (!singleDose && discarded !== undefined && discarded > 0) inconsistency = 'multi-dose-waste';
+  else if (singleDose && discarded !== undefined && capacity !== undefined) {
+    // Overfill is never billable; a small tolerance absorbs rounding in documented volumes.
+    const tolerance = Math.max(capacity * 0.005, 1e-6);
+    if (Math.abs(given + discarded - capacity) > tolerance) inconsistency = 'amounts-do-not-match-containers';
+  }
+  const none = { units, jwUnits: 0, jz: false, undocumentedWasteUnits: 0, ...(inconsistency ? { inconsistency } : {}) };
+  if (!singleDose || !(input.jwRequired || input.jzRequired)) return none;
+
+  // Waste beyond the opened containers (overfill) is not billable.
+  const billableDiscard =
+    discarded === undefined ? undefined : capacity !== undefined ? Math.min(discarded, Math.max(0, capacity - given)) : discarded;
+  const jwUnits = input.jwRequired && billableDiscard !== undefined ? wastedUnits(given, billableDiscard, unitSize) : 0;
+  if (jwUnits > 0) return { ...none, jwUnits };
+
+  const coversContainers = capacity !== undefined && units * unitSize + EPS >= capacity;
+  const coversDocumented = discarded !== undefined && units * unitSize + EPS >= given + discarded;
+  if (discarded === 0 || coversContainers || (discarded !== undefined && coversDocumented)) {
+    return { ...none, jz: input.jzRequired };
+  }
+  if (discarded === undefined && capacity !== undefined) {
+    const possible = Math.floor(capacity / unitSize + EPS) - units;
+    if (possible > 0) return { ...none, undocumentedWasteUnits: possible };
+  }
+  return none;
+}
