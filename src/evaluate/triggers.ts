@@ -1,0 +1,94 @@
+/**
+ * From a changed resource to the Encounter(s) to re-evaluate (SPEC section 7), and the catch-up
+ * sweep over recently updated resources.
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { localRef } from '../rules/fhir-read.ts';
+import type { FhirGateway } from '../fhir/gateway.ts';
+
+export const WATCHED_TYPES = ['MedicationAdministration', 'Encounter', 'Condition', 'Coverage', 'ChargeItem'] as const;
+export type WatchedType = (typeof WATCHED_TYPES)[number];
+
+export function isWatchedType(t: unknown): t is WatchedType {
+  return typeof t === 'string' && (WATCHED_TYPES as readonly string[]).includes(t);
+}
+
+export interface Target {
+  readonly encounterId: string;
+  readonly patient?: string;
+}
+
+function encounterId(ref: unknown): string | undefined {
+  const r = localRef(ref as never);
+  return r?.startsWith('Encounter/') ? r.slice('Encounter/'.length) : undefined;
+}
+
+/** Encounters a resource belongs to, without asking the server (undefined: ask it). */
+export function directTargets(resource: Resource): Target[] | undefined {
+  const r = resource as unknown as Record<string, unknown>;
+  const patientOf = (x: unknown) => localRef(x as never);
+  switch (resource.resourceType) {
+    case 'Encounter':
+      return resource.id ? [{ encounterId: resource.id, ...opt('patient', patientOf(r.subject)) }] : [];
+    case 'MedicationAdministration':
+    case 'ChargeItem': {
+      const id = encounterId(r.context);
+      return id ? [{ encounterId: id, ...opt('patient', patientOf(r.subject)) }] : [];
+    }
+    case 'Condition': {
+      const id = encounterId(r.encounter);
+      return id ? [{ encounterId: id, ...opt('patient', patientOf(r.subject)) }] : undefined;
+    }
+    case 'Coverage':
+      return undefined;
+    default:
+      return [];
+  }
+}
+
+function opt<K extends string>(k: K, v: string | undefined): { [P in K]?: string } {
+  return (v ? { [k]: v } : {}) as { [P in K]?: string };
+}
+
+/**
+ * Targets of a resource: a Coverage (or a Condition not tied to a visit) re-evaluates the
+ * patient's Encounters within the look-back window.
+ */
+export async function targetsOf(resource: Resource, gateway: FhirGateway, since: Date): Promise<Target[]> {
+  const direct = directTargets(resource);
+  if (direct) return direct;
+  const r = resource as unknown as Record<string, unknown>;
+  const patient = localRef((resource.resourceType === 'Coverage' ? r.beneficiary : r.subject) as never);
+  if (!patient?.startsWith('Patient/')) return [];
+  const found = await searchAll(
+    gateway,
+    `Encounter?patient=${encodeURIComponent(patient)}&date=ge${since.toISOString().slice(0, 10)}&_count=1000`,
+  );
+  return found.filter((e) => e.id).map((e) => ({ encounterId: e.id as string, patient }));
+}
+
+/** All pages of a search, following the server's next links. */
+export async function searchAll(gateway: FhirGateway, pathAndQuery: string, limit = 100_000): Promise<Resource[]> {
+  const out: Resource[] = [];
+  let page: Bundle | undefined = await gateway.searchUrl(pathAndQuery);
+  while (page) {
+    for (const e of page.entry ?? []) if (e.resource && e.search?.mode !== 'include') out.push(e.resource);
+    const next = page.link?.find((l) => l.relation === 'next')?.url;
+    if (!next || out.length >= limit) break;
+    page = await gateway.searchUrl(next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next);
+  }
+  return out;
+}
+
+/** Encounters touched by any watched resource updated since `since` (the catch-up sweep). */
+export async function sweepTargets(gateway: FhirGateway, since: Date): Promise<Target[]> {
+  const byId = new Map<string, Target>();
+  const stamp = since.toISOString();
+  for (const type of WATCHED_TYPES) {
+    const resources = await searchAll(gateway, `${type}?_lastUpdated=gt${encodeURIComponent(stamp)}&_count=1000`);
+    for (const r of resources) {
+      for (const t of await targetsOf(r, gateway, since)) if (!byId.has(t.encounterId)) byId.set(t.encounterId, t);
+    }
+  }
+  return [...byId.values()];
+}

@@ -1,0 +1,169 @@
+/**
+ * What to write for one evaluation (SPEC section 6): compare the Claim and DetectedIssues that
+ * should exist with those on the server and emit only the changes, as transaction entries with
+ * conditional creates and version-checked updates. Pure.
+ */
+import type { Bundle, BundleEntry, Claim, DetectedIssue, Encounter, Resource } from '@medplum/fhirtypes';
+import type { Evaluation } from '../domain/types.ts';
+import { CLAIM_DRAFT_SID, GAP_SID, MITIGATION_CODE_SYSTEM } from './constants.ts';
+import { buildClaim, buildDetectedIssue, claimIdentifierValue, type WriteContext } from './resources.ts';
+
+export interface ExistingWrites {
+  readonly claims: readonly Claim[];
+  readonly issues: readonly DetectedIssue[];
+}
+
+export interface WritePlan {
+  readonly entries: BundleEntry[];
+  /** The Claim as it should be (also when nothing changed), for the API response. */
+  readonly claim?: Claim;
+  readonly issues: DetectedIssue[];
+  readonly counts: { claim: 'create' | 'update' | 'none'; opened: number; updated: number; closed: number; enteredInError: number; kept: number };
+}
+
+const IGNORED = new Set(['meta', 'id', 'text']);
+
+/** Deterministic JSON with sorted keys, for "did anything change" comparisons. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => {
+    if (IGNORED.has(key)) return undefined;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+    }
+    return v;
+  });
+}
+
+function identifierOf(r: { identifier?: { system?: string; value?: string }[] }, system: string): string | undefined {
+  return r.identifier?.find((i) => i.system === system)?.value;
+}
+
+function versionOf(r: Resource): string | undefined {
+  return r.meta?.versionId;
+}
+
+function update<T extends Resource & { id?: string }>(existing: T, next: T): BundleEntry {
+  const vid = versionOf(existing);
+  return {
+    resource: { ...next, id: existing.id } as Resource,
+    request: { method: 'PUT', url: `${next.resourceType}/${existing.id ?? ''}`, ...(vid ? { ifMatch: `W/"${vid}"` } : {}) },
+  };
+}
+
+export function planWrites(evaluation: Evaluation, encounter: Encounter, existing: ExistingWrites, ctx: WriteContext): WritePlan {
+  const encounterId = encounter.id ?? '';
+  const entries: BundleEntry[] = [];
+  const counts: WritePlan['counts'] = { claim: 'none', opened: 0, updated: 0, closed: 0, enteredInError: 0, kept: 0 };
+  const claimId = claimIdentifierValue(encounterId);
+  const ours = existing.claims.filter((c) => identifierOf(c, CLAIM_DRAFT_SID) === claimId);
+  const draft = ours.find((c) => c.status === 'draft');
+  const submitted = ours.some((c) => c.status !== 'draft' && c.status !== 'entered-in-error' && c.status !== 'cancelled');
+
+  // The Claim: created when there are lines, kept in step while draft, never touched once submitted.
+  let claim: Claim | undefined;
+  let claimRef: string | undefined;
+  if (draft) {
+    claimRef = `Claim/${draft.id ?? ''}`;
+    const next = buildClaim(evaluation, encounter, ctx, draft.created);
+    if (next) {
+      claim = { ...next, id: draft.id };
+      if (canonical(next) !== canonical(draft)) {
+        entries.push(update(draft, next));
+        counts.claim = 'update';
+      }
+    } else claim = draft;
+  } else if (!submitted && evaluation.lines.length) {
+    const next = buildClaim(evaluation, encounter, ctx);
+    if (next) {
+      claim = next;
+      claimRef = 'urn:uuid:' + uuidFor(`claim:${claimId}`);
+      entries.push({
+        fullUrl: claimRef,
+        resource: next,
+        request: { method: 'POST', url: 'Claim', ifNoneExist: `identifier=${CLAIM_DRAFT_SID}|${claimId}` },
+      });
+      counts.claim = 'create';
+    }
+  } else if (submitted) {
+    const s = ours.find((c) => c.status !== 'draft');
+    claimRef = s?.id ? `Claim/${s.id}` : undefined;
+  }
+
+  // DetectedIssues: open, keep, reopen, close or mark entered-in-error.
+  const byIdentifier = new Map<string, DetectedIssue>();
+  for (const i of existing.issues) {
+    const v = identifierOf(i, GAP_SID);
+    if (v && v.startsWith(`${encounterId}:`)) byIdentifier.set(v, i);
+  }
+  const desired = new Set<string>();
+  const issues: DetectedIssue[] = [];
+  for (const gap of evaluation.gaps) {
+    const fresh = buildDetectedIssue(gap, evaluation, encounterId, ctx, claimRef);
+    const key = identifierOf(fresh, GAP_SID) as string;
+    desired.add(key);
+    const current = byIdentifier.get(key);
+    if (!current) {
+      entries.push({
+        resource: fresh,
+        request: { method: 'POST', url: 'DetectedIssue', ifNoneExist: `identifier=${GAP_SID}|${key}` },
+      });
+      issues.push(fresh);
+      counts.opened++;
+      continue;
+    }
+    // Keep when it was first identified and the clinicians' acknowledgements.
+    const next: DetectedIssue = {
+      ...fresh,
+      identifiedDateTime: current.identifiedDateTime ?? fresh.identifiedDateTime,
+      ...(current.status === 'preliminary' && current.mitigation?.length ? { mitigation: current.mitigation } : {}),
+    };
+    issues.push({ ...next, id: current.id });
+    if (canonical(next) === canonical(current)) counts.kept++;
+    else {
+      entries.push(update(current, next));
+      counts.updated++;
+    }
+  }
+  const enteredInError = new Set(evaluation.enteredInError);
+  for (const [key, current] of byIdentifier) {
+    if (desired.has(key) || current.status !== 'preliminary') continue;
+    const implicatesVoided = (current.implicated ?? []).some((r) => r.reference && enteredInError.has(r.reference));
+    if (implicatesVoided) {
+      entries.push(update(current, { ...current, status: 'entered-in-error' }));
+      counts.enteredInError++;
+    } else {
+      entries.push(
+        update(current, {
+          ...current,
+          status: 'final',
+          mitigation: [
+            ...(current.mitigation ?? []),
+            {
+              action: { coding: [{ system: MITIGATION_CODE_SYSTEM, code: 'resolved', display: 'Resolved by documentation' }] },
+              // R4 allows only a Practitioner as mitigation author: the service leaves it out.
+              date: ctx.now,
+            },
+          ],
+        }),
+      );
+      counts.closed++;
+    }
+  }
+  return { entries, ...(claim ? { claim } : {}), issues, counts };
+}
+
+export function transactionBundle(entries: BundleEntry[]): Bundle {
+  return { resourceType: 'Bundle', type: 'transaction', entry: entries };
+}
+
+/** A stable UUID-shaped id derived from a string, so the same plan is byte-identical. */
+function uuidFor(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < s.length; i++) {
+    h1 = Math.imul(h1 ^ s.charCodeAt(i), 16777619) >>> 0;
+    h2 = Math.imul(h2 ^ s.charCodeAt(i), 2246822507) >>> 0;
+  }
+  const hex = (h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0')).repeat(2);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -1,0 +1,128 @@
+/**
+ * Everything the engine needs for one Encounter, read in ONE batch request (SPEC sections 3 and 9):
+ * the Encounter with its patient, diagnoses, administrations and their Medications, Conditions,
+ * posted ChargeItems, the patient's Coverages and prior authorizations (via `_revinclude:iterate`),
+ * body weights, and what vialwise wrote before (the Claim draft and the DetectedIssues).
+ */
+import type {
+  Bundle,
+  BundleEntry,
+  ChargeItem,
+  Claim,
+  ClaimResponse,
+  Condition,
+  Coverage,
+  DetectedIssue,
+  Encounter,
+  Medication,
+  MedicationAdministration,
+  Observation,
+  Resource,
+} from '@medplum/fhirtypes';
+import type { EncounterInput } from '../domain/input.ts';
+import { BODY_WEIGHT_LOINC, SYSTEMS } from '../rules/fhir-read.ts';
+import { CLAIM_DRAFT_SID } from './constants.ts';
+import type { FhirGateway } from './gateway.ts';
+import type { ExistingWrites } from './plan.ts';
+
+export interface EncounterContext {
+  readonly input: EncounterInput;
+  readonly existing: ExistingWrites;
+  /** HTTP requests this read took (1 unless a result needed more than one page). */
+  readonly requests: number;
+}
+
+const PAGE = 1000;
+
+export function contextQueries(encounterId: string, patient?: string): string[] {
+  const enc = encodeURIComponent(`Encounter/${encounterId}`);
+  const weights = `Observation?code=${encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`)}`;
+  return [
+    `Encounter?_id=${encodeURIComponent(encounterId)}` +
+      '&_include=Encounter:patient&_include=Encounter:diagnosis' +
+      '&_revinclude=MedicationAdministration:context&_include:iterate=MedicationAdministration:medication' +
+      '&_revinclude=Condition:encounter&_revinclude=ChargeItem:context' +
+      '&_revinclude:iterate=Coverage:beneficiary&_revinclude:iterate=ClaimResponse:patient' +
+      `&_count=${PAGE}`,
+    `Claim?identifier=${encodeURIComponent(`${CLAIM_DRAFT_SID}|Encounter/${encounterId}`)}&_count=${PAGE}`,
+    `DetectedIssue?implicated=${enc}&_count=${PAGE}`,
+    patient ? `${weights}&patient=${encodeURIComponent(patient)}&_count=${PAGE}` : `${weights}&encounter=${enc}&_count=${PAGE}`,
+  ];
+}
+
+export class EncounterNotFoundError extends Error {
+  readonly code = 'encounter-not-found';
+}
+
+/** Reads the context; throws EncounterNotFoundError when the Encounter does not exist. */
+export async function readEncounterContext(gateway: FhirGateway, encounterId: string, patient?: string): Promise<EncounterContext> {
+  const queries = contextQueries(encounterId, patient);
+  const request: Bundle = {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: queries.map((url) => ({ request: { method: 'GET', url } })),
+  };
+  const response = await gateway.bundle(request);
+  let requests = 1;
+  const results: Resource[][] = [];
+  for (const [i, entry] of (response.entry ?? []).entries()) {
+    const status = entry.response?.status ?? '';
+    if (!status.startsWith('2')) throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
+    let page = entry.resource as Bundle | undefined;
+    const found: Resource[] = [];
+    while (page) {
+      for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
+      const next = page.link?.find((l) => l.relation === 'next')?.url;
+      if (!next) break;
+      // Rare: more than a page of results. Follow the server's own next link.
+      requests++;
+      page = await gateway.searchUrl(next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next);
+    }
+    results.push(found);
+  }
+  const [main = [], claims = [], issues = [], weights = []] = results;
+  const byType = <T extends Resource>(type: T['resourceType']) => dedupe(main.filter((r): r is T => r.resourceType === type));
+  const encounter = byType<Encounter>('Encounter').find((e) => e.id === encounterId);
+  if (!encounter) throw new EncounterNotFoundError(`Encounter ${encounterId} not found`);
+  return {
+    input: {
+      encounter,
+      administrations: byType<MedicationAdministration>('MedicationAdministration'),
+      medications: byType<Medication>('Medication'),
+      conditions: byType<Condition>('Condition'),
+      coverages: byType<Coverage>('Coverage'),
+      priorAuthorizations: byType<ClaimResponse>('ClaimResponse').filter((c) => c.use === 'preauthorization'),
+      bodyWeights: dedupe(weights as Observation[]),
+      chargeItems: byType<ChargeItem>('ChargeItem'),
+      claims: dedupe(claims as Claim[]),
+    },
+    existing: { claims: dedupe(claims as Claim[]), issues: dedupe(issues as DetectedIssue[]) },
+    requests,
+  };
+}
+
+function dedupe<T extends Resource>(xs: T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const x of xs) seen.set(`${x.resourceType}/${x.id ?? ''}`, x);
+  return [...seen.values()];
+}
+
+/** Splits a posted Bundle (collection, searchset, batch or transaction) into the engine's input. */
+export function inputFromBundle(bundle: Bundle, encounterId?: string): EncounterInput | undefined {
+  const resources = (bundle.entry ?? []).map((e: BundleEntry) => e?.resource).filter((r): r is Resource => !!r && typeof r === 'object');
+  const of = <T extends Resource>(type: T['resourceType']) => resources.filter((r): r is T => r.resourceType === type);
+  const encounters = of<Encounter>('Encounter');
+  const encounter = encounterId ? encounters.find((e) => e.id === encounterId) : encounters[0];
+  if (!encounter) return undefined;
+  return {
+    encounter,
+    administrations: of<MedicationAdministration>('MedicationAdministration'),
+    medications: of<Medication>('Medication'),
+    conditions: of<Condition>('Condition'),
+    coverages: of<Coverage>('Coverage'),
+    priorAuthorizations: of<ClaimResponse>('ClaimResponse').filter((c) => c.use === 'preauthorization'),
+    bodyWeights: of<Observation>('Observation'),
+    chargeItems: of<ChargeItem>('ChargeItem'),
+    claims: of<Claim>('Claim'),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The notification forms `/notify` accepts (SPEC section 7; FHIR-NOTES "Subscription
+ * notifications"): a full resource (Medplum, HAPI with payload), `{}` for a Medplum delete, an
+ * R4B Subscriptions Backport Bundle (full-resource or id-only), or an empty body.
+ */
+import { badRequest, OperationOutcomeError } from '@medplum/core';
+import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
+import { localRef } from '../rules/fhir-read.ts';
+
+export type Notification =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'status'; readonly type: string }
+  | { readonly kind: 'resources'; readonly form: 'resource' | 'backport-full-resource'; readonly resources: readonly Resource[] }
+  | { readonly kind: 'references'; readonly form: 'backport-id-only'; readonly references: readonly string[] }
+  | { readonly kind: 'deleted'; readonly reference?: string };
+
+const MAX_DEPTH = 64;
+
+/** Depth of nested arrays/objects, stopping early past the limit. */
+export function depthExceeds(value: unknown, limit = MAX_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > limit) return true;
+    if (v && typeof v === 'object') for (const child of Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return false;
+}
+
+export function parseJsonBody(raw: Buffer | string): unknown {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new OperationOutcomeError(badRequest('Body is not valid JSON'));
+  }
+  if (depthExceeds(value)) throw new OperationOutcomeError(badRequest(`Body is nested deeper than ${MAX_DEPTH} levels`));
+  return value;
+}
+
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+
+function isResource(v: unknown): v is Resource {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const r = v as { resourceType?: unknown; id?: unknown };
+  return typeof r.resourceType === 'string' && TYPE.test(r.resourceType) && (r.id === undefined || (typeof r.id === 'string' && ID.test(r.id)));
+}
+
+export function parseNotification(raw: Buffer, headers: { interaction?: string; deletedResource?: string }): Notification {
+  if (raw.length === 0 || raw.toString('utf8').trim() === '') return { kind: 'empty' };
+  const body = parseJsonBody(raw);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OperationOutcomeError(badRequest('Body must be a JSON object'));
+  if (Object.keys(body).length === 0) {
+    if (headers.interaction === 'delete') {
+      const ref = localRef(headers.deletedResource);
+      return { kind: 'deleted', ...(ref ? { reference: ref } : {}) };
+    }
+    return { kind: 'empty' };
+  }
+  if (!isResource(body)) throw new OperationOutcomeError(badRequest('Body is not a FHIR resource (resourceType or id is missing or invalid)'));
+  if (body.resourceType === 'Bundle' && isBackport(body as Bundle)) return parseBackport(body as Bundle);
+  if (!body.id) throw new OperationOutcomeError(badRequest(`${body.resourceType} has no id`));
+  if (headers.interaction === 'delete') return { kind: 'deleted', reference: `${body.resourceType}/${body.id}` };
+  return { kind: 'resources', form: 'resource', resources: [body] };
+}
+
+function isBackport(b: Bundle): boolean {
+  return (b.type === 'history' || (b.type as string) === 'subscription-notification') && b.entry?.[0]?.resource?.resourceType === 'Parameters';
+}
+
+function parseBackport(b: Bundle): Notification {
+  const params = b.entry?.[0]?.resource as Parameters;
+  const type = params.parameter?.find((p) => p.name === 'type')?.valueCode;
+  if (type !== 'event-notification') return { kind: 'status', type: typeof type === 'string' ? type : 'unknown' };
+  const rest = (b.entry ?? []).slice(1);
+  const resources = rest.map((e) => e.resource).filter(isResource).filter((r) => r.id);
+  if (resources.length) return { kind: 'resources', form: 'backport-full-resource', resources };
+  const refs = new Set<string>();
+  for (const e of rest) {
+    const r = localRef(e.fullUrl) ?? localRef(e.request?.url);
+    if (r) refs.add(r);
+  }
+  for (const p of params.parameter ?? []) {
+    if (p.name !== 'notification-event') continue;
+    for (const part of p.part ?? []) {
+      const r = part.name === 'focus' ? localRef(part.valueReference) : undefined;
+      if (r) refs.add(r);
+    }
+  }
+  return { kind: 'references', form: 'backport-id-only', references: [...refs] };
+}
