@@ -43,10 +43,16 @@ export class DrugCatalog {
         throw new CatalogError(`product ${p.ndc}: unknown ingredient "${p.ingredient}"`);
       }
       for (const code of p.hcpcs) {
-        if (!this.codes.has(code)) throw new CatalogError(`product ${p.ndc}: unknown HCPCS code ${code}`);
+        const c = this.codes.get(code);
+        if (!c) throw new CatalogError(`product ${p.ndc}: unknown HCPCS code ${code}`);
+        if (c.ingredient !== p.ingredient) {
+          throw new CatalogError(`product ${p.ndc} (${p.ingredient}) maps to ${code}, a code for ${c.ingredient}`);
+        }
       }
-      this.productByAnyNdc.set(p.ndc, p);
-      for (const outer of p.outerNdcs ?? []) this.productByAnyNdc.set(outer, p);
+      for (const ndc of [p.ndc, ...(p.outerNdcs ?? [])]) {
+        if (this.productByAnyNdc.has(ndc)) throw new CatalogError(`NDC ${ndc} is listed for more than one product`);
+        this.productByAnyNdc.set(ndc, p);
+      }
       for (const rx of p.rxnorm ?? []) push(this.productsByRxnorm, rx, p);
     }
     for (const i of ingredients) {
