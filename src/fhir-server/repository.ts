@@ -1,0 +1,90 @@
+/**
+ * MemoryRepository that reports every successful write, so subscriptions see writes made through
+ * any path: plain REST, batch and transaction entries, conditional create/update/delete, patch,
+ * and direct calls on the repository (e.g. seeding demo data in-process).
+ */
+import { isCreated } from '@medplum/core';
+import type { SearchRequest, WithId } from '@medplum/core';
+import type { CreateResourceOptions, DeleteResourceOptions } from '@medplum/fhir-router';
+import { MemoryRepository } from '@medplum/fhir-router';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+
+export type WriteInteraction = 'create' | 'update' | 'delete';
+
+export interface ResourceWriteEvent {
+  readonly interaction: WriteInteraction;
+  /** The version written; on delete, the last version before the delete. */
+  readonly resource: WithId<Resource>;
+  /** The version this write replaced (update and delete). */
+  readonly previous?: WithId<Resource>;
+}
+
+export type WriteListener = (event: ResourceWriteEvent) => void;
+
+export class NotifyingMemoryRepository extends MemoryRepository {
+  readonly #listeners = new Set<WriteListener>();
+
+  /** Registers a listener called synchronously after each successful write; returns its removal. */
+  onWrite(listener: WriteListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // updateResource and patchResource end here with update = true; updating a missing id creates it.
+  override async createResource<T extends Resource>(
+    resource: T,
+    options?: CreateResourceOptions,
+    update: boolean = false,
+  ): Promise<WithId<T>> {
+    const previous = update && resource.id ? this.#current(resource.resourceType, resource.id) : undefined;
+    const result = await super.createResource(resource, options, update);
+    const before = await previous;
+    this.#emit(
+      before
+        ? { interaction: 'update', resource: result, previous: before }
+        : { interaction: 'create', resource: result },
+    );
+    return result;
+  }
+
+  // MemoryRepository's conditional create writes without going through createResource.
+  override async conditionalCreate<T extends Resource>(
+    resource: T,
+    search: SearchRequest<T>,
+    options?: CreateResourceOptions,
+  ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+    const result = await super.conditionalCreate(resource, search, options);
+    if (isCreated(result.outcome)) this.#emit({ interaction: 'create', resource: result.resource });
+    return result;
+  }
+
+  override async deleteResource(
+    resourceType: string,
+    id: string,
+    options?: DeleteResourceOptions,
+  ): Promise<void> {
+    const previous = this.#current(resourceType, id);
+    await super.deleteResource(resourceType, id, options);
+    const before = await previous;
+    if (before) this.#emit({ interaction: 'delete', resource: before, previous: before });
+  }
+
+  /**
+   * The stored version at the moment of the call. MemoryRepository.readResource does its lookup
+   * synchronously before returning its promise, so calling this just before a write captures the
+   * state that write replaces, even when other requests interleave.
+   */
+  #current(resourceType: string, id: string): Promise<WithId<Resource> | undefined> {
+    return this.readResource<WithId<Resource>>(resourceType, id).catch(() => undefined);
+  }
+
+  #emit(event: ResourceWriteEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener must never turn a successful write into a failed request.
+      }
+    }
+  }
+}
