@@ -1,0 +1,147 @@
+/**
+ * Composition: config -> reference data -> (embedded FHIR server) -> gateway -> service -> HTTP.
+ * `startVialwise` is what main.ts and the integration tests run; it returns handles to stop it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { loadCatalog } from './catalog/load.ts';
+import { loadPayerRules } from './catalog/payer-rules.ts';
+import type { Config } from './config.ts';
+import { createTokenSource } from './fhir/auth.ts';
+import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
+import type { RetryPolicy } from './fhir/http-fetch.ts';
+import { registerDevice, registerSubscriptions } from './fhir/registration.ts';
+import { startEmbeddedFhirServer, type DeliveryOptions, type EmbeddedFhirServer } from './fhir-server/index.ts';
+import { createApp } from './http/app.ts';
+import { createMetrics, statusClass, type Metrics } from './metrics.ts';
+import { Service } from './service.ts';
+import type express from 'express';
+
+export interface StartOptions {
+  /** Extra price files (e.g. the demo's illustrative prices). */
+  readonly priceFiles?: readonly string[];
+  readonly delivery?: DeliveryOptions;
+  readonly retry?: RetryPolicy;
+  readonly clock?: () => Date;
+  /** Interval between registration attempts while the FHIR server is down. */
+  readonly registrationRetryMs?: number;
+  readonly extendApp?: (app: express.Express, service: Service) => void;
+}
+
+export interface Running {
+  readonly serviceUrl: string;
+  readonly fhirBaseUrl: string;
+  readonly service: Service;
+  readonly gateway: FhirGateway;
+  readonly metrics: Metrics;
+  readonly embedded?: EmbeddedFhirServer;
+  /** Resolves once the Device and Subscriptions are registered on the FHIR server. */
+  readonly registered: Promise<void>;
+  /** Stops accepting, finishes in-flight evaluations, stops the embedded server. */
+  stop(): Promise<void>;
+}
+
+export async function startVialwise(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Running> {
+  const reference = {
+    catalog: loadCatalog(config.catalogDir, [...(opts.priceFiles ?? [])]),
+    payerRules: loadPayerRules(config.payerRulesFile),
+  };
+  const metrics = createMetrics();
+
+  let embedded: EmbeddedFhirServer | undefined;
+  let fhirBaseUrl = config.fhirBaseUrl;
+  if (config.embedded) {
+    embedded = await startEmbeddedFhirServer({
+      port: config.embeddedFhirPort,
+      logger,
+      ...(opts.delivery ? { delivery: opts.delivery } : {}),
+    });
+    fhirBaseUrl = embedded.baseUrl;
+  }
+  if (!fhirBaseUrl) throw new Error('no FHIR base URL');
+
+  const tokens = createTokenSource(config.fhirAuth);
+  const gateway = createGateway({
+    baseUrl: fhirBaseUrl,
+    ...(tokens ? { tokens } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
+    hooks: { onRequest: (status) => metrics.fhirRequests.inc({ status: statusClass(status) }) },
+  });
+  const service = new Service({
+    gateway,
+    reference,
+    logger,
+    metrics,
+    sweepLookbackHours: config.sweepLookbackHours,
+    ...(config.billingProvider ? { billingProvider: config.billingProvider } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
+  const app = createApp({
+    service,
+    metrics,
+    logger,
+    webhookSecret: config.webhookSecret,
+    ...(opts.extendApp ? { extend: (a: express.Express) => opts.extendApp?.(a, service) } : {}),
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const serviceUrl = `http://localhost:${port}`;
+  const endpoint = `${config.publicUrl ?? `http://127.0.0.1:${port}`}/notify`;
+  logger.info({ event: 'listening', port }, 'vialwise listening');
+
+  // Register at start; while the FHIR server is down, keep trying (readyz says so meanwhile).
+  let stopping = false;
+  let registrationTimer: NodeJS.Timeout | undefined;
+  const registered = new Promise<void>((resolve) => {
+    const attempt = async () => {
+      try {
+        service.device = await registerDevice(gateway);
+        const written = await registerSubscriptions(gateway, endpoint, config.webhookSecret);
+        logger.info({ event: 'registered', count: written }, 'subscriptions registered');
+        resolve();
+      } catch (err) {
+        logger.warn({ event: 'registration-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' }, 'registration failed, retrying');
+        if (!stopping) registrationTimer = setTimeout(() => void attempt(), opts.registrationRetryMs ?? 5_000);
+      }
+    };
+    void attempt();
+  });
+
+  const sweepTimer = setInterval(() => {
+    service.sweep().catch((err: unknown) => {
+      metrics.errors.inc({ kind: 'sweep' });
+      logger.warn({ event: 'sweep-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' }, 'catch-up sweep failed');
+    });
+  }, config.sweepIntervalSeconds * 1000);
+  sweepTimer.unref();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    serviceUrl,
+    fhirBaseUrl,
+    service,
+    gateway,
+    metrics,
+    ...(embedded ? { embedded } : {}),
+    registered,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        clearInterval(sweepTimer);
+        if (registrationTimer) clearTimeout(registrationTimer);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await service.idle();
+        server.closeAllConnections();
+        await closed;
+        await embedded?.stop();
+      })();
+      return stopped;
+    },
+  };
+}

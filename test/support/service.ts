@@ -1,0 +1,57 @@
+/** Starts the real service against the embedded FHIR server on random ports, for integration tests. */
+import { readFileSync } from 'node:fs';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { startVialwise, type Running, type StartOptions } from '../../src/bootstrap.ts';
+import { loadConfig } from '../../src/config.ts';
+import { silentLogger } from '../../src/logger.ts';
+
+export async function startTestService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Running> {
+  const config = loadConfig({ PORT: '0', EMBEDDED_FHIR_PORT: '0', DEMO_DATA: 'false', LOG_LEVEL: 'silent', WEBHOOK_SECRET: 'test-secret-0123456789abcdef', ...env });
+  const running = await startVialwise(config, silentLogger, {
+    delivery: { retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
+    retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000 },
+    ...opts,
+  });
+  await running.registered;
+  return running;
+}
+
+/** A golden-case Bundle turned into a transaction of PUTs, so it can be loaded onto a server. */
+export function goldenAsTransaction(name: string): Bundle {
+  const b = JSON.parse(readFileSync(new URL(`../golden/cases/${name}.bundle.json`, import.meta.url), 'utf8')) as Bundle;
+  return asTransaction((b.entry ?? []).map((e) => e.resource as Resource));
+}
+
+export function asTransaction(resources: Resource[]): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id ?? ''}` } })),
+  };
+}
+
+export async function fhir<T = Resource>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(`${base}/${path}`, {
+    method,
+    headers: { 'content-type': 'application/fhir+json', ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+export async function searchResources<T extends Resource>(base: string, query: string): Promise<T[]> {
+  const { body } = await fhir<Bundle>(base, 'GET', query);
+  return (body.entry ?? []).map((e) => e.resource as T);
+}
+
+/** Polls until `check` returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
