@@ -77,14 +77,6 @@ export interface Product {
   readonly source: string;
 }
 
-export interface Catalog {
-  readonly codes: ReadonlyMap<string, HcpcsCode>;
-  readonly products: ReadonlyMap<string, Product>;
-  readonly ingredients: ReadonlyMap<string, Ingredient>;
-  /** RxNorm (clinical drug or ingredient) -> product NDCs / ingredient key. */
-  readonly byRxnorm: ReadonlyMap<string, { readonly products: readonly string[]; readonly ingredient?: string }>;
-}
-
 export interface Money {
   readonly value: number;
   readonly currency: 'USD';
@@ -111,6 +103,8 @@ export interface BillingLine {
   readonly priceIllustrative?: boolean;
   /** `MedicationAdministration/<id>` references. */
   readonly sourceAdministrations: readonly string[];
+  /** ICD-10-CM codes linked to the line's administrations (claim diagnosis pointers). */
+  readonly diagnosisCodes?: readonly string[];
 }
 
 export interface Gap {

@@ -26,6 +26,12 @@ export interface EngineReference {
 const JZ_REQUIRED_FROM = '2023-07-01';
 /** JW is required from 2017-01-01 (BILLING.md section 3). */
 const JW_REQUIRED_FROM = '2017-01-01';
+/**
+ * vialwise's own plausibility bound, not a CMS rule: more units than this on one line is taken
+ * as a unit error in the documentation (the UB-04 units field holds 7 digits; no drug here
+ * comes near 10,000 units a day).
+ */
+const MAX_UNITS_PER_LINE = 9_999;
 
 /** One billable administration, with everything the line needs. */
 interface Fact {
@@ -163,6 +169,11 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
       gaps.add(dose.gap, admin.id, [adminRef], what);
       continue;
     }
+    if (admin.effectivePeriod && !admin.effectivePeriod.end) {
+      // A completed administration over a period (an infusion) needs its stop time (SPEC section 5);
+      // the documented dose still bills.
+      gaps.add('missing-administration-time', admin.id, [adminRef], `Document when the ${ingredientName} infusion stopped.`);
+    }
 
     const medication = id.kind === 'identified' ? id.medication : undefined;
     const mgPerMl = concentrationOf(id.product, medication);
@@ -231,16 +242,15 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
   const unitsByAdmin = adminUnitsByCode(lines, facts);
   for (const f of facts) {
     const risk = adminRisk(f, unitsByAdmin, catalog);
-    if (f.diagnoses.length === 0) {
-      gaps.add('missing-diagnosis', f.id, [f.ref], `Link the diagnosis that is the reason for the ${f.ingredientName} given on ${f.dos} (to the administration or the visit).`, risk);
-      continue;
-    }
     const code = unitsByAdmin.get(f.ref)?.code;
     const supporting = code ? payer.rules.supportingDiagnoses[code] : undefined;
-    if (code && supporting?.length) {
+    if (f.diagnoses.length === 0) {
+      gaps.add('missing-diagnosis', f.id, [f.ref], `Link the diagnosis that is the reason for the ${f.ingredientName} given on ${f.dos} (to the administration or the visit).`, risk);
+    } else if (code && supporting?.length) {
       const ok = f.diagnoses.some((d) => supporting.some((s) => d.replace('.', '').toUpperCase().startsWith(s)));
       if (!ok) gaps.add('diagnosis-not-supported', f.id, [f.ref], `The payer covers ${code} only for specific diagnoses and none is linked to the ${f.ingredientName} given on ${f.dos}: document the diagnosis that supports it.`, risk);
     }
+    // Independent of the diagnosis: a missing NDC is its own gap.
     if (payer.rules.ndcRequired && !f.ndc) {
       gaps.add('ndc-missing', f.id, [f.ref], `Scan or record the NDC of the ${f.ingredientName} package given on ${f.dos}; this payer requires it on the claim.`, risk);
     }
@@ -390,15 +400,23 @@ function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, en
       jwRequired: !excluded && payer.rules.jwRequired && dos >= JW_REQUIRED_FROM,
       jzRequired: !excluded && payer.rules.jzRequired && dos >= JZ_REQUIRED_FROM,
     });
+    if (decision.units > MAX_UNITS_PER_LINE) {
+      // A unit mix-up (mcg charted as mg, mL as L) must never become a line: ask for the dose.
+      for (const f of gs) {
+        gaps.add('dose-unit-unconvertible', f.id, [f.ref], `The ${f.ingredientName} amount documented comes to ${decision.units} units of ${code.code}, which is implausible: check the dose and its unit.`);
+      }
+      continue;
+    }
     const price = catalog.priceOn(code.code, dos);
     const refs = gs.map((f) => f.ref);
+    const dx = [...new Set(gs.flatMap((f) => f.diagnoses))];
     const mods: Modifier[] = decision.jz ? ['JZ'] : [];
     lines.push(
-      line(code.code, mods, decision.units, dos, ndcDetail(ndc, given, code, first.fact.product, mgPerMl), price, refs),
+      line(code.code, mods, decision.units, dos, ndcDetail(ndc, given, code, first.fact.product, mgPerMl), price, refs, dx),
     );
     if (decision.jwUnits > 0) {
       const wasted = discarded ?? 0;
-      lines.push(line(code.code, ['JW'], decision.jwUnits, dos, ndcDetail(ndc, wasted, code, first.fact.product, mgPerMl), price, refs));
+      lines.push(line(code.code, ['JW'], decision.jwUnits, dos, ndcDetail(ndc, wasted, code, first.fact.product, mgPerMl), price, refs, dx));
     }
     if (decision.undocumentedWasteUnits > 0) {
       const risk = price ? money(decision.undocumentedWasteUnits * price.paymentLimit) : undefined;
@@ -424,6 +442,7 @@ function line(
   ndc: NdcDetail | undefined,
   price: { paymentLimit: number; illustrative?: boolean } | undefined,
   refs: string[],
+  diagnosisCodes: string[],
 ): BillingLine {
   return {
     key: `${code}|${modifiers.join('+')}|${dateOfService}|${ndc?.ndc ?? ''}`,
@@ -440,6 +459,7 @@ function line(
         }
       : {}),
     sourceAdministrations: [...new Set(refs)],
+    ...(diagnosisCodes.length ? { diagnosisCodes } : {}),
   };
 }
 

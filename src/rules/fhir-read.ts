@@ -46,26 +46,40 @@ export function refString(ref: Reference | undefined): string | undefined {
   return typeof ref?.reference === 'string' ? ref.reference : undefined;
 }
 
+const SIMPLE_REF = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
+
 /** `Type/id` of a reference, ignoring a base URL or a version suffix. */
 export function localRef(ref: Reference | string | undefined): string | undefined {
   const s = typeof ref === 'string' ? ref : refString(ref);
   if (!s) return undefined;
+  if (SIMPLE_REF.test(s)) return s;
   const m = /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
   return m?.[1];
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
 
 /** The calendar date of a FHIR dateTime as written (no time-zone shift), or undefined if invalid. */
 export function calendarDate(dateTime: string | undefined): string | undefined {
-  if (typeof dateTime !== 'string') return undefined;
-  const m = ISO_DATE.exec(dateTime);
-  if (!m) return undefined;
-  const [, y, mo, d] = m.map(Number) as [number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1) return undefined;
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (typeof dateTime !== 'string' || dateTime.length < 10 || dateTime[4] !== '-' || dateTime[7] !== '-') return undefined;
+  const y = digits(dateTime, 0, 4);
+  const mo = digits(dateTime, 5, 7);
+  const d = digits(dateTime, 8, 10);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1) return undefined;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = mo === 2 && leap ? 29 : (DAYS_IN_MONTH[mo - 1] as number);
   if (d > days) return undefined;
-  return dateTime.slice(0, 10);
+  return dateTime.length === 10 ? dateTime : dateTime.slice(0, 10);
 }
 
 /** Milliseconds since epoch for a full dateTime, or undefined. */

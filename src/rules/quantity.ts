@@ -19,6 +19,11 @@ export interface Rate {
   readonly perKg: boolean;
 }
 
+/** A table entry only for the table's own keys: "constructor" or "toString" is not a unit. */
+function lookup(table: Record<string, number>, key: string): number | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function clean(unit: string): string {
   // Drop UCUM annotations such as {total} and normalise case for the lookup tables below.
   return unit.replace(/\{[^}]*\}/g, '').trim();
@@ -28,9 +33,12 @@ export function parseAmountUnit(unit: string | undefined, value: number): Amount
   if (unit === undefined) return undefined;
   const u = clean(unit);
   const lower = u.toLowerCase();
-  if (u in MASS_IN_MG) return { kind: 'mass', mg: value * (MASS_IN_MG[u] as number) };
+  // EHRs often send the display unit in capitals ("MG"); UCUM itself is case-sensitive.
+  const massFactor = lookup(MASS_IN_MG, u) ?? (u === u.toUpperCase() ? lookup(MASS_IN_MG, lower) : undefined);
+  if (massFactor !== undefined) return { kind: 'mass', mg: value * massFactor };
   if (lower === 'mcg') return { kind: 'mass', mg: value * 0.001 };
-  if (lower in VOLUME_IN_ML) return { kind: 'volume', mL: value * (VOLUME_IN_ML[lower] as number) };
+  const volumeFactor = lookup(VOLUME_IN_ML, lower);
+  if (volumeFactor !== undefined) return { kind: 'volume', mL: value * volumeFactor };
   if (u === '[iU]' || u === '[IU]' || lower === 'u' || lower === 'unit' || lower === 'units') return { kind: 'unit', units: value };
   return undefined;
 }
@@ -40,7 +48,7 @@ export function parseRateUnit(unit: string | undefined, value: number): Rate | u
   if (unit === undefined) return undefined;
   const parts = clean(unit).split('/').map((p) => p.trim());
   if (parts.length < 2 || parts.length > 3) return undefined;
-  const time = TIME_IN_MIN[(parts[parts.length - 1] ?? '').toLowerCase()];
+  const time = lookup(TIME_IN_MIN, (parts[parts.length - 1] ?? '').toLowerCase());
   if (time === undefined) return undefined;
   const perKg = parts.length === 3;
   if (perKg && parts[1]?.toLowerCase() !== 'kg') return undefined;
@@ -50,7 +58,7 @@ export function parseRateUnit(unit: string | undefined, value: number): Rate | u
 
 export function timeInMinutes(unit: string | undefined, value: number): number | undefined {
   if (unit === undefined) return undefined;
-  const f = TIME_IN_MIN[clean(unit).toLowerCase()];
+  const f = lookup(TIME_IN_MIN, clean(unit).toLowerCase());
   return f === undefined ? undefined : value * f;
 }
 

@@ -14,6 +14,8 @@ export function administeredUnits(given: number, unitSize: number): number {
 
 /** Waste rounds down and never re-bills what rounding the dose up already billed. */
 export function wastedUnits(given: number, discarded: number, unitSize: number): number {
+  // Nothing given bills no waste (a claim with only a JW line is rejected); no usable discard is none.
+  if (!(given > 0) || !(discarded > 0)) return 0;
   const units = administeredUnits(given, unitSize);
   return Math.max(0, Math.floor((given + discarded) / unitSize + EPS) - units);
 }
@@ -51,6 +53,8 @@ export function fewestContainers(given: number, containerAmount: number): number
 
 export function decideWaste(input: WasteDecisionInput): WasteDecision {
   const { given, discarded, unitSize, containerAmount, containersOpened, singleDose } = input;
+  // Nothing given: no line at all, so neither a JW line nor a JZ modifier.
+  if (!(given > 0)) return { units: 0, jwUnits: 0, jz: false, undocumentedWasteUnits: 0 };
   const units = administeredUnits(given, unitSize);
   const capacity = containerAmount !== undefined && containersOpened !== undefined ? containerAmount * containersOpened : undefined;
 

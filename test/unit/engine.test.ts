@@ -1,0 +1,812 @@
+/**
+ * Whole-encounter evaluation through evaluateEncounter (SPEC sections 3 and 4), built with the
+ * test builder: code choice by date of service, NDC forms, mL doses, infusions, grouping by
+ * date of service, statuses, posted charges and prices.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  admin,
+  bodyWeight,
+  catalogWithPrices,
+  chargeItem,
+  DOS,
+  evaluate,
+  gapCodes,
+  gapSummary,
+  lineSummary,
+  medication,
+  NDC,
+  qty,
+  scenario,
+} from '../support/build.ts';
+
+const ACETATE = 'methylprednisolone acetate';
+
+describe('methylprednisolone acetate: the 2024 code change (J1020/J1030/J1040 -> J1010)', () => {
+  it.each([
+    ['Depo-Medrol NDC', { ndc: '00009-0306-02' }],
+    ['text', { text: ACETATE }],
+  ])('%s: 40 mg on 2024-03-31 is J1030 x 1, on 2024-04-01 J1010 x 40', (_label, drug) => {
+    const before = evaluate(
+      scenario({
+        administrations: [admin({ ...drug, dose: { value: 40, unit: 'mg' }, at: '2024-03-31T10:00:00Z' })],
+      }),
+    );
+    expect(lineSummary(before)).toEqual(['J1030||1|2024-03-31']);
+    const after = evaluate(
+      scenario({
+        administrations: [admin({ ...drug, dose: { value: 40, unit: 'mg' }, at: '2024-04-01T10:00:00Z' })],
+      }),
+    );
+    expect(lineSummary(after)).toEqual(['J1010||40|2024-04-01']);
+    // Multi-dose vial (or container unknown): no JW/JZ; nothing else is missing.
+    expect(after.gaps).toEqual([]);
+    expect(before.gaps).toEqual([]);
+  });
+
+  it('the date of service is the date written, not shifted to UTC', () => {
+    // 2024-03-31 at 22:00 in New York is 2024-04-01 in UTC: still a March 31 service.
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.depoMedrol, dose: { value: 80, unit: 'mg' }, at: '2024-03-31T22:00:00-04:00' }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual(['J1040||1|2024-03-31']);
+  });
+
+  it.each([
+    // dose mg, code, units (before April 2024: smallest billed amount covering the dose, then fewest units)
+    [40, 'J1030', 1],
+    [60, 'J1020', 3],
+    [80, 'J1040', 1],
+    [20, 'J1020', 1],
+    [10, 'J1020', 1],
+    [100, 'J1020', 5],
+    [120, 'J1030', 3], // J1030 x 3 and J1020 x 6 bill 120 mg, J1040 x 2 160 mg: tie -> fewest units
+    [160, 'J1040', 2],
+  ])('%s mg on 2024-02-15 -> %s x %s', (dose, code, units) => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.depoMedrol, dose: { value: dose, unit: 'mg' }, at: '2024-02-15T10:00:00Z' }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`${code}||${units}|2024-02-15`]);
+  });
+
+  it('the family choice is made on the day total: 20 mg + 20 mg is J1030 x 1', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ id: 'a1', text: ACETATE, dose: { value: 20, unit: 'mg' }, at: '2024-02-15T09:00:00Z' }),
+          admin({ id: 'a2', text: ACETATE, dose: { value: 20, unit: 'mg' }, at: '2024-02-15T15:00:00Z' }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual(['J1030||1|2024-02-15']);
+    expect(ev.lines[0]?.sourceAdministrations).toEqual([
+      'MedicationAdministration/a1',
+      'MedicationAdministration/a2',
+    ]);
+  });
+
+  it('the NDC detail of an acetate line is in mL of the 80 mg/mL suspension', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.depoMedrol, dose: { value: 40, unit: 'mg' }, at: '2024-04-01T10:00:00Z' }),
+        ],
+      }),
+    );
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00009030602', quantity: 0.5, unit: 'ML' });
+  });
+});
+
+describe('NDC forms (SPEC 4.1, BILLING.md section 4)', () => {
+  it.each([
+    ['11-digit', '63323025801'],
+    ['11-digit hyphenated 5-4-2', '63323-0258-01'],
+    ['10-digit 5-3-2', '63323-258-01'],
+    ['outer package (tray) NDC', '63323-0258-03'],
+    ['10-digit unhyphenated (one catalog match)', '6332325801'],
+  ])('%s %s identifies the Fresenius 125 mg vial', (_label, ndc) => {
+    const ev = evaluate(scenario({ administrations: [admin({ ndc, dose: { value: 125, unit: 'mg' } })] }));
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(ev.lines[0]?.ndc?.ndc).toMatch(/^6332302580[13]$/);
+  });
+
+  it.each([
+    ['10-digit 4-4-2', '0009-0306-02', '00009030602'],
+    ['10-digit 5-4-1', '00409-2344-1', '00409234401'],
+    ['11-digit', '00143975301', '00143975301'],
+  ])('%s %s -> %s', (_label, ndc, expected) => {
+    const ev = evaluate(scenario({ administrations: [admin({ ndc, dose: { value: 40, unit: 'mg' } })] }));
+    expect(ev.lines).toHaveLength(1);
+    expect(ev.lines[0]?.ndc?.ndc).toBe(expected);
+  });
+
+  it.each([
+    [40, 'J2920', 1],
+    [125, 'J2930', 1],
+    [250, 'J2930', 2],
+  ])(
+    'sodium succinate by name only, %s mg -> %s x %s (smallest billed amount covering the dose)',
+    (dose, code, units) => {
+      const ev = evaluate(
+        scenario({ administrations: [admin({ text: 'Solu-Medrol', dose: { value: dose, unit: 'mg' } })] }),
+      );
+      // No product, so the container use is unknown: neither JW nor JZ.
+      expect(lineSummary(ev)).toEqual([`${code}||${units}|${DOS}`]);
+    },
+  );
+
+  it('the 40 mg sodium succinate vial maps to J2920, the 125 mg vial to J2930', () => {
+    const ev40 = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.mps40, dose: { value: 40, unit: 'mg' } })] }),
+    );
+    expect(lineSummary(ev40)).toEqual([`J2920|JZ|1|${DOS}`]);
+    const ev125 = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })] }),
+    );
+    expect(lineSummary(ev125)).toEqual([`J2930|JZ|1|${DOS}`]);
+  });
+
+  it('RxNorm 1743704 (shared by three 125 mg labelers that bill alike) identifies J2930 without an NDC', () => {
+    const ev = evaluate(
+      scenario({ administrations: [admin({ rxnorm: '1743704', dose: { value: 125, unit: 'mg' } })] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toBeUndefined();
+  });
+
+  it('a contained Medication and a referenced Medication are both read', () => {
+    const contained = medication({ id: 'm1', ndc: NDC.solumedrol125 });
+    const ev1 = evaluate(
+      scenario({ administrations: [admin({ contained, dose: { value: 2, unit: 'mL' } })] }),
+    );
+    expect(lineSummary(ev1)).toEqual([`J2930|JZ|1|${DOS}`]);
+    const ev2 = evaluate(
+      scenario({
+        administrations: [admin({ medicationRef: 'Medication/m2', dose: { value: 2, unit: 'mL' } })],
+        medications: [medication({ id: 'm2', ndc: '63323-0258-01' })],
+      }),
+    );
+    expect(lineSummary(ev2)).toEqual([`J2930|JZ|1|${DOS}`]);
+  });
+});
+
+describe('mL doses', () => {
+  it('2 mL of a 125 mg/2 mL vial is J2930 x 1 with NDC detail ML 2', () => {
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 2, unit: 'mL' } })] }),
+    );
+    expect(ev.lines).toHaveLength(1);
+    expect(ev.lines[0]).toMatchObject({
+      code: 'J2930',
+      modifiers: ['JZ'],
+      units: 1,
+      dateOfService: DOS,
+      ndc: { ndc: '63323025801', quantity: 2, unit: 'ML' },
+      sourceAdministrations: ['MedicationAdministration/ma1'],
+    });
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('mL of a product the catalog does not know the strength of: the Medication ingredient strength', () => {
+    const med = medication({
+      id: 'm1',
+      text: 'dexamethasone sodium phosphate 4 mg/mL',
+      strength: [4, 'mg', 1, 'mL'],
+    });
+    const ev = evaluate(
+      scenario({ administrations: [admin({ contained: med, dose: { value: 2.5, unit: 'mL' } })] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1100||10|${DOS}`]);
+  });
+
+  it('mL without any known concentration: dose-unit-unconvertible, no line', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ text: 'dexamethasone sodium phosphate', dose: { value: 2, unit: 'mL' } })],
+      }),
+    );
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+
+  it('grams are converted: 0.125 g of the 125 mg vial is J2930 x 1', () => {
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 0.125, unit: 'g' } })] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+  });
+});
+
+describe('dobutamine infusions (J1250, per 250 mg)', () => {
+  const tenHours = { start: `${DOS}T08:00:00Z`, end: `${DOS}T18:00:00Z` };
+
+  it('500 mg/250 mL bag at 15 mL/h for 10 h = 150 mL x 2 mg/mL = 300 mg -> J1250 x 2', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.dobutamineBag, rate: { value: 15, unit: 'mL/h' }, period: tenHours }),
+        ],
+      }),
+    );
+    // Two units (500 mg) cover the whole 500 mg bag: JZ.
+    expect(lineSummary(ev)).toEqual([`J1250|JZ|2|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00409015101', quantity: 150, unit: 'ML' });
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('the same by the bag RxNorm code (309986)', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ rxnorm: '309986', rate: { value: 15, unit: 'mL/h' }, period: tenHours })],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250|JZ|2|${DOS}`]);
+  });
+
+  it('250 mg/20 mL vial (12.5 mg/mL) at 2 mL/h for 10 h = 250 mg -> J1250 x 1', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.dobutamineVial, rate: { value: 2, unit: 'mL/h' }, period: tenHours }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250|JZ|1|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00409234401', quantity: 20, unit: 'ML' });
+  });
+
+  it('a mg/h rate needs no concentration: 30 mg/h for 10 h = 300 mg -> J1250 x 2', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ text: 'dobutamine', rate: { value: 30, unit: 'mg/h' }, period: tenHours })],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250||2|${DOS}`]);
+  });
+
+  it.each(['ug/kg/min', 'mcg/kg/min'])('5 %s x 80 kg x 600 min = 240 mg -> J1250 x 1', (unit) => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit }, period: tenHours })],
+        bodyWeights: [bodyWeight(80, '2025-03-09T20:00:00Z')],
+      }),
+    );
+    expect(ev.lines.filter((l) => !l.modifiers.includes('JW')).map((l) => [l.code, l.units])).toEqual([
+      ['J1250', 1],
+    ]);
+    // 260 mg of the 500 mg bag are left and not documented: one JW unit at risk.
+    expect(gapSummary(ev)).toEqual(['wastage-undocumented@ma1']);
+  });
+
+  it('weight-based rate with the rest of the bag documented as discarded: J1250 x 1 + JW x 1', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            ndc: NDC.dobutamineBag,
+            rate: { value: 5, unit: 'ug/kg/min' },
+            period: tenHours,
+            discarded: { value: 130, unit: 'mL' },
+          }),
+        ],
+        bodyWeights: [bodyWeight(80, '2025-03-09T20:00:00Z')],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250|JW|1|${DOS}`, `J1250||1|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+    // NDC quantities in mL of the 2 mg/mL bag: 240 mg given = 120 mL, 260 mg discarded = 130 mL.
+    expect(ev.lines.find((l) => l.modifiers.length === 0)?.ndc).toEqual({
+      ndc: '00409015101',
+      quantity: 120,
+      unit: 'ML',
+    });
+    expect(ev.lines.find((l) => l.modifiers.includes('JW'))?.ndc).toEqual({
+      ndc: '00409015101',
+      quantity: 130,
+      unit: 'ML',
+    });
+  });
+
+  it('rateRatio: 15 mL per 1 h, and 5 ug/kg per 1 min, as the Quantity forms', () => {
+    const byVolume = admin({ ndc: NDC.dobutamineBag, period: tenHours });
+    byVolume.dosage = {
+      ...byVolume.dosage,
+      rateRatio: { numerator: qty(15, 'mL'), denominator: qty(1, 'h') },
+    };
+    expect(lineSummary(evaluate(scenario({ administrations: [byVolume] })))).toEqual([`J1250|JZ|2|${DOS}`]);
+    const byWeight = admin({ text: 'dobutamine', period: tenHours });
+    byWeight.dosage = {
+      ...byWeight.dosage,
+      rateRatio: { numerator: qty(5, 'ug/kg'), denominator: qty(1, 'min') },
+    };
+    const ev = evaluate(
+      scenario({ administrations: [byWeight], bodyWeights: [bodyWeight(80, '2025-03-09T20:00:00Z')] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250||1|${DOS}`]);
+  });
+
+  it('an infusion across midnight bills on the date it started', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            ndc: NDC.dobutamineBag,
+            rate: { value: 15, unit: 'mL/h' },
+            period: { start: `${DOS}T20:00:00Z`, end: '2025-03-11T06:00:00Z' },
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250|JZ|2|${DOS}`]);
+  });
+
+  it('the latest weight on or before the start is used', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ text: 'dobutamine', rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours }),
+        ],
+        // 110 kg: 330 mg (2 units); the later 80 kg weight is after the start and not used.
+        bodyWeights: [
+          bodyWeight(60, '2025-01-01T08:00:00Z'),
+          bodyWeight(110, '2025-03-10T07:00:00Z'),
+          bodyWeight(80, '2025-03-10T09:00:00Z'),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250||2|${DOS}`]);
+  });
+
+  it('ug/kg/min without a body weight: dose-unit-unconvertible, no line', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours }),
+        ],
+      }),
+    );
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+
+  it('ug/kg/min with only a weight recorded after the start: dose-unit-unconvertible', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours }),
+        ],
+        bodyWeights: [bodyWeight(80, '2025-03-10T12:00:00Z')],
+      }),
+    );
+    expect(ev.lines).toEqual([]);
+    expect(gapCodes(ev)).toEqual(['dose-unit-unconvertible']);
+  });
+
+  it('a stopped infusion bills what ran until the stop time', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            status: 'stopped',
+            ndc: NDC.dobutamineBag,
+            rate: { value: 15, unit: 'mL/h' },
+            period: { start: `${DOS}T08:00:00Z`, end: `${DOS}T12:00:00Z` },
+          }),
+        ],
+      }),
+    );
+    // 60 mL x 2 mg/mL = 120 mg: 1 unit; 380 mg of the bag left, undocumented.
+    expect(ev.lines.map((l) => [l.code, l.units])).toEqual([['J1250', 1]]);
+    expect(gapCodes(ev)).toEqual(['wastage-undocumented']);
+  });
+});
+
+describe('grouping by code and date of service (SPEC 4.4-4.5)', () => {
+  const dex = (id: string, mg: number, at: string) =>
+    admin({ id, text: 'dexamethasone sodium phosphate', dose: { value: mg, unit: 'mg' }, at });
+
+  it('two administrations on the same day are summed, then rounded once', () => {
+    const ev = evaluate(
+      scenario({ administrations: [dex('a1', 0.5, `${DOS}T08:00:00Z`), dex('a2', 0.5, `${DOS}T20:00:00Z`)] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1100||1|${DOS}`]);
+    expect(ev.lines[0]?.sourceAdministrations).toEqual([
+      'MedicationAdministration/a1',
+      'MedicationAdministration/a2',
+    ]);
+  });
+
+  it('on different days they are not', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [dex('a1', 0.5, `${DOS}T08:00:00Z`), dex('a2', 0.5, '2025-03-11T08:00:00Z')],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1100||1|${DOS}`, 'J1100||1|2025-03-11']);
+  });
+
+  it('60 mg + 60 mg of methylprednisolone sodium succinate on one day: J2930 x 1, and the second vial wasted is JW x 1', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            id: 'a1',
+            ndc: NDC.solumedrol125,
+            dose: { value: 60, unit: 'mg' },
+            at: `${DOS}T08:00:00Z`,
+            discarded: { value: 65, unit: 'mg' },
+          }),
+          admin({
+            id: 'a2',
+            ndc: NDC.solumedrol125,
+            dose: { value: 60, unit: 'mg' },
+            at: `${DOS}T20:00:00Z`,
+            discarded: { value: 65, unit: 'mg' },
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J2930|JW|1|${DOS}`, `J2930||1|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('the same two doses on different days: J2930 x 1 each with JZ (one unit covers each vial)', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            id: 'a1',
+            ndc: NDC.solumedrol125,
+            dose: { value: 60, unit: 'mg' },
+            at: `${DOS}T08:00:00Z`,
+            discarded: { value: 65, unit: 'mg' },
+          }),
+          admin({
+            id: 'a2',
+            ndc: NDC.solumedrol125,
+            dose: { value: 60, unit: 'mg' },
+            at: '2025-03-11T08:00:00Z',
+            discarded: { value: 65, unit: 'mg' },
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`, 'J2930|JZ|1|2025-03-11']);
+  });
+
+  it('infliximab 350 mg from 4 x 100 mg vials, 50 mg discarded: J1745 x 35 + JW x 5 (Noridian)', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            ndc: NDC.remicade,
+            dose: { value: 350, unit: 'mg' },
+            discarded: { value: 50, unit: 'mg' },
+            opened: 4,
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1745|JW|5|${DOS}`, `J1745||35|${DOS}`]);
+    expect(ev.lines.find((l) => l.modifiers.includes('JW'))?.ndc?.ndc).toBe('57894003001');
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('infliximab 400 mg from 4 vials: J1745-JZ x 40', () => {
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.remicade, dose: { value: 400, unit: 'mg' } })] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1745|JZ|40|${DOS}`]);
+  });
+
+  it('inpatient (IMP): no JW and no JZ (Part A bundles inpatient drugs)', () => {
+    const ev = evaluate(
+      scenario({
+        cls: 'IMP',
+        administrations: [
+          admin({
+            ndc: NDC.remicade,
+            dose: { value: 350, unit: 'mg' },
+            discarded: { value: 50, unit: 'mg' },
+            opened: 4,
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1745||35|${DOS}`]);
+  });
+});
+
+describe('statuses (SPEC section 3)', () => {
+  const dose = { ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } };
+
+  it('entered-in-error: no line, listed in enteredInError', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ id: 'bad', status: 'entered-in-error', ...dose }),
+          admin({ id: 'good', ...dose, at: '2025-03-11T09:00:00Z' }),
+        ],
+      }),
+    );
+    expect(ev.enteredInError).toEqual(['MedicationAdministration/bad']);
+    expect(lineSummary(ev)).toEqual(['J2930|JZ|1|2025-03-11']);
+    expect(ev.lines.flatMap((l) => l.sourceAdministrations)).toEqual(['MedicationAdministration/good']);
+    expect(ev.gaps.flatMap((g) => g.implicated)).not.toContain('MedicationAdministration/bad');
+  });
+
+  it.each(['in-progress', 'not-done', 'on-hold', 'unknown'] as const)(
+    '%s bills nothing and raises nothing',
+    (status) => {
+      const ev = evaluate(
+        scenario({ administrations: [admin({ status, ...dose, route: null, performer: null })] }),
+      );
+      expect(ev.lines).toEqual([]);
+      expect(ev.gaps).toEqual([]);
+      expect(ev.enteredInError).toEqual([]);
+      expect(ev.skippedAdministrations).toBe(0);
+    },
+  );
+
+  it('completed and stopped are billed', () => {
+    for (const status of ['completed', 'stopped'] as const) {
+      expect(lineSummary(evaluate(scenario({ administrations: [admin({ status, ...dose })] })))).toEqual([
+        `J2930|JZ|1|${DOS}`,
+      ]);
+    }
+  });
+});
+
+describe('drugs the catalog does not know', () => {
+  it('are skipped silently: skippedAdministrations 1, no line, no gap', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            text: 'ondansetron 4 mg',
+            ndc: '0409-1120-01',
+            dose: { value: 4, unit: 'mg' },
+            route: null,
+            performer: null,
+          }),
+        ],
+        conditions: [],
+        payer: null,
+      }),
+    );
+    expect(ev.skippedAdministrations).toBe(1);
+    expect(ev.lines).toEqual([]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('next to a billable drug, only the billable one makes a line', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ id: 'a1', text: 'acetaminophen', dose: { value: 1, unit: 'g' } }),
+          admin({ id: 'a2', ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } }),
+        ],
+      }),
+    );
+    expect(ev.skippedAdministrations).toBe(1);
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+  });
+});
+
+describe('posted charges', () => {
+  it('a ChargeItem billing J1250 (dobutamine) for methylprednisolone is charge-code-mismatch', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
+        chargeItems: [
+          chargeItem({ id: 'ci-j1250', code: 'J1250', units: 1, service: ['MedicationAdministration/ma1'] }),
+        ],
+      }),
+    );
+    expect(gapSummary(ev)).toEqual(['charge-code-mismatch@ci-j1250']);
+    const gap = ev.gaps[0];
+    expect(gap?.severity).toBe('high');
+    expect(gap?.implicated).toEqual(
+      expect.arrayContaining(['ChargeItem/ci-j1250', 'MedicationAdministration/ma1']),
+    );
+    expect(gap?.detail).toMatch(/J2930/);
+    // The derived line is unchanged.
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+  });
+
+  it('the same without a link to the administration, matched by date of service', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
+        chargeItems: [chargeItem({ id: 'ci-x', code: 'J1250', units: 1 })],
+      }),
+    );
+    expect(gapSummary(ev)).toEqual(['charge-code-mismatch@ci-x']);
+  });
+
+  it('a correct posted charge raises nothing', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
+        chargeItems: [
+          chargeItem({
+            code: 'J2930',
+            modifiers: ['JZ'],
+            units: 1,
+            service: ['MedicationAdministration/ma1'],
+          }),
+        ],
+      }),
+    );
+    expect(ev.gaps).toEqual([]);
+  });
+});
+
+describe('prices (SPEC 4.9)', () => {
+  const catalog = catalogWithPrices([
+    { code: 'J1745', quarter: '2025Q1', paymentLimit: 7.5, source: 'test price file', illustrative: true },
+    { code: 'J2930', quarter: '2025Q1', paymentLimit: 3.25, source: 'test price file' },
+  ]);
+
+  it('fills unitPrice and net on the lines, JW included, marked illustrative when the file says so', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            ndc: NDC.remicade,
+            dose: { value: 350, unit: 'mg' },
+            discarded: { value: 50, unit: 'mg' },
+            opened: 4,
+          }),
+        ],
+      }),
+      { catalog },
+    );
+    const main = ev.lines.find((l) => l.modifiers.length === 0);
+    const jw = ev.lines.find((l) => l.modifiers.includes('JW'));
+    expect(main).toMatchObject({
+      units: 35,
+      unitPrice: { value: 7.5, currency: 'USD' },
+      net: { value: 262.5, currency: 'USD' },
+      priceIllustrative: true,
+    });
+    expect(jw).toMatchObject({
+      units: 5,
+      unitPrice: { value: 7.5, currency: 'USD' },
+      net: { value: 37.5, currency: 'USD' },
+    });
+  });
+
+  it('only for the quarter of the date of service', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.remicade, dose: { value: 400, unit: 'mg' }, at: '2025-04-01T09:00:00Z' }),
+        ],
+      }),
+      { catalog },
+    );
+    expect(ev.lines[0]?.unitPrice).toBeUndefined();
+    expect(ev.lines[0]?.net).toBeUndefined();
+  });
+
+  it('revenue at risk: undocumented waste (3 JW units) and a missing diagnosis (7 units)', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.remicade, dose: { value: 70, unit: 'mg' } })],
+        conditions: [],
+      }),
+      { catalog },
+    );
+    expect(lineSummary(ev)).toEqual([`J1745||7|${DOS}`]);
+    const byCode = Object.fromEntries(ev.gaps.map((g) => [g.code, g.revenueAtRisk]));
+    expect(byCode['wastage-undocumented']).toEqual({ value: 22.5, currency: 'USD' });
+    expect(byCode['missing-diagnosis']).toEqual({ value: 52.5, currency: 'USD' });
+  });
+
+  it('revenue at risk of no-coverage is the net of the lines (no payer known: no JW line)', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            ndc: NDC.remicade,
+            dose: { value: 350, unit: 'mg' },
+            discarded: { value: 50, unit: 'mg' },
+            opened: 4,
+          }),
+        ],
+        payer: null,
+      }),
+      { catalog },
+    );
+    expect(lineSummary(ev)).toEqual([`J1745||35|${DOS}`]);
+    expect(ev.gaps.find((g) => g.code === 'no-coverage')?.revenueAtRisk).toEqual({
+      value: 262.5,
+      currency: 'USD',
+    });
+  });
+
+  it('under-billed posted units: the missing units are at risk', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 250, unit: 'mg' }, opened: 2 })],
+        chargeItems: [chargeItem({ code: 'J2930', modifiers: ['JZ'], units: 1 })],
+      }),
+      { catalog },
+    );
+    expect(lineSummary(ev)).toEqual([`J2930|JZ|2|${DOS}`]);
+    expect(ev.gaps.find((g) => g.code === 'charge-units-mismatch')?.revenueAtRisk).toEqual({
+      value: 3.25,
+      currency: 'USD',
+    });
+  });
+
+  it('without a price file nothing is priced and no revenue is invented', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.remicade, dose: { value: 70, unit: 'mg' } })],
+        conditions: [],
+      }),
+    );
+    expect(ev.lines[0]?.unitPrice).toBeUndefined();
+    expect(ev.gaps.every((g) => g.revenueAtRisk === undefined)).toBe(true);
+  });
+});
+
+describe('evaluation envelope', () => {
+  it('names the encounter, patient, coverage, payer category and claim-order diagnoses', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, reasonCode: ['J45.901'] }),
+        ],
+      }),
+    );
+    expect(ev).toMatchObject({
+      encounter: 'Encounter/e1',
+      patient: 'Patient/p1',
+      coverage: 'Coverage/cov-medicare',
+      payerCategory: 'medicare',
+      diagnoses: ['J45.909', 'J45.901'],
+      skippedAdministrations: 0,
+      enteredInError: [],
+    });
+  });
+
+  it('is deterministic', () => {
+    const input = scenario({
+      administrations: [
+        admin({ id: 'a1', ndc: NDC.remicade, dose: { value: 350, unit: 'mg' } }),
+        admin({ id: 'a2', text: ACETATE, dose: { value: 40, unit: 'mg' }, route: null }),
+      ],
+      conditions: [],
+    });
+    expect(evaluate(input)).toEqual(evaluate(input));
+  });
+});
+
+describe('implausible amounts and unit spellings', () => {
+  it('a dose in capital "MG" (a common display unit) converts like mg', () => {
+    const ev = evaluate(scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'MG' } })] }));
+    expect(lineSummary(ev)[0]).toMatch(/^J2930\|JZ\|1\|/);
+  });
+
+  it('an astronomically large dose becomes dose-unit-unconvertible, never a line', () => {
+    const ev = evaluate(scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 1e9, unit: 'mg' } })] }));
+    expect(ev.lines).toEqual([]);
+    expect(gapCodes(ev)).toContain('dose-unit-unconvertible');
+  });
+
+  it('9,999 units is still billed: the bound is just above what a day of J1010 could be', () => {
+    const ev = evaluate(scenario({ administrations: [admin({ text: 'methylprednisolone acetate', dose: { value: 9999, unit: 'mg' }, at: '2025-03-10T10:00:00Z' })] }));
+    expect(lineSummary(ev)).toEqual(['J1010||9999|2025-03-10']);
+  });
+});
