@@ -37,7 +37,7 @@ const envSchema = z.object({
   PAYER_RULES_FILE: z.string().min(1).optional(),
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
   SWEEP_LOOKBACK_HOURS: positiveInt.default(72),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
 });
 
 export interface Config {
@@ -98,12 +98,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       scope: e.FHIR_SCOPE ?? 'system/*.read system/Claim.write system/DetectedIssue.write system/Subscription.write',
     };
   }
+  const demoData = e.DEMO_DATA ?? embedded;
   return Object.freeze({
     port: e.PORT,
     embedded,
     fhirBaseUrl: e.FHIR_BASE_URL?.replace(/\/+$/, ''),
     embeddedFhirPort: e.EMBEDDED_FHIR_PORT,
-    demoData: e.DEMO_DATA ?? embedded,
+    demoData,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET ?? randomBytes(32).toString('hex'),
     fhirAuth,
@@ -112,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     payerRulesFile: e.PAYER_RULES_FILE,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     sweepLookbackHours: e.SWEEP_LOOKBACK_HOURS,
-    logLevel: e.LOG_LEVEL,
+    // The demo prints a summary to read; its request logs would bury it.
+    logLevel: e.LOG_LEVEL ?? (demoData ? 'warn' : 'info'),
   });
 }
