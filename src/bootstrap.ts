@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import { createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
 import type { RetryPolicy } from './fhir/http-fetch.ts';
+import { conformanceBundle, supportedProfiles } from './fhir/profiles.ts';
 import { registerDevice, registerSubscriptions } from './fhir/registration.ts';
 import { startEmbeddedFhirServer, type DeliveryOptions, type EmbeddedFhirServer } from './fhir-server/index.ts';
 import { createApp } from './http/app.ts';
@@ -42,6 +43,14 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** The project's profiles, extensions, CodeSystems and CapabilityStatement, readable from the embedded server. */
+async function loadConformance(embedded: EmbeddedFhirServer): Promise<void> {
+  for (const entry of conformanceBundle().entry ?? []) {
+    if (entry.resource) await embedded.repo.updateResource(entry.resource);
+  }
+  embedded.addProfiles(supportedProfiles());
+}
+
 export async function startVialwise(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Running> {
   const reference = {
     catalog: loadCatalog(config.catalogDir, [...(opts.priceFiles ?? [])]),
@@ -58,6 +67,7 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
       ...(opts.delivery ? { delivery: opts.delivery } : {}),
     });
     fhirBaseUrl = embedded.baseUrl;
+    await loadConformance(embedded);
   }
   if (!fhirBaseUrl) throw new Error('no FHIR base URL');
 

@@ -13,6 +13,7 @@ import {
   DEVICE_IDENTIFIER_VALUE,
   DEVICE_SID,
   GAP_SID,
+  NDC_UNIT_QUALIFIER_SYSTEM,
   PLACE_OF_SERVICE,
   POS_SYSTEM,
   PROCESS_PRIORITY_SYSTEM,
@@ -71,7 +72,7 @@ function claimItem(line: BillingLine, sequence: number, evaluation: Evaluation, 
             {
               sequence: 1,
               productOrService: { coding: [{ system: SYSTEMS.ndc, code: line.ndc.ndc }] },
-              quantity: { value: line.ndc.quantity, unit: line.ndc.unit },
+              quantity: { value: line.ndc.quantity, unit: line.ndc.unit, system: NDC_UNIT_QUALIFIER_SYSTEM, code: line.ndc.unit },
             },
           ],
         }

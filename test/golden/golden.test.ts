@@ -243,3 +243,35 @@ describe('golden cases: engine output matches the hand-computed oracle', () => {
     });
   });
 });
+
+describe('golden cases: every Claim and DetectedIssue written conforms to its profile', () => {
+  let evaluateEncounter: Evaluate;
+  let catalog: DrugCatalog;
+  let shippedRules: PayerRules;
+  let validateWritten: typeof import('../../src/fhir/profiles.ts').validateWritten;
+  let formatIssues: typeof import('../../src/fhir/profiles.ts').formatIssues;
+  let planWrites: typeof import('../../src/fhir/plan.ts').planWrites;
+  beforeAll(async () => {
+    ({ evaluateEncounter } = await import('../../src/rules/index.ts'));
+    ({ validateWritten, formatIssues } = await import('../../src/fhir/profiles.ts'));
+    ({ planWrites } = await import('../../src/fhir/plan.ts'));
+    catalog = loadCatalog(undefined, [join(HERE, '../../demo/prices-illustrative.json')]);
+    shippedRules = loadPayerRules();
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const input = splitBundle(c.bundle);
+    const evaluation = evaluateEncounter(input, { catalog, payerRules: payerRulesFor(c.expected, shippedRules) }, c.expected.now);
+    const plan = planWrites(evaluation, input.encounter, { claims: [], issues: [] }, {
+      now: c.expected.now,
+      device: 'Device/vialwise-test',
+      billingProvider: 'Organization/golden-billing',
+    });
+    const written = plan.entries.map((e) => e.resource as Resource);
+    expect(written.length).toBe((plan.claim ? 1 : 0) + evaluation.gaps.length);
+    for (const resource of written) {
+      const issues = validateWritten(resource);
+      expect(issues, `${resource.resourceType}: ${formatIssues(issues)}`).toEqual([]);
+    }
+  });
+});
