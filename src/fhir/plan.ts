@@ -18,7 +18,15 @@ export interface WritePlan {
   /** The Claim as it should be (also when nothing changed), for the API response. */
   readonly claim?: Claim;
   readonly issues: DetectedIssue[];
-  readonly counts: { claim: 'create' | 'update' | 'none'; opened: number; updated: number; closed: number; enteredInError: number; kept: number };
+  readonly counts: {
+    claim: 'create' | 'update' | 'none';
+    opened: number;
+    updated: number;
+    closed: number;
+    enteredInError: number;
+    kept: number;
+    duplicatesRemoved: number;
+  };
 }
 
 const IGNORED = new Set(['meta', 'id', 'text']);
@@ -50,13 +58,28 @@ function update<T extends Resource & { id?: string }>(existing: T, next: T): Bun
   };
 }
 
+/** Ordered by id, which never changes, so that every replica picks the same survivor. */
+function survivorsFirst<T extends Resource>(xs: T[]): T[] {
+  return [...xs].sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
+}
+
+function remove(r: Resource): BundleEntry {
+  const vid = versionOf(r);
+  return { request: { method: 'DELETE', url: `${r.resourceType}/${r.id ?? ''}`, ...(vid ? { ifMatch: `W/"${vid}"` } : {}) } };
+}
+
 export function planWrites(evaluation: Evaluation, encounter: Encounter, existing: ExistingWrites, ctx: WriteContext): WritePlan {
   const encounterId = encounter.id ?? '';
   const entries: BundleEntry[] = [];
-  const counts: WritePlan['counts'] = { claim: 'none', opened: 0, updated: 0, closed: 0, enteredInError: 0, kept: 0 };
+  const counts: WritePlan['counts'] = { claim: 'none', opened: 0, updated: 0, closed: 0, enteredInError: 0, kept: 0, duplicatesRemoved: 0 };
   const claimId = claimIdentifierValue(encounterId);
   const ours = existing.claims.filter((c) => identifierOf(c, CLAIM_DRAFT_SID) === claimId);
-  const draft = ours.find((c) => c.status === 'draft');
+  // A server whose conditional create is not atomic can end up with two drafts for one
+  // identifier: every replica keeps the same one (lowest id) and deletes the others.
+  const drafts = survivorsFirst(ours.filter((c) => c.status === 'draft'));
+  const draft = drafts[0];
+  for (const extra of drafts.slice(1)) entries.push(remove(extra));
+  counts.duplicatesRemoved += drafts.length > 1 ? drafts.length - 1 : 0;
   const submitted = ours.some((c) => c.status !== 'draft' && c.status !== 'entered-in-error' && c.status !== 'cancelled');
 
   // The Claim: created when there are lines, kept in step while draft, never touched once submitted.
@@ -91,9 +114,13 @@ export function planWrites(evaluation: Evaluation, encounter: Encounter, existin
 
   // DetectedIssues: open, keep, reopen, close or mark entered-in-error.
   const byIdentifier = new Map<string, DetectedIssue>();
-  for (const i of existing.issues) {
+  for (const i of survivorsFirst([...existing.issues])) {
     const v = identifierOf(i, GAP_SID);
-    if (v && v.startsWith(`${encounterId}:`)) byIdentifier.set(v, i);
+    if (!v || !v.startsWith(`${encounterId}:`)) continue;
+    if (byIdentifier.has(v)) {
+      entries.push(remove(i));
+      counts.duplicatesRemoved++;
+    } else byIdentifier.set(v, i);
   }
   const desired = new Set<string>();
   const issues: DetectedIssue[] = [];
