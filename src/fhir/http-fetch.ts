@@ -74,6 +74,21 @@ export function createFhirFetch(opts: { retry?: RetryPolicy; tokens?: TokenSourc
         await sleep(backoffMs(attempt, policy));
         continue;
       }
+      if (!RETRYABLE.has(response.status) && response.status !== 401) {
+        // Read the body under the same timeout, so that a server that stalls mid-body is
+        // retried like one that never answered.
+        let body: ArrayBuffer;
+        try {
+          body = await response.arrayBuffer();
+        } catch {
+          opts.hooks?.onRequest?.(0, performance.now() - started);
+          if (attempt >= policy.retries) throw new FhirUnavailableError('FHIR server stopped answering mid-response');
+          await sleep(backoffMs(attempt, policy));
+          continue;
+        }
+        opts.hooks?.onRequest?.(response.status, performance.now() - started);
+        return new Response(body.byteLength ? body : null, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
       opts.hooks?.onRequest?.(response.status, performance.now() - started);
       if (response.status === 401 && opts.tokens && !renewed) {
         // One renewal after a 401: the token may have been revoked or expired early.

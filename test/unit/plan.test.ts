@@ -30,17 +30,23 @@ function existingFrom(resources: Resource[]): ExistingWrites {
 
 function withGap(): EncounterInput {
   // No route: a missing-route gap beside a billable J2930 line.
-  return scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null })] });
+  return scenario({
+    administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null })],
+  });
 }
 
 describe('planWrites', () => {
   it('first evaluation: a conditional create of the Claim and of each DetectedIssue', () => {
     const input = withGap();
     const plan = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
-    const requests = plan.entries.map((e) => `${e.request?.method} ${e.request?.url} ${e.request?.ifNoneExist ?? ''}`);
+    const requests = plan.entries.map(
+      (e) => `${e.request?.method} ${e.request?.url} ${e.request?.ifNoneExist ?? ''}`,
+    );
     expect(requests).toEqual([
       'POST Claim identifier=https://vialwise.dev/fhir/sid/claim-draft|Encounter/e1',
-      expect.stringMatching(/^POST DetectedIssue identifier=https:\/\/vialwise.dev\/fhir\/sid\/documentation-gap\|e1:missing-route:/),
+      expect.stringMatching(
+        /^POST DetectedIssue identifier=https:\/\/vialwise.dev\/fhir\/sid\/documentation-gap\|e1:missing-route:/,
+      ),
     ]);
     expect(plan.counts).toMatchObject({ claim: 'create', opened: 1 });
   });
@@ -53,7 +59,12 @@ describe('planWrites', () => {
     const claimId = stored.find((r) => r.resourceType === 'Claim')?.id as string;
     const fixed = stored.map((r) =>
       r.resourceType === 'DetectedIssue'
-        ? { ...r, implicated: (r as DetectedIssue).implicated?.map((ref) => (ref.reference?.startsWith('urn:uuid:') ? { reference: `Claim/${claimId}` } : ref)) }
+        ? {
+            ...r,
+            implicated: (r as DetectedIssue).implicated?.map((ref) =>
+              ref.reference?.startsWith('urn:uuid:') ? { reference: `Claim/${claimId}` } : ref,
+            ),
+          }
         : r,
     );
     const later = { ...CTX, now: '2025-07-01T08:00:00Z' };
@@ -64,22 +75,43 @@ describe('planWrites', () => {
 
   it('a fixed gap closes: final with a resolved mitigation, updated with If-Match', () => {
     const input = withGap();
-    const stored = store(planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries, 'x');
-    const fixedInput = scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })] });
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const fixedInput = scenario({
+      administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
+    });
     const plan = planWrites(evaluate(fixedInput), fixedInput.encounter, existingFrom(stored), CTX);
-    const close = plan.entries.find((e) => (e.resource as DetectedIssue | undefined)?.resourceType === 'DetectedIssue');
+    const close = plan.entries.find(
+      (e) => (e.resource as DetectedIssue | undefined)?.resourceType === 'DetectedIssue',
+    );
     expect(close?.request).toMatchObject({ method: 'PUT', ifMatch: 'W/"1"' });
     expect((close?.resource as DetectedIssue).status).toBe('final');
     expect((close?.resource as DetectedIssue).mitigation?.[0]?.action.coding?.[0]?.code).toBe('resolved');
     expect(plan.counts.closed).toBe(1);
   });
 
-  it("an administration entered in error marks its issues entered-in-error and removes its line", () => {
+  it('an administration entered in error marks its issues entered-in-error and removes its line', () => {
     const input = withGap();
-    const stored = store(planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries, 'x');
-    const voided = scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null, status: 'entered-in-error' })] });
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const voided = scenario({
+      administrations: [
+        admin({
+          ndc: NDC.solumedrol125,
+          dose: { value: 125, unit: 'mg' },
+          route: null,
+          status: 'entered-in-error',
+        }),
+      ],
+    });
     const plan = planWrites(evaluate(voided), voided.encounter, existingFrom(stored), CTX);
-    const issue = plan.entries.map((e) => e.resource as DetectedIssue).find((r) => r?.resourceType === 'DetectedIssue');
+    const issue = plan.entries
+      .map((e) => e.resource as DetectedIssue)
+      .find((r) => r?.resourceType === 'DetectedIssue');
     expect(issue?.status).toBe('entered-in-error');
     const claim = plan.entries.map((e) => e.resource as Claim).find((r) => r?.resourceType === 'Claim');
     expect(claim?.item ?? []).toEqual([]);
@@ -87,18 +119,36 @@ describe('planWrites', () => {
 
   it('a Claim that has left draft is never written', () => {
     const input = withGap();
-    const stored = store(planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries, 'x');
-    const submitted = stored.map((r) => (r.resourceType === 'Claim' ? { ...r, status: 'active' } : r)) as Resource[];
-    const changed = scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 250, unit: 'mg' }, route: null })] });
-    const plan = planWrites(evaluate({ ...changed, claims: existingFrom(submitted).claims }), changed.encounter, existingFrom(submitted), CTX);
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const submitted = stored.map((r) =>
+      r.resourceType === 'Claim' ? { ...r, status: 'active' } : r,
+    ) as Resource[];
+    const changed = scenario({
+      administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 250, unit: 'mg' }, route: null })],
+    });
+    const plan = planWrites(
+      evaluate({ ...changed, claims: existingFrom(submitted).claims }),
+      changed.encounter,
+      existingFrom(submitted),
+      CTX,
+    );
     expect(plan.entries.filter((e) => e.request?.url?.startsWith('Claim'))).toEqual([]);
     expect(plan.counts.claim).toBe('none');
   });
 
   it('duplicate drafts and issues (a non-atomic conditional create) converge on the lowest id', () => {
     const input = withGap();
-    const a = store(planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries, 'a');
-    const b = store(planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries, 'b');
+    const a = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'a',
+    );
+    const b = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'b',
+    );
     const plan = planWrites(evaluate(input), input.encounter, existingFrom([...b, ...a]), CTX);
     const deletes = plan.entries.filter((e) => e.request?.method === 'DELETE').map((e) => e.request?.url);
     expect(deletes.sort()).toEqual(['Claim/b-0', 'DetectedIssue/b-1']);
