@@ -17,6 +17,7 @@ import { startEmbeddedFhirServer, type DeliveryOptions, type EmbeddedFhirServer 
 import { createApp } from './http/app.ts';
 import { createMetrics, statusClass, type Metrics } from './metrics.ts';
 import { Service } from './service.ts';
+import { mountUi } from './ui/mount.ts';
 import type express from 'express';
 
 export interface StartOptions {
@@ -92,7 +93,10 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
     metrics,
     logger,
     webhookSecret: config.webhookSecret,
-    ...(opts.extendApp ? { extend: (a: express.Express) => opts.extendApp?.(a, service) } : {}),
+    extend: (a: express.Express) => {
+      mountUi(a, { gateway, service, catalog: reference.catalog, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
+      opts.extendApp?.(a, service);
+    },
   });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -32,6 +32,7 @@ const envSchema = z.object({
   FHIR_CLIENT_SECRET: z.string().min(1).optional(),
   FHIR_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   FHIR_SCOPE: z.string().min(1).optional(),
+  FHIR_KEY_ID: z.string().min(1).max(256).optional(),
   BILLING_PROVIDER: z.string().regex(/^Organization\/[A-Za-z0-9\-.]{1,64}$/, 'expected Organization/<id>').optional(),
   CATALOG_DIR: z.string().min(1).optional(),
   PAYER_RULES_FILE: z.string().min(1).optional(),
@@ -51,7 +52,15 @@ export interface Config {
   readonly fhirAuth:
     | { readonly mode: 'none' }
     | { readonly mode: 'client-credentials'; readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: string; readonly scope?: string }
-    | { readonly mode: 'private-key-jwt'; readonly tokenUrl: string; readonly clientId: string; readonly privateKeyFile: string; readonly scope: string };
+    | {
+        readonly mode: 'private-key-jwt';
+        readonly tokenUrl: string;
+        readonly clientId: string;
+        readonly privateKeyFile: string;
+        readonly scope: string;
+        /** JWT `kid`: the key's id in the JWK Set registered with the server (default: its RFC 7638 thumbprint). */
+        readonly keyId?: string;
+      };
   readonly billingProvider: string | undefined;
   readonly catalogDir: string | undefined;
   readonly payerRulesFile: string | undefined;
@@ -96,6 +105,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       clientId: need('FHIR_CLIENT_ID'),
       privateKeyFile: need('FHIR_PRIVATE_KEY_FILE'),
       scope: e.FHIR_SCOPE ?? 'system/*.read system/Claim.write system/DetectedIssue.write system/Subscription.write',
+      ...(e.FHIR_KEY_ID ? { keyId: e.FHIR_KEY_ID } : {}),
     };
   }
   const demoData = e.DEMO_DATA ?? embedded;

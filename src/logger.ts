@@ -35,6 +35,11 @@ export const LOG_FIELDS = [
 export type LogField = (typeof LOG_FIELDS)[number];
 const allowed = new Set<string>(LOG_FIELDS);
 
+/** Values a field may hold: no objects (a resource or an error would carry its content along). */
+function isScalar(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
 export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
   return pino(
     {
@@ -46,13 +51,22 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
         log(object: Record<string, unknown>) {
           const out: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(object)) {
-            if (allowed.has(k) && (v === null || typeof v !== 'object' || Array.isArray(v))) out[k] = v;
+            if (allowed.has(k) && (isScalar(v) || (Array.isArray(v) && v.every(isScalar)))) out[k] = v;
           }
           return out;
         },
       },
       // err objects can carry upstream bodies: keep only a type name.
       serializers: { err: (e: unknown) => (e instanceof Error ? e.name : 'Error') },
+      hooks: {
+        // pino would use an Error's message as the line's msg (`logger.error(err)`), and messages
+        // can quote upstream bodies or URLs: log its type name instead.
+        logMethod(args, method) {
+          const [first] = args as unknown[];
+          if (first instanceof Error) return method.apply(this, [{ errorCode: first.name }, 'error']);
+          return method.apply(this, args);
+        },
+      },
     },
     destination,
   );

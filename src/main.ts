@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { startVialwise, type Running } from './bootstrap.ts';
 import { DEMO_PRICES, seedDemo } from './demo/seed.ts';
 import { formatSummary, summarize } from './demo/summary.ts';
+import { AuthError, checkSigningKey } from './fhir/auth.ts';
 import { createLogger } from './logger.ts';
 
 function fail(message: string, code: number): never {
@@ -20,6 +21,13 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 2);
     throw err;
+  }
+  if (config.fhirAuth.mode === 'private-key-jwt') {
+    // A key that cannot sign is a configuration error: say so now, not on the first request.
+    await checkSigningKey(config.fhirAuth.privateKeyFile).catch((err: unknown) => {
+      if (err instanceof AuthError) fail(err.message, 2);
+      throw err;
+    });
   }
   const logger = createLogger(config.logLevel);
   let running: Running | undefined;

@@ -6,10 +6,10 @@ import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes'
 import type { Logger } from 'pino';
 import type { Evaluation } from './domain/types.ts';
 import { EncounterSerializer, evaluateAndWrite, type EvaluationResult } from './evaluate/evaluate-encounter.ts';
-import { isWatchedType, sweepTargets, targetsOf, type Target } from './evaluate/triggers.ts';
+import { deletedTargets, isWatchedType, sweepTargets, targetsOf, type Target } from './evaluate/triggers.ts';
 import type { FhirGateway } from './fhir/gateway.ts';
 import { planWrites } from './fhir/plan.ts';
-import { inputFromBundle } from './fhir/read-context.ts';
+import { EncounterNotFoundError, inputFromBundle } from './fhir/read-context.ts';
 import type { WriteContext } from './fhir/resources.ts';
 import type { Notification } from './http/notification.ts';
 import type { Metrics } from './metrics.ts';
@@ -95,12 +95,25 @@ export class Service {
     return new Date(this.clock().getTime() - this.deps.sweepLookbackHours * 3_600_000);
   }
 
+  /**
+   * Evaluates each target once. An Encounter that does not exist (a dangling reference) is
+   * skipped and counted, so one bad reference never blocks the others or the sweep; any other
+   * failure (the FHIR server unavailable) fails the call so the sender retries.
+   */
   async evaluateTargets(targets: readonly Target[]): Promise<number> {
     const unique = new Map(targets.map((t) => [t.encounterId, t]));
     const results = await Promise.allSettled([...unique.values()].map((t) => this.evaluate(t.encounterId, t.patient)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    let evaluated = 0;
+    for (const r of results) {
+      if (r.status === 'fulfilled') evaluated++;
+      else if (r.reason instanceof EncounterNotFoundError) {
+        this.deps.metrics.errors.inc({ kind: 'encounter-not-found' });
+        this.deps.logger.warn({ event: 'encounter-not-found', errorCode: r.reason.code }, 'a resource refers to an Encounter that does not exist');
+      }
+    }
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof EncounterNotFoundError));
     if (failed) throw failed.reason;
-    return unique.size;
+    return evaluated;
   }
 
   /** What a notification asks for; resolves once every affected Encounter is written. */
@@ -112,15 +125,9 @@ export class Service {
       case 'status':
         return { evaluated: 0, ignored: 1 };
       case 'deleted': {
-        // The resource is gone: re-evaluate the Encounters whose open issues implicate it.
         if (!n.reference) return { evaluated: 0, ignored: 1 };
-        const b = await gateway.searchUrl(`DetectedIssue?implicated=${encodeURIComponent(n.reference)}&_count=1000`);
-        const targets = (b.entry ?? [])
-          .flatMap((e) => (e.resource as DetectedIssue | undefined)?.implicated ?? [])
-          .map((r) => localRef(r))
-          .filter((r): r is string => r?.startsWith('Encounter/') ?? false)
-          .map((r) => ({ encounterId: r.slice('Encounter/'.length) }));
-        return { evaluated: await this.evaluateTargets(targets), ignored: 0 };
+        const targets = await deletedTargets(gateway, n.reference, this.since());
+        return { evaluated: await this.evaluateTargets(targets), ignored: targets.length ? 0 : 1 };
       }
       case 'references': {
         const resources: Resource[] = [];

@@ -10,6 +10,7 @@ import { isPreconditionFailed, type FhirGateway } from '../fhir/gateway.ts';
 import { planWrites, transactionBundle, type WritePlan } from '../fhir/plan.ts';
 import { readEncounterContext } from '../fhir/read-context.ts';
 import type { WriteContext } from '../fhir/resources.ts';
+import { localRef } from '../rules/fhir-read.ts';
 import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
 
 export interface EvaluateDeps {
@@ -64,6 +65,11 @@ export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string, 
       }
       const failed = (response.entry ?? []).find((e) => !e.response?.status?.match(/^2\d\d/));
       if (failed) throw new Error(`transaction entry answered ${failed.response?.status?.slice(0, 3) ?? 'no status'}`);
+      // Created resources get their server ids, so the API answer can be used as is.
+      for (const [i, entry] of plan.entries.entries()) {
+        const id = localRef(response.entry?.[i]?.response?.location)?.split('/')[1];
+        if (entry.request?.method === 'POST' && entry.resource && id) entry.resource.id = id;
+      }
     }
     const result: EvaluationResult = { evaluation, plan, requests, attempts: attempt, durationMs: performance.now() - started };
     deps.logger.info(

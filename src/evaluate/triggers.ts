@@ -2,9 +2,9 @@
  * From a changed resource to the Encounter(s) to re-evaluate (SPEC section 7), and the catch-up
  * sweep over recently updated resources.
  */
-import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { localRef } from '../rules/fhir-read.ts';
-import type { FhirGateway } from '../fhir/gateway.ts';
+import type { Bundle, Claim, Coverage, DetectedIssue, Resource } from '@medplum/fhirtypes';
+import { calendarDate, EXT, localRef } from '../rules/fhir-read.ts';
+import { isUnavailable, type FhirGateway } from '../fhir/gateway.ts';
 
 export const WATCHED_TYPES = ['MedicationAdministration', 'Encounter', 'Condition', 'Coverage', 'ChargeItem'] as const;
 export type WatchedType = (typeof WATCHED_TYPES)[number];
@@ -60,9 +60,14 @@ export async function targetsOf(resource: Resource, gateway: FhirGateway, since:
   const r = resource as unknown as Record<string, unknown>;
   const patient = localRef((resource.resourceType === 'Coverage' ? r.beneficiary : r.subject) as never);
   if (!patient?.startsWith('Patient/')) return [];
+  // A Coverage is often registered or corrected days after the visit: it re-evaluates the
+  // patient's Encounters within its own period (from the look-back when it has no start).
+  const period = resource.resourceType === 'Coverage' ? (resource as Coverage).period : undefined;
+  const from = calendarDate(period?.start) ?? since.toISOString().slice(0, 10);
+  const to = calendarDate(period?.end);
   const found = await searchAll(
     gateway,
-    `Encounter?patient=${encodeURIComponent(patient)}&date=ge${since.toISOString().slice(0, 10)}&_count=1000`,
+    `Encounter?patient=${encodeURIComponent(patient)}&date=ge${from}${to ? `&date=le${to}` : ''}&_count=1000`,
   );
   return found.filter((e) => e.id).map((e) => ({ encounterId: e.id as string, patient }));
 }
@@ -92,3 +97,40 @@ export async function sweepTargets(gateway: FhirGateway, since: Date): Promise<T
   }
   return [...byId.values()];
 }
+
+/**
+ * Encounters affected by a deleted resource. Its last version names them where the server keeps
+ * history (Medplum, HAPI); otherwise its open DetectedIssues do, or for an administration the
+ * draft Claims updated within the look-back that bill it.
+ */
+export async function deletedTargets(gateway: FhirGateway, reference: string, since: Date): Promise<Target[]> {
+  const [type] = reference.split('/');
+  if (!isWatchedType(type)) return [];
+  try {
+    const history = await gateway.searchUrl(`${reference}/_history?_count=5`);
+    const previous = (history.entry ?? []).map((e) => e.resource).find((r): r is Resource => !!r?.resourceType);
+    const direct = previous ? directTargets(previous) : undefined;
+    if (direct?.length) return direct;
+  } catch (err) {
+    if (isUnavailable(err)) throw err;
+    // No history of deleted resources on this server: fall through.
+  }
+  const targets = new Map<string, Target>();
+  const issues = await searchAll(gateway, `DetectedIssue?implicated=${encodeURIComponent(reference)}&_count=1000`);
+  for (const i of issues as DetectedIssue[]) {
+    for (const r of i.implicated ?? []) {
+      const ref = localRef(r);
+      if (ref?.startsWith('Encounter/')) targets.set(ref, { encounterId: ref.slice('Encounter/'.length) });
+    }
+  }
+  if (type === 'MedicationAdministration') {
+    const drafts = await searchAll(gateway, `Claim?status=draft&_lastUpdated=gt${encodeURIComponent(since.toISOString())}&_count=1000`);
+    for (const c of drafts as Claim[]) {
+      const bills = (c.item ?? []).some((it) => (it.extension ?? []).some((e) => e.url === EXT.sourceAdministration && localRef(e.valueReference) === reference));
+      const enc = bills ? localRef(c.item?.[0]?.encounter?.[0]) : undefined;
+      if (enc?.startsWith('Encounter/')) targets.set(enc, { encounterId: enc.slice('Encounter/'.length) });
+    }
+  }
+  return [...targets.values()];
+}
+

@@ -1,11 +1,12 @@
 /**
  * OAuth2 tokens for the FHIR server (SPEC section 1): client credentials, and SMART Backend
- * Services (`private_key_jwt`: a client assertion signed with RS384 or ES384). Tokens are
- * renewed a minute before they expire.
+ * Services (`private_key_jwt`: a client assertion signed with RS384 or ES384, with the `kid`
+ * header SMART requires). Tokens are renewed a minute before they expire (half their lifetime
+ * when that is shorter).
  */
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
+import { calculateJwkThumbprint, exportJWK, importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import type { Config } from '../config.ts';
 import type { TokenSource } from './http-fetch.ts';
 
@@ -22,9 +23,9 @@ const RENEW_BEFORE_MS = 60_000;
 
 export function createTokenSource(auth: Config['fhirAuth'], now: () => number = Date.now): TokenSource | undefined {
   if (auth.mode === 'none') return undefined;
-  let cached: { token: string; expiresAt: number } | undefined;
+  let cached: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
-  let key: Promise<{ key: CryptoKey; alg: string }> | undefined;
+  let key: Promise<SigningKey> | undefined;
 
   async function body(): Promise<{ params: URLSearchParams; headers: Record<string, string> }> {
     const params = new URLSearchParams({ grant_type: 'client_credentials' });
@@ -35,9 +36,14 @@ export function createTokenSource(auth: Config['fhirAuth'], now: () => number = 
     }
     if (auth.mode !== 'private-key-jwt') throw new AuthError('unsupported auth mode');
     key ??= loadSigningKey(auth.privateKeyFile);
-    const { key: k, alg } = await key;
+    // A failed load (unreadable file) is retried on the next request instead of being cached.
+    const { key: k, alg, thumbprint } = await key.catch((err: unknown) => {
+      key = undefined;
+      throw err;
+    });
     const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg, typ: 'JWT' })
+      // SMART Backend Services: `kid` is required and names the key in the client's JWK Set.
+      .setProtectedHeader({ alg, typ: 'JWT', kid: auth.keyId ?? thumbprint })
       .setIssuer(auth.clientId)
       .setSubject(auth.clientId)
       .setAudience(auth.tokenUrl)
@@ -68,14 +74,18 @@ export function createTokenSource(auth: Config['fhirAuth'], now: () => number = 
     if (!res.ok) throw new AuthError(`token endpoint answered ${res.status}`);
     const json = (await res.json().catch(() => ({}))) as TokenResponse;
     if (typeof json.access_token !== 'string' || !json.access_token) throw new AuthError('token endpoint returned no access_token');
-    const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 300;
-    cached = { token: json.access_token, expiresAt: now() + expiresIn * 1000 };
+    // Some servers send expires_in as a string ("3600").
+    const seconds = typeof json.expires_in === 'string' ? Number(json.expires_in) : json.expires_in;
+    const expiresIn = typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : 300;
+    // Renew a minute early, or at half-life for short-lived tokens (else every request renews).
+    const renewBefore = Math.min(RENEW_BEFORE_MS, (expiresIn * 1000) / 2);
+    cached = { token: json.access_token, renewAt: now() + expiresIn * 1000 - renewBefore };
     return json.access_token;
   }
 
   return {
     async token(force = false): Promise<string> {
-      if (!force && cached && cached.expiresAt - RENEW_BEFORE_MS > now()) return cached.token;
+      if (!force && cached && cached.renewAt > now()) return cached.token;
       pending ??= fetchToken().finally(() => {
         pending = undefined;
       });
@@ -84,8 +94,20 @@ export function createTokenSource(auth: Config['fhirAuth'], now: () => number = 
   };
 }
 
+/** Fails (AuthError) when the private key file cannot be read or is not a usable key: checked at start. */
+export async function checkSigningKey(file: string): Promise<void> {
+  await loadSigningKey(file);
+}
+
+interface SigningKey {
+  readonly key: CryptoKey;
+  readonly alg: string;
+  /** RFC 7638 thumbprint of the public key: the default `kid`. */
+  readonly thumbprint: string;
+}
+
 /** PKCS#8 PEM; RSA keys sign with RS384, EC P-384 keys with ES384 (SMART Backend Services). */
-async function loadSigningKey(file: string): Promise<{ key: CryptoKey; alg: string }> {
+async function loadSigningKey(file: string): Promise<SigningKey> {
   let pem: string;
   try {
     pem = readFileSync(file, 'utf8');
@@ -93,11 +115,14 @@ async function loadSigningKey(file: string): Promise<{ key: CryptoKey; alg: stri
     throw new AuthError('FHIR_PRIVATE_KEY_FILE cannot be read');
   }
   for (const alg of ['RS384', 'ES384']) {
+    let key: CryptoKey;
     try {
-      return { key: await importPKCS8(pem, alg), alg };
+      key = await importPKCS8(pem, alg, { extractable: true });
     } catch {
-      // try the next algorithm
+      continue; // try the next algorithm
     }
+    // The thumbprint uses only the public members (kty, n, e / crv, x, y).
+    return { key, alg, thumbprint: await calculateJwkThumbprint(await exportJWK(key), 'sha256') };
   }
   throw new AuthError('FHIR_PRIVATE_KEY_FILE is not a PKCS#8 RSA or P-384 EC private key');
 }

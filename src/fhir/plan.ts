@@ -11,6 +11,8 @@ import { buildClaim, buildDetectedIssue, claimIdentifierValue, type WriteContext
 export interface ExistingWrites {
   readonly claims: readonly Claim[];
   readonly issues: readonly DetectedIssue[];
+  /** `MedicationAdministration/<id>` of every administration of the Encounter that still exists. */
+  readonly administrations?: readonly string[];
 }
 
 export interface WritePlan {
@@ -152,9 +154,13 @@ export function planWrites(evaluation: Evaluation, encounter: Encounter, existin
     }
   }
   const enteredInError = new Set(evaluation.enteredInError);
+  const present = existing.administrations ? new Set(existing.administrations) : undefined;
+  // An issue about an administration entered in error, or deleted, was never a real gap.
+  const voided = (ref: string | undefined) =>
+    ref !== undefined && (enteredInError.has(ref) || (present !== undefined && ref.startsWith('MedicationAdministration/') && !present.has(ref)));
   for (const [key, current] of byIdentifier) {
     if (desired.has(key) || current.status !== 'preliminary') continue;
-    const implicatesVoided = (current.implicated ?? []).some((r) => r.reference && enteredInError.has(r.reference));
+    const implicatesVoided = (current.implicated ?? []).some((r) => voided(r.reference));
     if (implicatesVoided) {
       entries.push(update(current, { ...current, status: 'entered-in-error' }));
       counts.enteredInError++;

@@ -46,8 +46,22 @@ export function contextQueries(encounterId: string, patient?: string): string[] 
       `&_count=${PAGE}`,
     `Claim?identifier=${encodeURIComponent(`${CLAIM_DRAFT_SID}|Encounter/${encounterId}`)}&_count=${PAGE}`,
     `DetectedIssue?implicated=${enc}&_count=${PAGE}`,
+    // Body weights of the patient; without a patient yet, those recorded in this encounter (a
+    // weight-based infusion then triggers one more read: see readEncounterContext).
     patient ? `${weights}&patient=${encodeURIComponent(patient)}&_count=${PAGE}` : `${weights}&encounter=${enc}&_count=${PAGE}`,
   ];
+}
+
+export function weightQuery(patient: string): string {
+  return `Observation?code=${encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`)}&patient=${encodeURIComponent(patient)}&_count=${PAGE}`;
+}
+
+/** True when an administration's rate is per kg of body weight (ug/kg/min and the like). */
+function needsWeight(admins: readonly MedicationAdministration[]): boolean {
+  return admins.some((a) => {
+    const unit = a.dosage?.rateQuantity?.code ?? a.dosage?.rateQuantity?.unit ?? a.dosage?.rateRatio?.numerator?.code ?? a.dosage?.rateRatio?.numerator?.unit;
+    return typeof unit === 'string' && /\/kg\b/i.test(unit);
+  });
 }
 
 export class EncounterNotFoundError extends Error {
@@ -84,19 +98,33 @@ export async function readEncounterContext(gateway: FhirGateway, encounterId: st
   const byType = <T extends Resource>(type: T['resourceType']) => dedupe(main.filter((r): r is T => r.resourceType === type));
   const encounter = byType<Encounter>('Encounter').find((e) => e.id === encounterId);
   if (!encounter) throw new EncounterNotFoundError(`Encounter ${encounterId} not found`);
+  const administrations = byType<MedicationAdministration>('MedicationAdministration');
+  let bodyWeights = weights as Observation[];
+  const subject = encounter.subject?.reference;
+  if (!patient && subject && needsWeight(administrations)) {
+    // The batch could only ask for weights recorded in this encounter; the patient's latest
+    // weight may come from an earlier visit. Rare enough to cost one more read.
+    requests++;
+    const page = await gateway.searchUrl(weightQuery(subject));
+    bodyWeights = [...bodyWeights, ...(page.entry ?? []).map((e) => e.resource as Observation).filter(Boolean)];
+  }
   return {
     input: {
       encounter,
-      administrations: byType<MedicationAdministration>('MedicationAdministration'),
+      administrations,
       medications: byType<Medication>('Medication'),
       conditions: byType<Condition>('Condition'),
       coverages: byType<Coverage>('Coverage'),
       priorAuthorizations: byType<ClaimResponse>('ClaimResponse').filter((c) => c.use === 'preauthorization'),
-      bodyWeights: dedupe(weights as Observation[]),
+      bodyWeights: dedupe(bodyWeights),
       chargeItems: byType<ChargeItem>('ChargeItem'),
       claims: dedupe(claims as Claim[]),
     },
-    existing: { claims: dedupe(claims as Claim[]), issues: dedupe(issues as DetectedIssue[]) },
+    existing: {
+      claims: dedupe(claims as Claim[]),
+      issues: dedupe(issues as DetectedIssue[]),
+      administrations: administrations.map((a) => `MedicationAdministration/${a.id ?? ''}`),
+    },
     requests,
   };
 }

@@ -33,12 +33,15 @@ function requireJsonType(req: Request): void {
   const length = Number(req.headers['content-length'] ?? 0);
   const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody) return;
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!JSON_TYPES.includes(type)) {
+  const [media = '', ...params] = (req.headers['content-type'] ?? '').split(';');
+  const type = media.trim().toLowerCase();
+  // JSON is UTF-8 (RFC 8259 section 8.1); a body declared in another charset is not read as UTF-8.
+  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (!JSON_TYPES.includes(type) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
     throw new OperationOutcomeError({
       resourceType: 'OperationOutcome',
       id: 'unsupported-media-type',
-      issue: [{ severity: 'error', code: 'not-supported', details: { text: 'Content-Type must be application/fhir+json or application/json' } }],
+      issue: [{ severity: 'error', code: 'not-supported', details: { text: 'Content-Type must be application/fhir+json or application/json (UTF-8)' } }],
     });
   }
 }

@@ -41,6 +41,8 @@ export function parseJsonBody(raw: Buffer | string): unknown {
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+/** Backport notification types are short lower-case codes (handshake, heartbeat, ...). */
+const TYPE_CODE = /^[a-z-]{1,32}$/;
 
 function isResource(v: unknown): v is Resource {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
@@ -67,25 +69,41 @@ export function parseNotification(raw: Buffer, headers: { interaction?: string; 
 }
 
 function isBackport(b: Bundle): boolean {
-  return (b.type === 'history' || (b.type as string) === 'subscription-notification') && b.entry?.[0]?.resource?.resourceType === 'Parameters';
+  return (b.type === 'history' || (b.type as string) === 'subscription-notification') && Array.isArray(b.entry) && b.entry[0]?.resource?.resourceType === 'Parameters';
+}
+
+/** The array, or nothing: a signed body can still hold an object or a number where FHIR has a list. */
+function list<T>(v: T[] | undefined): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A relative reference from a string or a Reference, ignoring anything else. */
+function refOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return localRef(v);
+  return isObject(v) && typeof v.reference === 'string' ? localRef(v.reference) : undefined;
 }
 
 function parseBackport(b: Bundle): Notification {
-  const params = b.entry?.[0]?.resource as Parameters;
-  const type = params.parameter?.find((p) => p.name === 'type')?.valueCode;
-  if (type !== 'event-notification') return { kind: 'status', type: typeof type === 'string' ? type : 'unknown' };
-  const rest = (b.entry ?? []).slice(1);
+  const params = (b.entry?.[0]?.resource ?? {}) as Parameters;
+  const parameters = list(params.parameter).filter(isObject);
+  const type = parameters.find((p) => p.name === 'type')?.valueCode;
+  if (type !== 'event-notification') return { kind: 'status', type: typeof type === 'string' && TYPE_CODE.test(type) ? type : 'unknown' };
+  const rest = list(b.entry).slice(1).filter(isObject);
   const resources = rest.map((e) => e.resource).filter(isResource).filter((r) => r.id);
   if (resources.length) return { kind: 'resources', form: 'backport-full-resource', resources };
   const refs = new Set<string>();
   for (const e of rest) {
-    const r = localRef(e.fullUrl) ?? localRef(e.request?.url);
+    const r = refOf(e.fullUrl) ?? (isObject(e.request) ? refOf(e.request.url) : undefined);
     if (r) refs.add(r);
   }
-  for (const p of params.parameter ?? []) {
+  for (const p of parameters) {
     if (p.name !== 'notification-event') continue;
-    for (const part of p.part ?? []) {
-      const r = part.name === 'focus' ? localRef(part.valueReference) : undefined;
+    for (const part of list(p.part as unknown[] | undefined).filter(isObject)) {
+      const r = part.name === 'focus' ? refOf(part.valueReference) : undefined;
       if (r) refs.add(r);
     }
   }

@@ -167,8 +167,11 @@ describe('HTTP API: evaluation, request budget, health and metrics', () => {
       goldenExpected(C16).gaps.map((g) => g.code),
     );
     const claim = await claimFor(running, 'enc-golden-16');
-    // The response carries the Claim as planned; on a first write it has no server id yet.
+    // The response carries the Claim and DetectedIssues with the ids the server gave them.
+    expect(res.json.claim.id).toBe(claim?.id);
     expect(res.json.claim.identifier).toEqual(claim?.identifier);
+    const onServer = await issuesFor(running, 'enc-golden-16');
+    expect(res.json.detectedIssues.map((i: { id?: string }) => i.id).sort()).toEqual(onServer.map((i) => i.id).sort());
     expect(claimLines(res.json.claim)).toEqual(claimLines(claim!));
     expect(claimLines(claim!)).toEqual(sortLines(goldenExpected(C16).lines));
     expect((await issuesFor(running, 'enc-golden-16')).map(gapIdentifier)).toEqual(

@@ -320,7 +320,7 @@ describe('412 on an update (a real conflict on the real server)', () => {
     cleanup.push(() => r.stop());
     for (const c of CASES) await fhir(r.fhirBaseUrl, 'POST', '', goldenAsTransaction(c));
     await settle(r, r.embedded);
-    // change a Claim so the plan must update it, then bump its version behind the service's back.
+    // Someone else edits the draft; then, between the service's read and its write, edits it again.
     const claims = (
       await fhir<Bundle>(
         r.fhirBaseUrl,

@@ -1,0 +1,265 @@
+/**
+ * The audit's comparison (pure): what the engine derives for an Encounter against what was
+ * posted for it, as unit and dollar figures per HCPCS code and date of service.
+ *
+ * "Posted" is the Claim that has left draft when there is one (what the payer received), else
+ * the billable ChargeItems. Posted lines are matched to derived lines the way the engine matches
+ * them for the `charge-*` gaps (rules/charges.ts): a line linked to administrations must bill
+ * the code derived for them, an unlinked one a code derived for its date; a wrong-code line is
+ * counted as such and its code and date are left out of the unit comparison.
+ */
+import type { Claim } from '@medplum/fhirtypes';
+import type { DrugCatalog } from '../catalog/catalog.ts';
+import type { EncounterInput } from '../domain/input.ts';
+import type { BillingLine, Evaluation } from '../domain/types.ts';
+import { readCharge } from '../rules/charges.ts';
+import { encounterClassOf } from '../rules/engine.ts';
+import { calendarDate, codings, EXT, finiteNumber, localRef, SYSTEMS } from '../rules/fhir-read.ts';
+import type { DateRange } from './range.ts';
+import { inRange } from './range.ts';
+import {
+  addCodeFigures,
+  emptyCodeFigures,
+  toCents,
+  type AuditedGap,
+  type CodeFigures,
+  type EncounterAudit,
+  type PostedSource,
+} from './model.ts';
+
+export interface PostedLine {
+  readonly ref: string;
+  readonly code: string;
+  readonly modifiers: readonly string[];
+  readonly units: number;
+  readonly dos: string | undefined;
+  readonly administrations: readonly string[];
+}
+
+const NOT_SUBMITTED = new Set(['draft', 'entered-in-error', 'cancelled']);
+const HCPCS_CODE = /^[A-Z]\d{4}$/;
+const MODIFIER = /^[A-Z0-9]{2}$/;
+const LINE_KEY = /^[A-Z]\d{4}:(\d{4}-\d{2}-\d{2})$/;
+
+/** The Claim that has left draft, most recent first by `created`. */
+export function submittedClaim(claims: readonly Claim[]): Claim | undefined {
+  return claims
+    .filter((c) => c?.id && !NOT_SUBMITTED.has(c.status))
+    .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || (b.id ?? '').localeCompare(a.id ?? ''))[0];
+}
+
+export function postedFromClaim(claim: Claim): PostedLine[] {
+  const out: PostedLine[] = [];
+  for (const item of Array.isArray(claim.item) ? claim.item : []) {
+    const hcpcs = codings(item?.productOrService, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
+    const code = hcpcs.find((c) => HCPCS_CODE.test(c));
+    if (!code) continue;
+    const modifiers = [
+      ...hcpcs.filter((c) => MODIFIER.test(c)),
+      ...(Array.isArray(item.modifier) ? item.modifier : []).flatMap((m) =>
+        codings(m, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase()),
+      ),
+    ];
+    const administrations = (Array.isArray(item.extension) ? item.extension : [])
+      .filter((e) => e?.url === EXT.sourceAdministration)
+      .map((e) => localRef(e.valueReference))
+      .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
+    out.push({
+      ref: `Claim/${claim.id ?? ''}`,
+      code,
+      modifiers,
+      units: finiteNumber(item.quantity?.value) ?? 1,
+      dos: calendarDate(item.servicedDate ?? item.servicedPeriod?.start),
+      administrations,
+    });
+  }
+  return out;
+}
+
+export function postedFromCharges(input: EncounterInput): PostedLine[] {
+  const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
+  const out: PostedLine[] = [];
+  for (const ci of input.chargeItems) {
+    if (ci?.context && localRef(ci.context) !== encounterRef) continue;
+    const c = readCharge(ci);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Start date of each of the encounter's administrations, by reference. */
+export function administrationDates(input: EncounterInput): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const a of input.administrations) {
+    if (!a?.id) continue;
+    out.set(`MedicationAdministration/${a.id}`, calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start));
+  }
+  return out;
+}
+
+/**
+ * The first date of service of the encounter inside the range, or undefined when nothing of it
+ * falls inside (then it is not audited). An administration without a usable time counts on the
+ * encounter's start date.
+ */
+export function auditedDate(input: EncounterInput, range: DateRange): string | undefined {
+  const fallback = calendarDate(input.encounter.period?.start);
+  let first: string | undefined;
+  for (const a of input.administrations) {
+    const d = calendarDate(a?.effectiveDateTime ?? a?.effectivePeriod?.start) ?? fallback;
+    if (inRange(d, range) && (first === undefined || (d as string) < first)) first = d;
+  }
+  return first;
+}
+
+interface Key {
+  derived: BillingLine[];
+  posted: PostedLine[];
+}
+
+export interface AuditInput {
+  readonly input: EncounterInput;
+  /** Every Claim found for the encounter, whoever wrote it. */
+  readonly claims: readonly Claim[];
+  readonly evaluation: Evaluation;
+  /** Set for an administration evaluated without an encounter. */
+  readonly unlinkedAdministration?: string;
+}
+
+export function auditEncounter(
+  { input, claims, evaluation, unlinkedAdministration }: AuditInput,
+  catalog: DrugCatalog,
+  range: DateRange,
+): EncounterAudit {
+  const dates = administrationDates(input);
+  const dateOfService = auditedDate(input, range) ?? range.since;
+  const lines = evaluation.lines;
+
+  const claim = submittedClaim(claims);
+  const postedSource: PostedSource = claim ? 'claim' : input.chargeItems.length ? 'charges' : 'none';
+  const posted = claim ? postedFromClaim(claim) : postedFromCharges(input);
+
+  const codeByAdmin = new Map<string, string>();
+  for (const l of lines) for (const r of l.sourceAdministrations) codeByAdmin.set(r, l.code);
+  const lineDays = new Set(lines.map((l) => `${l.code}:${l.dateOfService}`));
+  const drugLines = posted.filter(
+    (p) => catalog.codes.has(p.code) || p.administrations.some((a) => codeByAdmin.has(a)),
+  );
+
+  const byCode = new Map<string, CodeFigures>();
+  const figuresOf = (code: string): CodeFigures => {
+    let f = byCode.get(code);
+    if (!f) byCode.set(code, (f = emptyCodeFigures()));
+    return f;
+  };
+  let illustrative = false;
+  let unpricedUnits = 0;
+  /** Value in cents at the payment limit of the code's quarter; undefined when there is none. */
+  const valueOf = (code: string, dos: string, units: number): number | undefined => {
+    if (units === 0) return 0;
+    const price = catalog.priceOn(code, dos);
+    if (!price) return undefined;
+    if (price.illustrative) illustrative = true;
+    return toCents(units * price.paymentLimit);
+  };
+  const findingCents = (code: string, dos: string, units: number): number => {
+    const cents = valueOf(code, dos, units);
+    if (cents === undefined) unpricedUnits += units;
+    return cents ?? 0;
+  };
+
+  // Wrong codes first: their code and date leave the unit comparison (as in the engine).
+  const skip = new Set<string>();
+  const wrongCodePairs: string[] = [];
+  let wrongCodeUnits = 0;
+  const matched: PostedLine[] = [];
+  for (const p of drugLines) {
+    const linked = p.administrations.filter((a) => codeByAdmin.has(a));
+    let expected = [...new Set(linked.map((a) => codeByAdmin.get(a) as string))];
+    const dos = p.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
+    let wrong = false;
+    if (linked.length) wrong = !expected.includes(p.code);
+    else if (dos && !lineDays.has(`${p.code}:${dos}`)) {
+      expected = [...new Set(lines.filter((l) => l.dateOfService === dos).map((l) => l.code))];
+      wrong = expected.length > 0;
+    }
+    if (wrong) {
+      const first = expected[0] as string;
+      figuresOf(first).wrongCodes++;
+      wrongCodeUnits += p.units;
+      wrongCodePairs.push(`${p.code}>${expected.join('/')}`);
+      for (const e of expected) if (dos) skip.add(`${e}:${dos}`);
+      continue;
+    }
+    matched.push({ ...p, dos });
+  }
+
+  const keys = new Map<string, Key>();
+  const keyOf = (k: string): Key => {
+    let v = keys.get(k);
+    if (!v) keys.set(k, (v = { derived: [], posted: [] }));
+    return v;
+  };
+  for (const l of lines) keyOf(`${l.code}:${l.dateOfService}`).derived.push(l);
+  for (const p of matched) if (p.dos) keyOf(`${p.code}:${p.dos}`).posted.push(p);
+
+  for (const [k, { derived, posted: postedHere }] of keys) {
+    const [code, dos] = k.split(':') as [string, string];
+    const f = figuresOf(code);
+    const isJw = (mods: readonly string[]) => mods.includes('JW');
+    const d = sum(derived.filter((l) => !isJw(l.modifiers)).map((l) => l.units));
+    const dj = sum(derived.filter((l) => isJw(l.modifiers)).map((l) => l.units));
+    f.derivedUnits += d;
+    f.jwUnits += dj;
+    f.derivedCents += valueOf(code, dos, d + dj) ?? 0;
+    if (skip.has(k)) continue;
+    const p = sum(postedHere.filter((c) => !isJw(c.modifiers)).map((c) => c.units));
+    const pj = sum(postedHere.filter((c) => isJw(c.modifiers)).map((c) => c.units));
+    const missedJw = Math.max(0, dj - pj);
+    const under = Math.max(0, d - p);
+    const over = Math.max(0, p - d) + Math.max(0, pj - dj);
+    f.missedJwUnits += missedJw;
+    f.missedJwCents += findingCents(code, dos, missedJw);
+    f.underUnits += under;
+    f.underCents += findingCents(code, dos, under);
+    f.overUnits += over;
+    f.overCents += findingCents(code, dos, over);
+    const needsJz = derived.some((l) => l.modifiers.includes('JZ'));
+    if (needsJz && postedHere.some((c) => !c.modifiers.includes('JZ') && !isJw(c.modifiers))) f.missingJz++;
+  }
+  const total = emptyCodeFigures();
+  for (const f of byCode.values()) addCodeFigures(total, f);
+
+  const gaps: AuditedGap[] = evaluation.gaps.map((g) => {
+    const adminDate = dates.get(`MedicationAdministration/${g.subjectKey}`);
+    const lineDate = LINE_KEY.exec(g.subjectKey)?.[1];
+    const date = [adminDate, lineDate].find((d) => inRange(d, range)) ?? dateOfService;
+    return { code: g.code, cents: g.revenueAtRisk ? toCents(g.revenueAtRisk.value) : 0, date };
+  });
+  if (lines.some((l) => l.priceIllustrative)) illustrative = true;
+
+  return {
+    subject: unlinkedAdministration ?? evaluation.encounter,
+    unlinked: unlinkedAdministration !== undefined,
+    dateOfService,
+    payerCategory: evaluation.payerCategory ?? 'other',
+    encounterClass: unlinkedAdministration ? '' : (encounterClassOf(input) ?? ''),
+    administrations: input.administrations.length,
+    postedSource,
+    lines: lines.length,
+    figures: total,
+    byCode,
+    wrongCodeUnits,
+    wrongCodePairs,
+    gaps,
+    atRiskCents: sum(gaps.map((g) => g.cents)),
+    unpricedUnits,
+    pricesIllustrative: illustrative,
+  };
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}

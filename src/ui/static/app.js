@@ -1,0 +1,75 @@
+/**
+ * The single page: a hash router over three views. The hash never reaches the server; it holds
+ * only ids and codes (never a patient's name), so even a copied link carries no patient data.
+ */
+import { renderDashboard } from './dashboard.js';
+import { errorBox, h, replace } from './dom.js';
+import { renderEncounter } from './encounter.js';
+import { renderWorklist } from './worklist.js';
+
+/**
+ * @typedef {{ name: string, id?: string, params: URLSearchParams }} Route
+ * @typedef {{ focus?: string }} NavigateOptions
+ * @typedef {{ main: HTMLElement, route: Route, navigate: (hash: string, opts?: NavigateOptions) => void, signal: AbortSignal }} ViewContext
+ */
+
+/** @returns {Route} */
+export function parseHash(hash = window.location.hash) {
+  const raw = hash.replace(/^#\/?/, '');
+  const [path = '', search = ''] = raw.split('?');
+  const [name = '', id] = path.split('/').map((p) => decodeURIComponent(p));
+  const params = new URLSearchParams(search);
+  if (name === 'encounter' && id) return { name, id, params };
+  if (name === 'dashboard') return { name, params };
+  return { name: 'worklist', params };
+}
+
+const views = /** @type {Record<string, (ctx: ViewContext) => Promise<void>>} */ ({
+  worklist: renderWorklist,
+  encounter: renderEncounter,
+  dashboard: renderDashboard,
+});
+
+/** @type {AbortController | undefined} */
+let current;
+let firstRender = true;
+/** Where to put focus after the next render, when a view re-renders itself (default: the heading). */
+let focusAfter = 'h1';
+
+async function render() {
+  const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+  const route = parseHash();
+  current?.abort();
+  const controller = new AbortController();
+  current = controller;
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (a.getAttribute('data-nav') === route.name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  main.setAttribute('aria-busy', 'true');
+  try {
+    await views[route.name]?.({
+      main,
+      route,
+      signal: controller.signal,
+      navigate: (hash, opts) => {
+        focusAfter = opts?.focus ?? 'h1';
+        if (window.location.hash === hash) void render();
+        else window.location.hash = hash;
+      },
+    });
+  } catch (err) {
+    if (controller.signal.aborted) return;
+    replace(main, h('h1', { tabindex: '-1' }, 'vialwise'), errorBox(err));
+  } finally {
+    if (!controller.signal.aborted) main.removeAttribute('aria-busy');
+  }
+  if (controller.signal.aborted) return;
+  // After navigation, take keyboard and screen-reader users to the new page's heading.
+  if (!firstRender) /** @type {HTMLElement | null} */ (main.querySelector(focusAfter) ?? main.querySelector('h1'))?.focus();
+  firstRender = false;
+  focusAfter = 'h1';
+}
+
+window.addEventListener('hashchange', () => void render());
+void render();

@@ -1,0 +1,275 @@
+/**
+ * One Encounter side by side: what the documentation gives now (derived lines), the Claim draft
+ * on the FHIR server, the charges billing posted, and the gaps, with a button that has the
+ * service re-evaluate the Encounter and write back.
+ */
+import { getJson, postJson } from './api.js';
+import { announce, day, errorBox, h, instantText, int, priceNotice, replace, severityBadge, time, usd } from './dom.js';
+
+/**
+ * @typedef {{ code: string, modifiers: string[], units: number, dateOfService?: string, ndc?: string, ndcQuantity?: string,
+ *   unitPrice?: number, net?: number, illustrative: boolean }} Line
+ * @typedef {{ id?: string, code: string, display: string, severity: string, state: string, detail: string, revenueAtRisk?: number,
+ *   identified?: string, closed?: string, acknowledgements: { date?: string, author?: string, note?: string }[] }} Gap
+ * @typedef {{ encounter: { id: string, status?: string, class?: string, start?: string, end?: string },
+ *   patient?: { id: string, name: string }, payerCategory?: string, diagnoses: { code: string, display?: string }[],
+ *   administrations: import('./worklist.js').Administration[], derivedLines: Line[],
+ *   claim?: { id: string, status: string, created?: string, total?: number, lines: Line[] },
+ *   charges: import('./worklist.js').Charge[], gaps: Gap[], inSync: boolean, pricesIllustrative: boolean, priceNote?: string }} View
+ */
+
+const STATE_LABEL = /** @type {Record<string, string>} */ ({
+  open: 'Open',
+  closed: 'Closed',
+  'entered-in-error': 'Entered in error',
+  'not-written': 'Found now, not yet written',
+});
+
+/**
+ * @param {string} caption
+ * @param {readonly Line[]} lines
+ * @param {boolean} illustrative
+ */
+function linesTable(caption, lines, illustrative) {
+  if (!lines.length) return h('p', { class: 'empty' }, 'No billable lines.');
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'compact' },
+      h('caption', null, caption),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'col' }, 'Code'),
+          h('th', { scope: 'col' }, 'Modifiers'),
+          h('th', { scope: 'col', class: 'num' }, 'Units'),
+          h('th', { scope: 'col' }, 'Date of service'),
+          h('th', { scope: 'col' }, 'NDC (quantity)'),
+          h('th', { scope: 'col', class: 'num' }, illustrative ? 'Net (illustrative)' : 'Net'),
+        ),
+      ),
+      h(
+        'tbody',
+        null,
+        lines.map((l) =>
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'row' }, h('code', null, l.code)),
+            h('td', null, l.modifiers.length ? l.modifiers.join(', ') : h('span', { class: 'muted' }, 'none')),
+            h('td', { class: 'num' }, int(l.units)),
+            h('td', null, l.dateOfService ?? '—'),
+            h('td', null, l.ndc ? `${l.ndc} (${l.ndcQuantity ?? '?'})` : h('span', { class: 'muted' }, 'none')),
+            h('td', { class: 'num' }, l.net === undefined ? h('span', { class: 'muted' }, 'not priced') : usd(l.net)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {import('./app.js').ViewContext} ctx
+ */
+export async function renderEncounter(ctx) {
+  const { main, route, signal } = ctx;
+  const id = route.id ?? '';
+  document.title = `Encounter ${id} – vialwise`;
+  const v = /** @type {View} */ (await getJson(`/api/ui/encounters/${encodeURIComponent(id)}`));
+  if (signal.aborted) return;
+  const status = h('div', { class: 'reevaluate-status' });
+  const reevaluate = h('button', { type: 'button', class: 'button', id: 'reevaluate' }, 'Re-evaluate now');
+  reevaluate.addEventListener('click', () => {
+    reevaluate.disabled = true;
+    replace(status, h('p', { class: 'muted' }, 'Re-evaluating…'));
+    postJson(`/api/encounters/${encodeURIComponent(id)}/evaluate`)
+      .then((/** @type {{ writes: number, evaluation: { gaps: unknown[] } }} */ r) => {
+        announce(`Re-evaluated: ${r.writes} change${r.writes === 1 ? '' : 's'} written, ${r.evaluation.gaps.length} gap${r.evaluation.gaps.length === 1 ? '' : 's'} open.`);
+        // The view is rebuilt with the new state: keep keyboard focus on the button.
+        ctx.navigate(window.location.hash, { focus: '#reevaluate' });
+      })
+      .catch((/** @type {unknown} */ err) => {
+        reevaluate.disabled = false;
+        replace(status, errorBox(err));
+      });
+  });
+
+  const e = v.encounter;
+  const claim = v.claim;
+  replace(
+    main,
+    h('p', { class: 'breadcrumb' }, h('a', { href: '#/worklist' }, '← Worklist')),
+    h('h1', { tabindex: '-1' }, `Encounter ${e.id}`),
+    h(
+      'dl',
+      { class: 'facts facts--header' },
+      v.patient ? h('div', null, h('dt', null, 'Patient'), h('dd', null, v.patient.name)) : null,
+      h('div', null, h('dt', null, 'Class'), h('dd', null, e.class ?? '—')),
+      h('div', null, h('dt', null, 'Status'), h('dd', null, e.status ?? '—')),
+      h('div', null, h('dt', null, 'Period'), h('dd', null, time(e.start, (e.start ?? '—').replace('T', ' ').slice(0, 16)), ' to ', time(e.end, (e.end ?? '—').replace('T', ' ').slice(0, 16)))),
+      h('div', null, h('dt', null, 'Payer'), h('dd', null, v.payerCategory ?? 'no active coverage')),
+      h('div', null, h('dt', null, 'Diagnoses'), h('dd', null, v.diagnoses.length ? v.diagnoses.map((d) => `${d.code}${d.display ? ` ${d.display}` : ''}`).join('; ') : h('em', null, 'none linked'))),
+    ),
+    priceNotice(v.priceNote),
+    h(
+      'div',
+      { class: 'encounter-actions' },
+      reevaluate,
+      h(
+        'p',
+        { class: v.inSync ? 'muted' : 'notice notice--warning', role: v.inSync ? null : 'note' },
+        v.inSync
+          ? 'The Claim draft and the open gaps on the FHIR server match the documentation as it is now.'
+          : 'The documentation changed since the last evaluation: the Claim draft or the gaps on the FHIR server differ from what it gives now. Re-evaluate to write the changes.',
+      ),
+      status,
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'admins-h' },
+      h('h2', { id: 'admins-h' }, 'Administrations'),
+      v.administrations.length
+        ? h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { class: 'compact' },
+              h('caption', null, 'Drug administrations documented in this encounter'),
+              h('thead', null, h('tr', null, ['Drug', 'Dose', 'Route', 'Time', 'Status', 'Performer'].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'tbody',
+                null,
+                v.administrations.map((a) =>
+                  h(
+                    'tr',
+                    null,
+                    h('th', { scope: 'row' }, a.drug),
+                    h('td', null, a.dose ?? h('em', null, 'not documented')),
+                    h('td', null, a.route ?? h('em', null, 'not documented')),
+                    h('td', null, a.time ? time(a.start, a.time) : h('em', null, 'not documented')),
+                    h('td', null, a.status ?? '—'),
+                    h('td', null, a.performer ?? h('em', null, 'not documented')),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h('p', { class: 'empty' }, 'No administrations.'),
+    ),
+    h(
+      'div',
+      { class: 'side-by-side' },
+      h(
+        'section',
+        { 'aria-labelledby': 'derived-h', class: 'panel' },
+        h('h2', { id: 'derived-h' }, 'Derived lines'),
+        h('p', { class: 'muted' }, 'What the documentation gives now (evaluated without writing).'),
+        linesTable('Lines derived from the documentation now', v.derivedLines, v.derivedLines.some((l) => l.illustrative)),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'claim-h', class: 'panel' },
+        h('h2', { id: 'claim-h' }, 'Claim draft'),
+        claim
+          ? [
+              h('p', { class: 'muted' }, `Claim/${claim.id}, status ${claim.status}, created ${day(claim.created)}`, claim.total !== undefined ? `, total ${usd(claim.total)}` : ''),
+              linesTable('Lines on the Claim on the FHIR server', claim.lines, claim.lines.some((l) => l.illustrative)),
+            ]
+          : h('p', { class: 'empty' }, 'No Claim on the FHIR server (none is drafted without coverage or billable lines).'),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'charges-h', class: 'panel' },
+        h('h2', { id: 'charges-h' }, 'Posted charges'),
+        h('p', { class: 'muted' }, 'ChargeItems the billing system posted.'),
+        v.charges.length
+          ? h(
+              'div',
+              { class: 'table-wrap' },
+              h(
+                'table',
+                { class: 'compact' },
+                h('caption', null, 'ChargeItems posted for this encounter'),
+                h('thead', null, h('tr', null, ['Code', 'Modifiers', 'Units', 'Date', 'Status'].map((t) => h('th', { scope: 'col', class: t === 'Units' ? 'num' : null }, t)))),
+                h(
+                  'tbody',
+                  null,
+                  v.charges.map((c) =>
+                    h(
+                      'tr',
+                      null,
+                      h('th', { scope: 'row' }, h('code', null, c.code ?? '?')),
+                      h('td', null, c.modifiers.length ? c.modifiers.join(', ') : h('span', { class: 'muted' }, 'none')),
+                      h('td', { class: 'num' }, int(c.units)),
+                      h('td', null, c.date ?? '—'),
+                      h('td', null, /** @type {{ status?: string }} */ (c).status ?? '—'),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : h('p', { class: 'empty' }, 'No charges posted.'),
+      ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'gaps-h' },
+      h('h2', { id: 'gaps-h' }, 'Documentation gaps'),
+      v.gaps.length
+        ? h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              null,
+              h('caption', null, 'Gaps of this encounter: open ones first, then closed ones'),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  h('th', { scope: 'col' }, 'Gap'),
+                  h('th', { scope: 'col' }, 'State'),
+                  h('th', { scope: 'col' }, 'What to document'),
+                  h('th', { scope: 'col', class: 'num' }, v.pricesIllustrative ? 'At risk (illustrative)' : 'At risk'),
+                  h('th', { scope: 'col' }, 'History'),
+                ),
+              ),
+              h(
+                'tbody',
+                null,
+                v.gaps.map((g) =>
+                  h(
+                    'tr',
+                    { 'data-state': g.state },
+                    h('th', { scope: 'row', class: 'gap' }, severityBadge(g.severity), ' ', h('span', { class: 'gap__name' }, g.display), h('code', { class: 'gap__code' }, g.code)),
+                    h('td', null, h('span', { class: `state state--${g.state}` }, STATE_LABEL[g.state] ?? g.state)),
+                    h('td', null, g.detail),
+                    h('td', { class: 'num' }, g.revenueAtRisk === undefined ? h('span', { class: 'muted' }, 'not estimated') : usd(g.revenueAtRisk)),
+                    h(
+                      'td',
+                      null,
+                      h(
+                        'ul',
+                        { class: 'history' },
+                        g.identified ? h('li', null, `Opened ${instantText(g.identified)}`) : null,
+                        g.acknowledgements.map((a) => h('li', null, `Acknowledged by ${a.author ?? 'a clinician'} ${instantText(a.date)}${a.note ? `: ${a.note}` : ''}`)),
+                        g.closed ? h('li', null, `Closed ${instantText(g.closed)} (documentation fixed)`) : null,
+                      ),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          )
+        : h('p', { class: 'empty' }, 'No documentation gaps for this encounter.'),
+    ),
+  );
+}
