@@ -49,7 +49,7 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
-async function engineBench(): Promise<void> {
+function engineBench(): void {
   let sink = 0;
   const baseline = rate((i) => {
     sink += (structuredClone(inputs[i % inputs.length]) as EncounterInput).administrations.length;
@@ -66,27 +66,42 @@ async function engineBench(): Promise<void> {
 }
 
 async function post(url: string, body: unknown): Promise<Bundle> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as Bundle;
 }
 
 async function endToEndBench(): Promise<void> {
-  const config = loadConfig({ PORT: '0', EMBEDDED_FHIR_PORT: '0', DEMO_DATA: 'false', LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '86400' });
+  const config = loadConfig({
+    PORT: '0',
+    EMBEDDED_FHIR_PORT: '0',
+    DEMO_DATA: 'false',
+    LOG_LEVEL: 'silent',
+    SWEEP_INTERVAL_SECONDS: '86400',
+  });
   const running = await startVialwise(config, silentLogger);
   await running.registered;
   const base = running.fhirBaseUrl;
   // Drop the Subscriptions first, so that only the evaluations measured here run.
   const subs = (await (await fetch(`${base}/Subscription`)).json()) as Bundle;
-  for (const e of subs.entry ?? []) await fetch(`${base}/Subscription/${e.resource?.id}`, { method: 'DELETE' });
+  for (const e of subs.entry ?? [])
+    await fetch(`${base}/Subscription/${e.resource?.id}`, { method: 'DELETE' });
   for (const b of bundles) {
     await post(base, {
       resourceType: 'Bundle',
       type: 'transaction',
-      entry: (b.entry ?? []).map((e) => ({ resource: e.resource, request: { method: 'PUT', url: `${e.resource?.resourceType}/${e.resource?.id}` } })),
+      entry: (b.entry ?? []).map((e) => ({
+        resource: e.resource,
+        request: { method: 'PUT', url: `${e.resource?.resourceType}/${e.resource?.id}` },
+      })),
     });
   }
   const ids = inputs.map((i) => i.encounter.id as string);
-  const requestsNow = async () => (await running.metrics.fhirRequests.get()).values.reduce((s, v) => s + v.value, 0);
+  const requestsNow = async () =>
+    (await running.metrics.fhirRequests.get()).values.reduce((s, v) => s + v.value, 0);
   const rounds = 10;
 
   // 1. First evaluations: each drafts its Claim and DetectedIssues (read + transaction).
@@ -97,7 +112,18 @@ async function endToEndBench(): Promise<void> {
     const t = performance.now();
     const r = await running.service.evaluate(id);
     writeTimes.push(performance.now() - t);
-    if (r.plan.entries.length) plans.push(transactionBundle(r.plan.entries.map((e) => ({ ...e, request: { method: 'PUT', url: `${e.resource?.resourceType}/bench-${Math.random().toString(36).slice(2)}` } }))));
+    if (r.plan.entries.length)
+      plans.push(
+        transactionBundle(
+          r.plan.entries.map((e) => ({
+            ...e,
+            request: {
+              method: 'PUT',
+              url: `${e.resource?.resourceType}/bench-${Math.random().toString(36).slice(2)}`,
+            },
+          })),
+        ),
+      );
   }
   const writing = ids.length;
   const firstPerEval = ((await requestsNow()) - before) / writing;
@@ -123,7 +149,11 @@ async function endToEndBench(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const id of ids) {
       const t = performance.now();
-      await post(base, { resourceType: 'Bundle', type: 'batch', entry: contextQueries(id).map((url) => ({ request: { method: 'GET', url } })) });
+      await post(base, {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: contextQueries(id).map((url) => ({ request: { method: 'GET', url } })),
+      });
       direct.push(performance.now() - t);
     }
   }
@@ -131,7 +161,13 @@ async function endToEndBench(): Promise<void> {
   const directWrite: number[] = [];
   for (const [i, tx] of plans.entries()) {
     const t = performance.now();
-    await post(base, { resourceType: 'Bundle', type: 'batch', entry: contextQueries(ids[i % ids.length] as string).map((url) => ({ request: { method: 'GET', url } })) });
+    await post(base, {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: contextQueries(ids[i % ids.length] as string).map((url) => ({
+        request: { method: 'GET', url },
+      })),
+    });
     await post(base, tx);
     directWrite.push(performance.now() - t);
   }
@@ -139,17 +175,31 @@ async function endToEndBench(): Promise<void> {
   console.log('');
   console.log('## End to end over HTTP (embedded FHIR server, same process)');
   console.log(`  encounters                              ${ids.length}`);
-  console.log(`  FHIR requests per evaluation, first     ${firstPerEval.toFixed(2)}   (read + transaction; SPEC: at most 2)`);
-  console.log(`  FHIR requests per evaluation, unchanged ${unchangedPerEval.toFixed(2)}   (read only; SPEC: 1)`);
-  console.log(`  writing evaluation p50 / p95            ${percentile(writeTimes, 50).toFixed(2)} ms / ${percentile(writeTimes, 95).toFixed(2)} ms`);
-  console.log(`    baseline: same read + the same resources PUT directly (no conditional checks), p50 ${percentile(directWrite, 50).toFixed(2)} ms  -> ratio ${(percentile(writeTimes, 50) / percentile(directWrite, 50)).toFixed(2)}x`);
+  console.log(
+    `  FHIR requests per evaluation, first     ${firstPerEval.toFixed(2)}   (read + transaction; SPEC: at most 2)`,
+  );
+  console.log(
+    `  FHIR requests per evaluation, unchanged ${unchangedPerEval.toFixed(2)}   (read only; SPEC: 1)`,
+  );
+  console.log(
+    `  writing evaluation p50 / p95            ${percentile(writeTimes, 50).toFixed(2)} ms / ${percentile(writeTimes, 95).toFixed(2)} ms`,
+  );
+  console.log(
+    `    baseline: same read + the same resources PUT directly (no conditional checks), p50 ${percentile(directWrite, 50).toFixed(2)} ms  -> ratio ${(percentile(writeTimes, 50) / percentile(directWrite, 50)).toFixed(2)}x`,
+  );
   console.log(`  unchanged evaluations per second        ${fmt((rounds * ids.length * 1000) / elapsed)}`);
-  console.log(`  unchanged latency p50 / p95             ${percentile(latencies, 50).toFixed(2)} ms / ${percentile(latencies, 95).toFixed(2)} ms`);
-  console.log(`    baseline: same batch read direct, ${fmt((rounds * ids.length * 1000) / elapsedDirect)} per second, p50 ${percentile(direct, 50).toFixed(2)} ms  -> ratio ${(elapsed / elapsedDirect).toFixed(2)}x`);
+  console.log(
+    `  unchanged latency p50 / p95             ${percentile(latencies, 50).toFixed(2)} ms / ${percentile(latencies, 95).toFixed(2)} ms`,
+  );
+  console.log(
+    `    baseline: same batch read direct, ${fmt((rounds * ids.length * 1000) / elapsedDirect)} per second, p50 ${percentile(direct, 50).toFixed(2)} ms  -> ratio ${(elapsed / elapsedDirect).toFixed(2)}x`,
+  );
   await running.stop();
 }
 
-console.log(`# vialwise benchmarks  (node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown cpu'})`);
+console.log(
+  `# vialwise benchmarks  (node ${process.version}, ${availableParallelism()} cores, ${cpus()[0]?.model ?? 'unknown cpu'})`,
+);
 console.log('');
-await engineBench();
+engineBench();
 if (!process.argv.includes('--engine-only')) await endToEndBench();

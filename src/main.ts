@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     });
   }
   const logger = createLogger(config.logLevel);
-  let running: Running | undefined;
+  let running: Running | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -18,12 +18,41 @@ export function createMetrics(withDefaults = true): Metrics {
   const registers = [registry];
   return {
     registry,
-    evaluations: new Counter({ name: 'vialwise_evaluations_total', help: 'Encounter evaluations by result', labelNames: ['result'], registers }),
-    writes: new Counter({ name: 'vialwise_writes_total', help: 'Resources written by kind', labelNames: ['kind'], registers }),
-    fhirRequests: new Counter({ name: 'vialwise_fhir_requests_total', help: 'HTTP requests sent to the FHIR server, by status class', labelNames: ['status'], registers }),
-    errors: new Counter({ name: 'vialwise_errors_total', help: 'Errors by kind', labelNames: ['kind'], registers }),
-    notifications: new Counter({ name: 'vialwise_notifications_total', help: 'Notifications received by form', labelNames: ['form'], registers }),
-    skippedAdministrations: new Counter({ name: 'vialwise_skipped_administrations_total', help: 'Administrations of drugs the catalog does not bill', registers }),
+    evaluations: new Counter({
+      name: 'vialwise_evaluations_total',
+      help: 'Encounter evaluations by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    writes: new Counter({
+      name: 'vialwise_writes_total',
+      help: 'Resources written by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    fhirRequests: new Counter({
+      name: 'vialwise_fhir_requests_total',
+      help: 'HTTP requests sent to the FHIR server, by status class',
+      labelNames: ['status'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'vialwise_errors_total',
+      help: 'Errors by kind',
+      labelNames: ['kind'],
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'vialwise_notifications_total',
+      help: 'Notifications received by form',
+      labelNames: ['form'],
+      registers,
+    }),
+    skippedAdministrations: new Counter({
+      name: 'vialwise_skipped_administrations_total',
+      help: 'Administrations of drugs the catalog does not bill',
+      registers,
+    }),
     evaluationSeconds: new Histogram({
       name: 'vialwise_evaluation_duration_seconds',
       help: 'Time to read, evaluate and write one Encounter',

@@ -5,7 +5,11 @@
 import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import type { Evaluation } from './domain/types.ts';
-import { EncounterSerializer, evaluateAndWrite, type EvaluationResult } from './evaluate/evaluate-encounter.ts';
+import {
+  EncounterSerializer,
+  evaluateAndWrite,
+  type EvaluationResult,
+} from './evaluate/evaluate-encounter.ts';
 import { deletedTargets, isWatchedType, sweepTargets, targetsOf, type Target } from './evaluate/triggers.ts';
 import type { FhirGateway } from './fhir/gateway.ts';
 import { planWrites } from './fhir/plan.ts';
@@ -14,7 +18,6 @@ import type { WriteContext } from './fhir/resources.ts';
 import type { Notification } from './http/notification.ts';
 import type { Metrics } from './metrics.ts';
 import { evaluateEncounter, type EngineReference } from './rules/index.ts';
-import { localRef } from './rules/fhir-read.ts';
 
 export interface ServiceDeps {
   readonly gateway: FhirGateway;
@@ -77,10 +80,16 @@ export class Service {
         metrics.evaluations.inc({ result: result.plan.entries.length ? 'written' : 'unchanged' });
         const c = result.plan.counts;
         if (c.claim !== 'none') metrics.writes.inc({ kind: `claim-${c.claim}` });
-        for (const [kind, n] of [['issue-opened', c.opened], ['issue-updated', c.updated], ['issue-closed', c.closed], ['issue-entered-in-error', c.enteredInError]] as const) {
+        for (const [kind, n] of [
+          ['issue-opened', c.opened],
+          ['issue-updated', c.updated],
+          ['issue-closed', c.closed],
+          ['issue-entered-in-error', c.enteredInError],
+        ] as const) {
           if (n) metrics.writes.inc({ kind }, n);
         }
-        if (result.evaluation.skippedAdministrations) metrics.skippedAdministrations.inc(result.evaluation.skippedAdministrations);
+        if (result.evaluation.skippedAdministrations)
+          metrics.skippedAdministrations.inc(result.evaluation.skippedAdministrations);
         return result;
       } catch (err) {
         metrics.evaluations.inc({ result: 'failed' });
@@ -102,16 +111,24 @@ export class Service {
    */
   async evaluateTargets(targets: readonly Target[]): Promise<number> {
     const unique = new Map(targets.map((t) => [t.encounterId, t]));
-    const results = await Promise.allSettled([...unique.values()].map((t) => this.evaluate(t.encounterId, t.patient)));
+    const results = await Promise.allSettled(
+      [...unique.values()].map((t) => this.evaluate(t.encounterId, t.patient)),
+    );
     let evaluated = 0;
     for (const r of results) {
       if (r.status === 'fulfilled') evaluated++;
       else if (r.reason instanceof EncounterNotFoundError) {
         this.deps.metrics.errors.inc({ kind: 'encounter-not-found' });
-        this.deps.logger.warn({ event: 'encounter-not-found', errorCode: r.reason.code }, 'a resource refers to an Encounter that does not exist');
+        this.deps.logger.warn(
+          { event: 'encounter-not-found', errorCode: r.reason.code },
+          'a resource refers to an Encounter that does not exist',
+        );
       }
     }
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !(r.reason instanceof EncounterNotFoundError));
+    const failed = results.find(
+      (r): r is PromiseRejectedResult =>
+        r.status === 'rejected' && !(r.reason instanceof EncounterNotFoundError),
+    );
     if (failed) throw failed.reason;
     return evaluated;
   }
@@ -189,7 +206,12 @@ export class Service {
     if (!input) return undefined;
     const now = this.clock().toISOString();
     const evaluation = evaluateEncounter(input, this.deps.reference, now);
-    const plan = planWrites(evaluation, input.encounter, { claims: input.claims, issues: [] }, { ...this.writeContext(), now });
+    const plan = planWrites(
+      evaluation,
+      input.encounter,
+      { claims: input.claims, issues: [] },
+      { ...this.writeContext(), now },
+    );
     return { evaluation, ...(plan.claim ? { claim: plan.claim } : {}), detectedIssues: plan.issues };
   }
 

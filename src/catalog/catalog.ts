@@ -27,7 +27,12 @@ export class DrugCatalog {
   /** Synonyms longest first, so "methylprednisolone acetate" wins over "methylprednisolone". */
   private readonly textTerms: { term: string; ingredients: string[] }[] = [];
 
-  constructor(codes: HcpcsCode[], products: Product[], ingredients: Ingredient[], ambiguous: AmbiguousTerm[] = []) {
+  constructor(
+    codes: HcpcsCode[],
+    products: Product[],
+    ingredients: Ingredient[],
+    ambiguous: AmbiguousTerm[] = [],
+  ) {
     this.codes = new Map(codes.map((c) => [c.code, c]));
     this.products = new Map(products.map((p) => [p.ndc, p]));
     this.ingredients = new Map(ingredients.map((i) => [i.key, i]));
@@ -46,11 +51,14 @@ export class DrugCatalog {
         const c = this.codes.get(code);
         if (!c) throw new CatalogError(`product ${p.ndc}: unknown HCPCS code ${code}`);
         if (c.ingredient !== p.ingredient) {
-          throw new CatalogError(`product ${p.ndc} (${p.ingredient}) maps to ${code}, a code for ${c.ingredient}`);
+          throw new CatalogError(
+            `product ${p.ndc} (${p.ingredient}) maps to ${code}, a code for ${c.ingredient}`,
+          );
         }
       }
       for (const ndc of [p.ndc, ...(p.outerNdcs ?? [])]) {
-        if (this.productByAnyNdc.has(ndc)) throw new CatalogError(`NDC ${ndc} is listed for more than one product`);
+        if (this.productByAnyNdc.has(ndc))
+          throw new CatalogError(`NDC ${ndc} is listed for more than one product`);
         this.productByAnyNdc.set(ndc, p);
       }
       for (const rx of p.rxnorm ?? []) push(this.productsByRxnorm, rx, p);
@@ -156,5 +164,10 @@ export function buildCatalog(files: {
     if (seen.has(c.code)) throw new CatalogError(`code ${c.code} is listed twice`);
     seen.add(c.code);
   }
-  return new DrugCatalog(codes, files.products.products, files.ingredients.ingredients, files.ingredients.ambiguous);
+  return new DrugCatalog(
+    codes,
+    files.products.products,
+    files.ingredients.ingredients,
+    files.ingredients.ambiguous,
+  );
 }

@@ -36,7 +36,10 @@ export function normalizeNdc(input: string): string | undefined {
 /** Like normalizeNdc, but throws a NdcFormatError naming the value. */
 export function requireNdc(input: string): string {
   const ndc = normalizeNdc(input);
-  if (!ndc) throw new NdcFormatError(`not a valid NDC: "${input}" (expected 5-4-2, 4-4-2, 5-3-2, 5-4-1 or 11 digits)`);
+  if (!ndc)
+    throw new NdcFormatError(
+      `not a valid NDC: "${input}" (expected 5-4-2, 4-4-2, 5-3-2, 5-4-1 or 11 digits)`,
+    );
   return ndc;
 }
 

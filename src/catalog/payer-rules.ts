@@ -8,7 +8,19 @@ import { fileURLToPath } from 'node:url';
 import type { PayerCategory } from '../domain/types.ts';
 import { readJsonFile } from './load.ts';
 
-const encounterClass = z.enum(['AMB', 'EMER', 'IMP', 'OBSENC', 'SS', 'VR', 'HH', 'ACUTE', 'NONAC', 'PRENC', 'FLD']);
+const encounterClass = z.enum([
+  'AMB',
+  'EMER',
+  'IMP',
+  'OBSENC',
+  'SS',
+  'VR',
+  'HH',
+  'ACUTE',
+  'NONAC',
+  'PRENC',
+  'FLD',
+]);
 const hcpcs = z.string().regex(/^[A-Z]\d{4}$/, 'expected a HCPCS Level II code such as J2930');
 const category = z.enum(['medicare', 'medicaid', 'commercial', 'other']);
 
@@ -22,14 +34,19 @@ export const categoryRulesSchema = z.strictObject({
   }),
   notAllowed: z.array(z.strictObject({ code: hcpcs, encounterClasses: z.array(encounterClass).min(1) })),
   /** ICD-10-CM codes or prefixes (without the dot) that support each HCPCS code. */
-  supportingDiagnoses: z.record(hcpcs, z.array(z.string().regex(/^[A-Z][0-9A-Z]{1,6}$/, 'ICD-10-CM code or prefix without the dot'))),
+  supportingDiagnoses: z.record(
+    hcpcs,
+    z.array(z.string().regex(/^[A-Z][0-9A-Z]{1,6}$/, 'ICD-10-CM code or prefix without the dot')),
+  ),
   source: z.string().optional(),
 });
 
 export const payerRulesSchema = z.strictObject({
   $comment: z.string().optional(),
   defaultCategory: category,
-  sopt: z.array(z.strictObject({ prefix: z.string().regex(/^\d{1,4}$/), category, source: z.string().optional() })),
+  sopt: z.array(
+    z.strictObject({ prefix: z.string().regex(/^\d{1,4}$/), category, source: z.string().optional() }),
+  ),
   categories: z.strictObject({
     medicare: categoryRulesSchema,
     medicaid: categoryRulesSchema,
@@ -50,7 +67,10 @@ export type PayerRules = z.infer<typeof payerRulesSchema>;
 export type CategoryRules = z.infer<typeof categoryRulesSchema>;
 export type { PayerCategory };
 
-export const SHIPPED_PAYER_RULES_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../catalog/payer-rules.json');
+export const SHIPPED_PAYER_RULES_FILE = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../catalog/payer-rules.json',
+);
 
 export function loadPayerRules(file: string = SHIPPED_PAYER_RULES_FILE): PayerRules {
   return readJsonFile(file, payerRulesSchema);

@@ -18,7 +18,9 @@ export function demoBundles(dir: string = join(DEMO_DIR, 'encounters')): { file:
 /** Encounter ids the demo defines, in file order. */
 export function demoEncounterIds(bundles: { bundle: Bundle }[]): string[] {
   return bundles.flatMap(({ bundle }) =>
-    (bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Encounter' && e.resource.id).map((e) => e.resource?.id as string),
+    (bundle.entry ?? [])
+      .filter((e) => e.resource?.resourceType === 'Encounter' && e.resource.id)
+      .map((e) => e.resource?.id as string),
   );
 }
 

@@ -38,7 +38,17 @@ export function summarize(results: readonly EvaluationResult[]): Summary {
       atRisk += g.revenueAtRisk?.value ?? 0;
     }
   }
-  return { encounters: results.length, claimsDrafted, lines, units, jwUnits, jwValue, atRisk, illustrative, gapsByCode };
+  return {
+    encounters: results.length,
+    claimsDrafted,
+    lines,
+    units,
+    jwUnits,
+    jwValue,
+    atRisk,
+    illustrative,
+    gapsByCode,
+  };
 }
 
 export function formatSummary(s: Summary, urls: { service: string; fhir: string }): string {

@@ -84,8 +84,7 @@ export const GAPS = {
   'prior-auth-missing': {
     severity: 'high',
     display: 'Prior authorization missing',
-    definition:
-      'Payer rules require prior authorization for the code in this setting and none is on file.',
+    definition: 'Payer rules require prior authorization for the code in this setting and none is on file.',
   },
   'site-of-service-restricted': {
     severity: 'high',

@@ -37,7 +37,11 @@ export class WriteConflictError extends Error {
 
 const MAX_ATTEMPTS = 5;
 
-export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string, patientHint?: string): Promise<EvaluationResult> {
+export async function evaluateAndWrite(
+  deps: EvaluateDeps,
+  encounterId: string,
+  patientHint?: string,
+): Promise<EvaluationResult> {
   const started = performance.now();
   let requests = 0;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -53,7 +57,10 @@ export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string, 
         response = await deps.gateway.bundle(transactionBundle(plan.entries));
       } catch (err) {
         if (isPreconditionFailed(err) && attempt < MAX_ATTEMPTS) {
-          deps.logger.info({ event: 'write-conflict', encounter: encounterId, attempt }, 'version conflict, re-reading');
+          deps.logger.info(
+            { event: 'write-conflict', encounter: encounterId, attempt },
+            'version conflict, re-reading',
+          );
           continue;
         }
         throw err;
@@ -61,17 +68,26 @@ export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string, 
       const conflicted = (response.entry ?? []).some((e) => e.response?.status?.startsWith('412'));
       if (conflicted) {
         if (attempt < MAX_ATTEMPTS) continue;
-        throw new WriteConflictError(`Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`);
+        throw new WriteConflictError(
+          `Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`,
+        );
       }
       const failed = (response.entry ?? []).find((e) => !e.response?.status?.match(/^2\d\d/));
-      if (failed) throw new Error(`transaction entry answered ${failed.response?.status?.slice(0, 3) ?? 'no status'}`);
+      if (failed)
+        throw new Error(`transaction entry answered ${failed.response?.status?.slice(0, 3) ?? 'no status'}`);
       // Created resources get their server ids, so the API answer can be used as is.
       for (const [i, entry] of plan.entries.entries()) {
         const id = localRef(response.entry?.[i]?.response?.location)?.split('/')[1];
         if (entry.request?.method === 'POST' && entry.resource && id) entry.resource.id = id;
       }
     }
-    const result: EvaluationResult = { evaluation, plan, requests, attempts: attempt, durationMs: performance.now() - started };
+    const result: EvaluationResult = {
+      evaluation,
+      plan,
+      requests,
+      attempts: attempt,
+      durationMs: performance.now() - started,
+    };
     deps.logger.info(
       {
         event: 'evaluated',
@@ -87,7 +103,9 @@ export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string, 
     deps.onEvaluated?.(result);
     return result;
   }
-  throw new WriteConflictError(`Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`);
+  throw new WriteConflictError(
+    `Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`,
+  );
 }
 
 /**

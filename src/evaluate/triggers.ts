@@ -2,11 +2,17 @@
  * From a changed resource to the Encounter(s) to re-evaluate (SPEC section 7), and the catch-up
  * sweep over recently updated resources.
  */
-import type { Bundle, Claim, Coverage, DetectedIssue, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
 import { calendarDate, EXT, localRef } from '../rules/fhir-read.ts';
 import { isUnavailable, type FhirGateway } from '../fhir/gateway.ts';
 
-export const WATCHED_TYPES = ['MedicationAdministration', 'Encounter', 'Condition', 'Coverage', 'ChargeItem'] as const;
+export const WATCHED_TYPES = [
+  'MedicationAdministration',
+  'Encounter',
+  'Condition',
+  'Coverage',
+  'ChargeItem',
+] as const;
 export type WatchedType = (typeof WATCHED_TYPES)[number];
 
 export function isWatchedType(t: unknown): t is WatchedType {
@@ -62,7 +68,7 @@ export async function targetsOf(resource: Resource, gateway: FhirGateway, since:
   if (!patient?.startsWith('Patient/')) return [];
   // A Coverage is often registered or corrected days after the visit: it re-evaluates the
   // patient's Encounters within its own period (from the look-back when it has no start).
-  const period = resource.resourceType === 'Coverage' ? (resource as Coverage).period : undefined;
+  const period = resource.resourceType === 'Coverage' ? resource.period : undefined;
   const from = calendarDate(period?.start) ?? since.toISOString().slice(0, 10);
   const to = calendarDate(period?.end);
   const found = await searchAll(
@@ -73,14 +79,20 @@ export async function targetsOf(resource: Resource, gateway: FhirGateway, since:
 }
 
 /** All pages of a search, following the server's next links. */
-export async function searchAll(gateway: FhirGateway, pathAndQuery: string, limit = 100_000): Promise<Resource[]> {
+export async function searchAll(
+  gateway: FhirGateway,
+  pathAndQuery: string,
+  limit = 100_000,
+): Promise<Resource[]> {
   const out: Resource[] = [];
   let page: Bundle | undefined = await gateway.searchUrl(pathAndQuery);
   while (page) {
     for (const e of page.entry ?? []) if (e.resource && e.search?.mode !== 'include') out.push(e.resource);
     const next = page.link?.find((l) => l.relation === 'next')?.url;
     if (!next || out.length >= limit) break;
-    page = await gateway.searchUrl(next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next);
+    page = await gateway.searchUrl(
+      next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
+    );
   }
   return out;
 }
@@ -90,9 +102,13 @@ export async function sweepTargets(gateway: FhirGateway, since: Date): Promise<T
   const byId = new Map<string, Target>();
   const stamp = since.toISOString();
   for (const type of WATCHED_TYPES) {
-    const resources = await searchAll(gateway, `${type}?_lastUpdated=gt${encodeURIComponent(stamp)}&_count=1000`);
+    const resources = await searchAll(
+      gateway,
+      `${type}?_lastUpdated=gt${encodeURIComponent(stamp)}&_count=1000`,
+    );
     for (const r of resources) {
-      for (const t of await targetsOf(r, gateway, since)) if (!byId.has(t.encounterId)) byId.set(t.encounterId, t);
+      for (const t of await targetsOf(r, gateway, since))
+        if (!byId.has(t.encounterId)) byId.set(t.encounterId, t);
     }
   }
   return [...byId.values()];
@@ -103,12 +119,18 @@ export async function sweepTargets(gateway: FhirGateway, since: Date): Promise<T
  * history (Medplum, HAPI); otherwise its open DetectedIssues do, or for an administration the
  * draft Claims updated within the look-back that bill it.
  */
-export async function deletedTargets(gateway: FhirGateway, reference: string, since: Date): Promise<Target[]> {
+export async function deletedTargets(
+  gateway: FhirGateway,
+  reference: string,
+  since: Date,
+): Promise<Target[]> {
   const [type] = reference.split('/');
   if (!isWatchedType(type)) return [];
   try {
     const history = await gateway.searchUrl(`${reference}/_history?_count=5`);
-    const previous = (history.entry ?? []).map((e) => e.resource).find((r): r is Resource => !!r?.resourceType);
+    const previous = (history.entry ?? [])
+      .map((e) => e.resource)
+      .find((r): r is Resource => !!r?.resourceType);
     const direct = previous ? directTargets(previous) : undefined;
     if (direct?.length) return direct;
   } catch (err) {
@@ -116,7 +138,10 @@ export async function deletedTargets(gateway: FhirGateway, reference: string, si
     // No history of deleted resources on this server: fall through.
   }
   const targets = new Map<string, Target>();
-  const issues = await searchAll(gateway, `DetectedIssue?implicated=${encodeURIComponent(reference)}&_count=1000`);
+  const issues = await searchAll(
+    gateway,
+    `DetectedIssue?implicated=${encodeURIComponent(reference)}&_count=1000`,
+  );
   for (const i of issues as DetectedIssue[]) {
     for (const r of i.implicated ?? []) {
       const ref = localRef(r);
@@ -124,13 +149,19 @@ export async function deletedTargets(gateway: FhirGateway, reference: string, si
     }
   }
   if (type === 'MedicationAdministration') {
-    const drafts = await searchAll(gateway, `Claim?status=draft&_lastUpdated=gt${encodeURIComponent(since.toISOString())}&_count=1000`);
+    const drafts = await searchAll(
+      gateway,
+      `Claim?status=draft&_lastUpdated=gt${encodeURIComponent(since.toISOString())}&_count=1000`,
+    );
     for (const c of drafts as Claim[]) {
-      const bills = (c.item ?? []).some((it) => (it.extension ?? []).some((e) => e.url === EXT.sourceAdministration && localRef(e.valueReference) === reference));
+      const bills = (c.item ?? []).some((it) =>
+        (it.extension ?? []).some(
+          (e) => e.url === EXT.sourceAdministration && localRef(e.valueReference) === reference,
+        ),
+      );
       const enc = bills ? localRef(c.item?.[0]?.encounter?.[0]) : undefined;
       if (enc?.startsWith('Encounter/')) targets.set(enc, { encounterId: enc.slice('Encounter/'.length) });
     }
   }
   return [...targets.values()];
 }
-

@@ -6,7 +6,8 @@ export const DEVICE_IDENTIFIER_VALUE = 'vialwise';
 export const MITIGATION_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/gap-mitigation';
 export const CLAIM_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/claim-type';
 export const PROCESS_PRIORITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/processpriority';
-export const POS_SYSTEM = 'https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set';
+export const POS_SYSTEM =
+  'https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set';
 /** NDC unit qualifiers (837 CTP05-01): no published FHIR code system exists, so vialwise defines one. */
 export const NDC_UNIT_QUALIFIER_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/ndc-unit-qualifier';
 export const MEDPLUM_SECRET_EXT = 'https://www.medplum.com/fhir/StructureDefinition/subscription-secret';

@@ -4,7 +4,13 @@
  */
 import { MedplumClient, OperationOutcomeError } from '@medplum/core';
 import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
-import { createFhirFetch, FhirUnavailableError, type FetchHooks, type RetryPolicy, type TokenSource } from './http-fetch.ts';
+import {
+  createFhirFetch,
+  FhirUnavailableError,
+  type FetchHooks,
+  type RetryPolicy,
+  type TokenSource,
+} from './http-fetch.ts';
 
 export interface FhirGateway {
   readonly baseUrl: string;
@@ -46,8 +52,10 @@ export function createGateway(opts: GatewayOptions): FhirGateway {
     baseUrl,
     client,
     bundle: (b) => client.executeBatch(b),
-    searchUrl: (pathAndQuery) => client.get<Bundle>(`${baseUrl}/${pathAndQuery.replace(/^\/+/, '')}`, { cache: 'no-cache' }),
-    read: <T extends Resource>(type: T['resourceType'], id: string) => client.readResource(type, id) as unknown as Promise<T>,
+    searchUrl: (pathAndQuery) =>
+      client.get<Bundle>(`${baseUrl}/${pathAndQuery.replace(/^\/+/, '')}`, { cache: 'no-cache' }),
+    read: <T extends Resource>(type: T['resourceType'], id: string) =>
+      client.readResource(type, id) as unknown as Promise<T>,
     metadata: () => client.get<CapabilityStatement>(`${baseUrl}/metadata`, { cache: 'no-cache' }),
   };
 }

@@ -38,13 +38,18 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value, (key, v: unknown) => {
     if (IGNORED.has(key)) return undefined;
     if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+      );
     }
     return v;
   });
 }
 
-function identifierOf(r: { identifier?: { system?: string; value?: string }[] }, system: string): string | undefined {
+function identifierOf(
+  r: { identifier?: { system?: string; value?: string }[] },
+  system: string,
+): string | undefined {
   return r.identifier?.find((i) => i.system === system)?.value;
 }
 
@@ -55,8 +60,12 @@ function versionOf(r: Resource): string | undefined {
 function update<T extends Resource & { id?: string }>(existing: T, next: T): BundleEntry {
   const vid = versionOf(existing);
   return {
-    resource: { ...next, id: existing.id } as Resource,
-    request: { method: 'PUT', url: `${next.resourceType}/${existing.id ?? ''}`, ...(vid ? { ifMatch: `W/"${vid}"` } : {}) },
+    resource: { ...next, id: existing.id },
+    request: {
+      method: 'PUT',
+      url: `${next.resourceType}/${existing.id ?? ''}`,
+      ...(vid ? { ifMatch: `W/"${vid}"` } : {}),
+    },
   };
 }
 
@@ -67,13 +76,32 @@ function survivorsFirst<T extends Resource>(xs: T[]): T[] {
 
 function remove(r: Resource): BundleEntry {
   const vid = versionOf(r);
-  return { request: { method: 'DELETE', url: `${r.resourceType}/${r.id ?? ''}`, ...(vid ? { ifMatch: `W/"${vid}"` } : {}) } };
+  return {
+    request: {
+      method: 'DELETE',
+      url: `${r.resourceType}/${r.id ?? ''}`,
+      ...(vid ? { ifMatch: `W/"${vid}"` } : {}),
+    },
+  };
 }
 
-export function planWrites(evaluation: Evaluation, encounter: Encounter, existing: ExistingWrites, ctx: WriteContext): WritePlan {
+export function planWrites(
+  evaluation: Evaluation,
+  encounter: Encounter,
+  existing: ExistingWrites,
+  ctx: WriteContext,
+): WritePlan {
   const encounterId = encounter.id ?? '';
   const entries: BundleEntry[] = [];
-  const counts: WritePlan['counts'] = { claim: 'none', opened: 0, updated: 0, closed: 0, enteredInError: 0, kept: 0, duplicatesRemoved: 0 };
+  const counts: WritePlan['counts'] = {
+    claim: 'none',
+    opened: 0,
+    updated: 0,
+    closed: 0,
+    enteredInError: 0,
+    kept: 0,
+    duplicatesRemoved: 0,
+  };
   const claimId = claimIdentifierValue(encounterId);
   const ours = existing.claims.filter((c) => identifierOf(c, CLAIM_DRAFT_SID) === claimId);
   // A server whose conditional create is not atomic can end up with two drafts for one
@@ -82,7 +110,9 @@ export function planWrites(evaluation: Evaluation, encounter: Encounter, existin
   const draft = drafts[0];
   for (const extra of drafts.slice(1)) entries.push(remove(extra));
   counts.duplicatesRemoved += drafts.length > 1 ? drafts.length - 1 : 0;
-  const submitted = ours.some((c) => c.status !== 'draft' && c.status !== 'entered-in-error' && c.status !== 'cancelled');
+  const submitted = ours.some(
+    (c) => c.status !== 'draft' && c.status !== 'entered-in-error' && c.status !== 'cancelled',
+  );
 
   // The Claim: created when there are lines, kept in step while draft, never touched once submitted.
   let claim: Claim | undefined;
@@ -144,7 +174,9 @@ export function planWrites(evaluation: Evaluation, encounter: Encounter, existin
     const next: DetectedIssue = {
       ...fresh,
       identifiedDateTime: current.identifiedDateTime ?? fresh.identifiedDateTime,
-      ...(current.status === 'preliminary' && current.mitigation?.length ? { mitigation: current.mitigation } : {}),
+      ...(current.status === 'preliminary' && current.mitigation?.length
+        ? { mitigation: current.mitigation }
+        : {}),
     };
     issues.push({ ...next, id: current.id });
     if (canonical(next) === canonical(current)) counts.kept++;
@@ -157,7 +189,9 @@ export function planWrites(evaluation: Evaluation, encounter: Encounter, existin
   const present = existing.administrations ? new Set(existing.administrations) : undefined;
   // An issue about an administration entered in error, or deleted, was never a real gap.
   const voided = (ref: string | undefined) =>
-    ref !== undefined && (enteredInError.has(ref) || (present !== undefined && ref.startsWith('MedicationAdministration/') && !present.has(ref)));
+    ref !== undefined &&
+    (enteredInError.has(ref) ||
+      (present !== undefined && ref.startsWith('MedicationAdministration/') && !present.has(ref)));
   for (const [key, current] of byIdentifier) {
     if (desired.has(key) || current.status !== 'preliminary') continue;
     const implicatesVoided = (current.implicated ?? []).some((r) => voided(r.reference));
@@ -172,7 +206,11 @@ export function planWrites(evaluation: Evaluation, encounter: Encounter, existin
           mitigation: [
             ...(current.mitigation ?? []),
             {
-              action: { coding: [{ system: MITIGATION_CODE_SYSTEM, code: 'resolved', display: 'Resolved by documentation' }] },
+              action: {
+                coding: [
+                  { system: MITIGATION_CODE_SYSTEM, code: 'resolved', display: 'Resolved by documentation' },
+                ],
+              },
               // R4 allows only a Practitioner as mitigation author: the service leaves it out.
               date: ctx.now,
             },

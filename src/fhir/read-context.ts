@@ -48,7 +48,9 @@ export function contextQueries(encounterId: string, patient?: string): string[] 
     `DetectedIssue?implicated=${enc}&_count=${PAGE}`,
     // Body weights of the patient; without a patient yet, those recorded in this encounter (a
     // weight-based infusion then triggers one more read: see readEncounterContext).
-    patient ? `${weights}&patient=${encodeURIComponent(patient)}&_count=${PAGE}` : `${weights}&encounter=${enc}&_count=${PAGE}`,
+    patient
+      ? `${weights}&patient=${encodeURIComponent(patient)}&_count=${PAGE}`
+      : `${weights}&encounter=${enc}&_count=${PAGE}`,
   ];
 }
 
@@ -59,7 +61,11 @@ export function weightQuery(patient: string): string {
 /** True when an administration's rate is per kg of body weight (ug/kg/min and the like). */
 function needsWeight(admins: readonly MedicationAdministration[]): boolean {
   return admins.some((a) => {
-    const unit = a.dosage?.rateQuantity?.code ?? a.dosage?.rateQuantity?.unit ?? a.dosage?.rateRatio?.numerator?.code ?? a.dosage?.rateRatio?.numerator?.unit;
+    const unit =
+      a.dosage?.rateQuantity?.code ??
+      a.dosage?.rateQuantity?.unit ??
+      a.dosage?.rateRatio?.numerator?.code ??
+      a.dosage?.rateRatio?.numerator?.unit;
     return typeof unit === 'string' && /\/kg\b/i.test(unit);
   });
 }
@@ -69,7 +75,11 @@ export class EncounterNotFoundError extends Error {
 }
 
 /** Reads the context; throws EncounterNotFoundError when the Encounter does not exist. */
-export async function readEncounterContext(gateway: FhirGateway, encounterId: string, patient?: string): Promise<EncounterContext> {
+export async function readEncounterContext(
+  gateway: FhirGateway,
+  encounterId: string,
+  patient?: string,
+): Promise<EncounterContext> {
   const queries = contextQueries(encounterId, patient);
   const request: Bundle = {
     resourceType: 'Bundle',
@@ -81,7 +91,8 @@ export async function readEncounterContext(gateway: FhirGateway, encounterId: st
   const results: Resource[][] = [];
   for (const [i, entry] of (response.entry ?? []).entries()) {
     const status = entry.response?.status ?? '';
-    if (!status.startsWith('2')) throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
+    if (!status.startsWith('2'))
+      throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
     let page = entry.resource as Bundle | undefined;
     const found: Resource[] = [];
     while (page) {
@@ -90,12 +101,15 @@ export async function readEncounterContext(gateway: FhirGateway, encounterId: st
       if (!next) break;
       // Rare: more than a page of results. Follow the server's own next link.
       requests++;
-      page = await gateway.searchUrl(next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next);
+      page = await gateway.searchUrl(
+        next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
+      );
     }
     results.push(found);
   }
   const [main = [], claims = [], issues = [], weights = []] = results;
-  const byType = <T extends Resource>(type: T['resourceType']) => dedupe(main.filter((r): r is T => r.resourceType === type));
+  const byType = <T extends Resource>(type: T['resourceType']) =>
+    dedupe(main.filter((r): r is T => r.resourceType === type));
   const encounter = byType<Encounter>('Encounter').find((e) => e.id === encounterId);
   if (!encounter) throw new EncounterNotFoundError(`Encounter ${encounterId} not found`);
   const administrations = byType<MedicationAdministration>('MedicationAdministration');
@@ -106,7 +120,10 @@ export async function readEncounterContext(gateway: FhirGateway, encounterId: st
     // weight may come from an earlier visit. Rare enough to cost one more read.
     requests++;
     const page = await gateway.searchUrl(weightQuery(subject));
-    bodyWeights = [...bodyWeights, ...(page.entry ?? []).map((e) => e.resource as Observation).filter(Boolean)];
+    bodyWeights = [
+      ...bodyWeights,
+      ...(page.entry ?? []).map((e) => e.resource as Observation).filter(Boolean),
+    ];
   }
   return {
     input: {
@@ -137,8 +154,11 @@ function dedupe<T extends Resource>(xs: T[]): T[] {
 
 /** Splits a posted Bundle (collection, searchset, batch or transaction) into the engine's input. */
 export function inputFromBundle(bundle: Bundle, encounterId?: string): EncounterInput | undefined {
-  const resources = (bundle.entry ?? []).map((e: BundleEntry) => e?.resource).filter((r): r is Resource => !!r && typeof r === 'object');
-  const of = <T extends Resource>(type: T['resourceType']) => resources.filter((r): r is T => r.resourceType === type);
+  const resources = (bundle.entry ?? [])
+    .map((e: BundleEntry) => e?.resource)
+    .filter((r): r is Resource => !!r && typeof r === 'object');
+  const of = <T extends Resource>(type: T['resourceType']) =>
+    resources.filter((r): r is T => r.resourceType === type);
   const encounters = of<Encounter>('Encounter');
   const encounter = encounterId ? encounters.find((e) => e.id === encounterId) : encounters[0];
   if (!encounter) return undefined;

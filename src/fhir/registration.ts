@@ -18,7 +18,10 @@ export async function registerDevice(gateway: FhirGateway): Promise<string> {
     deviceName: [{ name: 'vialwise', type: 'manufacturer-name' }],
     type: { text: 'Drug charge capture service' },
   };
-  const created = await gateway.client.createResourceIfNoneExist(device, `identifier=${DEVICE_SID}|${DEVICE_IDENTIFIER_VALUE}`);
+  const created = await gateway.client.createResourceIfNoneExist(
+    device,
+    `identifier=${DEVICE_SID}|${DEVICE_IDENTIFIER_VALUE}`,
+  );
   return `Device/${created.id}`;
 }
 
@@ -43,9 +46,15 @@ export function desiredSubscription(type: string, endpoint: string, secret: stri
  * Creates the Subscriptions that are missing and updates those whose endpoint, secret or status
  * drifted. Returns how many were written.
  */
-export async function registerSubscriptions(gateway: FhirGateway, endpoint: string, secret: string): Promise<number> {
+export async function registerSubscriptions(
+  gateway: FhirGateway,
+  endpoint: string,
+  secret: string,
+): Promise<number> {
   const found = await gateway.searchUrl(`Subscription?url=${encodeURIComponent(endpoint)}&_count=100`);
-  const existing = (found.entry ?? []).map((e) => e.resource as Subscription).filter((s) => s?.resourceType === 'Subscription');
+  const existing = (found.entry ?? [])
+    .map((e) => e.resource as Subscription)
+    .filter((s) => s?.resourceType === 'Subscription');
   const entries: NonNullable<Bundle['entry']> = [];
   for (const type of WATCHED_TYPES) {
     const want = desiredSubscription(type, endpoint, secret);
@@ -54,10 +63,14 @@ export async function registerSubscriptions(gateway: FhirGateway, endpoint: stri
     if (!current) {
       entries.push({ resource: want, request: { method: 'POST', url: 'Subscription' } });
     } else if (canonical({ ...current, meta: undefined, id: undefined }) !== canonical(want)) {
-      entries.push({ resource: { ...want, id: current.id }, request: { method: 'PUT', url: `Subscription/${current.id}` } });
+      entries.push({
+        resource: { ...want, id: current.id },
+        request: { method: 'PUT', url: `Subscription/${current.id}` },
+      });
     }
     // Duplicates (e.g. from an earlier crash between two writes) would double every notification.
-    for (const dup of matches.slice(1)) entries.push({ request: { method: 'DELETE', url: `Subscription/${dup.id}` } });
+    for (const dup of matches.slice(1))
+      entries.push({ request: { method: 'DELETE', url: `Subscription/${dup.id}` } });
   }
   if (entries.length) await gateway.bundle({ resourceType: 'Bundle', type: 'batch', entry: entries });
   return entries.length;

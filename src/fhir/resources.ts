@@ -2,7 +2,16 @@
  * Pure builders of what vialwise writes: the draft Claim and one DetectedIssue per gap
  * (SPEC section 6). No I/O: the evaluation, the Encounter and the write context go in.
  */
-import type { Claim, ClaimItem, DetectedIssue, Device, Encounter, Extension, Organization, Reference } from '@medplum/fhirtypes';
+import type {
+  Claim,
+  ClaimItem,
+  DetectedIssue,
+  Device,
+  Encounter,
+  Extension,
+  Organization,
+  Reference,
+} from '@medplum/fhirtypes';
 import { GAP_CODE_SYSTEM, GAPS } from '../domain/gaps.ts';
 import type { BillingLine, Evaluation, Gap } from '../domain/types.ts';
 import { isInstitutional } from '../rules/engine.ts';
@@ -48,8 +57,16 @@ function hcpcs(code: string) {
   return { coding: [{ system: SYSTEMS.hcpcs, code }] };
 }
 
-function claimItem(line: BillingLine, sequence: number, evaluation: Evaluation, pos: string | undefined): ClaimItem {
-  const extension: Extension[] = line.sourceAdministrations.map((r) => ({ url: EXT.sourceAdministration, valueReference: { reference: r } }));
+function claimItem(
+  line: BillingLine,
+  sequence: number,
+  evaluation: Evaluation,
+  pos: string | undefined,
+): ClaimItem {
+  const extension: Extension[] = line.sourceAdministrations.map((r) => ({
+    url: EXT.sourceAdministration,
+    valueReference: { reference: r },
+  }));
   const pointers = (line.diagnosisCodes ?? [])
     .map((c) => evaluation.diagnoses.indexOf(c) + 1)
     .filter((n) => n > 0)
@@ -72,7 +89,12 @@ function claimItem(line: BillingLine, sequence: number, evaluation: Evaluation, 
             {
               sequence: 1,
               productOrService: { coding: [{ system: SYSTEMS.ndc, code: line.ndc.ndc }] },
-              quantity: { value: line.ndc.quantity, unit: line.ndc.unit, system: NDC_UNIT_QUALIFIER_SYSTEM, code: line.ndc.unit },
+              quantity: {
+                value: line.ndc.quantity,
+                unit: line.ndc.unit,
+                system: NDC_UNIT_QUALIFIER_SYSTEM,
+                code: line.ndc.unit,
+              },
             },
           ],
         }
@@ -81,7 +103,12 @@ function claimItem(line: BillingLine, sequence: number, evaluation: Evaluation, 
 }
 
 /** The draft Claim for the evaluation, or undefined when no Claim can be drafted (no Coverage). */
-export function buildClaim(evaluation: Evaluation, encounter: Encounter, ctx: WriteContext, created: string = ctx.now): Claim | undefined {
+export function buildClaim(
+  evaluation: Evaluation,
+  encounter: Encounter,
+  ctx: WriteContext,
+  created: string = ctx.now,
+): Claim | undefined {
   if (!evaluation.coverage || !evaluation.patient || !encounter.id) return undefined;
   const encounterClass = typeof encounter.class?.code === 'string' ? encounter.class.code : undefined;
   const pos = encounterClass ? PLACE_OF_SERVICE[encounterClass] : undefined;
@@ -91,12 +118,22 @@ export function buildClaim(evaluation: Evaluation, encounter: Encounter, ctx: Wr
       ? { reference: ctx.billingProvider }
       : { display: 'billing provider not configured (BILLING_PROVIDER)' };
   const priced = evaluation.lines.filter((l) => l.net);
-  const total = priced.length === evaluation.lines.length && priced.length > 0 ? priced.reduce((s, l) => s + (l.net?.value ?? 0), 0) : undefined;
+  const total =
+    priced.length === evaluation.lines.length && priced.length > 0
+      ? priced.reduce((s, l) => s + (l.net?.value ?? 0), 0)
+      : undefined;
   return {
     resourceType: 'Claim',
     identifier: [{ system: CLAIM_DRAFT_SID, value: claimIdentifierValue(encounter.id) }],
     status: 'draft',
-    type: { coding: [{ system: CLAIM_TYPE_SYSTEM, code: isInstitutional(encounterClass) ? 'institutional' : 'professional' }] },
+    type: {
+      coding: [
+        {
+          system: CLAIM_TYPE_SYSTEM,
+          code: isInstitutional(encounterClass) ? 'institutional' : 'professional',
+        },
+      ],
+    },
     use: 'claim',
     patient: { reference: evaluation.patient },
     created,
@@ -111,7 +148,9 @@ export function buildClaim(evaluation: Evaluation, encounter: Encounter, ctx: Wr
           })),
         }
       : {}),
-    ...(evaluation.lines.length ? { item: evaluation.lines.map((l, i) => claimItem(l, i + 1, evaluation, pos)) } : {}),
+    ...(evaluation.lines.length
+      ? { item: evaluation.lines.map((l, i) => claimItem(l, i + 1, evaluation, pos)) }
+      : {}),
     ...(total !== undefined ? { total: { value: Math.round(total * 100) / 100, currency: 'USD' } } : {}),
   };
 }
@@ -129,7 +168,11 @@ export function buildDetectedIssue(
   return {
     resourceType: 'DetectedIssue',
     ...(gap.revenueAtRisk
-      ? { extension: [{ url: EXT.revenueAtRisk, valueMoney: { value: gap.revenueAtRisk.value, currency: 'USD' } }] }
+      ? {
+          extension: [
+            { url: EXT.revenueAtRisk, valueMoney: { value: gap.revenueAtRisk.value, currency: 'USD' } },
+          ],
+        }
       : {}),
     identifier: [{ system: GAP_SID, value: gapIdentifierValue(encounterId, gap) }],
     status: 'preliminary',

@@ -63,7 +63,8 @@ export function compareWithPostedCharges(
   for (const c of charges) {
     const linked = c.administrations.filter((a) => codeByAdmin.has(a));
     const expected = [...new Set(linked.map((a) => codeByAdmin.get(a) as string))];
-    const dos = c.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
+    const dos =
+      c.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
     let mismatch = false;
     let implicated: string[] = [];
     if (linked.length) {
@@ -95,7 +96,10 @@ export function compareWithPostedCharges(
   }
 
   // Units and modifiers per code and date of service.
-  const keys = new Set<string>([...lines.map((l) => `${l.code}:${l.dateOfService}`), ...matched.filter((c) => c.dos).map((c) => `${c.code}:${c.dos}`)]);
+  const keys = new Set<string>([
+    ...lines.map((l) => `${l.code}:${l.dateOfService}`),
+    ...matched.filter((c) => c.dos).map((c) => `${c.code}:${c.dos}`),
+  ]);
   for (const key of keys) {
     if (skipUnits.has(key)) continue;
     const [code, dos] = key.split(':') as [string, string];
@@ -106,18 +110,32 @@ export function compareWithPostedCharges(
     const postedUnits = posted.filter((c) => !c.modifiers.includes('JW')).reduce((s, c) => s + c.units, 0);
     const postedJw = posted.filter((c) => c.modifiers.includes('JW')).reduce((s, c) => s + c.units, 0);
     const price = catalog.priceOn(code, dos)?.paymentLimit;
-    const refs = [...new Set([...derived.flatMap((l) => l.sourceAdministrations), ...posted.map((c) => c.ref)])];
+    const refs = [
+      ...new Set([...derived.flatMap((l) => l.sourceAdministrations), ...posted.map((c) => c.ref)]),
+    ];
 
     if (derivedJw > 0 && postedJw === 0 && posted.length > 0) {
-      gaps.add('charge-modifier-missing', key, refs, `The waste of ${code} on ${dos} (${derivedJw} units) was not posted as a JW line: post it with modifier JW.`, price ? money(derivedJw * price) : undefined);
+      gaps.add(
+        'charge-modifier-missing',
+        key,
+        refs,
+        `The waste of ${code} on ${dos} (${derivedJw} units) was not posted as a JW line: post it with modifier JW.`,
+        price ? money(derivedJw * price) : undefined,
+      );
     }
     const needsJz = derived.some((l) => l.modifiers.includes('JZ'));
     if (needsJz && posted.some((c) => !c.modifiers.includes('JZ') && !c.modifiers.includes('JW'))) {
-      gaps.add('charge-modifier-missing', key, refs, `The posted ${code} charge on ${dos} lacks modifier JZ (no drug was discarded): add JZ or Medicare returns the claim.`);
+      gaps.add(
+        'charge-modifier-missing',
+        key,
+        refs,
+        `The posted ${code} charge on ${dos} lacks modifier JZ (no drug was discarded): add JZ or Medicare returns the claim.`,
+      );
     }
     const unitsDiffer = postedUnits !== derivedUnits || (postedJw > 0 && postedJw !== derivedJw);
     if (unitsDiffer && (posted.length > 0 || derivedUnits > 0)) {
-      const under = Math.max(0, derivedUnits - postedUnits) + (postedJw > 0 ? Math.max(0, derivedJw - postedJw) : 0);
+      const under =
+        Math.max(0, derivedUnits - postedUnits) + (postedJw > 0 ? Math.max(0, derivedJw - postedJw) : 0);
       const over = postedUnits > derivedUnits || postedJw > derivedJw;
       gaps.add(
         'charge-units-mismatch',
@@ -137,14 +155,29 @@ function sumUnits(lines: readonly BillingLine[]): number {
 }
 
 /** A Claim that has left draft and no longer matches the derived lines needs a corrected claim. */
-export function compareWithSubmittedClaims(input: EncounterInput, lines: readonly BillingLine[], encounterRef: string, gaps: GapList): void {
-  const derived = lines.map((l) => `${l.code}|${[...l.modifiers].sort().join('+')}|${l.units}|${l.dateOfService}`).sort();
+export function compareWithSubmittedClaims(
+  input: EncounterInput,
+  lines: readonly BillingLine[],
+  encounterRef: string,
+  gaps: GapList,
+): void {
+  const derived = lines
+    .map((l) => `${l.code}|${[...l.modifiers].sort().join('+')}|${l.units}|${l.dateOfService}`)
+    .sort();
   for (const claim of input.claims) {
-    if (!claim?.id || claim.status === 'draft' || claim.status === 'entered-in-error' || claim.status === 'cancelled') continue;
+    if (
+      !claim?.id ||
+      claim.status === 'draft' ||
+      claim.status === 'entered-in-error' ||
+      claim.status === 'cancelled'
+    )
+      continue;
     const submitted = (Array.isArray(claim.item) ? claim.item : [])
       .map((it) => {
         const code = codings(it?.productOrService, SYSTEMS.hcpcs)[0]?.code ?? '';
-        const mods = (Array.isArray(it?.modifier) ? it.modifier : []).flatMap((m) => codings(m, SYSTEMS.hcpcs).map((c) => c.code as string));
+        const mods = (Array.isArray(it?.modifier) ? it.modifier : []).flatMap((m) =>
+          codings(m, SYSTEMS.hcpcs).map((c) => c.code as string),
+        );
         return `${code}|${mods.sort().join('+')}|${finiteNumber(it?.quantity?.value) ?? 0}|${it?.servicedDate ?? ''}`;
       })
       .sort();

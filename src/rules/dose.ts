@@ -4,7 +4,16 @@
  */
 import type { Medication, MedicationAdministration, Observation, Quantity, Ratio } from '@medplum/fhirtypes';
 import type { Product } from '../domain/types.ts';
-import { BODY_WEIGHT_LOINC, codesOf, EXT, extension, finiteNumber, instant, localRef, SYSTEMS } from './fhir-read.ts';
+import {
+  BODY_WEIGHT_LOINC,
+  codesOf,
+  EXT,
+  extension,
+  finiteNumber,
+  instant,
+  localRef,
+  SYSTEMS,
+} from './fhir-read.ts';
 import {
   type Amount,
   fromMeasure,
@@ -17,13 +26,19 @@ import {
 
 export type DoseResult =
   | { readonly ok: true; readonly amount: Amount; readonly infusion: boolean }
-  | { readonly ok: false; readonly gap: 'missing-dose' | 'dose-unit-unconvertible' | 'missing-administration-time'; readonly why: string };
+  | {
+      readonly ok: false;
+      readonly gap: 'missing-dose' | 'dose-unit-unconvertible' | 'missing-administration-time';
+      readonly why: string;
+    };
 
 function unitOf(q: Quantity): string | undefined {
   return typeof q.code === 'string' ? q.code : typeof q.unit === 'string' ? q.unit : undefined;
 }
 
-export function quantityAmount(q: Quantity | undefined): Amount | 'missing' | 'not-positive' | 'unknown-unit' {
+export function quantityAmount(
+  q: Quantity | undefined,
+): Amount | 'missing' | 'not-positive' | 'unknown-unit' {
   if (!q || typeof q !== 'object') return 'missing';
   const value = finiteNumber(q.value);
   if (value === undefined) return 'missing';
@@ -32,7 +47,10 @@ export function quantityAmount(q: Quantity | undefined): Amount | 'missing' | 'n
 }
 
 /** mg per mL: the catalog product, else Medication.ingredient.strength, else Medication.amount. */
-export function concentrationOf(product: Product | undefined, medication: Medication | undefined): number | undefined {
+export function concentrationOf(
+  product: Product | undefined,
+  medication: Medication | undefined,
+): number | undefined {
   if (product?.volumeMl && product.amount.measure !== 'mL' && product.amount.measure !== 'unit') {
     const a = fromMeasure(product.amount.value, product.amount.measure);
     if (a.kind === 'mass') return a.mg / product.volumeMl;
@@ -44,7 +62,14 @@ export function concentrationOf(product: Product | undefined, medication: Medica
   for (const r of ratios) {
     const n = r?.numerator && quantityAmount(r.numerator);
     const d = r?.denominator && quantityAmount(r.denominator);
-    if (n && d && typeof n === 'object' && typeof d === 'object' && n.kind === 'mass' && d.kind === 'volume') {
+    if (
+      n &&
+      d &&
+      typeof n === 'object' &&
+      typeof d === 'object' &&
+      n.kind === 'mass' &&
+      d.kind === 'volume'
+    ) {
       return n.mg / d.mL;
     }
   }
@@ -52,14 +77,21 @@ export function concentrationOf(product: Product | undefined, medication: Medica
 }
 
 /** Drug amount in one container: the catalog product, else Medication.amount's numerator. */
-export function containerAmountOf(product: Product | undefined, medication: Medication | undefined): Amount | undefined {
+export function containerAmountOf(
+  product: Product | undefined,
+  medication: Medication | undefined,
+): Amount | undefined {
   if (product) return fromMeasure(product.amount.value, product.amount.measure);
   const n = medication?.amount?.numerator ? quantityAmount(medication.amount.numerator) : undefined;
   return n && typeof n === 'object' && n.kind !== 'volume' ? n : undefined;
 }
 
 /** Latest body weight (kg) of the patient on or before the start of the administration. */
-export function bodyWeightAt(weights: readonly Observation[], patient: string | undefined, at: number): number | undefined {
+export function bodyWeightAt(
+  weights: readonly Observation[],
+  patient: string | undefined,
+  at: number,
+): number | undefined {
   let best: { t: number; kg: number } | undefined;
   for (const o of weights) {
     if (!codesOf(o.code, SYSTEMS.loinc).includes(BODY_WEIGHT_LOINC)) continue;
@@ -83,37 +115,64 @@ export function amountGiven(
   const dosage = admin.dosage;
   const dose = quantityAmount(dosage?.dose);
   if (typeof dose === 'object') return { ok: true, amount: dose, infusion: false };
-  if (dose === 'not-positive') return { ok: false, gap: 'missing-dose', why: 'the documented dose is not a positive amount' };
+  if (dose === 'not-positive')
+    return { ok: false, gap: 'missing-dose', why: 'the documented dose is not a positive amount' };
   if (dose === 'unknown-unit') {
-    return { ok: false, gap: 'dose-unit-unconvertible', why: `the dose unit "${unitOf(dosage?.dose as Quantity) ?? ''}" is not a mass or volume unit` };
+    return {
+      ok: false,
+      gap: 'dose-unit-unconvertible',
+      why: `the dose unit "${unitOf(dosage?.dose as Quantity) ?? ''}" is not a mass or volume unit`,
+    };
   }
 
   const rate = rateOf(dosage?.rateQuantity, dosage?.rateRatio);
-  if (rate === 'missing') return { ok: false, gap: 'missing-dose', why: 'no dose and no infusion rate is documented' };
-  if (rate === 'not-positive') return { ok: false, gap: 'missing-dose', why: 'the documented rate is not a positive amount' };
-  if (rate === 'unknown-unit') return { ok: false, gap: 'dose-unit-unconvertible', why: 'the infusion rate unit is not a mass or volume per time' };
+  if (rate === 'missing')
+    return { ok: false, gap: 'missing-dose', why: 'no dose and no infusion rate is documented' };
+  if (rate === 'not-positive')
+    return { ok: false, gap: 'missing-dose', why: 'the documented rate is not a positive amount' };
+  if (rate === 'unknown-unit')
+    return {
+      ok: false,
+      gap: 'dose-unit-unconvertible',
+      why: 'the infusion rate unit is not a mass or volume per time',
+    };
 
   const start = instant(admin.effectivePeriod?.start);
   const end = instant(admin.effectivePeriod?.end);
   if (start === undefined || end === undefined) {
-    return { ok: false, gap: 'missing-administration-time', why: 'the infusion has no documented start and stop time' };
+    return {
+      ok: false,
+      gap: 'missing-administration-time',
+      why: 'the infusion has no documented start and stop time',
+    };
   }
   if (!(end > start)) {
-    return { ok: false, gap: 'missing-administration-time', why: 'the infusion stop time is not after its start time' };
+    return {
+      ok: false,
+      gap: 'missing-administration-time',
+      why: 'the infusion stop time is not after its start time',
+    };
   }
   const minutes = (end - start) / 60_000;
   let amount = scale(rate.perMinute, minutes);
   if (rate.perKg) {
     const kg = bodyWeightAt(weights, patient, start);
     if (kg === undefined) {
-      return { ok: false, gap: 'dose-unit-unconvertible', why: 'the rate is weight-based and no body weight is recorded before the infusion' };
+      return {
+        ok: false,
+        gap: 'dose-unit-unconvertible',
+        why: 'the rate is weight-based and no body weight is recorded before the infusion',
+      };
     }
     amount = scale(amount, kg);
   }
   return { ok: true, amount, infusion: true };
 }
 
-function rateOf(q: Quantity | undefined, r: Ratio | undefined): { perMinute: Amount; perKg: boolean } | 'missing' | 'not-positive' | 'unknown-unit' {
+function rateOf(
+  q: Quantity | undefined,
+  r: Ratio | undefined,
+): { perMinute: Amount; perKg: boolean } | 'missing' | 'not-positive' | 'unknown-unit' {
   if (q && typeof q === 'object') {
     const v = finiteNumber(q.value);
     if (v === undefined) return 'missing';

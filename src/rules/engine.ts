@@ -7,10 +7,25 @@ import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { PayerRules } from '../catalog/payer-rules.ts';
 import { GAPS, type GapCode } from '../domain/gaps.ts';
 import type { EncounterInput } from '../domain/input.ts';
-import type { BillingLine, Evaluation, Gap, HcpcsCode, Modifier, Money, NdcDetail, Product } from '../domain/types.ts';
+import type {
+  BillingLine,
+  Evaluation,
+  Gap,
+  HcpcsCode,
+  Modifier,
+  Money,
+  NdcDetail,
+  Product,
+} from '../domain/types.ts';
 import { money, sumMoney } from '../domain/money.ts';
 import { compareWithPostedCharges, compareWithSubmittedClaims } from './charges.ts';
-import { amountGiven, concentrationOf, containerAmountOf, containersOpened, discardedAmount } from './dose.ts';
+import {
+  amountGiven,
+  concentrationOf,
+  containerAmountOf,
+  containersOpened,
+  discardedAmount,
+} from './dose.ts';
 import { calendarDate, codesOf, localRef, SYSTEMS } from './fhir-read.ts';
 import { containerUseOf, identify } from './identify.ts';
 import { payerContext, primaryCoverage, type PayerContext } from './payer.ts';
@@ -56,7 +71,13 @@ interface Fact {
 
 class GapList {
   private readonly byKey = new Map<string, Gap>();
-  add(code: GapCode, subjectKey: string, implicated: readonly string[], detail: string, revenueAtRisk?: Money): void {
+  add(
+    code: GapCode,
+    subjectKey: string,
+    implicated: readonly string[],
+    detail: string,
+    revenueAtRisk?: Money,
+  ): void {
     const key = `${code}:${subjectKey}`;
     const existing = this.byKey.get(key);
     if (existing) {
@@ -75,10 +96,11 @@ class GapList {
     });
   }
   list(): Gap[] {
-    return [...this.byKey.values()].sort((a, b) => (a.code + a.subjectKey).localeCompare(b.code + b.subjectKey));
+    return [...this.byKey.values()].sort((a, b) =>
+      (a.code + a.subjectKey).localeCompare(b.code + b.subjectKey),
+    );
   }
 }
-
 
 const BILLABLE = new Set(['completed', 'stopped']);
 const ENCOUNTER_CLASSES_INSTITUTIONAL = new Set(['EMER', 'IMP', 'OBSENC', 'SS']);
@@ -124,37 +146,78 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
       continue;
     }
     if (!context) {
-      gaps.add('missing-encounter', admin.id, [adminRef], 'Link this drug administration to the visit it was given in, so it can be billed.');
+      gaps.add(
+        'missing-encounter',
+        admin.id,
+        [adminRef],
+        'Link this drug administration to the visit it was given in, so it can be billed.',
+      );
       continue;
     }
     const subject = localRef(admin.subject);
     if (!subject || (patient && subject !== patient)) {
-      gaps.add('patient-mismatch', admin.id, [adminRef, encounterRef], "This drug administration is recorded for a different patient than the visit: correct the patient or the visit; nothing of it is billed.");
+      gaps.add(
+        'patient-mismatch',
+        admin.id,
+        [adminRef, encounterRef],
+        'This drug administration is recorded for a different patient than the visit: correct the patient or the visit; nothing of it is billed.',
+      );
       continue;
     }
     if (id.kind === 'ambiguous') {
-      gaps.add('drug-not-identified', admin.id, [adminRef], `Record the exact product given (NDC from the vial or bag): ${id.reason}.`);
+      gaps.add(
+        'drug-not-identified',
+        admin.id,
+        [adminRef],
+        `Record the exact product given (NDC from the vial or bag): ${id.reason}.`,
+      );
       continue;
     }
     const ingredientName = catalog.ingredients.get(id.ingredient)?.name ?? id.ingredient;
 
     // Administration-level documentation checks that do not stop billing.
-    if (!hasRoute(admin)) gaps.add('missing-route', admin.id, [adminRef], `Document the route (for example IV push or IV infusion) of the ${ingredientName} given.`);
-    if (!Array.isArray(admin.performer) || !admin.performer.some((p) => p?.actor?.reference || p?.actor?.display)) {
+    if (!hasRoute(admin))
+      gaps.add(
+        'missing-route',
+        admin.id,
+        [adminRef],
+        `Document the route (for example IV push or IV infusion) of the ${ingredientName} given.`,
+      );
+    if (
+      !Array.isArray(admin.performer) ||
+      !admin.performer.some((p) => p?.actor?.reference || p?.actor?.display)
+    ) {
       gaps.add('missing-performer', admin.id, [adminRef], `Record who gave the ${ingredientName}.`);
     }
 
     const startText = admin.effectiveDateTime ?? admin.effectivePeriod?.start;
     const dos = calendarDate(startText);
     if (!dos || dos > nowDate) {
-      const why = !startText ? 'no time is documented' : !dos ? 'the documented time is not a valid date' : 'the documented time is in the future';
-      gaps.add('missing-administration-time', admin.id, [adminRef], `Document when the ${ingredientName} was given: ${why}.`);
+      const why = !startText
+        ? 'no time is documented'
+        : !dos
+          ? 'the documented time is not a valid date'
+          : 'the documented time is in the future';
+      gaps.add(
+        'missing-administration-time',
+        admin.id,
+        [adminRef],
+        `Document when the ${ingredientName} was given: ${why}.`,
+      );
       continue;
     }
 
-    const candidates = catalog.codesValidOn(id.product ? id.product.hcpcs : catalog.codesForIngredient(id.ingredient).map((c) => c.code), dos);
+    const candidates = catalog.codesValidOn(
+      id.product ? id.product.hcpcs : catalog.codesForIngredient(id.ingredient).map((c) => c.code),
+      dos,
+    );
     if (candidates.length === 0) {
-      gaps.add('drug-not-identified', admin.id, [adminRef], `No billing code for the ${ingredientName} product documented is valid on ${dos}: record the product (NDC) actually given.`);
+      gaps.add(
+        'drug-not-identified',
+        admin.id,
+        [adminRef],
+        `No billing code for the ${ingredientName} product documented is valid on ${dos}: record the product (NDC) actually given.`,
+      );
       continue;
     }
 
@@ -172,23 +235,44 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
     if (admin.effectivePeriod && !admin.effectivePeriod.end) {
       // A completed administration over a period (an infusion) needs its stop time (SPEC section 5);
       // the documented dose still bills.
-      gaps.add('missing-administration-time', admin.id, [adminRef], `Document when the ${ingredientName} infusion stopped.`);
+      gaps.add(
+        'missing-administration-time',
+        admin.id,
+        [adminRef],
+        `Document when the ${ingredientName} infusion stopped.`,
+      );
     }
 
     const medication = id.kind === 'identified' ? id.medication : undefined;
     const mgPerMl = concentrationOf(id.product, medication);
     const given = toMass(dose.amount, mgPerMl);
     if (!given) {
-      gaps.add('dose-unit-unconvertible', admin.id, [adminRef], `Document the ${ingredientName} dose in mg, or record the product's concentration, so the mL given can be billed.`);
+      gaps.add(
+        'dose-unit-unconvertible',
+        admin.id,
+        [adminRef],
+        `Document the ${ingredientName} dose in mg, or record the product's concentration, so the mL given can be billed.`,
+      );
       continue;
     }
     const discardedRaw = discardedAmount(admin);
     let discarded: Amount | undefined;
     if (discardedRaw === 'invalid') {
-      gaps.add('wastage-inconsistent', admin.id, [adminRef], `The discarded amount of ${ingredientName} is not a usable quantity: document it in mg or mL.`);
+      gaps.add(
+        'wastage-inconsistent',
+        admin.id,
+        [adminRef],
+        `The discarded amount of ${ingredientName} is not a usable quantity: document it in mg or mL.`,
+      );
     } else if (discardedRaw !== 'none') {
       discarded = toMass(discardedRaw, mgPerMl);
-      if (!discarded) gaps.add('wastage-inconsistent', admin.id, [adminRef], `Document the discarded ${ingredientName} in mg, or record the product's concentration.`);
+      if (!discarded)
+        gaps.add(
+          'wastage-inconsistent',
+          admin.id,
+          [adminRef],
+          `Document the discarded ${ingredientName} in mg, or record the product's concentration.`,
+        );
     }
     const containerUse = id.product?.containerUse ?? containerUseOf(medication);
     const containerAmount = containerAmountOf(id.product, medication);
@@ -197,7 +281,10 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
     if (containerAmount && containerAmount.kind === given.kind) {
       const per = amountValue(containerAmount);
       const opened = typeof openedRaw === 'number' ? openedRaw : fewestContainers(amountValue(given), per);
-      capacity = containerAmount.kind === 'mass' ? { kind: 'mass', mg: per * opened } : { kind: 'unit', units: per * opened };
+      capacity =
+        containerAmount.kind === 'mass'
+          ? { kind: 'mass', mg: per * opened }
+          : { kind: 'unit', units: per * opened };
     }
     facts.push({
       admin,
@@ -217,25 +304,43 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
       diagnoses: diagnosisIndex.forAdministration(admin),
     });
     if (containerUse === 'multi-dose' && discarded && amountValue(discarded) > 0) {
-      gaps.add('wastage-inconsistent', admin.id, [adminRef], `Waste is recorded for ${ingredientName} from a multi-dose vial; multi-dose containers are not billed for waste: remove or correct the discarded amount.`);
+      gaps.add(
+        'wastage-inconsistent',
+        admin.id,
+        [adminRef],
+        `Waste is recorded for ${ingredientName} from a multi-dose vial; multi-dose containers are not billed for waste: remove or correct the discarded amount.`,
+      );
     } else if (containerUse === 'single-dose' && discarded && capacity) {
       const total = amountValue(given) + amountValue(discarded);
       const cap = amountValue(capacity);
       if (Math.abs(total - cap) > Math.max(cap * 0.005, 1e-6)) {
-        gaps.add('wastage-inconsistent', admin.id, [adminRef], `The ${ingredientName} given plus discarded (${fmt(total)}) does not match the containers opened (${fmt(cap)}): correct the discarded amount or the number of containers opened.`);
+        gaps.add(
+          'wastage-inconsistent',
+          admin.id,
+          [adminRef],
+          `The ${ingredientName} given plus discarded (${fmt(total)}) does not match the containers opened (${fmt(cap)}): correct the discarded amount or the number of containers opened.`,
+        );
       }
     }
   }
 
   // Coverage and payer, on the dates of service.
   const dates = [...new Set(facts.map((f) => f.dos))].sort();
-  const coverage = dates.length ? primaryCoverage(input.coverages, patient, dates) : primaryCoverage(input.coverages, patient, [calendarDate(input.encounter.period?.start) ?? nowDate]);
+  const coverage = dates.length
+    ? primaryCoverage(input.coverages, patient, dates)
+    : primaryCoverage(input.coverages, patient, [calendarDate(input.encounter.period?.start) ?? nowDate]);
   const payer = payerContext(coverage, ref.payerRules);
   const lines = buildLines(facts, catalog, payer, encounterClass, gaps);
   const lineNet = lines.reduce<Money | undefined>((s, l) => sumMoney(s, l.net), undefined);
 
   if (facts.length && !coverage) {
-    gaps.add('no-coverage', 'encounter', [encounterRef], 'No active insurance is on file for the date of service: register the Coverage so a claim can be drafted.', lineNet);
+    gaps.add(
+      'no-coverage',
+      'encounter',
+      [encounterRef],
+      'No active insurance is on file for the date of service: register the Coverage so a claim can be drafted.',
+      lineNet,
+    );
   }
 
   // Diagnoses: missing, or not supporting the code.
@@ -245,14 +350,35 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
     const code = unitsByAdmin.get(f.ref)?.code;
     const supporting = code ? payer.rules.supportingDiagnoses[code] : undefined;
     if (f.diagnoses.length === 0) {
-      gaps.add('missing-diagnosis', f.id, [f.ref], `Link the diagnosis that is the reason for the ${f.ingredientName} given on ${f.dos} (to the administration or the visit).`, risk);
+      gaps.add(
+        'missing-diagnosis',
+        f.id,
+        [f.ref],
+        `Link the diagnosis that is the reason for the ${f.ingredientName} given on ${f.dos} (to the administration or the visit).`,
+        risk,
+      );
     } else if (code && supporting?.length) {
-      const ok = f.diagnoses.some((d) => supporting.some((s) => d.replace('.', '').toUpperCase().startsWith(s)));
-      if (!ok) gaps.add('diagnosis-not-supported', f.id, [f.ref], `The payer covers ${code} only for specific diagnoses and none is linked to the ${f.ingredientName} given on ${f.dos}: document the diagnosis that supports it.`, risk);
+      const ok = f.diagnoses.some((d) =>
+        supporting.some((s) => d.replace('.', '').toUpperCase().startsWith(s)),
+      );
+      if (!ok)
+        gaps.add(
+          'diagnosis-not-supported',
+          f.id,
+          [f.ref],
+          `The payer covers ${code} only for specific diagnoses and none is linked to the ${f.ingredientName} given on ${f.dos}: document the diagnosis that supports it.`,
+          risk,
+        );
     }
     // Independent of the diagnosis: a missing NDC is its own gap.
     if (payer.rules.ndcRequired && !f.ndc) {
-      gaps.add('ndc-missing', f.id, [f.ref], `Scan or record the NDC of the ${f.ingredientName} package given on ${f.dos}; this payer requires it on the claim.`, risk);
+      gaps.add(
+        'ndc-missing',
+        f.id,
+        [f.ref],
+        `Scan or record the NDC of the ${f.ingredientName} package given on ${f.dos}; this payer requires it on the claim.`,
+        risk,
+      );
     }
   }
 
@@ -261,13 +387,35 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
     if (l.modifiers.includes('JW')) continue;
     const key = `${l.code}:${l.dateOfService}`;
     const risk = l.net;
-    if (payer.rules.notAllowed.some((n) => n.code === l.code && encounterClass !== undefined && n.encounterClasses.includes(encounterClass as never))) {
-      gaps.add('site-of-service-restricted', key, l.sourceAdministrations, `The payer does not cover ${l.code} in this care setting: review where the drug was given or the payer's site-of-care policy.`, risk);
+    if (
+      payer.rules.notAllowed.some(
+        (n) =>
+          n.code === l.code &&
+          encounterClass !== undefined &&
+          n.encounterClasses.includes(encounterClass as never),
+      )
+    ) {
+      gaps.add(
+        'site-of-service-restricted',
+        key,
+        l.sourceAdministrations,
+        `The payer does not cover ${l.code} in this care setting: review where the drug was given or the payer's site-of-care policy.`,
+        risk,
+      );
     }
     const pa = payer.rules.priorAuth;
-    if (pa.codes.includes(l.code) && !(encounterClass && pa.exemptEncounterClasses.includes(encounterClass as never))) {
+    if (
+      pa.codes.includes(l.code) &&
+      !(encounterClass && pa.exemptEncounterClasses.includes(encounterClass as never))
+    ) {
       if (!hasPriorAuthorization(input, patient, l.code, l.dateOfService)) {
-        gaps.add('prior-auth-missing', key, l.sourceAdministrations, `The payer requires prior authorization for ${l.code} and none is on file for ${l.dateOfService}: attach the authorization.`, risk);
+        gaps.add(
+          'prior-auth-missing',
+          key,
+          l.sourceAdministrations,
+          `The payer requires prior authorization for ${l.code} and none is on file for ${l.dateOfService}: attach the authorization.`,
+          risk,
+        );
       }
     }
   }
@@ -284,7 +432,12 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
   for (const [k, e] of unitsPerCodeDay) {
     const code = catalog.codes.get(k.split(':')[0] ?? '');
     if (code?.mue && e.units > code.mue.value) {
-      gaps.add('units-exceed-mue', k, e.refs, `${e.units} units of ${code.code} on one day exceed the limit of ${code.mue.value}: check the dose documented.`);
+      gaps.add(
+        'units-exceed-mue',
+        k,
+        e.refs,
+        `${e.units} units of ${code.code} on one day exceed the limit of ${code.mue.value}: check the dose documented.`,
+      );
     }
   }
 
@@ -308,7 +461,9 @@ export type { Fact, GapList };
 
 function hasRoute(admin: MedicationAdministration): boolean {
   const r = admin.dosage?.route;
-  return Boolean(r && (typeof r.text === 'string' || (Array.isArray(r.coding) && r.coding.some((c) => c?.code))));
+  return Boolean(
+    r && (typeof r.text === 'string' || (Array.isArray(r.coding) && r.coding.some((c) => c?.code))),
+  );
 }
 
 function amountValue(a: Amount): number {
@@ -329,7 +484,11 @@ function inMeasure(a: Amount, code: HcpcsCode, mgPerMl?: number): number | undef
 }
 
 /** SPEC 4.2: the code that bills the smallest amount covering the dose, then the fewest units. */
-export function chooseCode(candidates: readonly HcpcsCode[], total: Amount, mgPerMl?: number): HcpcsCode | undefined {
+export function chooseCode(
+  candidates: readonly HcpcsCode[],
+  total: Amount,
+  mgPerMl?: number,
+): HcpcsCode | undefined {
   let best: { code: HcpcsCode; billed: number; units: number } | undefined;
   for (const c of candidates) {
     const v = inMeasure(total, c, mgPerMl);
@@ -337,17 +496,30 @@ export function chooseCode(candidates: readonly HcpcsCode[], total: Amount, mgPe
     const units = administeredUnits(v, c.unit.amount);
     const billedAmount = toMeasure({ kind: 'mass', mg: 1 }, c.unit.measure, mgPerMl);
     const billed = billedAmount ? (units * c.unit.amount) / billedAmount : units * c.unit.amount;
-    if (!best || billed < best.billed - 1e-9 || (Math.abs(billed - best.billed) <= 1e-9 && units < best.units)) {
+    if (
+      !best ||
+      billed < best.billed - 1e-9 ||
+      (Math.abs(billed - best.billed) <= 1e-9 && units < best.units)
+    ) {
       best = { code: c, billed, units };
     }
   }
   return best?.code;
 }
 
-function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, encounterClass: string | undefined, gaps: GapList): BillingLine[] {
+function buildLines(
+  facts: Fact[],
+  catalog: DrugCatalog,
+  payer: PayerContext,
+  encounterClass: string | undefined,
+  gaps: GapList,
+): BillingLine[] {
   // Pass 1: choose the code per (candidate codes, date, NDC) on the day's total.
   const choice = new Map<string, HcpcsCode | undefined>();
-  const firstPass = groupBy(facts, (f) => `${f.candidates.map((c) => c.code).join('+')}|${f.dos}|${f.ndc ?? ''}`);
+  const firstPass = groupBy(
+    facts,
+    (f) => `${f.candidates.map((c) => c.code).join('+')}|${f.dos}|${f.ndc ?? ''}`,
+  );
   for (const [k, group] of firstPass) {
     const total: Amount = sumAmounts(group.map((f) => f.given));
     choice.set(k, chooseCode(group[0]?.candidates ?? [], total, group[0]?.mgPerMl));
@@ -357,7 +529,13 @@ function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, en
     const code = choice.get(k);
     for (const f of group) {
       if (code) withCode.push({ fact: f, code });
-      else gaps.add('dose-unit-unconvertible', f.id, [f.ref], `The ${f.ingredientName} amount cannot be expressed in its billing code's measure: document it in mg.`);
+      else
+        gaps.add(
+          'dose-unit-unconvertible',
+          f.id,
+          [f.ref],
+          `The ${f.ingredientName} amount cannot be expressed in its billing code's measure: document it in mg.`,
+        );
     }
   }
 
@@ -374,7 +552,9 @@ function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, en
     const mgPerMl = first.fact.mgPerMl;
     const given = sum(gs.map((f) => inMeasure(f.given, code, f.mgPerMl) ?? 0));
     const allCapacity = gs.every((f) => f.capacity);
-    const capacity = allCapacity ? sum(gs.map((f) => inMeasure(f.capacity as Amount, code, f.mgPerMl) ?? 0)) : undefined;
+    const capacity = allCapacity
+      ? sum(gs.map((f) => inMeasure(f.capacity as Amount, code, f.mgPerMl) ?? 0))
+      : undefined;
     // Waste is documented for the line when every administration documents it, or has nothing left over.
     let discarded: number | undefined = 0;
     const undocumented: Fact[] = [];
@@ -388,8 +568,7 @@ function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, en
     if (undocumented.length) discarded = undefined;
 
     const singleDose = gs.every((f) => f.singleDose);
-    const excluded =
-      encounterClass === 'IMP' || (institutional && code.oppsStatusIndicator?.value === 'N');
+    const excluded = encounterClass === 'IMP' || (institutional && code.oppsStatusIndicator?.value === 'N');
     const decision = decideWaste({
       given,
       discarded,
@@ -403,7 +582,12 @@ function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, en
     if (decision.units > MAX_UNITS_PER_LINE) {
       // A unit mix-up (mcg charted as mg, mL as L) must never become a line: ask for the dose.
       for (const f of gs) {
-        gaps.add('dose-unit-unconvertible', f.id, [f.ref], `The ${f.ingredientName} amount documented comes to ${decision.units} units of ${code.code}, which is implausible: check the dose and its unit.`);
+        gaps.add(
+          'dose-unit-unconvertible',
+          f.id,
+          [f.ref],
+          `The ${f.ingredientName} amount documented comes to ${decision.units} units of ${code.code}, which is implausible: check the dose and its unit.`,
+        );
       }
       continue;
     }
@@ -412,11 +596,31 @@ function buildLines(facts: Fact[], catalog: DrugCatalog, payer: PayerContext, en
     const dx = [...new Set(gs.flatMap((f) => f.diagnoses))];
     const mods: Modifier[] = decision.jz ? ['JZ'] : [];
     lines.push(
-      line(code.code, mods, decision.units, dos, ndcDetail(ndc, given, code, first.fact.product, mgPerMl), price, refs, dx),
+      line(
+        code.code,
+        mods,
+        decision.units,
+        dos,
+        ndcDetail(ndc, given, code, first.fact.product, mgPerMl),
+        price,
+        refs,
+        dx,
+      ),
     );
     if (decision.jwUnits > 0) {
       const wasted = discarded ?? 0;
-      lines.push(line(code.code, ['JW'], decision.jwUnits, dos, ndcDetail(ndc, wasted, code, first.fact.product, mgPerMl), price, refs, dx));
+      lines.push(
+        line(
+          code.code,
+          ['JW'],
+          decision.jwUnits,
+          dos,
+          ndcDetail(ndc, wasted, code, first.fact.product, mgPerMl),
+          price,
+          refs,
+          dx,
+        ),
+      );
     }
     if (decision.undocumentedWasteUnits > 0) {
       const risk = price ? money(decision.undocumentedWasteUnits * price.paymentLimit) : undefined;
@@ -467,13 +671,21 @@ function line(
  * NDC quantity (BILLING.md section 4): mL for solutions, else the number of containers (UN),
  * else mg (ME). The NDC quantity is not the HCPCS units.
  */
-function ndcDetail(ndc: string | undefined, amountInMeasure: number, code: HcpcsCode, product: Product | undefined, mgPerMl: number | undefined): NdcDetail | undefined {
+function ndcDetail(
+  ndc: string | undefined,
+  amountInMeasure: number,
+  code: HcpcsCode,
+  product: Product | undefined,
+  mgPerMl: number | undefined,
+): NdcDetail | undefined {
   if (!ndc) return undefined;
-  const mass = code.unit.measure === 'unit' ? undefined : toMeasure({ kind: 'mass', mg: 1 }, code.unit.measure, mgPerMl);
+  const mass =
+    code.unit.measure === 'unit' ? undefined : toMeasure({ kind: 'mass', mg: 1 }, code.unit.measure, mgPerMl);
   const mg = mass ? amountInMeasure / mass : undefined;
   const round = (n: number) => Math.round(n * 1000) / 1000;
   if (mg !== undefined && mgPerMl) return { ndc, quantity: round(mg / mgPerMl), unit: 'ML' };
-  if (mg !== undefined && product && product.amount.measure === 'mg') return { ndc, quantity: round(mg / product.amount.value), unit: 'UN' };
+  if (mg !== undefined && product && product.amount.measure === 'mg')
+    return { ndc, quantity: round(mg / product.amount.value), unit: 'UN' };
   if (mg !== undefined) return { ndc, quantity: round(mg), unit: 'ME' };
   return { ndc, quantity: round(amountInMeasure), unit: 'UN' };
 }
@@ -483,7 +695,8 @@ function sum(xs: number[]): number {
 }
 
 function sumAmounts(xs: Amount[]): Amount {
-  if (xs.every((x) => x.kind === 'unit')) return { kind: 'unit', units: sum(xs.map((x) => (x.kind === 'unit' ? x.units : 0))) };
+  if (xs.every((x) => x.kind === 'unit'))
+    return { kind: 'unit', units: sum(xs.map((x) => (x.kind === 'unit' ? x.units : 0))) };
   return { kind: 'mass', mg: sum(xs.map((x) => (x.kind === 'mass' ? x.mg : 0))) };
 }
 
@@ -499,7 +712,10 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
 }
 
 /** The code billed for each administration and its own share of units, for revenue estimates. */
-function adminUnitsByCode(lines: readonly BillingLine[], facts: readonly Fact[]): Map<string, { code: string }> {
+function adminUnitsByCode(
+  lines: readonly BillingLine[],
+  facts: readonly Fact[],
+): Map<string, { code: string }> {
   const m = new Map<string, { code: string }>();
   for (const l of lines) for (const r of l.sourceAdministrations) if (!m.has(r)) m.set(r, { code: l.code });
   void facts;
@@ -515,7 +731,12 @@ function adminRisk(f: Fact, byAdmin: Map<string, { code: string }>, catalog: Dru
   return v === undefined ? undefined : money(administeredUnits(v, code.unit.amount) * price.paymentLimit);
 }
 
-function hasPriorAuthorization(input: EncounterInput, patient: string | undefined, code: string, dos: string): boolean {
+function hasPriorAuthorization(
+  input: EncounterInput,
+  patient: string | undefined,
+  code: string,
+  dos: string,
+): boolean {
   return input.priorAuthorizations.some((cr) => {
     if (cr.use !== 'preauthorization' || cr.status !== 'active') return false;
     if (cr.outcome === 'error') return false;
@@ -523,7 +744,9 @@ function hasPriorAuthorization(input: EncounterInput, patient: string | undefine
     const start = calendarDate(cr.preAuthPeriod?.start);
     const end = calendarDate(cr.preAuthPeriod?.end);
     if ((start && dos < start) || (end && dos > end)) return false;
-    const codes = (Array.isArray(cr.addItem) ? cr.addItem : []).flatMap((i) => codesOf(i?.productOrService, SYSTEMS.hcpcs));
+    const codes = (Array.isArray(cr.addItem) ? cr.addItem : []).flatMap((i) =>
+      codesOf(i?.productOrService, SYSTEMS.hcpcs),
+    );
     return codes.length === 0 || codes.includes(code);
   });
 }
@@ -547,7 +770,8 @@ function indexDiagnoses(input: EncounterInput) {
     const ref = localRef(d?.condition);
     encounterCodes.push(...usable(ref ? byId.get(ref) : undefined));
   }
-  for (const c of input.conditions) if (localRef(c?.encounter) === encounterRef) encounterCodes.push(...usable(c));
+  for (const c of input.conditions)
+    if (localRef(c?.encounter) === encounterRef) encounterCodes.push(...usable(c));
   const unique = (xs: string[]) => [...new Set(xs)];
   const adminCodes: string[] = [];
   const forAdministration = (admin: MedicationAdministration): string[] => {
@@ -556,7 +780,8 @@ function indexDiagnoses(input: EncounterInput) {
       const ref = localRef(r);
       own.push(...usable(ref ? byId.get(ref) : undefined));
     }
-    for (const rc of Array.isArray(admin.reasonCode) ? admin.reasonCode : []) own.push(...codesOf(rc, SYSTEMS.icd10cm));
+    for (const rc of Array.isArray(admin.reasonCode) ? admin.reasonCode : [])
+      own.push(...codesOf(rc, SYSTEMS.icd10cm));
     adminCodes.push(...own);
     return unique([...own, ...encounterCodes]);
   };

@@ -24,7 +24,9 @@ export const BODY_WEIGHT_LOINC = '29463-7';
 
 export function codings(cc: CodeableConcept | undefined, system?: string): Coding[] {
   const list = Array.isArray(cc?.coding) ? cc.coding : [];
-  return list.filter((c) => c && typeof c === 'object' && typeof c.code === 'string' && (!system || c.system === system));
+  return list.filter(
+    (c) => c && typeof c === 'object' && typeof c.code === 'string' && (!system || c.system === system),
+  );
 }
 
 export function codesOf(cc: CodeableConcept | undefined, system: string): string[] {
@@ -71,7 +73,8 @@ function digits(s: string, from: number, to: number): number {
 
 /** The calendar date of a FHIR dateTime as written (no time-zone shift), or undefined if invalid. */
 export function calendarDate(dateTime: string | undefined): string | undefined {
-  if (typeof dateTime !== 'string' || dateTime.length < 10 || dateTime[4] !== '-' || dateTime[7] !== '-') return undefined;
+  if (typeof dateTime !== 'string' || dateTime.length < 10 || dateTime[4] !== '-' || dateTime[7] !== '-')
+    return undefined;
   const y = digits(dateTime, 0, 4);
   const mo = digits(dateTime, 5, 7);
   const d = digits(dateTime, 8, 10);

@@ -37,7 +37,9 @@ export function resolveMedication(
     return found ? { medication: found as Medication, dangling: false } : { dangling: true };
   }
   const local = localRef(ref);
-  const med = local?.startsWith('Medication/') ? medications.get(local.slice('Medication/'.length)) : undefined;
+  const med = local?.startsWith('Medication/')
+    ? medications.get(local.slice('Medication/'.length))
+    : undefined;
   return med ? { medication: med, dangling: false } : { dangling: true };
 }
 
@@ -61,7 +63,13 @@ export function identify(
     const product = catalog.productByNdc(raw);
     const ndc = product ? (normalizeNdc(raw) ?? product.ndc) : normalizeNdc(raw);
     if (product) {
-      return { kind: 'identified', ingredient: product.ingredient, product, ndc, ...(medication ? { medication } : {}) };
+      return {
+        kind: 'identified',
+        ingredient: product.ingredient,
+        product,
+        ndc,
+        ...(medication ? { medication } : {}),
+      };
     }
     documentedNdc ??= ndc;
   }

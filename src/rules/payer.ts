@@ -15,9 +15,15 @@ export function isCoverageActiveOn(c: Coverage, patient: string | undefined, dat
 }
 
 /** The primary Coverage active on every date: lowest `order`, then the first listed. */
-export function primaryCoverage(coverages: readonly Coverage[], patient: string | undefined, dates: readonly string[]): Coverage | undefined {
+export function primaryCoverage(
+  coverages: readonly Coverage[],
+  patient: string | undefined,
+  dates: readonly string[],
+): Coverage | undefined {
   const active = coverages.filter((c) => dates.every((d) => isCoverageActiveOn(c, patient, d)));
-  return active.sort((a, b) => (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER))[0];
+  return active.sort(
+    (a, b) => (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER),
+  )[0];
 }
 
 export interface PayerContext {
@@ -31,10 +37,12 @@ export function payerContext(coverage: Coverage | undefined, rules: PayerRules):
     for (const p of Array.isArray(coverage.payor) ? coverage.payor : []) {
       const r = localRef(p);
       if (r) keys.add(r);
-      if (p?.identifier?.system && p.identifier.value) keys.add(`${p.identifier.system}|${p.identifier.value}`);
+      if (p?.identifier?.system && p.identifier.value)
+        keys.add(`${p.identifier.system}|${p.identifier.value}`);
     }
     const payor = rules.payors.find((p) => keys.has(p.payor));
-    if (payor) return { category: payor.category, rules: { ...rules.categories[payor.category], ...payor.overrides } };
+    if (payor)
+      return { category: payor.category, rules: { ...rules.categories[payor.category], ...payor.overrides } };
     const sopt = codings(coverage.type, SYSTEMS.sopt).map((c) => c.code as string);
     let best: { prefix: string; category: PayerCategory } | undefined;
     for (const code of sopt) {

@@ -4,9 +4,26 @@
  */
 import type { Measure } from '../domain/types.ts';
 
-const MASS_IN_MG: Record<string, number> = { g: 1000, mg: 1, ug: 0.001, mcg: 0.001, 'µg': 0.001, ng: 0.000001, kg: 1_000_000 };
+const MASS_IN_MG: Record<string, number> = {
+  g: 1000,
+  mg: 1,
+  ug: 0.001,
+  mcg: 0.001,
+  µg: 0.001,
+  ng: 0.000001,
+  kg: 1_000_000,
+};
 const VOLUME_IN_ML: Record<string, number> = { ml: 1, l: 1000, dl: 100, cl: 10 };
-const TIME_IN_MIN: Record<string, number> = { s: 1 / 60, sec: 1 / 60, min: 1, h: 60, hr: 60, hour: 60, d: 1440, day: 1440 };
+const TIME_IN_MIN: Record<string, number> = {
+  s: 1 / 60,
+  sec: 1 / 60,
+  min: 1,
+  h: 60,
+  hr: 60,
+  hour: 60,
+  d: 1440,
+  day: 1440,
+};
 
 export type Amount =
   | { readonly kind: 'mass'; readonly mg: number }
@@ -39,14 +56,17 @@ export function parseAmountUnit(unit: string | undefined, value: number): Amount
   if (lower === 'mcg') return { kind: 'mass', mg: value * 0.001 };
   const volumeFactor = lookup(VOLUME_IN_ML, lower);
   if (volumeFactor !== undefined) return { kind: 'volume', mL: value * volumeFactor };
-  if (u === '[iU]' || u === '[IU]' || lower === 'u' || lower === 'unit' || lower === 'units') return { kind: 'unit', units: value };
+  if (u === '[iU]' || u === '[IU]' || lower === 'u' || lower === 'unit' || lower === 'units')
+    return { kind: 'unit', units: value };
   return undefined;
 }
 
 /** `mL/h`, `mg/h`, `ug/kg/min`, `mcg/kg/min`, `mg/min`, `mL/hr`, `ug/min`. */
 export function parseRateUnit(unit: string | undefined, value: number): Rate | undefined {
   if (unit === undefined) return undefined;
-  const parts = clean(unit).split('/').map((p) => p.trim());
+  const parts = clean(unit)
+    .split('/')
+    .map((p) => p.trim());
   if (parts.length < 2 || parts.length > 3) return undefined;
   const time = lookup(TIME_IN_MIN, (parts[parts.length - 1] ?? '').toLowerCase());
   if (time === undefined) return undefined;

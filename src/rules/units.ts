@@ -56,7 +56,10 @@ export function decideWaste(input: WasteDecisionInput): WasteDecision {
   // Nothing given: no line at all, so neither a JW line nor a JZ modifier.
   if (!(given > 0)) return { units: 0, jwUnits: 0, jz: false, undocumentedWasteUnits: 0 };
   const units = administeredUnits(given, unitSize);
-  const capacity = containerAmount !== undefined && containersOpened !== undefined ? containerAmount * containersOpened : undefined;
+  const capacity =
+    containerAmount !== undefined && containersOpened !== undefined
+      ? containerAmount * containersOpened
+      : undefined;
 
   let inconsistency: WasteDecision['inconsistency'];
   if (!singleDose && discarded !== undefined && discarded > 0) inconsistency = 'multi-dose-waste';
@@ -65,13 +68,24 @@ export function decideWaste(input: WasteDecisionInput): WasteDecision {
     const tolerance = Math.max(capacity * 0.005, 1e-6);
     if (Math.abs(given + discarded - capacity) > tolerance) inconsistency = 'amounts-do-not-match-containers';
   }
-  const none = { units, jwUnits: 0, jz: false, undocumentedWasteUnits: 0, ...(inconsistency ? { inconsistency } : {}) };
+  const none = {
+    units,
+    jwUnits: 0,
+    jz: false,
+    undocumentedWasteUnits: 0,
+    ...(inconsistency ? { inconsistency } : {}),
+  };
   if (!singleDose || !(input.jwRequired || input.jzRequired)) return none;
 
   // Waste beyond the opened containers (overfill) is not billable.
   const billableDiscard =
-    discarded === undefined ? undefined : capacity !== undefined ? Math.min(discarded, Math.max(0, capacity - given)) : discarded;
-  const jwUnits = input.jwRequired && billableDiscard !== undefined ? wastedUnits(given, billableDiscard, unitSize) : 0;
+    discarded === undefined
+      ? undefined
+      : capacity !== undefined
+        ? Math.min(discarded, Math.max(0, capacity - given))
+        : discarded;
+  const jwUnits =
+    input.jwRequired && billableDiscard !== undefined ? wastedUnits(given, billableDiscard, unitSize) : 0;
   if (jwUnits > 0) return { ...none, jwUnits };
 
   const coversContainers = capacity !== undefined && units * unitSize + EPS >= capacity;

@@ -36,6 +36,12 @@ import { isGapCode } from '../../src/domain/gaps.ts';
 import type { EncounterInput } from '../../src/domain/input.ts';
 import type { evaluateEncounter as EvaluateEncounter } from '../../src/rules/index.ts';
 
+import type {
+  formatIssues as FormatIssues,
+  validateWritten as ValidateWritten,
+} from '../../src/fhir/profiles.ts';
+import type { planWrites as PlanWrites } from '../../src/fhir/plan.ts';
+
 type Evaluate = typeof EvaluateEncounter;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -248,9 +254,9 @@ describe('golden cases: every Claim and DetectedIssue written conforms to its pr
   let evaluateEncounter: Evaluate;
   let catalog: DrugCatalog;
   let shippedRules: PayerRules;
-  let validateWritten: typeof import('../../src/fhir/profiles.ts').validateWritten;
-  let formatIssues: typeof import('../../src/fhir/profiles.ts').formatIssues;
-  let planWrites: typeof import('../../src/fhir/plan.ts').planWrites;
+  let validateWritten: typeof ValidateWritten;
+  let formatIssues: typeof FormatIssues;
+  let planWrites: typeof PlanWrites;
   beforeAll(async () => {
     ({ evaluateEncounter } = await import('../../src/rules/index.ts'));
     ({ validateWritten, formatIssues } = await import('../../src/fhir/profiles.ts'));
@@ -261,12 +267,21 @@ describe('golden cases: every Claim and DetectedIssue written conforms to its pr
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const input = splitBundle(c.bundle);
-    const evaluation = evaluateEncounter(input, { catalog, payerRules: payerRulesFor(c.expected, shippedRules) }, c.expected.now);
-    const plan = planWrites(evaluation, input.encounter, { claims: [], issues: [] }, {
-      now: c.expected.now,
-      device: 'Device/vialwise-test',
-      billingProvider: 'Organization/golden-billing',
-    });
+    const evaluation = evaluateEncounter(
+      input,
+      { catalog, payerRules: payerRulesFor(c.expected, shippedRules) },
+      c.expected.now,
+    );
+    const plan = planWrites(
+      evaluation,
+      input.encounter,
+      { claims: [], issues: [] },
+      {
+        now: c.expected.now,
+        device: 'Device/vialwise-test',
+        billingProvider: 'Organization/golden-billing',
+      },
+    );
     const written = plan.entries.map((e) => e.resource as Resource);
     expect(written.length).toBe((plan.claim ? 1 : 0) + evaluation.gaps.length);
     for (const resource of written) {

@@ -40,20 +40,30 @@ describe('resources written on the FHIR server', () => {
 describe('the embedded server serves the conformance artifacts', () => {
   it('StructureDefinitions with snapshots can be read by canonical URL', async () => {
     for (const url of [PROFILE_URLS.claimDraft, PROFILE_URLS.documentationGap]) {
-      const sds = await searchResources<StructureDefinition>(running.fhirBaseUrl, `StructureDefinition?url=${encodeURIComponent(url)}`);
+      const sds = await searchResources<StructureDefinition>(
+        running.fhirBaseUrl,
+        `StructureDefinition?url=${encodeURIComponent(url)}`,
+      );
       expect(sds).toHaveLength(1);
       expect(sds[0]?.snapshot?.element?.length).toBeGreaterThan(10);
     }
   });
 
   it('GET /metadata lists the profiles as supportedProfile', async () => {
-    const { body } = await fhir<{ rest: { resource: { type: string; supportedProfile?: string[] }[] }[] }>(running.fhirBaseUrl, 'GET', 'metadata');
+    const { body } = await fhir<{ rest: { resource: { type: string; supportedProfile?: string[] }[] }[] }>(
+      running.fhirBaseUrl,
+      'GET',
+      'metadata',
+    );
     const claim = body.rest[0]?.resource.find((r) => r.type === 'Claim');
     expect(claim?.supportedProfile).toContain(PROFILE_URLS.claimDraft);
   });
 
   it('the documentation-gap CodeSystem is on the server', async () => {
-    const cs = await searchResources(running.fhirBaseUrl, `CodeSystem?url=${encodeURIComponent('https://vialwise.dev/fhir/CodeSystem/documentation-gap')}`);
+    const cs = await searchResources(
+      running.fhirBaseUrl,
+      `CodeSystem?url=${encodeURIComponent('https://vialwise.dev/fhir/CodeSystem/documentation-gap')}`,
+    );
     expect(cs).toHaveLength(1);
   });
 });

@@ -171,7 +171,9 @@ describe('HTTP API: evaluation, request budget, health and metrics', () => {
     expect(res.json.claim.id).toBe(claim?.id);
     expect(res.json.claim.identifier).toEqual(claim?.identifier);
     const onServer = await issuesFor(running, 'enc-golden-16');
-    expect(res.json.detectedIssues.map((i: { id?: string }) => i.id).sort()).toEqual(onServer.map((i) => i.id).sort());
+    expect(res.json.detectedIssues.map((i: { id?: string }) => i.id).sort()).toEqual(
+      onServer.map((i) => i.id).sort(),
+    );
     expect(claimLines(res.json.claim)).toEqual(claimLines(claim!));
     expect(claimLines(claim!)).toEqual(sortLines(goldenExpected(C16).lines));
     expect((await issuesFor(running, 'enc-golden-16')).map(gapIdentifier)).toEqual(

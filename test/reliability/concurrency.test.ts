@@ -65,7 +65,8 @@ function dataset(): { transactions: Bundle[]; byEncounter: Map<string, Resource[
           r === enc ||
           ((r.resourceType === 'MedicationAdministration' || r.resourceType === 'ChargeItem') &&
             (r as { context?: { reference?: string } }).context?.reference === ref) ||
-          (r.resourceType === 'Condition' && (r as { encounter?: { reference?: string } }).encounter?.reference === ref),
+          (r.resourceType === 'Condition' &&
+            (r as { encounter?: { reference?: string } }).encounter?.reference === ref),
       );
       byEncounter.set(enc.id as string, related);
     }
@@ -103,14 +104,21 @@ beforeAll(async () => {
   }
   for (const port of ports) {
     await eventually(async () => {
-      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       return ok ? true : undefined;
     }, 20_000);
   }
   // Both replicas register their Subscriptions; drop them so that only the notifications sent
   // by this test drive the evaluations.
-  await eventually(async () => ((await searchResources(server.baseUrl, 'Subscription')).length >= 10 ? true : undefined), 10_000);
-  for (const s of await searchResources(server.baseUrl, 'Subscription')) await fhir(server.baseUrl, 'DELETE', `Subscription/${s.id}`);
+  await eventually(
+    async () => ((await searchResources(server.baseUrl, 'Subscription')).length >= 10 ? true : undefined),
+    10_000,
+  );
+  for (const s of await searchResources(server.baseUrl, 'Subscription'))
+    await fhir(server.baseUrl, 'DELETE', `Subscription/${s.id}`);
   for (const tx of transactions) {
     const res = await fhir<Bundle>(server.baseUrl, 'POST', '', tx);
     expect(res.status).toBe(200);
@@ -119,7 +127,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve)))));
+  await Promise.all(
+    children.map(
+      (c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.once('exit', resolve))),
+    ),
+  );
   await server.stop();
 });
 
@@ -138,7 +150,10 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
     }
     for (let i = notifications.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
-      [notifications[i], notifications[j]] = [notifications[j] as (typeof notifications)[number], notifications[i] as (typeof notifications)[number]];
+      [notifications[i], notifications[j]] = [
+        notifications[j] as (typeof notifications)[number],
+        notifications[i] as (typeof notifications)[number],
+      ];
     }
     expect(notifications).toHaveLength(200);
 
@@ -150,7 +165,10 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
         const body = JSON.stringify(n.resource);
         const res = await fetch(`http://127.0.0.1:${n.port}/notify`, {
           method: 'POST',
-          headers: { 'content-type': 'application/fhir+json', 'x-signature': createHmac('sha256', SECRET).update(body).digest('hex') },
+          headers: {
+            'content-type': 'application/fhir+json',
+            'x-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
+          },
           body,
         });
         await res.arrayBuffer();
@@ -163,10 +181,17 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
     // The sequential run: a fresh server, the same data, one evaluation per encounter in turn.
     const seqServer = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
     try {
-      const config = loadConfig({ PORT: '0', FHIR_BASE_URL: seqServer.baseUrl, WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'silent', SWEEP_INTERVAL_SECONDS: '3600' });
+      const config = loadConfig({
+        PORT: '0',
+        FHIR_BASE_URL: seqServer.baseUrl,
+        WEBHOOK_SECRET: SECRET,
+        LOG_LEVEL: 'silent',
+        SWEEP_INTERVAL_SECONDS: '3600',
+      });
       const seq = await startVialwise(config, silentLogger);
       await seq.registered;
-      for (const s of await searchResources(seqServer.baseUrl, 'Subscription')) await fhir(seqServer.baseUrl, 'DELETE', `Subscription/${s.id}`);
+      for (const s of await searchResources(seqServer.baseUrl, 'Subscription'))
+        await fhir(seqServer.baseUrl, 'DELETE', `Subscription/${s.id}`);
       for (const tx of transactions) await fhir(seqServer.baseUrl, 'POST', '', tx);
       for (const id of byEncounter.keys()) await seq.service.evaluate(id);
       const expected = await writtenSnapshot(seqServer.baseUrl);
@@ -182,7 +207,16 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
       const issues = await searchResources<DetectedIssue>(server.baseUrl, 'DetectedIssue?_count=1000');
       const issueIds = issues.map((i) => i.identifier?.[0]?.value);
       expect(new Set(issueIds).size).toBe(issueIds.length);
-      const lines = (c: string[]) => c.reduce((n, s) => n + (s.match(/\[(.*)\]/)?.[1]?.split(', ').filter(Boolean).length ?? 0), 0);
+      const lines = (c: string[]) =>
+        c.reduce(
+          (n, s) =>
+            n +
+            (s
+              .match(/\[(.*)\]/)?.[1]
+              ?.split(', ')
+              .filter(Boolean).length ?? 0),
+          0,
+        );
       expect(lines(actual.claims)).toBe(lines(expected.claims));
       expect(lines(actual.claims)).toBeGreaterThan(40);
     } finally {

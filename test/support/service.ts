@@ -5,8 +5,18 @@ import { startVialwise, type Running, type StartOptions } from '../../src/bootst
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 
-export async function startTestService(env: Record<string, string> = {}, opts: StartOptions = {}): Promise<Running> {
-  const config = loadConfig({ PORT: '0', EMBEDDED_FHIR_PORT: '0', DEMO_DATA: 'false', LOG_LEVEL: 'silent', WEBHOOK_SECRET: 'test-secret-0123456789abcdef', ...env });
+export async function startTestService(
+  env: Record<string, string> = {},
+  opts: StartOptions = {},
+): Promise<Running> {
+  const config = loadConfig({
+    PORT: '0',
+    EMBEDDED_FHIR_PORT: '0',
+    DEMO_DATA: 'false',
+    LOG_LEVEL: 'silent',
+    WEBHOOK_SECRET: 'test-secret-0123456789abcdef',
+    ...env,
+  });
   const running = await startVialwise(config, silentLogger, {
     delivery: { retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000 },
@@ -18,7 +28,9 @@ export async function startTestService(env: Record<string, string> = {}, opts: S
 
 /** A golden-case Bundle turned into a transaction of PUTs, so it can be loaded onto a server. */
 export function goldenAsTransaction(name: string): Bundle {
-  const b = JSON.parse(readFileSync(new URL(`../golden/cases/${name}.bundle.json`, import.meta.url), 'utf8')) as Bundle;
+  const b = JSON.parse(
+    readFileSync(new URL(`../golden/cases/${name}.bundle.json`, import.meta.url), 'utf8'),
+  ) as Bundle;
   return asTransaction((b.entry ?? []).map((e) => e.resource as Resource));
 }
 
@@ -26,11 +38,20 @@ export function asTransaction(resources: Resource[]): Bundle {
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id ?? ''}` } })),
+    entry: resources.map((r) => ({
+      resource: r,
+      request: { method: 'PUT', url: `${r.resourceType}/${r.id ?? ''}` },
+    })),
   };
 }
 
-export async function fhir<T = Resource>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; headers: Headers }> {
+export async function fhir<T = Resource>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(`${base}/${path}`, {
     method,
     headers: { 'content-type': 'application/fhir+json', ...headers },

@@ -795,18 +795,32 @@ describe('evaluation envelope', () => {
 
 describe('implausible amounts and unit spellings', () => {
   it('a dose in capital "MG" (a common display unit) converts like mg', () => {
-    const ev = evaluate(scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'MG' } })] }));
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'MG' } })] }),
+    );
     expect(lineSummary(ev)[0]).toMatch(/^J2930\|JZ\|1\|/);
   });
 
   it('an astronomically large dose becomes dose-unit-unconvertible, never a line', () => {
-    const ev = evaluate(scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 1e9, unit: 'mg' } })] }));
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 1e9, unit: 'mg' } })] }),
+    );
     expect(ev.lines).toEqual([]);
     expect(gapCodes(ev)).toContain('dose-unit-unconvertible');
   });
 
   it('9,999 units is still billed: the bound is just above what a day of J1010 could be', () => {
-    const ev = evaluate(scenario({ administrations: [admin({ text: 'methylprednisolone acetate', dose: { value: 9999, unit: 'mg' }, at: '2025-03-10T10:00:00Z' })] }));
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            text: 'methylprednisolone acetate',
+            dose: { value: 9999, unit: 'mg' },
+            at: '2025-03-10T10:00:00Z',
+          }),
+        ],
+      }),
+    );
     expect(lineSummary(ev)).toEqual(['J1010||9999|2025-03-10']);
   });
 });

@@ -17,7 +17,7 @@ function store(entries: ReturnType<typeof planWrites>['entries'], prefix: string
     .map((e, i) => {
       const r = e.resource as Resource;
       const id = r.id ?? `${prefix}-${i}`;
-      return { ...r, id, meta: { versionId: '1', lastUpdated: CTX.now } } as Resource;
+      return { ...r, id, meta: { versionId: '1', lastUpdated: CTX.now } };
     });
 }
 
@@ -61,14 +61,14 @@ describe('planWrites', () => {
       r.resourceType === 'DetectedIssue'
         ? {
             ...r,
-            implicated: (r as DetectedIssue).implicated?.map((ref) =>
+            implicated: r.implicated?.map((ref) =>
               ref.reference?.startsWith('urn:uuid:') ? { reference: `Claim/${claimId}` } : ref,
             ),
           }
         : r,
     );
     const later = { ...CTX, now: '2025-07-01T08:00:00Z' };
-    const second = planWrites(evaluate(input), input.encounter, existingFrom(fixed as Resource[]), later);
+    const second = planWrites(evaluate(input), input.encounter, existingFrom(fixed), later);
     expect(second.entries).toEqual([]);
     expect(second.counts).toMatchObject({ claim: 'none', kept: 1 });
   });
