@@ -20,6 +20,8 @@ import { Service } from './service.ts';
 import { mountUi } from './ui/mount.ts';
 import type express from 'express';
 
+export const DEMO_BILLING_PROVIDER = 'Organization/demo-hospital';
+
 export interface StartOptions {
   /** Extra price files (e.g. the demo's illustrative prices). */
   readonly priceFiles?: readonly string[];
@@ -85,7 +87,8 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
     logger,
     metrics,
     sweepLookbackHours: config.sweepLookbackHours,
-    ...(config.billingProvider ? { billingProvider: config.billingProvider } : {}),
+    // SPEC 1: in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
+    ...(config.billingProvider || config.embedded ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const app = createApp({

@@ -58,7 +58,10 @@ export async function registerSubscriptions(
   const entries: NonNullable<Bundle['entry']> = [];
   for (const type of WATCHED_TYPES) {
     const want = desiredSubscription(type, endpoint, secret);
-    const matches = existing.filter((s) => s.criteria === type);
+    // Ordered by id, so that replicas starting together keep the same one.
+    const matches = existing
+      .filter((s) => s.criteria === type)
+      .sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
     const current = matches[0];
     if (!current) {
       entries.push({ resource: want, request: { method: 'POST', url: 'Subscription' } });
