@@ -30,7 +30,7 @@ import { calendarDate, codesOf, localRef, SYSTEMS } from './fhir-read.ts';
 import { containerUseOf, identify } from './identify.ts';
 import { payerContext, primaryCoverage, type PayerContext } from './payer.ts';
 import { type Amount, toMeasure } from './quantity.ts';
-import { administeredUnits, decideWaste, fewestContainers } from './units.ts';
+import { administeredUnits, decideWaste, fewestContainers, wasteInconsistency } from './units.ts';
 
 export interface EngineReference {
   readonly catalog: DrugCatalog;
@@ -303,24 +303,28 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
       ...(mgPerMl ? { mgPerMl } : {}),
       diagnoses: diagnosisIndex.forAdministration(admin),
     });
-    if (containerUse === 'multi-dose' && discarded && amountValue(discarded) > 0) {
+    const inconsistency = discarded
+      ? wasteInconsistency(
+          amountValue(given),
+          amountValue(discarded),
+          capacity ? amountValue(capacity) : undefined,
+          containerUse,
+        )
+      : undefined;
+    if (inconsistency === 'multi-dose-waste') {
       gaps.add(
         'wastage-inconsistent',
         admin.id,
         [adminRef],
         `Waste is recorded for ${ingredientName} from a multi-dose vial; multi-dose containers are not billed for waste: remove or correct the discarded amount.`,
       );
-    } else if (containerUse === 'single-dose' && discarded && capacity) {
-      const total = amountValue(given) + amountValue(discarded);
-      const cap = amountValue(capacity);
-      if (Math.abs(total - cap) > Math.max(cap * 0.005, 1e-6)) {
-        gaps.add(
-          'wastage-inconsistent',
-          admin.id,
-          [adminRef],
-          `The ${ingredientName} given plus discarded (${fmt(total)}) does not match the containers opened (${fmt(cap)}): correct the discarded amount or the number of containers opened.`,
-        );
-      }
+    } else if (inconsistency === 'amounts-do-not-match-containers' && discarded && capacity) {
+      gaps.add(
+        'wastage-inconsistent',
+        admin.id,
+        [adminRef],
+        `The ${ingredientName} given plus discarded (${fmt(amountValue(given) + amountValue(discarded))}) does not match the containers opened (${fmt(amountValue(capacity))}): correct the discarded amount or the number of containers opened.`,
+      );
     }
   }
 
@@ -344,7 +348,7 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
   }
 
   // Diagnoses: missing, or not supporting the code.
-  const unitsByAdmin = adminUnitsByCode(lines, facts);
+  const unitsByAdmin = adminUnitsByCode(lines);
   for (const f of facts) {
     const risk = adminRisk(f, unitsByAdmin, catalog);
     const code = unitsByAdmin.get(f.ref)?.code;
@@ -711,14 +715,10 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
   return m;
 }
 
-/** The code billed for each administration and its own share of units, for revenue estimates. */
-function adminUnitsByCode(
-  lines: readonly BillingLine[],
-  facts: readonly Fact[],
-): Map<string, { code: string }> {
+/** The code billed for each administration, for diagnosis checks and revenue estimates. */
+function adminUnitsByCode(lines: readonly BillingLine[]): Map<string, { code: string }> {
   const m = new Map<string, { code: string }>();
   for (const l of lines) for (const r of l.sourceAdministrations) if (!m.has(r)) m.set(r, { code: l.code });
-  void facts;
   return m;
 }
 

@@ -51,6 +51,26 @@ export function fewestContainers(given: number, containerAmount: number): number
   return Math.max(1, Math.ceil(given / containerAmount - EPS));
 }
 
+/**
+ * Waste documentation that cannot be right (SPEC section 5, wastage-inconsistent): waste on a
+ * multi-dose container, or given + discarded not matching the opened single-dose containers.
+ */
+export function wasteInconsistency(
+  given: number,
+  discarded: number | undefined,
+  capacity: number | undefined,
+  container: 'single-dose' | 'multi-dose' | undefined,
+): WasteDecision['inconsistency'] {
+  if (discarded === undefined) return undefined;
+  if (container === 'multi-dose' && discarded > 0) return 'multi-dose-waste';
+  if (container === 'single-dose' && capacity !== undefined) {
+    // Overfill is never billable; a small tolerance absorbs rounding in documented volumes.
+    const tolerance = Math.max(capacity * 0.005, 1e-6);
+    if (Math.abs(given + discarded - capacity) > tolerance) return 'amounts-do-not-match-containers';
+  }
+  return undefined;
+}
+
 export function decideWaste(input: WasteDecisionInput): WasteDecision {
   const { given, discarded, unitSize, containerAmount, containersOpened, singleDose } = input;
   // Nothing given: no line at all, so neither a JW line nor a JZ modifier.
@@ -61,13 +81,12 @@ export function decideWaste(input: WasteDecisionInput): WasteDecision {
       ? containerAmount * containersOpened
       : undefined;
 
-  let inconsistency: WasteDecision['inconsistency'];
-  if (!singleDose && discarded !== undefined && discarded > 0) inconsistency = 'multi-dose-waste';
-  else if (singleDose && discarded !== undefined && capacity !== undefined) {
-    // Overfill is never billable; a small tolerance absorbs rounding in documented volumes.
-    const tolerance = Math.max(capacity * 0.005, 1e-6);
-    if (Math.abs(given + discarded - capacity) > tolerance) inconsistency = 'amounts-do-not-match-containers';
-  }
+  const inconsistency = wasteInconsistency(
+    given,
+    discarded,
+    capacity,
+    singleDose ? 'single-dose' : 'multi-dose',
+  );
   const none = {
     units,
     jwUnits: 0,
