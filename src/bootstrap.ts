@@ -97,7 +97,8 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
     logger,
     webhookSecret: config.webhookSecret,
     extend: (a: express.Express) => {
-      mountUi(a, { gateway, service, catalog: reference.catalog, logger, ...(opts.clock ? { clock: opts.clock } : {}) });
+      const clock = opts.clock ? { clock: opts.clock } : {};
+      mountUi(a, { gateway, service, catalog: reference.catalog, logger, ...clock });
       opts.extendApp?.(a, service);
     },
   });

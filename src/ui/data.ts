@@ -65,7 +65,11 @@ function unique(index: ResourceIndex): Resource[] {
   return [...index.values()];
 }
 
-function resolve<T extends Resource>(index: ResourceIndex, ref: Reference | string | undefined, type: T['resourceType']): T | undefined {
+function resolve<T extends Resource>(
+  index: ResourceIndex,
+  ref: Reference | string | undefined,
+  type: T['resourceType'],
+): T | undefined {
   const local = localRef(ref);
   const r = local ? index.get(local) : undefined;
   return r?.resourceType === type ? (r as T) : undefined;
@@ -92,7 +96,9 @@ export function personName(names: readonly HumanName[] | undefined): string | un
   const n = names?.find((x) => x.use === 'official') ?? names?.[0];
   if (!n) return undefined;
   if (n.text) return n.text;
-  const parts = [...(n.prefix ?? []), ...(n.given ?? []), n.family, ...(n.suffix ?? [])].filter((p): p is string => !!p);
+  const parts = [...(n.prefix ?? []), ...(n.given ?? []), n.family, ...(n.suffix ?? [])].filter(
+    (p): p is string => !!p,
+  );
   return parts.length ? parts.join(' ') : undefined;
 }
 
@@ -117,7 +123,11 @@ function revenueAtRisk(issue: DetectedIssue): number | undefined {
 }
 
 function gapCodeOf(issue: DetectedIssue): string {
-  return issue.code?.coding?.find((c) => c.system === GAP_CODE_SYSTEM)?.code ?? issue.code?.coding?.[0]?.code ?? 'unknown';
+  return (
+    issue.code?.coding?.find((c) => c.system === GAP_CODE_SYSTEM)?.code ??
+    issue.code?.coding?.[0]?.code ??
+    'unknown'
+  );
 }
 
 function gapDisplay(code: string, issue?: DetectedIssue): string {
@@ -195,11 +205,16 @@ function administrationTime(ma: MedicationAdministration): { time?: string; star
   return { time: `${from ?? p.start} to ${sameDay ? to.slice(11) : to}`, start: p.start };
 }
 
-export function summarizeAdministration(ma: MedicationAdministration, index: ResourceIndex): AdministrationSummary {
+export function summarizeAdministration(
+  ma: MedicationAdministration,
+  index: ResourceIndex,
+): AdministrationSummary {
   const { time, start } = administrationTime(ma);
   const performer = ma.performer?.[0]?.actor;
   const performerName =
-    performer?.display ?? personName(resolve<Practitioner>(index, performer, 'Practitioner')?.name) ?? undefined;
+    performer?.display ??
+    personName(resolve<Practitioner>(index, performer, 'Practitioner')?.name) ??
+    undefined;
   const dose = doseText(ma.dosage);
   const route = conceptText(ma.dosage?.route);
   return {
@@ -272,7 +287,11 @@ export function acknowledgementsOf(issue: DetectedIssue): Acknowledgement[] {
     .filter((m) => mitigationCode(m) === ACKNOWLEDGED)
     .map((m) => {
       const author = m.author?.display ?? m.author?.reference;
-      return { ...(m.date ? { date: m.date } : {}), ...(author ? { author } : {}), ...(m.action?.text ? { note: m.action.text } : {}) };
+      return {
+        ...(m.date ? { date: m.date } : {}),
+        ...(author ? { author } : {}),
+        ...(m.action?.text ? { note: m.action.text } : {}),
+      };
     });
 }
 
@@ -355,7 +374,9 @@ export function worklistRows(resources: readonly Resource[]): WorklistRow[] {
             },
           }
         : {}),
-      ...(patientId ? { patient: { id: patientId, name: personName(patient?.name) ?? `Patient/${patientId}` } } : {}),
+      ...(patientId
+        ? { patient: { id: patientId, name: personName(patient?.name) ?? `Patient/${patientId}` } }
+        : {}),
       ...(claimId ? { claimId } : {}),
       acknowledgements: acknowledgementsOf(issue),
     });
@@ -420,15 +441,18 @@ export function parseDateRange(query: Query): DateRange {
 /** Validates the worklist's query string; throws FilterError naming the bad parameter. */
 export function parseWorklistFilter(query: Query): WorklistFilter {
   const severity = single(query, 'severity');
-  if (severity && !SEVERITIES.includes(severity as Severity)) throw new FilterError('severity', 'severity must be high, moderate or low');
+  if (severity && !SEVERITIES.includes(severity as Severity))
+    throw new FilterError('severity', 'severity must be high, moderate or low');
   const code = single(query, 'code');
   if (code && !isGapCode(code)) throw new FilterError('code', 'code is not a documentation-gap code');
   const encounter = single(query, 'encounter');
-  if (encounter && !FHIR_ID.test(encounter)) throw new FilterError('encounter', 'encounter must be an Encounter id');
+  if (encounter && !FHIR_ID.test(encounter))
+    throw new FilterError('encounter', 'encounter must be an Encounter id');
   const patient = single(query, 'patient');
   if (patient && !FHIR_ID.test(patient)) throw new FilterError('patient', 'patient must be a Patient id');
   const acknowledged = single(query, 'acknowledged');
-  if (acknowledged && acknowledged !== 'yes' && acknowledged !== 'no') throw new FilterError('acknowledged', 'acknowledged must be yes or no');
+  if (acknowledged && acknowledged !== 'yes' && acknowledged !== 'no')
+    throw new FilterError('acknowledged', 'acknowledged must be yes or no');
   return {
     ...(severity ? { severity: severity as Severity } : {}),
     ...(code ? { code } : {}),
@@ -485,7 +509,9 @@ export function worklistOptions(rows: readonly WorklistRow[]): WorklistOptions {
       .sort(([a], [b]) => order(a) - order(b) || a.localeCompare(b))
       .map(([code, count]) => ({ code, display: gapDisplay(code), count })),
     encounters: [...encounters].sort(),
-    patients: [...patients].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
+    patients: [...patients]
+      .map(([id, name]) => ({ id, name }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id)),
   };
 }
 
@@ -502,7 +528,12 @@ export interface Worklist {
   readonly truncated: boolean;
 }
 
-export function buildWorklist(resources: readonly Resource[], filter: WorklistFilter, prices: PriceInfo, truncated = false): Worklist {
+export function buildWorklist(
+  resources: readonly Resource[],
+  filter: WorklistFilter,
+  prices: PriceInfo,
+  truncated = false,
+): Worklist {
   const all = worklistRows(resources).filter((r) => r.code !== 'unknown');
   const rows = filterWorklist(all, filter);
   return {
@@ -537,10 +568,12 @@ const MAX_NAME = 200;
 
 /** Validates the acknowledge form's JSON body. */
 export function parseAcknowledgeRequest(body: unknown): AcknowledgeRequest {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AcknowledgeError('Body must be a JSON object');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new AcknowledgeError('Body must be a JSON object');
   const b = body as Record<string, unknown>;
   const version = typeof b['version'] === 'string' ? b['version'].trim() : '';
-  if (!version || version.length > 128 || /["\s]/.test(version)) throw new AcknowledgeError('version must be the versionId of the gap as loaded');
+  if (!version || version.length > 128 || /["\s]/.test(version))
+    throw new AcknowledgeError('version must be the versionId of the gap as loaded');
   const note = typeof b['note'] === 'string' ? b['note'].trim() : '';
   if (!note) throw new AcknowledgeError('Write a note saying what you did or will do about the gap');
   if (note.length > MAX_NOTE) throw new AcknowledgeError(`The note is longer than ${MAX_NOTE} characters`);
@@ -549,10 +582,14 @@ export function parseAcknowledgeRequest(body: unknown): AcknowledgeRequest {
   const reference = typeof author['reference'] === 'string' ? author['reference'].trim() : '';
   const display = typeof author['display'] === 'string' ? author['display'].trim() : '';
   if (reference && !PRACTITIONER_REF.test(reference)) {
-    throw new AcknowledgeError('The clinician must be a Practitioner reference (Practitioner/<id>) or a name');
+    throw new AcknowledgeError(
+      'The clinician must be a Practitioner reference (Practitioner/<id>) or a name',
+    );
   }
-  if (!reference && !display) throw new AcknowledgeError('Say who acknowledges the gap (name or Practitioner/<id>)');
-  if (display.length > MAX_NAME) throw new AcknowledgeError(`The clinician's name is longer than ${MAX_NAME} characters`);
+  if (!reference && !display)
+    throw new AcknowledgeError('Say who acknowledges the gap (name or Practitioner/<id>)');
+  if (display.length > MAX_NAME)
+    throw new AcknowledgeError(`The clinician's name is longer than ${MAX_NAME} characters`);
   return { version, author: { ...(reference ? { reference } : {}), ...(display ? { display } : {}) }, note };
 }
 
@@ -563,7 +600,9 @@ export function parseAcknowledgeRequest(body: unknown): AcknowledgeRequest {
 export function acknowledgeIssue(issue: DetectedIssue, req: AcknowledgeRequest, now: string): DetectedIssue {
   const mitigation: DetectedIssueMitigation = {
     action: {
-      coding: [{ system: MITIGATION_CODE_SYSTEM, code: ACKNOWLEDGED, display: 'Acknowledged by a clinician' }],
+      coding: [
+        { system: MITIGATION_CODE_SYSTEM, code: ACKNOWLEDGED, display: 'Acknowledged by a clinician' },
+      ],
       text: req.note,
     },
     date: now,
@@ -580,7 +619,10 @@ export interface PractitionerOption {
 export function practitionerOptions(resources: readonly Resource[]): PractitionerOption[] {
   return resources
     .filter((r): r is Practitioner => r.resourceType === 'Practitioner' && !!r.id && r.active !== false)
-    .map((p) => ({ reference: `Practitioner/${p.id ?? ''}`, display: personName(p.name) ?? `Practitioner/${p.id ?? ''}` }))
+    .map((p) => ({
+      reference: `Practitioner/${p.id ?? ''}`,
+      display: personName(p.name) ?? `Practitioner/${p.id ?? ''}`,
+    }))
     .sort((a, b) => a.display.localeCompare(b.display));
 }
 
@@ -614,14 +656,26 @@ export interface GapView {
 }
 
 export interface EncounterView {
-  readonly encounter: { readonly id: string; readonly status?: string; readonly class?: string; readonly start?: string; readonly end?: string };
+  readonly encounter: {
+    readonly id: string;
+    readonly status?: string;
+    readonly class?: string;
+    readonly start?: string;
+    readonly end?: string;
+  };
   readonly patient?: { readonly id: string; readonly name: string };
   readonly payerCategory?: string;
   readonly diagnoses: readonly { readonly code: string; readonly display?: string }[];
   readonly administrations: readonly AdministrationSummary[];
   /** What the documentation gives now (evaluated without writing). */
   readonly derivedLines: readonly LineView[];
-  readonly claim?: { readonly id: string; readonly status: string; readonly created?: string; readonly total?: number; readonly lines: readonly LineView[] };
+  readonly claim?: {
+    readonly id: string;
+    readonly status: string;
+    readonly created?: string;
+    readonly total?: number;
+    readonly lines: readonly LineView[];
+  };
   readonly charges: readonly ChargeSummary[];
   readonly gaps: readonly GapView[];
   /** False when the Claim or the open gaps on the server differ from what the documentation gives now. */
@@ -657,7 +711,9 @@ export function lineFromClaimItem(item: ClaimItem, prices: PriceInfo): LineView 
     units: item.quantity?.value ?? 0,
     ...(date ? { dateOfService: date } : {}),
     ...(ndc ? { ndc } : {}),
-    ...(ndc && detail?.quantity?.value !== undefined ? { ndcQuantity: `${detail.quantity.value} ${detail.quantity.unit ?? ''}`.trim() } : {}),
+    ...(ndc && detail?.quantity?.value !== undefined
+      ? { ndcQuantity: `${detail.quantity.value} ${detail.quantity.unit ?? ''}`.trim() }
+      : {}),
     ...(typeof item.unitPrice?.value === 'number' ? { unitPrice: item.unitPrice.value } : {}),
     ...(typeof net === 'number' ? { net } : {}),
     illustrative: typeof net === 'number' && !!date && prices.illustrative(code, date),
@@ -686,31 +742,38 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
   const { encounter, evaluation } = input;
   const index = indexResources([...input.medications, ...(input.practitioners ?? [])]);
   const derivedLines = (evaluation?.lines ?? []).map(lineFromBilling);
-  const claim = [...input.claims].sort((a, b) => Number(b.status === 'draft') - Number(a.status === 'draft'))[0];
+  const claim = [...input.claims].sort(
+    (a, b) => Number(b.status === 'draft') - Number(a.status === 'draft'),
+  )[0];
   const claimLines = (claim?.item ?? []).map((i) => lineFromClaimItem(i, prices));
-  const gaps: GapView[] = input.issues
-    .filter(isVialwiseIssue)
-    .map((issue): GapView => {
-      const code = gapCodeOf(issue);
-      const state = issue.status === 'preliminary' ? 'open' : issue.status === 'entered-in-error' ? 'entered-in-error' : 'closed';
-      const closed = (issue.mitigation ?? []).find((m) => mitigationCode(m) === RESOLVED)?.date;
-      const at = revenueAtRisk(issue);
-      return {
-        ...(issue.id ? { id: issue.id } : {}),
-        code,
-        display: gapDisplay(code, issue),
-        severity: issue.severity ?? 'moderate',
-        state,
-        detail: issue.detail ?? gapDefinition(code),
-        ...(at !== undefined ? { revenueAtRisk: at } : {}),
-        ...(issue.identifiedDateTime ? { identified: issue.identifiedDateTime } : {}),
-        ...(closed ? { closed } : {}),
-        acknowledgements: acknowledgementsOf(issue),
-      };
-    });
+  const gaps: GapView[] = input.issues.filter(isVialwiseIssue).map((issue): GapView => {
+    const code = gapCodeOf(issue);
+    const state =
+      issue.status === 'preliminary'
+        ? 'open'
+        : issue.status === 'entered-in-error'
+          ? 'entered-in-error'
+          : 'closed';
+    const closed = (issue.mitigation ?? []).find((m) => mitigationCode(m) === RESOLVED)?.date;
+    const at = revenueAtRisk(issue);
+    return {
+      ...(issue.id ? { id: issue.id } : {}),
+      code,
+      display: gapDisplay(code, issue),
+      severity: issue.severity ?? 'moderate',
+      state,
+      detail: issue.detail ?? gapDefinition(code),
+      ...(at !== undefined ? { revenueAtRisk: at } : {}),
+      ...(issue.identifiedDateTime ? { identified: issue.identifiedDateTime } : {}),
+      ...(closed ? { closed } : {}),
+      acknowledgements: acknowledgementsOf(issue),
+    };
+  });
   // Gaps the documentation raises now that the server does not have open yet.
   const openKeys = new Set(
-    input.issues.filter((i) => i.status === 'preliminary').map((i) => i.identifier?.find((x) => x.system === GAP_SID)?.value),
+    input.issues
+      .filter((i) => i.status === 'preliminary')
+      .map((i) => i.identifier?.find((x) => x.system === GAP_SID)?.value),
   );
   const foundNow = (evaluation?.gaps ?? []).map((g) => `${encounter.id ?? ''}:${g.code}:${g.subjectKey}`);
   for (const g of evaluation?.gaps ?? []) {
@@ -726,18 +789,29 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
     });
   }
   const stateOrder = { open: 0, 'not-written': 1, closed: 2, 'entered-in-error': 3 } as const;
-  gaps.sort((a, b) => stateOrder[a.state] - stateOrder[b.state] || (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3));
+  gaps.sort(
+    (a, b) =>
+      stateOrder[a.state] - stateOrder[b.state] ||
+      (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3),
+  );
   const linesInSync =
-    claim?.status !== 'draft' || derivedLines.map(lineKey).sort().join('\n') === claimLines.map(lineKey).sort().join('\n');
-  const gapsInSync = !evaluation || (foundNow.every((k) => openKeys.has(k)) && openKeys.size === foundNow.length);
+    claim?.status !== 'draft' ||
+    derivedLines.map(lineKey).sort().join('\n') === claimLines.map(lineKey).sort().join('\n');
+  const gapsInSync =
+    !evaluation || (foundNow.every((k) => openKeys.has(k)) && openKeys.size === foundNow.length);
   const conditionIndex = new Map(
-    input.conditions.flatMap((c) => codesOf(c.code, SYSTEMS.icd10cm).map((code) => [code, conceptText(c.code)] as const)),
+    input.conditions.flatMap((c) =>
+      codesOf(c.code, SYSTEMS.icd10cm).map((code) => [code, conceptText(c.code)] as const),
+    ),
   );
   const diagnoses = (evaluation?.diagnoses ?? [...conditionIndex.keys()]).map((code) => {
     const display = conditionIndex.get(code);
     return { code, ...(display && display !== code ? { display } : {}) };
   });
-  const illustrative = derivedLines.some((l) => l.illustrative) || claimLines.some((l) => l.illustrative) || (prices.anyIllustrative && gaps.some((g) => g.revenueAtRisk !== undefined));
+  const illustrative =
+    derivedLines.some((l) => l.illustrative) ||
+    claimLines.some((l) => l.illustrative) ||
+    (prices.anyIllustrative && gaps.some((g) => g.revenueAtRisk !== undefined));
   const patientId = idOf(encounter.subject, 'Patient');
   const patientName = personName(input.patient?.name);
   return {
@@ -766,7 +840,9 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
           },
         }
       : {}),
-    charges: input.chargeItems.map(summarizeCharge).sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id)),
+    charges: input.chargeItems
+      .map(summarizeCharge)
+      .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id)),
     gaps,
     inSync: linesInSync && gapsInSync,
     pricesIllustrative: illustrative,
@@ -795,6 +871,8 @@ export interface GapCodeFigures {
   readonly display: string;
   readonly severity: string;
   readonly open: number;
+  /** How many of the open gaps carry a revenue-at-risk estimate. */
+  readonly estimated: number;
   readonly atRisk: number;
 }
 
@@ -852,8 +930,14 @@ function weekStart(date: string): string {
 }
 
 /** Gaps opened and closed per day (per week for spans longer than three months). */
-export function gapSeries(events: readonly { opened?: string; closed?: string }[], range: DateRange): Dashboard['series'] {
-  const dates = events.flatMap((e) => [e.opened, e.closed]).filter((d): d is string => !!d && inRange(d, range)).sort();
+export function gapSeries(
+  events: readonly { opened?: string; closed?: string }[],
+  range: DateRange,
+): Dashboard['series'] {
+  const dates = events
+    .flatMap((e) => [e.opened, e.closed])
+    .filter((d): d is string => !!d && inRange(d, range))
+    .sort();
   const first = range.from ?? dates[0];
   const last = range.to ?? dates.at(-1);
   if (!first || !last) return { bucket: 'day', points: [] };
@@ -862,9 +946,15 @@ export function gapSeries(events: readonly { opened?: string; closed?: string }[
   const points = new Map<string, { opened: number; closed: number }>();
   const step = bucket === 'week' ? 7 : 1;
   // A range far wider than the data is clipped to the data so the chart stays readable.
-  const start = keyOf(range.from && dates[0] && daysBetween(range.from, dates[0]) > MAX_POINTS * step ? dates[0] : first);
-  const stop = range.to && dates.at(-1) && daysBetween(dates.at(-1) as string, range.to) > MAX_POINTS * step ? (dates.at(-1) as string) : last;
-  for (let d = start, n = 0; d <= stop && n < MAX_POINTS; d = addDays(d, step), n++) points.set(d, { opened: 0, closed: 0 });
+  const start = keyOf(
+    range.from && dates[0] && daysBetween(range.from, dates[0]) > MAX_POINTS * step ? dates[0] : first,
+  );
+  const stop =
+    range.to && dates.at(-1) && daysBetween(dates.at(-1) as string, range.to) > MAX_POINTS * step
+      ? (dates.at(-1) as string)
+      : last;
+  for (let d = start, n = 0; d <= stop && n < MAX_POINTS; d = addDays(d, step), n++)
+    points.set(d, { opened: 0, closed: 0 });
   for (const e of events) {
     if (e.opened && inRange(e.opened, range)) {
       const p = points.get(keyOf(e.opened));
@@ -887,11 +977,18 @@ function isVialwiseClaim(c: Claim): boolean {
  * opened/closed series and the recovered figure by the day a gap was identified or resolved (UTC).
  * `resources` holds the vialwise Claims and DetectedIssues with the issues' implicated resources.
  */
-export function buildDashboard(resources: readonly Resource[], range: DateRange, prices: PriceInfo, truncated = false): Dashboard {
+export function buildDashboard(
+  resources: readonly Resource[],
+  range: DateRange,
+  prices: PriceInfo,
+  truncated = false,
+): Dashboard {
   const index = indexResources(resources);
   const all = unique(index);
   const claims = all.filter((r): r is Claim => r.resourceType === 'Claim' && isVialwiseClaim(r));
-  const issues = all.filter((r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && isVialwiseIssue(r));
+  const issues = all.filter(
+    (r): r is DetectedIssue => r.resourceType === 'DetectedIssue' && isVialwiseIssue(r),
+  );
 
   let lines = 0;
   let units = 0;
@@ -907,7 +1004,9 @@ export function buildDashboard(resources: readonly Resource[], range: DateRange,
   const byCode = new Map<string, { lines: number; units: number; jwUnits: number; value: number }>();
   for (const claim of claims) {
     if (claim.status === 'entered-in-error' || claim.status === 'cancelled') continue;
-    const items = (claim.item ?? []).map((i) => lineFromClaimItem(i, prices)).filter((l) => inRange(l.dateOfService, range));
+    const items = (claim.item ?? [])
+      .map((i) => lineFromClaimItem(i, prices))
+      .filter((l) => inRange(l.dateOfService, range));
     if (!items.length) continue;
     claimsDrafted++;
     claimsByStatus[claim.status] = (claimsByStatus[claim.status] ?? 0) + 1;
@@ -933,7 +1032,7 @@ export function buildDashboard(resources: readonly Resource[], range: DateRange,
     }
   }
 
-  const gapCodes = new Map<string, { open: number; atRisk: number; severity: string }>();
+  const gapCodes = new Map<string, { open: number; estimated: number; atRisk: number; severity: string }>();
   const events: { opened?: string; closed?: string }[] = [];
   let openGaps = 0;
   let atRisk = 0;
@@ -944,9 +1043,13 @@ export function buildDashboard(resources: readonly Resource[], range: DateRange,
     // Voided documentation: neither opened nor closed work.
     if (issue.status === 'entered-in-error') continue;
     const code = gapCodeOf(issue);
-    const value = revenueAtRisk(issue) ?? 0;
+    const estimate = revenueAtRisk(issue);
+    const value = estimate ?? 0;
     const opened = calendarDate(issue.identifiedDateTime);
-    const closedAt = issue.status === 'final' ? (issue.mitigation ?? []).find((m) => mitigationCode(m) === RESOLVED)?.date : undefined;
+    const closedAt =
+      issue.status === 'final'
+        ? (issue.mitigation ?? []).find((m) => mitigationCode(m) === RESOLVED)?.date
+        : undefined;
     const closed = calendarDate(closedAt);
     events.push({ ...(opened ? { opened } : {}), ...(closed ? { closed } : {}) });
     if (opened && inRange(opened, range)) gapsOpened++;
@@ -957,8 +1060,14 @@ export function buildDashboard(resources: readonly Resource[], range: DateRange,
     if (issue.status === 'preliminary' && inRange(issueDateOfService(issue, index), range)) {
       openGaps++;
       atRisk += value;
-      const g = gapCodes.get(code) ?? { open: 0, atRisk: 0, severity: issue.severity ?? 'moderate' };
+      const g = gapCodes.get(code) ?? {
+        open: 0,
+        estimated: 0,
+        atRisk: 0,
+        severity: issue.severity ?? 'moderate',
+      };
       g.open++;
+      if (estimate !== undefined) g.estimated++;
       g.atRisk += value;
       gapCodes.set(code, g);
     }
@@ -980,14 +1089,27 @@ export function buildDashboard(resources: readonly Resource[], range: DateRange,
     openGaps,
     atRisk: round2(atRisk),
     atRiskByCode: [...gapCodes]
-      .map(([code, g]) => ({ code, display: gapDisplay(code), severity: g.severity, open: g.open, atRisk: round2(g.atRisk) }))
+      .map(([code, g]) => ({
+        code,
+        display: gapDisplay(code),
+        severity: g.severity,
+        open: g.open,
+        estimated: g.estimated,
+        atRisk: round2(g.atRisk),
+      }))
       .sort((a, b) => b.atRisk - a.atRisk || b.open - a.open || a.code.localeCompare(b.code)),
     gapsOpened,
     gapsClosed,
     recovered: round2(recovered),
     series: gapSeries(events, range),
     topCodes: [...byCode]
-      .map(([code, c]) => ({ code, lines: c.lines, units: c.units, jwUnits: c.jwUnits, value: round2(c.value) }))
+      .map(([code, c]) => ({
+        code,
+        lines: c.lines,
+        units: c.units,
+        jwUnits: c.jwUnits,
+        value: round2(c.value),
+      }))
       .sort((a, b) => b.value - a.value || b.units - a.units || a.code.localeCompare(b.code))
       .slice(0, TOP_CODES),
     pricesIllustrative: illustrative,
@@ -1026,7 +1148,9 @@ export function dashboardCsv(d: Dashboard): string {
     ['section', 'metric', 'code', 'date', 'count', 'units', 'amount_usd', 'prices'],
     ['range', 'from', '', d.range.from ?? 'all', undefined, undefined, undefined, ''],
     ['range', 'to', '', d.range.to ?? 'all', undefined, undefined, undefined, ''],
-    ...(d.pricesIllustrative ? [['note', 'prices', '', '', undefined, undefined, undefined, d.priceNote ?? ILLUSTRATIVE_NOTE]] : []),
+    ...(d.pricesIllustrative
+      ? [['note', 'prices', '', '', undefined, undefined, undefined, d.priceNote ?? ILLUSTRATIVE_NOTE]]
+      : []),
     ['summary', 'claims_drafted', '', '', d.claimsDrafted, undefined, undefined, ''],
     ['summary', 'lines', '', '', d.lines, d.units, money(d.billedValue), p],
     ['summary', 'unpriced_lines', '', '', d.unpricedLines, undefined, undefined, ''],
@@ -1035,7 +1159,11 @@ export function dashboardCsv(d: Dashboard): string {
     ['summary', 'revenue_at_risk', '', '', d.openGaps, undefined, money(d.atRisk), p],
     ['summary', 'gaps_opened', '', '', d.gapsOpened, undefined, undefined, ''],
     ['summary', 'gaps_closed', '', '', d.gapsClosed, undefined, money(d.recovered), p],
-    ...d.atRiskByCode.map((g) => ['at_risk_by_gap_code', g.display, g.code, '', g.open, undefined, money(g.atRisk), p]),
+    ...d.atRiskByCode.map((g) =>
+      g.estimated
+        ? ['at_risk_by_gap_code', g.display, g.code, '', g.open, undefined, money(g.atRisk), p]
+        : ['at_risk_by_gap_code', g.display, g.code, '', g.open, undefined, undefined, 'not estimated'],
+    ),
     ...d.topCodes.map((c) => ['top_codes', 'lines', c.code, '', c.lines, c.units, money(c.value), p]),
     ...d.series.points.flatMap((pt) => [
       ['gaps_over_time', `opened_per_${d.series.bucket}`, '', pt.date, pt.opened, undefined, undefined, ''],

@@ -17,7 +17,9 @@ export interface MountUiDeps {
 
 /** Whether the catalog's prices are illustrative (the demo's), per code and date of service. */
 export function catalogPrices(catalog: DrugCatalog): PriceInfo {
-  const anyIllustrative = [...catalog.codes.values()].some((c) => c.prices?.some((p) => p.illustrative) ?? false);
+  const anyIllustrative = [...catalog.codes.values()].some(
+    (c) => c.prices?.some((p) => p.illustrative) ?? false,
+  );
   return {
     anyIllustrative,
     illustrative: (code, dateOfService) => catalog.priceOn(code, dateOfService)?.illustrative === true,

@@ -11,7 +11,13 @@ import { isPreconditionFailed, type FhirGateway } from '../fhir/gateway.ts';
 import { readEncounterContext } from '../fhir/read-context.ts';
 import type { Service } from '../service.ts';
 import { localRef } from '../rules/fhir-read.ts';
-import { AcknowledgeError, acknowledgeIssue, personName, type AcknowledgeRequest, type EncounterViewInput } from './data.ts';
+import {
+  AcknowledgeError,
+  acknowledgeIssue,
+  personName,
+  type AcknowledgeRequest,
+  type EncounterViewInput,
+} from './data.ts';
 
 export interface SearchResult {
   readonly resources: Resource[];
@@ -28,7 +34,11 @@ function isNotFound(err: unknown): boolean {
 }
 
 /** A search with every page (up to MAX_PAGES), following only next links on the same server. */
-export async function searchAll(gateway: FhirGateway, query: string, maxPages = MAX_PAGES): Promise<SearchResult> {
+export async function searchAll(
+  gateway: FhirGateway,
+  query: string,
+  maxPages = MAX_PAGES,
+): Promise<SearchResult> {
   const resources: Resource[] = [];
   let page: Bundle | undefined = await gateway.searchUrl(query);
   for (let n = 1; page; n++) {
@@ -57,9 +67,15 @@ export function readOpenGaps(gateway: FhirGateway): Promise<SearchResult> {
 export async function readDashboardResources(gateway: FhirGateway): Promise<SearchResult> {
   const [claims, issues] = await Promise.all([
     searchAll(gateway, `Claim?identifier=${enc(`${CLAIM_DRAFT_SID}|`)}&_count=${PAGE}`),
-    searchAll(gateway, `DetectedIssue?identifier=${enc(`${GAP_SID}|`)}&_include=DetectedIssue:implicated&_count=${PAGE}`),
+    searchAll(
+      gateway,
+      `DetectedIssue?identifier=${enc(`${GAP_SID}|`)}&_include=DetectedIssue:implicated&_count=${PAGE}`,
+    ),
   ]);
-  return { resources: [...claims.resources, ...issues.resources], truncated: claims.truncated || issues.truncated };
+  return {
+    resources: [...claims.resources, ...issues.resources],
+    truncated: claims.truncated || issues.truncated,
+  };
 }
 
 export async function readPractitioners(gateway: FhirGateway): Promise<Resource[]> {
@@ -70,7 +86,11 @@ export async function readPractitioners(gateway: FhirGateway): Promise<Resource[
  * One Encounter's documentation (the service's own one-batch read), its patient, and what the
  * service would derive from it now: a dry run that writes nothing.
  */
-export async function readEncounterView(gateway: FhirGateway, service: Service, encounterId: string): Promise<EncounterViewInput> {
+export async function readEncounterView(
+  gateway: FhirGateway,
+  service: Service,
+  encounterId: string,
+): Promise<EncounterViewInput> {
   const ctx = await readEncounterContext(gateway, encounterId);
   const { input } = ctx;
   const patientRef = localRef(input.encounter.subject);
@@ -91,7 +111,11 @@ export async function readEncounterView(gateway: FhirGateway, service: Service, 
     ...input.chargeItems,
     ...input.claims,
   ];
-  const dry = service.dryRun({ resourceType: 'Bundle', type: 'collection', entry: documentation.map((resource) => ({ resource })) });
+  const dry = service.dryRun({
+    resourceType: 'Bundle',
+    type: 'collection',
+    entry: documentation.map((resource) => ({ resource })),
+  });
   return {
     encounter: input.encounter,
     ...(patient ? { patient } : {}),
@@ -122,17 +146,25 @@ export class NotAGapError extends Error {
  * version the clinician saw: if the service or someone else wrote the issue since, nothing is
  * written and the clinician reloads.
  */
-export async function acknowledgeGap(gateway: FhirGateway, id: string, req: AcknowledgeRequest, now: string): Promise<DetectedIssue> {
+export async function acknowledgeGap(
+  gateway: FhirGateway,
+  id: string,
+  req: AcknowledgeRequest,
+  now: string,
+): Promise<DetectedIssue> {
   const issue = await gateway.read<DetectedIssue>('DetectedIssue', id);
-  if (!(issue.identifier ?? []).some((i) => i.system === GAP_SID)) throw new NotAGapError('not a vialwise documentation gap');
+  if (!(issue.identifier ?? []).some((i) => i.system === GAP_SID))
+    throw new NotAGapError('not a vialwise documentation gap');
   if (issue.status !== 'preliminary') throw new GapClosedError('the gap is no longer open');
-  if (issue.meta?.versionId !== req.version) throw new StaleVersionError('the gap changed since it was loaded');
+  if (issue.meta?.versionId !== req.version)
+    throw new StaleVersionError('the gap changed since it was loaded');
   let author = req.author;
   if (author.reference) {
     const practitioner = await gateway
       .read<Practitioner>('Practitioner', author.reference.slice('Practitioner/'.length))
       .catch((err: unknown) => {
-        if (isNotFound(err)) throw new AcknowledgeError(`${author.reference ?? ''} is not on the FHIR server`);
+        if (isNotFound(err))
+          throw new AcknowledgeError(`${author.reference ?? ''} is not on the FHIR server`);
         throw err;
       });
     const display = author.display ?? personName(practitioner.name);

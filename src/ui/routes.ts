@@ -88,14 +88,22 @@ function param(req: Request, name: string, what: string): string {
 
 /** The UI's own errors as OperationOutcomes; everything else goes on to the app's error handler. */
 function uiErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (err instanceof FilterError || err instanceof AcknowledgeError) return sendOutcome(res, 400, outcome('invalid', err.message));
-  if (err instanceof NotAGapError) return sendOutcome(res, 404, outcome('not-found', 'No such documentation gap'));
-  if (err instanceof GapClosedError) return sendOutcome(res, 409, outcome('conflict', 'This gap is no longer open: reload the worklist'));
+  if (err instanceof FilterError || err instanceof AcknowledgeError)
+    return sendOutcome(res, 400, outcome('invalid', err.message));
+  if (err instanceof NotAGapError)
+    return sendOutcome(res, 404, outcome('not-found', 'No such documentation gap'));
+  if (err instanceof GapClosedError)
+    return sendOutcome(res, 409, outcome('conflict', 'This gap is no longer open: reload the worklist'));
   if (err instanceof StaleVersionError) {
-    return sendOutcome(res, 412, outcome('conflict', 'This gap changed since the page loaded it: reload and acknowledge again'));
+    return sendOutcome(
+      res,
+      412,
+      outcome('conflict', 'This gap changed since the page loaded it: reload and acknowledge again'),
+    );
   }
   const e = err as { type?: string };
-  if (e?.type === 'entity.too.large') return sendOutcome(res, 413, outcome('too-costly', 'The acknowledgement is too long'));
+  if (e?.type === 'entity.too.large')
+    return sendOutcome(res, 413, outcome('too-costly', 'The acknowledgement is too long'));
   next(err);
 }
 
@@ -103,7 +111,9 @@ export function uiRouter(deps: UiDeps): express.Router {
   const { gateway, service, prices, logger } = deps;
   const now = () => (deps.clock?.() ?? new Date()).toISOString();
   const staticDir = deps.staticDir ?? STATIC_DIR;
-  const assets = new Set(readdirSync(staticDir).filter((f) => CONTENT_TYPES[extname(f)] !== undefined && !f.startsWith('.')));
+  const assets = new Set(
+    readdirSync(staticDir).filter((f) => CONTENT_TYPES[extname(f)] !== undefined && !f.startsWith('.')),
+  );
   const router = express.Router();
 
   const sendAsset = async (res: Response, file: string) => {
@@ -118,8 +128,9 @@ export function uiRouter(deps: UiDeps): express.Router {
 
   router.get('/', (_req, res) => sendAsset(res, 'index.html'));
   router.get('/ui/:file', async (req, res) => {
-    const file = (req.params as { file: string }).file;
-    if (!assets.has(file) || file === 'index.html') return sendOutcome(res, 404, outcome('not-found', 'Not found'));
+    const file = req.params.file;
+    if (!assets.has(file) || file === 'index.html')
+      return sendOutcome(res, 404, outcome('not-found', 'Not found'));
     await sendAsset(res, file);
   });
 
@@ -139,11 +150,19 @@ export function uiRouter(deps: UiDeps): express.Router {
   router.post('/api/ui/gaps/:id/acknowledge', ackJson, async (req, res) => {
     const id = param(req, 'id', 'DetectedIssue');
     // A JSON content type also keeps other sites' plain form posts out (they cannot send it without CORS).
-    if (!req.is('application/json')) return sendOutcome(res, 415, outcome('not-supported', 'Send the acknowledgement as application/json'));
+    if (!req.is('application/json'))
+      return sendOutcome(res, 415, outcome('not-supported', 'Send the acknowledgement as application/json'));
     const ack = parseAcknowledgeRequest(req.body);
     const written = await acknowledgeGap(gateway, id, ack, now());
-    logger.info({ event: 'gap-acknowledged', resourceType: 'DetectedIssue', resourceId: id }, 'gap acknowledged');
-    res.json({ id: written.id, version: written.meta?.versionId, acknowledgements: acknowledgementsOf(written) });
+    logger.info(
+      { event: 'gap-acknowledged', resourceType: 'DetectedIssue', resourceId: id },
+      'gap acknowledged',
+    );
+    res.json({
+      id: written.id,
+      version: written.meta?.versionId,
+      acknowledgements: acknowledgementsOf(written),
+    });
   });
 
   router.get('/api/ui/encounters/:id', async (req, res) => {

@@ -21,8 +21,11 @@ export class ApiError extends Error {
 async function fail(res) {
   let text = `The service answered ${res.status}.`;
   try {
+    /** @type {unknown} */
     const body = await res.json();
-    const issue = body?.issue?.[0];
+    const issue = /** @type {{ issue?: { details?: { text?: string }, diagnostics?: string }[] } | null} */ (
+      body
+    )?.issue?.[0];
     const detail = issue?.details?.text ?? issue?.diagnostics;
     if (typeof detail === 'string' && detail) text = detail;
   } catch {
@@ -45,24 +48,32 @@ export function query(params) {
 /**
  * @param {string} path
  * @param {Record<string, string | undefined>} [params]
+ * @returns {Promise<unknown>} the JSON body; each view states the shape it expects
  */
 export async function getJson(path, params = {}) {
-  const res = await fetch(path + query(params), { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  const res = await fetch(path + query(params), {
+    headers: { accept: 'application/json' },
+    credentials: 'same-origin',
+  });
   if (!res.ok) return fail(res);
-  return res.json();
+  return /** @type {Promise<unknown>} */ (res.json());
 }
 
 /**
  * @param {string} path
  * @param {unknown} [body]
+ * @returns {Promise<unknown>}
  */
 export async function postJson(path, body) {
   const res = await fetch(path, {
     method: 'POST',
     credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+    headers:
+      body === undefined
+        ? { accept: 'application/json' }
+        : { 'content-type': 'application/json', accept: 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!res.ok) return fail(res);
-  return res.json();
+  return /** @type {Promise<unknown>} */ (res.json());
 }

@@ -60,13 +60,19 @@ async function render() {
     });
   } catch (err) {
     if (controller.signal.aborted) return;
-    replace(main, h('h1', { tabindex: '-1' }, 'vialwise'), errorBox(err));
+    replace(
+      main,
+      h('h1', { tabindex: '-1' }, 'This page could not be loaded'),
+      errorBox(err),
+      h('p', null, h('a', { href: '#/worklist' }, 'Back to the worklist')),
+    );
   } finally {
     if (!controller.signal.aborted) main.removeAttribute('aria-busy');
   }
   if (controller.signal.aborted) return;
   // After navigation, take keyboard and screen-reader users to the new page's heading.
-  if (!firstRender) /** @type {HTMLElement | null} */ (main.querySelector(focusAfter) ?? main.querySelector('h1'))?.focus();
+  if (!firstRender)
+    /** @type {HTMLElement | null} */ (main.querySelector(focusAfter) ?? main.querySelector('h1'))?.focus();
   firstRender = false;
   focusAfter = 'h1';
 }

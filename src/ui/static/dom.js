@@ -5,30 +5,44 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** @typedef {Node | string | number | null | undefined | false | readonly Child[]} Child */
+/**
+ * What can go inside an element: nodes, text, numbers, nested lists; null, undefined and false
+ * are skipped.
+ * @typedef {Node | string | number | null | undefined | false | ChildList} Child
+ * @typedef {{ readonly [i: number]: Child, readonly length: number }} ChildList
+ */
 
 /**
  * @param {Element} el
- * @param {readonly Child[]} children
+ * @param {ChildList} children
  */
 function append(el, children) {
-  for (const c of children) {
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
     if (c === null || c === undefined || c === false) continue;
-    if (Array.isArray(c)) append(el, c);
-    else if (c instanceof Node) el.appendChild(c);
-    else el.appendChild(document.createTextNode(String(c)));
+    if (c instanceof Node) el.appendChild(c);
+    else if (typeof c === 'string' || typeof c === 'number')
+      el.appendChild(document.createTextNode(String(c)));
+    else append(el, c);
   }
 }
 
 /**
+ * Attribute values: `true` sets an empty attribute, `false`, null and undefined leave it out,
+ * functions under `on<event>` names become listeners.
+ * @typedef {string | number | boolean | null | undefined | ((event: Event) => void)} AttrValue
+ * @typedef {Record<string, AttrValue>} Attrs
+ */
+
+/**
  * @param {Element} el
- * @param {Record<string, unknown> | null | undefined} attrs
+ * @param {Attrs | null | undefined} attrs
  */
 function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on') && typeof v === 'function') {
-      el.addEventListener(k.slice(2), /** @type {EventListener} */ (v));
+    if (typeof v === 'function') {
+      if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     } else {
       el.setAttribute(k, v === true ? '' : String(v));
     }
@@ -39,7 +53,7 @@ function setAttrs(el, attrs) {
  * An HTML element. Attributes named `on<event>` with a function value become listeners.
  * @template {keyof HTMLElementTagNameMap} K
  * @param {K} tag
- * @param {Record<string, unknown> | null} [attrs]
+ * @param {Attrs | null} [attrs]
  * @param {...Child} children
  * @returns {HTMLElementTagNameMap[K]}
  */
@@ -53,7 +67,7 @@ export function h(tag, attrs, ...children) {
 /**
  * An SVG element.
  * @param {string} tag
- * @param {Record<string, unknown> | null} [attrs]
+ * @param {Attrs | null} [attrs]
  * @param {...Child} children
  * @returns {SVGElement}
  */
@@ -116,11 +130,19 @@ export function time(iso, text) {
   return h('time', { datetime: iso }, text ?? iso);
 }
 
-const SEVERITY_LABEL = /** @type {Record<string, string>} */ ({ high: 'High', moderate: 'Moderate', low: 'Low' });
+const SEVERITY_LABEL = /** @type {Record<string, string>} */ ({
+  high: 'High',
+  moderate: 'Moderate',
+  low: 'Low',
+});
 
 /** @param {string} severity */
 export function severityBadge(severity) {
-  return h('span', { class: `badge badge--${SEVERITY_LABEL[severity] ? severity : 'moderate'}` }, SEVERITY_LABEL[severity] ?? severity);
+  return h(
+    'span',
+    { class: `badge badge--${SEVERITY_LABEL[severity] ? severity : 'moderate'}` },
+    SEVERITY_LABEL[severity] ?? severity,
+  );
 }
 
 /** Says something to screen-reader users without moving focus. */
@@ -160,7 +182,13 @@ export function field(id, label, control, help) {
   control.id = id;
   const helpId = help ? `${id}-help` : undefined;
   if (helpId) control.setAttribute('aria-describedby', helpId);
-  return h('div', { class: 'field' }, h('label', { for: id }, label), control, help ? h('p', { id: helpId, class: 'help' }, help) : null);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    control,
+    help ? h('p', { id: helpId, class: 'help' }, help) : null,
+  );
 }
 
 /**
@@ -183,5 +211,10 @@ export function select(name, options, selected) {
  */
 export function errorBox(err) {
   const message = err instanceof Error ? err.message : String(err);
-  return h('div', { class: 'notice notice--error', role: 'alert' }, h('strong', null, 'Something went wrong. '), message);
+  return h(
+    'div',
+    { class: 'notice notice--error', role: 'alert' },
+    h('strong', null, 'Something went wrong. '),
+    message,
+  );
 }

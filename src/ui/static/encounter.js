@@ -4,7 +4,19 @@
  * service re-evaluate the Encounter and write back.
  */
 import { getJson, postJson } from './api.js';
-import { announce, day, errorBox, h, instantText, int, priceNotice, replace, severityBadge, time, usd } from './dom.js';
+import {
+  announce,
+  day,
+  errorBox,
+  h,
+  instantText,
+  int,
+  priceNotice,
+  replace,
+  severityBadge,
+  time,
+  usd,
+} from './dom.js';
 
 /**
  * @typedef {{ code: string, modifiers: string[], units: number, dateOfService?: string, ndc?: string, ndcQuantity?: string,
@@ -45,12 +57,17 @@ function linesTable(caption, lines, illustrative) {
         h(
           'tr',
           null,
-          h('th', { scope: 'col' }, 'Code'),
-          h('th', { scope: 'col' }, 'Modifiers'),
+          h('th', { scope: 'col' }, 'Code', h('span', { class: 'visually-hidden' }, ' and modifiers')),
           h('th', { scope: 'col', class: 'num' }, 'Units'),
-          h('th', { scope: 'col' }, 'Date of service'),
-          h('th', { scope: 'col' }, 'NDC (quantity)'),
-          h('th', { scope: 'col', class: 'num' }, illustrative ? 'Net (illustrative)' : 'Net'),
+          h('th', { scope: 'col' }, 'Date', h('span', { class: 'visually-hidden' }, ' of service')),
+          h('th', { scope: 'col' }, 'NDC', h('span', { class: 'visually-hidden' }, ' and NDC quantity')),
+          h(
+            'th',
+            { scope: 'col', class: 'num' },
+            illustrative
+              ? ['Net*', h('span', { class: 'visually-hidden' }, ' (illustrative prices)')]
+              : 'Net',
+          ),
         ),
       ),
       h(
@@ -60,12 +77,21 @@ function linesTable(caption, lines, illustrative) {
           h(
             'tr',
             null,
-            h('th', { scope: 'row' }, h('code', null, l.code)),
-            h('td', null, l.modifiers.length ? l.modifiers.join(', ') : h('span', { class: 'muted' }, 'none')),
+            h('th', { scope: 'row', class: 'nowrap' }, h('code', null, [l.code, ...l.modifiers].join('-'))),
             h('td', { class: 'num' }, int(l.units)),
-            h('td', null, l.dateOfService ?? '—'),
-            h('td', null, l.ndc ? `${l.ndc} (${l.ndcQuantity ?? '?'})` : h('span', { class: 'muted' }, 'none')),
-            h('td', { class: 'num' }, l.net === undefined ? h('span', { class: 'muted' }, 'not priced') : usd(l.net)),
+            h('td', { class: 'nowrap' }, l.dateOfService ?? '—'),
+            h(
+              'td',
+              null,
+              l.ndc
+                ? [h('span', { class: 'nowrap' }, l.ndc), h('span', { class: 'sub' }, l.ndcQuantity ?? '?')]
+                : h('span', { class: 'muted' }, 'none'),
+            ),
+            h(
+              'td',
+              { class: 'num' },
+              l.net === undefined ? h('span', { class: 'muted' }, 'not priced') : usd(l.net),
+            ),
           ),
         ),
       ),
@@ -87,9 +113,13 @@ export async function renderEncounter(ctx) {
   reevaluate.addEventListener('click', () => {
     reevaluate.disabled = true;
     replace(status, h('p', { class: 'muted' }, 'Re-evaluating…'));
-    postJson(`/api/encounters/${encodeURIComponent(id)}/evaluate`)
-      .then((/** @type {{ writes: number, evaluation: { gaps: unknown[] } }} */ r) => {
-        announce(`Re-evaluated: ${r.writes} change${r.writes === 1 ? '' : 's'} written, ${r.evaluation.gaps.length} gap${r.evaluation.gaps.length === 1 ? '' : 's'} open.`);
+    /** @type {Promise<{ writes: number, evaluation: { gaps: unknown[] } }>} */ (
+      postJson(`/api/encounters/${encodeURIComponent(id)}/evaluate`)
+    )
+      .then((r) => {
+        announce(
+          `Re-evaluated: ${r.writes} change${r.writes === 1 ? '' : 's'} written, ${r.evaluation.gaps.length} gap${r.evaluation.gaps.length === 1 ? '' : 's'} open.`,
+        );
         // The view is rebuilt with the new state: keep keyboard focus on the button.
         ctx.navigate(window.location.hash, { focus: '#reevaluate' });
       })
@@ -111,11 +141,36 @@ export async function renderEncounter(ctx) {
       v.patient ? h('div', null, h('dt', null, 'Patient'), h('dd', null, v.patient.name)) : null,
       h('div', null, h('dt', null, 'Class'), h('dd', null, e.class ?? '—')),
       h('div', null, h('dt', null, 'Status'), h('dd', null, e.status ?? '—')),
-      h('div', null, h('dt', null, 'Period'), h('dd', null, time(e.start, (e.start ?? '—').replace('T', ' ').slice(0, 16)), ' to ', time(e.end, (e.end ?? '—').replace('T', ' ').slice(0, 16)))),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Period'),
+        h(
+          'dd',
+          null,
+          time(e.start, (e.start ?? '—').replace('T', ' ').slice(0, 16)),
+          ' to ',
+          time(e.end, (e.end ?? '—').replace('T', ' ').slice(0, 16)),
+        ),
+      ),
       h('div', null, h('dt', null, 'Payer'), h('dd', null, v.payerCategory ?? 'no active coverage')),
-      h('div', null, h('dt', null, 'Diagnoses'), h('dd', null, v.diagnoses.length ? v.diagnoses.map((d) => `${d.code}${d.display ? ` ${d.display}` : ''}`).join('; ') : h('em', null, 'none linked'))),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Diagnoses'),
+        h(
+          'dd',
+          null,
+          v.diagnoses.length
+            ? v.diagnoses.map((d) => `${d.code}${d.display ? ` ${d.display}` : ''}`).join('; ')
+            : h('em', null, 'none linked'),
+        ),
+      ),
     ),
     priceNotice(v.priceNote),
+    v.pricesIllustrative
+      ? h('p', { class: 'muted' }, '* Amounts marked with an asterisk rest on illustrative prices.')
+      : null,
     h(
       'div',
       { class: 'encounter-actions' },
@@ -141,7 +196,17 @@ export async function renderEncounter(ctx) {
               'table',
               { class: 'compact' },
               h('caption', null, 'Drug administrations documented in this encounter'),
-              h('thead', null, h('tr', null, ['Drug', 'Dose', 'Route', 'Time', 'Status', 'Performer'].map((t) => h('th', { scope: 'col' }, t)))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  ['Drug', 'Dose', 'Route', 'Time', 'Status', 'Performer'].map((t) =>
+                    h('th', { scope: 'col' }, t),
+                  ),
+                ),
+              ),
               h(
                 'tbody',
                 null,
@@ -164,13 +229,17 @@ export async function renderEncounter(ctx) {
     ),
     h(
       'div',
-      { class: 'side-by-side' },
+      { class: 'side-by-side side-by-side--three' },
       h(
         'section',
         { 'aria-labelledby': 'derived-h', class: 'panel' },
         h('h2', { id: 'derived-h' }, 'Derived lines'),
         h('p', { class: 'muted' }, 'What the documentation gives now (evaluated without writing).'),
-        linesTable('Lines derived from the documentation now', v.derivedLines, v.derivedLines.some((l) => l.illustrative)),
+        linesTable(
+          'Lines derived from the documentation now',
+          v.derivedLines,
+          v.derivedLines.some((l) => l.illustrative),
+        ),
       ),
       h(
         'section',
@@ -178,10 +247,23 @@ export async function renderEncounter(ctx) {
         h('h2', { id: 'claim-h' }, 'Claim draft'),
         claim
           ? [
-              h('p', { class: 'muted' }, `Claim/${claim.id}, status ${claim.status}, created ${day(claim.created)}`, claim.total !== undefined ? `, total ${usd(claim.total)}` : ''),
-              linesTable('Lines on the Claim on the FHIR server', claim.lines, claim.lines.some((l) => l.illustrative)),
+              h(
+                'p',
+                { class: 'muted' },
+                `Claim/${claim.id}, status ${claim.status}, created ${day(claim.created)}`,
+                claim.total !== undefined ? `, total ${usd(claim.total)}` : '',
+              ),
+              linesTable(
+                'Lines on the Claim on the FHIR server',
+                claim.lines,
+                claim.lines.some((l) => l.illustrative),
+              ),
             ]
-          : h('p', { class: 'empty' }, 'No Claim on the FHIR server (none is drafted without coverage or billable lines).'),
+          : h(
+              'p',
+              { class: 'empty' },
+              'No Claim on the FHIR server (none is drafted without coverage or billable lines).',
+            ),
       ),
       h(
         'section',
@@ -196,7 +278,17 @@ export async function renderEncounter(ctx) {
                 'table',
                 { class: 'compact' },
                 h('caption', null, 'ChargeItems posted for this encounter'),
-                h('thead', null, h('tr', null, ['Code', 'Modifiers', 'Units', 'Date', 'Status'].map((t) => h('th', { scope: 'col', class: t === 'Units' ? 'num' : null }, t)))),
+                h(
+                  'thead',
+                  null,
+                  h(
+                    'tr',
+                    null,
+                    ['Code', 'Units', 'Date', 'Status'].map((t) =>
+                      h('th', { scope: 'col', class: t === 'Units' ? 'num' : null }, t),
+                    ),
+                  ),
+                ),
                 h(
                   'tbody',
                   null,
@@ -204,10 +296,13 @@ export async function renderEncounter(ctx) {
                     h(
                       'tr',
                       null,
-                      h('th', { scope: 'row' }, h('code', null, c.code ?? '?')),
-                      h('td', null, c.modifiers.length ? c.modifiers.join(', ') : h('span', { class: 'muted' }, 'none')),
+                      h(
+                        'th',
+                        { scope: 'row', class: 'nowrap' },
+                        h('code', null, [c.code ?? '?', ...c.modifiers].join('-')),
+                      ),
                       h('td', { class: 'num' }, int(c.units)),
-                      h('td', null, c.date ?? '—'),
+                      h('td', { class: 'nowrap' }, c.date ?? '—'),
                       h('td', null, /** @type {{ status?: string }} */ (c).status ?? '—'),
                     ),
                   ),
@@ -238,7 +333,11 @@ export async function renderEncounter(ctx) {
                   h('th', { scope: 'col' }, 'Gap'),
                   h('th', { scope: 'col' }, 'State'),
                   h('th', { scope: 'col' }, 'What to document'),
-                  h('th', { scope: 'col', class: 'num' }, v.pricesIllustrative ? 'At risk (illustrative)' : 'At risk'),
+                  h(
+                    'th',
+                    { scope: 'col', class: 'num' },
+                    v.pricesIllustrative ? 'At risk (illustrative)' : 'At risk',
+                  ),
                   h('th', { scope: 'col' }, 'History'),
                 ),
               ),
@@ -249,10 +348,27 @@ export async function renderEncounter(ctx) {
                   h(
                     'tr',
                     { 'data-state': g.state },
-                    h('th', { scope: 'row', class: 'gap' }, severityBadge(g.severity), ' ', h('span', { class: 'gap__name' }, g.display), h('code', { class: 'gap__code' }, g.code)),
-                    h('td', null, h('span', { class: `state state--${g.state}` }, STATE_LABEL[g.state] ?? g.state)),
+                    h(
+                      'th',
+                      { scope: 'row', class: 'gap' },
+                      severityBadge(g.severity),
+                      ' ',
+                      h('span', { class: 'gap__name' }, g.display),
+                      h('code', { class: 'gap__code' }, g.code),
+                    ),
+                    h(
+                      'td',
+                      null,
+                      h('span', { class: `state state--${g.state}` }, STATE_LABEL[g.state] ?? g.state),
+                    ),
                     h('td', null, g.detail),
-                    h('td', { class: 'num' }, g.revenueAtRisk === undefined ? h('span', { class: 'muted' }, 'not estimated') : usd(g.revenueAtRisk)),
+                    h(
+                      'td',
+                      { class: 'num' },
+                      g.revenueAtRisk === undefined
+                        ? h('span', { class: 'muted' }, 'not estimated')
+                        : usd(g.revenueAtRisk),
+                    ),
                     h(
                       'td',
                       null,
@@ -260,8 +376,16 @@ export async function renderEncounter(ctx) {
                         'ul',
                         { class: 'history' },
                         g.identified ? h('li', null, `Opened ${instantText(g.identified)}`) : null,
-                        g.acknowledgements.map((a) => h('li', null, `Acknowledged by ${a.author ?? 'a clinician'} ${instantText(a.date)}${a.note ? `: ${a.note}` : ''}`)),
-                        g.closed ? h('li', null, `Closed ${instantText(g.closed)} (documentation fixed)`) : null,
+                        g.acknowledgements.map((a) =>
+                          h(
+                            'li',
+                            null,
+                            `Acknowledged by ${a.author ?? 'a clinician'} ${instantText(a.date)}${a.note ? `: ${a.note}` : ''}`,
+                          ),
+                        ),
+                        g.closed
+                          ? h('li', null, `Closed ${instantText(g.closed)} (documentation fixed)`)
+                          : null,
                       ),
                     ),
                   ),

@@ -4,7 +4,20 @@
  * mitigation on the DetectedIssue (written by the service with If-Match on the version shown).
  */
 import { ApiError, getJson, postJson, query } from './api.js';
-import { announce, day, errorBox, field, h, instantText, priceNotice, replace, select, severityBadge, time, usd } from './dom.js';
+import {
+  announce,
+  day,
+  errorBox,
+  field,
+  h,
+  instantText,
+  priceNotice,
+  replace,
+  select,
+  severityBadge,
+  time,
+  usd,
+} from './dom.js';
 
 /**
  * @typedef {{ id: string, drug: string, dose?: string, route?: string, time?: string, start?: string, status?: string, performer?: string, charted?: string }} Administration
@@ -42,8 +55,15 @@ function administrationCell(a) {
       { class: 'facts' },
       h('div', null, h('dt', null, 'Dose'), h('dd', null, a.dose ?? h('em', null, 'not documented'))),
       h('div', null, h('dt', null, 'Route'), h('dd', null, a.route ?? h('em', null, 'not documented'))),
-      h('div', null, h('dt', null, 'Time'), h('dd', null, a.time ? time(a.start, a.time) : h('em', null, 'not documented'))),
-      a.status && a.status !== 'completed' ? h('div', null, h('dt', null, 'Status'), h('dd', null, a.status)) : null,
+      h(
+        'div',
+        null,
+        h('dt', null, 'Time'),
+        h('dd', null, a.time ? time(a.start, a.time) : h('em', null, 'not documented')),
+      ),
+      a.status && a.status !== 'completed'
+        ? h('div', null, h('dt', null, 'Status'), h('dd', null, a.status))
+        : null,
     ),
   );
 }
@@ -82,7 +102,9 @@ export async function renderWorklist(ctx) {
   let filter = filterFrom(route.params);
   const [data, practitioners] = await Promise.all([
     /** @type {Promise<Worklist>} */ (getJson('/api/ui/worklist', filter)),
-    /** @type {Promise<{ practitioners: PractitionerOption[] }>} */ (getJson('/api/ui/practitioners')).catch(() => ({ practitioners: [] })),
+    /** @type {Promise<{ practitioners: PractitionerOption[] }>} */ (getJson('/api/ui/practitioners')).catch(
+      () => ({ practitioners: [] }),
+    ),
   ]);
   if (signal.aborted) return;
   const byName = new Map(practitioners.practitioners.map((p) => [p.display, p.reference]));
@@ -93,11 +115,32 @@ export async function renderWorklist(ctx) {
 
   /** @param {Worklist} w */
   const showResults = (w) => {
-    replace(notices, priceNotice(w.priceNote), w.truncated ? h('p', { class: 'notice', role: 'note' }, 'More open gaps exist than this page reads at once: narrow the filters.') : null);
+    replace(
+      notices,
+      priceNotice(w.priceNote),
+      w.truncated
+        ? h(
+            'p',
+            { class: 'notice', role: 'note' },
+            'More open gaps exist than this page reads at once: narrow the filters.',
+          )
+        : null,
+    );
     const shown = w.rows.length;
     const text = `Showing ${shown} of ${w.total} open gap${w.total === 1 ? '' : 's'}; ${usd(w.atRisk)} at risk${w.pricesIllustrative ? ' (illustrative prices)' : ''}.`;
     replace(summary, text);
-    replace(results, shown ? table(w) : h('p', { class: 'empty' }, w.total ? 'No open gap matches these filters.' : 'No open documentation gaps. Nothing to fix right now.'));
+    replace(
+      results,
+      shown
+        ? table(w)
+        : h(
+            'p',
+            { class: 'empty' },
+            w.total
+              ? 'No open gap matches these filters.'
+              : 'No open documentation gaps. Nothing to fix right now.',
+          ),
+    );
     return text;
   };
 
@@ -119,12 +162,20 @@ export async function renderWorklist(ctx) {
             h('th', { scope: 'col' }, 'Gap'),
             h('th', { scope: 'col' }, 'What to document'),
             h('th', { scope: 'col' }, 'Administration'),
-            h('th', { scope: 'col' }, 'Patient and encounter'),
-            h('th', { scope: 'col', class: 'num' }, w.pricesIllustrative ? 'At risk (illustrative)' : 'At risk'),
+            h('th', { scope: 'col', class: 'col-patient' }, 'Patient and encounter'),
+            h(
+              'th',
+              { scope: 'col', class: 'num' },
+              w.pricesIllustrative ? 'At risk (illustrative)' : 'At risk',
+            ),
             h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
           ),
         ),
-        h('tbody', null, w.rows.map((r) => rowElements(r))),
+        h(
+          'tbody',
+          null,
+          w.rows.map((r) => rowElements(r)),
+        ),
       ),
     );
 
@@ -134,7 +185,12 @@ export async function renderWorklist(ctx) {
     const ackCell = h('div', { class: 'ack-list' }, acknowledgementList(r.acknowledgements));
     const button = h(
       'button',
-      { type: 'button', class: 'button button--secondary', 'aria-expanded': 'false', 'aria-controls': formId },
+      {
+        type: 'button',
+        class: 'button button--secondary',
+        'aria-expanded': 'false',
+        'aria-controls': formId,
+      },
       'Acknowledge',
       h('span', { class: 'visually-hidden' }, ` ${r.display}${r.patient ? ` for ${r.patient.name}` : ''}`),
     );
@@ -145,7 +201,10 @@ export async function renderWorklist(ctx) {
       button.setAttribute('aria-expanded', 'true');
       formRow.hidden = false;
       const td = /** @type {HTMLElement} */ (formRow.firstElementChild);
-      replace(td, ackForm(r, closeForm, (acks) => replace(ackCell, acknowledgementList(acks))));
+      replace(
+        td,
+        ackForm(r, closeForm, (acks) => replace(ackCell, acknowledgementList(acks))),
+      );
       td.querySelector('input')?.focus();
     });
     const closeForm = () => {
@@ -156,12 +215,21 @@ export async function renderWorklist(ctx) {
     const row = h(
       'tr',
       { id: `gap-${r.id}`, 'data-code': r.code },
-      h('th', { scope: 'row', class: 'gap' }, severityBadge(r.severity), ' ', h('span', { class: 'gap__name' }, r.display), h('code', { class: 'gap__code' }, r.code)),
+      h(
+        'th',
+        { scope: 'row', class: 'gap' },
+        severityBadge(r.severity),
+        ' ',
+        h('span', { class: 'gap__name' }, r.display),
+        h('code', { class: 'gap__code' }, r.code),
+      ),
       h('td', null, h('p', { class: 'detail' }, r.detail), ackCell),
       h(
         'td',
         null,
-        r.administrations.length ? r.administrations.map(administrationCell) : h('p', { class: 'muted' }, 'No single administration (the whole encounter)'),
+        r.administrations.length
+          ? r.administrations.map(administrationCell)
+          : h('p', { class: 'muted' }, 'No single administration (the whole encounter)'),
         r.charges.map((c) => h('p', { class: 'charge' }, chargeText(c))),
       ),
       h(
@@ -169,11 +237,24 @@ export async function renderWorklist(ctx) {
         null,
         r.patient ? h('p', { class: 'patient' }, r.patient.name) : null,
         r.encounter
-          ? h('p', null, h('a', { href: `#/encounter/${encodeURIComponent(r.encounter.id)}` }, `Encounter ${r.encounter.id}`), r.encounter.class ? ` · ${r.encounter.class}` : '')
+          ? h(
+              'p',
+              null,
+              h(
+                'a',
+                { href: `#/encounter/${encodeURIComponent(r.encounter.id)}` },
+                `Encounter ${r.encounter.id}`,
+              ),
+              r.encounter.class ? ` · ${r.encounter.class}` : '',
+            )
           : null,
-        h('p', { class: 'muted' }, `Date of service ${day(r.dateOfService)}`),
+        h('p', { class: 'muted' }, 'Date of service ', h('span', { class: 'nowrap' }, day(r.dateOfService))),
       ),
-      h('td', { class: 'num' }, r.revenueAtRisk === undefined ? h('span', { class: 'muted' }, 'not estimated') : usd(r.revenueAtRisk)),
+      h(
+        'td',
+        { class: 'num' },
+        r.revenueAtRisk === undefined ? h('span', { class: 'muted' }, 'not estimated') : usd(r.revenueAtRisk),
+      ),
       h('td', null, button),
     );
     return [row, formRow];
@@ -186,17 +267,43 @@ export async function renderWorklist(ctx) {
    */
   const ackForm = (r, close, onSaved) => {
     const errorEl = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const clinician = h('input', { type: 'text', name: 'clinician', list: 'practitioner-names', required: true, autocomplete: 'name', maxlength: '200' });
+    const clinician = h('input', {
+      type: 'text',
+      name: 'clinician',
+      list: 'practitioner-names',
+      required: true,
+      autocomplete: 'name',
+      maxlength: '200',
+    });
     const note = h('textarea', { name: 'note', required: true, rows: '3', maxlength: '2000' });
     const submit = h('button', { type: 'submit', class: 'button' }, 'Record acknowledgement');
     const form = h(
       'form',
       { class: 'ack-form', 'aria-labelledby': `ack-title-${r.id}`, novalidate: true },
-      h('h2', { id: `ack-title-${r.id}`, class: 'ack-form__title' }, `Acknowledge: ${r.display}${r.patient ? ` (${r.patient.name})` : ''}`),
-      field(`ack-clinician-${r.id}`, 'Clinician', clinician, 'Your name as a Practitioner on the FHIR server (pick from the list), your own name, or Practitioner/<id>.'),
-      field(`ack-note-${r.id}`, 'Note', note, 'What you did or will do about this gap, for example “Asked Dr Charlie to link the asthma diagnosis”.'),
+      h(
+        'h2',
+        { id: `ack-title-${r.id}`, class: 'ack-form__title' },
+        `Acknowledge: ${r.display}${r.patient ? ` (${r.patient.name})` : ''}`,
+      ),
+      field(
+        `ack-clinician-${r.id}`,
+        'Clinician',
+        clinician,
+        'Your name as a Practitioner on the FHIR server (pick from the list), your own name, or Practitioner/<id>.',
+      ),
+      field(
+        `ack-note-${r.id}`,
+        'Note',
+        note,
+        'What you did or will do about this gap, for example “Asked Dr Charlie to link the asthma diagnosis”.',
+      ),
       errorEl,
-      h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'button button--secondary', onclick: close }, 'Cancel')),
+      h(
+        'div',
+        { class: 'actions' },
+        submit,
+        h('button', { type: 'button', class: 'button button--secondary', onclick: close }, 'Cancel'),
+      ),
     );
     form.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') close();
@@ -217,10 +324,18 @@ export async function renderWorklist(ctx) {
         return;
       }
       const reference = /^Practitioner\/[A-Za-z0-9\-.]{1,64}$/.test(name) ? name : byName.get(name);
-      const author = reference ? { reference, ...(reference === name ? {} : { display: name }) } : { display: name };
+      const author = reference
+        ? { reference, ...(reference === name ? {} : { display: name }) }
+        : { display: name };
       submit.disabled = true;
-      postJson(`/api/ui/gaps/${encodeURIComponent(r.id)}/acknowledge`, { version: r.version, author, note: text })
-        .then((/** @type {{ version?: string, acknowledgements: Ack[] }} */ saved) => {
+      /** @type {Promise<{ version?: string, acknowledgements: Ack[] }>} */ (
+        postJson(`/api/ui/gaps/${encodeURIComponent(r.id)}/acknowledge`, {
+          version: r.version,
+          author,
+          note: text,
+        })
+      )
+        .then((saved) => {
           r.version = saved.version;
           r.acknowledgements = saved.acknowledgements;
           onSaved(saved.acknowledgements);
@@ -231,7 +346,18 @@ export async function renderWorklist(ctx) {
           submit.disabled = false;
           errorEl.hidden = false;
           const stale = err instanceof ApiError && (err.status === 412 || err.status === 409);
-          replace(errorEl, err instanceof Error ? err.message : String(err), stale ? ' ' : null, stale ? h('button', { type: 'button', class: 'link-button', onclick: () => void refresh() }, 'Reload the worklist') : null);
+          replace(
+            errorEl,
+            err instanceof Error ? err.message : String(err),
+            stale ? ' ' : null,
+            stale
+              ? h(
+                  'button',
+                  { type: 'button', class: 'link-button', onclick: () => void refresh() },
+                  'Reload the worklist',
+                )
+              : null,
+          );
         });
     });
     return form;
@@ -243,7 +369,10 @@ export async function renderWorklist(ctx) {
     const fd = new FormData(form);
     /** @type {Record<string, string | undefined>} */
     const next = {};
-    for (const k of FILTERS) next[k] = String(fd.get(k) ?? '') || undefined;
+    for (const k of FILTERS) {
+      const v = fd.get(k);
+      next[k] = typeof v === 'string' && v ? v : undefined;
+    }
     filter = next;
     history.replaceState(null, '', `#/worklist${query(filter)}`);
     void refresh();
@@ -278,9 +407,22 @@ export async function renderWorklist(ctx) {
     ),
     notices,
     form,
-    h('div', { class: 'toolbar' }, summary, h('button', { type: 'button', class: 'button button--secondary', onclick: () => void refresh() }, 'Refresh')),
+    h(
+      'div',
+      { class: 'toolbar' },
+      summary,
+      h(
+        'button',
+        { type: 'button', class: 'button button--secondary', onclick: () => void refresh() },
+        'Refresh',
+      ),
+    ),
     results,
-    h('datalist', { id: 'practitioner-names' }, practitioners.practitioners.map((p) => h('option', { value: p.display }))),
+    h(
+      'datalist',
+      { id: 'practitioner-names' },
+      practitioners.practitioners.map((p) => h('option', { value: p.display })),
+    ),
   );
   showResults(data);
 }
@@ -290,10 +432,32 @@ export async function renderWorklist(ctx) {
  * @param {Record<string, string | undefined>} filter
  */
 function filterForm(options, filter) {
-  const severity = select('severity', [{ value: '', label: 'Any severity' }, ...options.severities.map((s) => ({ value: s, label: s[0]?.toUpperCase() + s.slice(1) }))], filter['severity']);
-  const code = select('code', [{ value: '', label: 'Any gap' }, ...options.codes.map((c) => ({ value: c.code, label: `${c.display} (${c.count})` }))], filter['code']);
-  const patient = select('patient', [{ value: '', label: 'Any patient' }, ...options.patients.map((p) => ({ value: p.id, label: p.name }))], filter['patient']);
-  const encounter = select('encounter', [{ value: '', label: 'Any encounter' }, ...options.encounters.map((e) => ({ value: e, label: e }))], filter['encounter']);
+  const severity = select(
+    'severity',
+    [
+      { value: '', label: 'Any severity' },
+      ...options.severities.map((s) => ({ value: s, label: s[0]?.toUpperCase() + s.slice(1) })),
+    ],
+    filter['severity'],
+  );
+  const code = select(
+    'code',
+    [
+      { value: '', label: 'Any gap' },
+      ...options.codes.map((c) => ({ value: c.code, label: `${c.display} (${c.count})` })),
+    ],
+    filter['code'],
+  );
+  const patient = select(
+    'patient',
+    [{ value: '', label: 'Any patient' }, ...options.patients.map((p) => ({ value: p.id, label: p.name }))],
+    filter['patient'],
+  );
+  const encounter = select(
+    'encounter',
+    [{ value: '', label: 'Any encounter' }, ...options.encounters.map((e) => ({ value: e, label: e }))],
+    filter['encounter'],
+  );
   const acknowledged = select(
     'acknowledged',
     [
@@ -320,6 +484,11 @@ function filterForm(options, filter) {
       field('f-encounter', 'Encounter', encounter),
       field('f-acknowledged', 'Acknowledgement', acknowledged),
     ),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, 'Apply filters'), h('button', { type: 'reset', class: 'button button--secondary' }, 'Clear filters')),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit', class: 'button' }, 'Apply filters'),
+      h('button', { type: 'reset', class: 'button button--secondary' }, 'Clear filters'),
+    ),
   );
 }
