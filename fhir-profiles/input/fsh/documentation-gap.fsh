@@ -49,6 +49,7 @@ Description: "A documentation gap that would get the claim denied or leave money
 * detail ^short = "One plain sentence for a clinician: what to document"
 * mitigation MS
 * mitigation ^short = "Set when a later evaluation no longer finds the gap (status final)"
+* mitigation.action from GapMitigations (extensible)
 
 Invariant: vw-gap-1
 Description: "A documentation gap is preliminary (open), final (resolved) or entered-in-error."
@@ -59,3 +60,21 @@ Invariant: vw-gap-2
 Description: "A resolved (final) gap records its mitigation."
 Expression: "status = 'final' implies mitigation.exists()"
 Severity: #error
+
+CodeSystem: GapMitigationCodes
+Id: gap-mitigation
+Title: "Documentation gap mitigations"
+Description: "What happened to a documentation gap: resolved by a later evaluation (written by vialwise), or acknowledged by a clinician with a note (written from the worklist)."
+* ^url = "https://vialwise.dev/fhir/CodeSystem/gap-mitigation"
+* ^caseSensitive = true
+* ^experimental = false
+* #resolved "Resolved by documentation" "A later evaluation no longer finds the gap; the DetectedIssue is final."
+* #acknowledged "Acknowledged by a clinician" "A clinician has seen the gap and recorded a note; the gap stays open until the documentation is fixed."
+
+ValueSet: GapMitigations
+Id: gap-mitigation
+Title: "Documentation gap mitigations"
+Description: "All codes of the gap-mitigation CodeSystem."
+* ^url = "https://vialwise.dev/fhir/ValueSet/gap-mitigation"
+* ^experimental = false
+* include codes from system GapMitigationCodes
