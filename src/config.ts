@@ -11,7 +11,9 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const url = z.url({ protocol: /^https?$/ });
 const positiveInt = z.coerce.number().int().positive();
 
@@ -33,7 +35,10 @@ const envSchema = z.object({
   FHIR_PRIVATE_KEY_FILE: z.string().min(1).optional(),
   FHIR_SCOPE: z.string().min(1).optional(),
   FHIR_KEY_ID: z.string().min(1).max(256).optional(),
-  BILLING_PROVIDER: z.string().regex(/^Organization\/[A-Za-z0-9\-.]{1,64}$/, 'expected Organization/<id>').optional(),
+  BILLING_PROVIDER: z
+    .string()
+    .regex(/^Organization\/[A-Za-z0-9\-.]{1,64}$/, 'expected Organization/<id>')
+    .optional(),
   CATALOG_DIR: z.string().min(1).optional(),
   PAYER_RULES_FILE: z.string().min(1).optional(),
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
@@ -51,7 +56,13 @@ export interface Config {
   readonly webhookSecret: string;
   readonly fhirAuth:
     | { readonly mode: 'none' }
-    | { readonly mode: 'client-credentials'; readonly tokenUrl: string; readonly clientId: string; readonly clientSecret: string; readonly scope?: string }
+    | {
+        readonly mode: 'client-credentials';
+        readonly tokenUrl: string;
+        readonly clientId: string;
+        readonly clientSecret: string;
+        readonly scope?: string;
+      }
     | {
         readonly mode: 'private-key-jwt';
         readonly tokenUrl: string;
@@ -82,7 +93,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const embedded = e.FHIR_BASE_URL === undefined;
   if (!embedded && (!e.WEBHOOK_SECRET || e.WEBHOOK_SECRET.length < MIN_WEBHOOK_SECRET_LENGTH)) {
-    throw new ConfigError(`WEBHOOK_SECRET is required with FHIR_BASE_URL and must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+    throw new ConfigError(
+      `WEBHOOK_SECRET is required with FHIR_BASE_URL and must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
+    );
   }
   const need = (name: keyof typeof e): string => {
     const v = e[name];
@@ -104,7 +117,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       tokenUrl: need('FHIR_TOKEN_URL'),
       clientId: need('FHIR_CLIENT_ID'),
       privateKeyFile: need('FHIR_PRIVATE_KEY_FILE'),
-      scope: e.FHIR_SCOPE ?? 'system/*.read system/Claim.write system/DetectedIssue.write system/Subscription.write',
+      scope:
+        e.FHIR_SCOPE ??
+        'system/*.read system/Claim.write system/DetectedIssue.write system/Subscription.write',
       ...(e.FHIR_KEY_ID ? { keyId: e.FHIR_KEY_ID } : {}),
     };
   }

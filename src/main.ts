@@ -2,10 +2,8 @@
  * `npm start`: read the configuration, start the service (and the embedded FHIR server with the
  * demo data unless FHIR_BASE_URL is set), print the summary, and shut down cleanly on a signal.
  */
+import type { Running } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { startVialwise, type Running } from './bootstrap.ts';
-import { DEMO_PRICES, seedDemo } from './demo/seed.ts';
-import { formatSummary, summarize } from './demo/summary.ts';
 import { AuthError, checkSigningKey } from './fhir/auth.ts';
 import { createLogger } from './logger.ts';
 
@@ -45,13 +43,23 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  running = await startVialwise(config, logger, { ...(config.demoData ? { priceFiles: [DEMO_PRICES] } : {}) });
+  // Loaded once the configuration is valid, so that a configuration error answers at once.
+  const [{ startVialwise }, { DEMO_PRICES, seedDemo }, { formatSummary, summarize }] = await Promise.all([
+    import('./bootstrap.ts'),
+    import('./demo/seed.ts'),
+    import('./demo/summary.ts'),
+  ]);
+  running = await startVialwise(config, logger, {
+    ...(config.demoData ? { priceFiles: [DEMO_PRICES] } : {}),
+  });
   if (config.demoData) {
     await running.registered;
     const ids = await seedDemo(running.gateway);
     const results = [];
     for (const id of ids) results.push(await running.service.evaluate(id));
-    process.stdout.write(formatSummary(summarize(results), { service: running.serviceUrl, fhir: running.fhirBaseUrl }));
+    process.stdout.write(
+      formatSummary(summarize(results), { service: running.serviceUrl, fhir: running.fhirBaseUrl }),
+    );
   } else {
     process.stdout.write(`vialwise listening at ${running.serviceUrl}\n`);
   }
@@ -59,6 +67,9 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const e = err as { code?: string; message?: string };
-  const reason = e?.code === 'EADDRINUSE' ? 'a port is already in use (set PORT or EMBEDDED_FHIR_PORT)' : (e?.message ?? 'failed to start').split('\n')[0];
+  const reason =
+    e?.code === 'EADDRINUSE'
+      ? 'a port is already in use (set PORT or EMBEDDED_FHIR_PORT)'
+      : (e?.message ?? 'failed to start').split('\n')[0];
   fail(reason ?? 'failed to start', 1);
 });

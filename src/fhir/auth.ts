@@ -21,7 +21,10 @@ interface TokenResponse {
 
 const RENEW_BEFORE_MS = 60_000;
 
-export function createTokenSource(auth: Config['fhirAuth'], now: () => number = Date.now): TokenSource | undefined {
+export function createTokenSource(
+  auth: Config['fhirAuth'],
+  now: () => number = Date.now,
+): TokenSource | undefined {
   if (auth.mode === 'none') return undefined;
   let cached: { token: string; renewAt: number } | undefined;
   let pending: Promise<string> | undefined;
@@ -31,13 +34,19 @@ export function createTokenSource(auth: Config['fhirAuth'], now: () => number = 
     const params = new URLSearchParams({ grant_type: 'client_credentials' });
     if (auth.mode === 'client-credentials') {
       if (auth.scope) params.set('scope', auth.scope);
-      const basic = Buffer.from(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`).toString('base64');
+      const basic = Buffer.from(
+        `${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`,
+      ).toString('base64');
       return { params, headers: { Authorization: `Basic ${basic}` } };
     }
     if (auth.mode !== 'private-key-jwt') throw new AuthError('unsupported auth mode');
     key ??= loadSigningKey(auth.privateKeyFile);
     // A failed load (unreadable file) is retried on the next request instead of being cached.
-    const { key: k, alg, thumbprint } = await key.catch((err: unknown) => {
+    const {
+      key: k,
+      alg,
+      thumbprint,
+    } = await key.catch((err: unknown) => {
       key = undefined;
       throw err;
     });
@@ -64,7 +73,11 @@ export function createTokenSource(auth: Config['fhirAuth'], now: () => number = 
     try {
       res = await globalThis.fetch(tokenUrl, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...headers },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+          ...headers,
+        },
         body: params.toString(),
         signal: AbortSignal.timeout(15_000),
       });
@@ -73,7 +86,8 @@ export function createTokenSource(auth: Config['fhirAuth'], now: () => number = 
     }
     if (!res.ok) throw new AuthError(`token endpoint answered ${res.status}`);
     const json = (await res.json().catch(() => ({}))) as TokenResponse;
-    if (typeof json.access_token !== 'string' || !json.access_token) throw new AuthError('token endpoint returned no access_token');
+    if (typeof json.access_token !== 'string' || !json.access_token)
+      throw new AuthError('token endpoint returned no access_token');
     // Some servers send expires_in as a string ("3600").
     const seconds = typeof json.expires_in === 'string' ? Number(json.expires_in) : json.expires_in;
     const expiresIn = typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds : 300;

@@ -36,12 +36,22 @@ function requireJsonType(req: Request): void {
   const [media = '', ...params] = (req.headers['content-type'] ?? '').split(';');
   const type = media.trim().toLowerCase();
   // JSON is UTF-8 (RFC 8259 section 8.1); a body declared in another charset is not read as UTF-8.
-  const charset = params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (!JSON_TYPES.includes(type) || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
     throw new OperationOutcomeError({
       resourceType: 'OperationOutcome',
       id: 'unsupported-media-type',
-      issue: [{ severity: 'error', code: 'not-supported', details: { text: 'Content-Type must be application/fhir+json or application/json (UTF-8)' } }],
+      issue: [
+        {
+          severity: 'error',
+          code: 'not-supported',
+          details: { text: 'Content-Type must be application/fhir+json or application/json (UTF-8)' },
+        },
+      ],
     });
   }
 }
@@ -57,7 +67,16 @@ export function createApp(deps: AppDeps): express.Express {
     const started = performance.now();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      logger.info({ event: 'http', method: req.method, route, status: res.statusCode, durationMs: Math.round(performance.now() - started) }, 'request');
+      logger.info(
+        {
+          event: 'http',
+          method: req.method,
+          route,
+          status: res.statusCode,
+          durationMs: Math.round(performance.now() - started),
+        },
+        'request',
+      );
     });
     next();
   });
@@ -86,7 +105,18 @@ export function createApp(deps: AppDeps): express.Express {
     const n = parse(raw);
     metrics.notifications.inc({ form: n.kind === 'resources' || n.kind === 'references' ? n.form : n.kind });
     const result = await service.handle(n);
-    res.status(200).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', details: { text: `evaluated ${result.evaluated} encounter(s), ignored ${result.ignored} resource(s)` } }] });
+    res.status(200).json({
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'information',
+          code: 'informational',
+          details: {
+            text: `evaluated ${result.evaluated} encounter(s), ignored ${result.ignored} resource(s)`,
+          },
+        },
+      ],
+    });
   };
 
   app.post('/notify', rawBody(), (req, res) =>
@@ -101,10 +131,11 @@ export function createApp(deps: AppDeps): express.Express {
   // HAPI FHIR's payload style: PUT {endpoint}/{type}/{id} with the resource.
   app.put('/notify/:type/:id', rawBody(), (req, res) =>
     notify(req, res, (raw) => {
-      const { type, id } = req.params as { type: string; id: string };
+      const { type, id } = req.params;
       if (!ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid id in the path'));
       const n = parseNotification(raw, {});
-      if (n.kind === 'empty') return { kind: 'references', form: 'backport-id-only', references: [`${type}/${id}`] };
+      if (n.kind === 'empty')
+        return { kind: 'references', form: 'backport-id-only', references: [`${type}/${id}`] };
       if (n.kind !== 'resources' || n.resources[0]?.resourceType !== type || n.resources[0]?.id !== id) {
         throw new OperationOutcomeError(badRequest('Body does not match the type and id in the path'));
       }
@@ -124,10 +155,16 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.post('/api/encounters/:id/evaluate', async (req, res) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     if (!ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid Encounter id'));
     const result = await service.evaluate(id);
-    res.json({ evaluation: result.evaluation, claim: result.plan.claim, detectedIssues: result.plan.issues, writes: result.plan.entries.length, requests: result.requests });
+    res.json({
+      evaluation: result.evaluation,
+      claim: result.plan.claim,
+      detectedIssues: result.plan.issues,
+      writes: result.plan.entries.length,
+      requests: result.requests,
+    });
   });
 
   deps.extend?.(app);

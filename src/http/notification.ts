@@ -10,7 +10,11 @@ import { localRef } from '../rules/fhir-read.ts';
 export type Notification =
   | { readonly kind: 'empty' }
   | { readonly kind: 'status'; readonly type: string }
-  | { readonly kind: 'resources'; readonly form: 'resource' | 'backport-full-resource'; readonly resources: readonly Resource[] }
+  | {
+      readonly kind: 'resources';
+      readonly form: 'resource' | 'backport-full-resource';
+      readonly resources: readonly Resource[];
+    }
   | { readonly kind: 'references'; readonly form: 'backport-id-only'; readonly references: readonly string[] }
   | { readonly kind: 'deleted'; readonly reference?: string };
 
@@ -22,7 +26,9 @@ export function depthExceeds(value: unknown, limit = MAX_DEPTH): boolean {
   while (stack.length) {
     const [v, d] = stack.pop() as [unknown, number];
     if (d > limit) return true;
-    if (v && typeof v === 'object') for (const child of Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+    if (v && typeof v === 'object')
+      for (const child of Object.values(v))
+        if (child && typeof child === 'object') stack.push([child, d + 1]);
   }
   return false;
 }
@@ -35,7 +41,8 @@ export function parseJsonBody(raw: Buffer | string): unknown {
   } catch {
     throw new OperationOutcomeError(badRequest('Body is not valid JSON'));
   }
-  if (depthExceeds(value)) throw new OperationOutcomeError(badRequest(`Body is nested deeper than ${MAX_DEPTH} levels`));
+  if (depthExceeds(value))
+    throw new OperationOutcomeError(badRequest(`Body is nested deeper than ${MAX_DEPTH} levels`));
   return value;
 }
 
@@ -47,13 +54,21 @@ const TYPE_CODE = /^[a-z-]{1,32}$/;
 function isResource(v: unknown): v is Resource {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
   const r = v as { resourceType?: unknown; id?: unknown };
-  return typeof r.resourceType === 'string' && TYPE.test(r.resourceType) && (r.id === undefined || (typeof r.id === 'string' && ID.test(r.id)));
+  return (
+    typeof r.resourceType === 'string' &&
+    TYPE.test(r.resourceType) &&
+    (r.id === undefined || (typeof r.id === 'string' && ID.test(r.id)))
+  );
 }
 
-export function parseNotification(raw: Buffer, headers: { interaction?: string; deletedResource?: string }): Notification {
+export function parseNotification(
+  raw: Buffer,
+  headers: { interaction?: string; deletedResource?: string },
+): Notification {
   if (raw.length === 0 || raw.toString('utf8').trim() === '') return { kind: 'empty' };
   const body = parseJsonBody(raw);
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new OperationOutcomeError(badRequest('Body must be a JSON object'));
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new OperationOutcomeError(badRequest('Body must be a JSON object'));
   if (Object.keys(body).length === 0) {
     if (headers.interaction === 'delete') {
       const ref = localRef(headers.deletedResource);
@@ -61,15 +76,23 @@ export function parseNotification(raw: Buffer, headers: { interaction?: string; 
     }
     return { kind: 'empty' };
   }
-  if (!isResource(body)) throw new OperationOutcomeError(badRequest('Body is not a FHIR resource (resourceType or id is missing or invalid)'));
-  if (body.resourceType === 'Bundle' && isBackport(body as Bundle)) return parseBackport(body as Bundle);
+  if (!isResource(body))
+    throw new OperationOutcomeError(
+      badRequest('Body is not a FHIR resource (resourceType or id is missing or invalid)'),
+    );
+  if (body.resourceType === 'Bundle' && isBackport(body)) return parseBackport(body);
   if (!body.id) throw new OperationOutcomeError(badRequest(`${body.resourceType} has no id`));
-  if (headers.interaction === 'delete') return { kind: 'deleted', reference: `${body.resourceType}/${body.id}` };
+  if (headers.interaction === 'delete')
+    return { kind: 'deleted', reference: `${body.resourceType}/${body.id}` };
   return { kind: 'resources', form: 'resource', resources: [body] };
 }
 
 function isBackport(b: Bundle): boolean {
-  return (b.type === 'history' || (b.type as string) === 'subscription-notification') && Array.isArray(b.entry) && b.entry[0]?.resource?.resourceType === 'Parameters';
+  return (
+    (b.type === 'history' || (b.type as string) === 'subscription-notification') &&
+    Array.isArray(b.entry) &&
+    b.entry[0]?.resource?.resourceType === 'Parameters'
+  );
 }
 
 /** The array, or nothing: a signed body can still hold an object or a number where FHIR has a list. */
@@ -91,9 +114,13 @@ function parseBackport(b: Bundle): Notification {
   const params = (b.entry?.[0]?.resource ?? {}) as Parameters;
   const parameters = list(params.parameter).filter(isObject);
   const type = parameters.find((p) => p.name === 'type')?.valueCode;
-  if (type !== 'event-notification') return { kind: 'status', type: typeof type === 'string' && TYPE_CODE.test(type) ? type : 'unknown' };
+  if (type !== 'event-notification')
+    return { kind: 'status', type: typeof type === 'string' && TYPE_CODE.test(type) ? type : 'unknown' };
   const rest = list(b.entry).slice(1).filter(isObject);
-  const resources = rest.map((e) => e.resource).filter(isResource).filter((r) => r.id);
+  const resources = rest
+    .map((e) => e.resource)
+    .filter(isResource)
+    .filter((r) => r.id);
   if (resources.length) return { kind: 'resources', form: 'backport-full-resource', resources };
   const refs = new Set<string>();
   for (const e of rest) {

@@ -12,7 +12,12 @@ function safeEqual(a: Buffer, b: Buffer): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
-export function isAuthorized(secret: string, rawBody: Buffer, signature: string | undefined, authorization: string | undefined): boolean {
+export function isAuthorized(
+  secret: string,
+  rawBody: Buffer,
+  signature: string | undefined,
+  authorization: string | undefined,
+): boolean {
   if (typeof signature === 'string' && signature.length > 0) {
     const expected = Buffer.from(hmacHex(secret, rawBody), 'utf8');
     return safeEqual(Buffer.from(signature.trim().toLowerCase(), 'utf8'), expected);

@@ -1,0 +1,270 @@
+/**
+ * Process lifecycle of `node src/main.ts` (SPEC sections 1 and 9): SIGTERM stops accepting,
+ * lets an in-flight evaluation finish and write, flushes the logs and exits 0; a crash-worthy
+ * error at start (a port in use, an unreadable catalog) exits non-zero with one line on stderr.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Claim } from '@medplum/fhirtypes';
+import { afterAll, describe, expect, test } from 'vitest';
+import { startEmbeddedFhirServer } from '../../src/fhir-server/index.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { claimLines, goldenExpected, goldenResource, sign, sortLines } from '../support/notify.ts';
+import { eventually, fhir, goldenAsTransaction, searchResources } from '../support/service.ts';
+import { startFhirProxy } from '../security/fake-servers.ts';
+import { logLines, runToExit, startService } from './child-process.ts';
+
+const C01 = '01-ed-asthma-methylpred-125-jz';
+const CLAIM_OF_01 = 'Claim?identifier=https://vialwise.dev/fhir/sid/claim-draft|Encounter/enc-golden-01';
+const dir = mkdtempSync(join(tmpdir(), 'vialwise-lifecycle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Resolves true when a TCP connection to the port is refused. */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
+const portOf = (url: string) => Number(new URL(url).port);
+
+/** Awaits `promise`, failing with the step's name if it takes longer than `ms`. */
+async function step<T>(name: string, promise: Promise<T>, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`step "${name}" took more than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('graceful shutdown', () => {
+  test('embedded mode: evaluates what the FHIR server delivers, then SIGTERM stops both servers, flushes, exits 0', async () => {
+    const { main, url } = await startService({
+      EMBEDDED_FHIR_PORT: '0',
+      DEMO_DATA: 'false',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      const fhirPort = (await main.waitForOutput(/"event":"fhir-server.listening"[^\n]*"port":(\d+)/))[1];
+      await main.waitForOutput(/"event":"registered"/);
+      const base = `http://127.0.0.1:${fhirPort}/fhir/R4`;
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      // Written on the embedded server: its subscription delivers to /notify, which evaluates.
+      expect((await fhir(base, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
+      const claim = await eventually(
+        async () => (await searchResources<Claim>(base, CLAIM_OF_01))[0],
+        10_000,
+      );
+      expect(claimLines(claim)).toEqual(sortLines(goldenExpected(C01).lines));
+    } finally {
+      const exit = await main.terminate();
+      expect(exit).toEqual({ code: 0, signal: null });
+    }
+    const lines = logLines(main.stdout());
+    const events = lines.map((l) => l.event);
+    expect(events).toContain('evaluated');
+    // Flushed: after the shutdown only work already under way finishes, and the embedded
+    // server's stop is the last line written.
+    const after = events.slice(events.indexOf('shutdown') + 1);
+    expect(events).toContain('shutdown');
+    expect(after.at(-1)).toBe('fhir-server.stopped');
+    expect(new Set(after)).toEqual(
+      new Set(after.filter((e) => e === 'evaluated' || e === 'http' || e === 'fhir-server.stopped')),
+    );
+    expect(main.stderr()).toBe('');
+    expect(await refused(portOf(url))).toBe(true);
+  });
+
+  test('SIGTERM during an evaluation: stops accepting, finishes and writes it, answers it, then exits 0', async () => {
+    const fhirServer = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
+    const proxy = await startFhirProxy(fhirServer.baseUrl);
+    try {
+      // The data exists before the service starts, so no notification races the request below.
+      expect((await fhir(fhirServer.baseUrl, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
+      const { main, url } = await startService({
+        FHIR_BASE_URL: proxy.base,
+        WEBHOOK_SECRET: 'lifecycle-secret-0123456789abcdef',
+        LOG_LEVEL: 'info',
+      });
+      try {
+        await main.waitForOutput(/"event":"registered"/);
+        proxy.mode = 'hold';
+        // Settled at once into a value, so a failure is asserted below rather than unhandled.
+        const inFlight = fetch(`${url}/api/encounters/enc-golden-01/evaluate`, { method: 'POST' }).then(
+          async (r) => ({ status: r.status, body: (await r.json()) as { claim: Claim } }),
+          (e: unknown) => ({ status: 0, body: undefined, error: e }),
+        );
+        await step(
+          'the read is held',
+          eventually(() => Promise.resolve(proxy.held > 0 ? true : undefined), 5_000),
+        );
+
+        main.proc.kill('SIGTERM');
+        await step('shutdown logged', main.waitForOutput(/"event":"shutdown"/));
+        // No longer accepting: new connections are refused (as soon as the child has run past the
+        // line it just logged) while the evaluation is pending.
+        await step(
+          'connections refused',
+          eventually(async () => ((await refused(portOf(url))) ? true : undefined), 3_000),
+        );
+        await new Promise((r) => setTimeout(r, 200));
+        expect(main.proc.exitCode).toBeNull();
+        expect(await searchResources(fhirServer.baseUrl, CLAIM_OF_01)).toEqual([]);
+
+        proxy.mode = 'up';
+        proxy.release();
+        const res = await step('the in-flight answer', inFlight);
+        expect(res.status, String((res as { error?: unknown }).error)).toBe(200);
+        expect(claimLines(res.body!.claim)).toEqual(sortLines(goldenExpected(C01).lines));
+        expect(await step('the exit', main.exited)).toEqual({ code: 0, signal: null });
+        // Written after the SIGTERM, before the exit.
+        expect(await searchResources(fhirServer.baseUrl, CLAIM_OF_01)).toHaveLength(1);
+        const lines = logLines(main.stdout());
+        const shutdownAt = lines.findIndex((l) => l.event === 'shutdown');
+        const after = lines.slice(shutdownAt + 1);
+        expect(after.some((l) => l.event === 'evaluated' && l.encounter === 'enc-golden-01')).toBe(true);
+        expect(
+          after.some(
+            (l) => l.event === 'http' && l.route === '/api/encounters/:id/evaluate' && l.status === 200,
+          ),
+        ).toBe(true);
+        expect(main.stderr()).toBe('');
+      } finally {
+        proxy.mode = 'up';
+        proxy.release();
+        await main.terminate(5_000);
+      }
+    } finally {
+      await proxy.close();
+      await fhirServer.stop();
+    }
+  });
+
+  // Known defect (src/bootstrap.ts, not in this change): stop() waits for the evaluations in the
+  // serializer only; a request still finding its Encounters (a Coverage notification searching
+  // the patient's visits) has its connection cut at exit, so its sender sees a network error and
+  // must retry. Expected to fail until stop() also waits for in-flight HTTP requests.
+  test.fails(
+    'SIGTERM while a notification is still finding its Encounters: it is answered before the exit',
+    async () => {
+      const fhirServer = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
+      const proxy = await startFhirProxy(fhirServer.baseUrl);
+      const secret = 'lifecycle-secret-0123456789abcdef';
+      try {
+        expect((await fhir(fhirServer.baseUrl, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
+        const { main, url } = await startService({
+          FHIR_BASE_URL: proxy.base,
+          WEBHOOK_SECRET: secret,
+          LOG_LEVEL: 'info',
+        });
+        try {
+          await main.waitForOutput(/"event":"registered"/);
+          const coverage = JSON.stringify(goldenResource(C01, 'Coverage'));
+          proxy.mode = 'hold';
+          const inFlight = fetch(`${url}/notify`, {
+            method: 'POST',
+            body: coverage,
+            headers: { 'content-type': 'application/fhir+json', 'x-signature': sign(coverage, secret) },
+          }).then(
+            (r) => r.status,
+            () => 0,
+          );
+          await eventually(() => Promise.resolve(proxy.held > 0 ? true : undefined), 5_000);
+          main.proc.kill('SIGTERM');
+          await main.waitForOutput(/"event":"shutdown"/);
+          await new Promise((r) => setTimeout(r, 200));
+          proxy.mode = 'up';
+          proxy.release();
+          expect(await inFlight).toBe(200);
+          expect(await main.exited).toEqual({ code: 0, signal: null });
+          expect(await searchResources(fhirServer.baseUrl, CLAIM_OF_01)).toHaveLength(1);
+        } finally {
+          proxy.mode = 'up';
+          proxy.release();
+          await main.terminate(5_000);
+        }
+      } finally {
+        await proxy.close();
+        await fhirServer.stop();
+      }
+    },
+  );
+});
+
+describe('crash-worthy errors at start: non-zero exit, one line on stderr', () => {
+  let busy: Promise<{ server: Server; port: number }> | undefined;
+
+  afterAll(async () => {
+    const b = await busy;
+    await new Promise<void>((r) => (b ? b.server.close(() => r()) : r()));
+  });
+
+  /** A port held by another listener (on all interfaces, as the service and a container bind). */
+  async function occupyPort(): Promise<number> {
+    busy ??= new Promise((resolve) => {
+      const server = createServer();
+      server.listen(0, () => resolve({ server, port: (server.address() as { port: number }).port }));
+    });
+    return (await busy).port;
+  }
+
+  const badCatalog = () => {
+    const d = join(dir, 'bad-catalog');
+    rmSync(d, { recursive: true, force: true });
+    mkdirSync(d);
+    writeFileSync(join(d, 'codes.json'), '{"codes": [');
+    return d;
+  };
+
+  const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
+    [
+      'PORT already in use',
+      async () => ({ PORT: String(await occupyPort()), EMBEDDED_FHIR_PORT: '0' }),
+      /^vialwise: a port is already in use/,
+    ],
+    [
+      'EMBEDDED_FHIR_PORT already in use',
+      async () => ({ PORT: '0', EMBEDDED_FHIR_PORT: String(await occupyPort()) }),
+      /^vialwise: a port is already in use/,
+    ],
+    [
+      'CATALOG_DIR does not exist',
+      () => Promise.resolve({ PORT: '0', EMBEDDED_FHIR_PORT: '0', CATALOG_DIR: join(dir, 'missing') }),
+      /^vialwise: .*missing.*codes\.json/,
+    ],
+    [
+      'CATALOG_DIR holds malformed JSON',
+      () => Promise.resolve({ PORT: '0', EMBEDDED_FHIR_PORT: '0', CATALOG_DIR: badCatalog() }),
+      /^vialwise: .*codes\.json/,
+    ],
+    [
+      'PAYER_RULES_FILE does not exist',
+      () =>
+        Promise.resolve({ PORT: '0', EMBEDDED_FHIR_PORT: '0', PAYER_RULES_FILE: join(dir, 'rules.json') }),
+      /^vialwise: .*rules\.json/,
+    ],
+  ];
+
+  test.each(cases)('%s', async (_name, env, reason) => {
+    const r = await runToExit({ DEMO_DATA: 'false', LOG_LEVEL: 'info', ...(await env()) });
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBeNull();
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(reason);
+    expect(r.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(r.stdout).not.toMatch(/vialwise listening/);
+  });
+});
