@@ -2,18 +2,22 @@
  * Composition: config -> reference data -> (embedded FHIR server) -> gateway -> service -> HTTP.
  * `startVialwise` is what main.ts and the integration tests run; it returns handles to stop it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadCatalog } from './catalog/load.ts';
 import { loadPayerRules } from './catalog/payer-rules.ts';
 import type { Config } from './config.ts';
-import { createTokenSource } from './fhir/auth.ts';
+import { AuthError, createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
 import type { RetryPolicy } from './fhir/http-fetch.ts';
 import { conformanceBundle, supportedProfiles } from './fhir/profiles.ts';
 import { registerDevice, registerSubscriptions } from './fhir/registration.ts';
-import { startEmbeddedFhirServer, type DeliveryOptions, type EmbeddedFhirServer } from './fhir-server/index.ts';
+import {
+  startEmbeddedFhirServer,
+  type DeliveryOptions,
+  type EmbeddedFhirServer,
+} from './fhir-server/index.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, statusClass, type Metrics } from './metrics.ts';
 import { Service } from './service.ts';
@@ -31,6 +35,8 @@ export interface StartOptions {
   /** Interval between registration attempts while the FHIR server is down. */
   readonly registrationRetryMs?: number;
   readonly extendApp?: (app: express.Express, service: Service) => void;
+  /** How long a shutdown waits for requests in flight (default 25 s). */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface Running {
@@ -54,7 +60,11 @@ async function loadConformance(embedded: EmbeddedFhirServer): Promise<void> {
   embedded.addProfiles(supportedProfiles());
 }
 
-export async function startVialwise(config: Config, logger: Logger, opts: StartOptions = {}): Promise<Running> {
+export async function startVialwise(
+  config: Config,
+  logger: Logger,
+  opts: StartOptions = {},
+): Promise<Running> {
   const reference = {
     catalog: loadCatalog(config.catalogDir, [...(opts.priceFiles ?? [])]),
     payerRules: loadPayerRules(config.payerRulesFile),
@@ -88,7 +98,9 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
     metrics,
     sweepLookbackHours: config.sweepLookbackHours,
     // SPEC 1: in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
-    ...(config.billingProvider || config.embedded ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER } : {}),
+    ...(config.billingProvider || config.embedded
+      ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER }
+      : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const app = createApp({
@@ -103,6 +115,16 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
     },
   });
   const server: Server = createServer(app);
+  // Requests being answered, so that a shutdown answers them before it exits.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  server.on('request', (_req, res: ServerResponse) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, () => resolve());
@@ -123,8 +145,19 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
         logger.info({ event: 'registered', count: written }, 'subscriptions registered');
         resolve();
       } catch (err) {
-        logger.warn({ event: 'registration-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' }, 'registration failed, retrying');
-        if (!stopping) registrationTimer = setTimeout(() => void attempt(), opts.registrationRetryMs ?? 5_000);
+        logger.warn(
+          {
+            event: 'registration-failed',
+            errorCode: isUnavailable(err)
+              ? 'fhir-unavailable'
+              : err instanceof AuthError
+                ? err.code
+                : 'error',
+          },
+          'registration failed, retrying',
+        );
+        if (!stopping)
+          registrationTimer = setTimeout(() => void attempt(), opts.registrationRetryMs ?? 5_000);
       }
     };
     void attempt();
@@ -133,7 +166,10 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
   const sweepTimer = setInterval(() => {
     service.sweep().catch((err: unknown) => {
       metrics.errors.inc({ kind: 'sweep' });
-      logger.warn({ event: 'sweep-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' }, 'catch-up sweep failed');
+      logger.warn(
+        { event: 'sweep-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' },
+        'catch-up sweep failed',
+      );
     });
   }, config.sweepIntervalSeconds * 1000);
   sweepTimer.unref();
@@ -152,8 +188,15 @@ export async function startVialwise(config: Config, logger: Logger, opts: StartO
         stopping = true;
         clearInterval(sweepTimer);
         if (registrationTimer) clearTimeout(registrationTimer);
+        // Stop accepting, answer what was accepted (bounded), then close what is left.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
+        if (inFlight > 0) {
+          await Promise.race([
+            new Promise<void>((resolve) => (drained = resolve)),
+            new Promise<void>((resolve) => setTimeout(resolve, opts.drainTimeoutMs ?? 25_000).unref()),
+          ]);
+        }
         await service.idle();
         server.closeAllConnections();
         await closed;

@@ -50,7 +50,10 @@ function identifierOf(
   r: { identifier?: { system?: string; value?: string }[] },
   system: string,
 ): string | undefined {
-  return r.identifier?.find((i) => i.system === system)?.value;
+  // Resources read from a server are not validated: tolerate a malformed identifier list.
+  if (!Array.isArray(r.identifier)) return undefined;
+  const value = r.identifier.find((i) => i?.system === system)?.value;
+  return typeof value === 'string' ? value : undefined;
 }
 
 function versionOf(r: Resource): string | undefined {

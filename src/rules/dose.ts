@@ -92,19 +92,21 @@ export function bodyWeightAt(
   patient: string | undefined,
   at: number,
 ): number | undefined {
-  let best: { t: number; kg: number } | undefined;
+  // The latest body weight on or before the start decides; when that one is unusable, no weight
+  // is known (an older weight is not silently used instead).
+  let latest: { t: number; kg: number | undefined } | undefined;
   for (const o of weights) {
     if (!codesOf(o.code, SYSTEMS.loinc).includes(BODY_WEIGHT_LOINC)) continue;
     if (o.status === 'entered-in-error' || o.status === 'cancelled' || o.status === 'preliminary') continue;
     if (patient && localRef(o.subject) !== patient) continue;
     const t = instant(o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.issued);
-    const v = finiteNumber(o.valueQuantity?.value);
-    if (t === undefined || v === undefined || t > at) continue;
-    const kg = weightInKg(o.valueQuantity?.code ?? o.valueQuantity?.unit, v);
-    if (kg === undefined || !(kg > 0)) continue;
-    if (!best || t > best.t) best = { t, kg };
+    if (t === undefined || t > at || (latest && t <= latest.t)) continue;
+    const q = o.valueQuantity;
+    const v = finiteNumber(q?.value);
+    const kg = v === undefined ? undefined : weightInKg(typeof q?.code === 'string' ? q.code : q?.unit, v);
+    latest = { t, kg: kg !== undefined && kg > 0 ? kg : undefined };
   }
-  return best?.kg;
+  return latest?.kg;
 }
 
 export function amountGiven(

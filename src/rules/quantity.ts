@@ -47,7 +47,7 @@ function clean(unit: string): string {
 }
 
 export function parseAmountUnit(unit: string | undefined, value: number): Amount | undefined {
-  if (unit === undefined) return undefined;
+  if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const u = clean(unit);
   const lower = u.toLowerCase();
   // EHRs often send the display unit in capitals ("MG"); UCUM itself is case-sensitive.
@@ -63,7 +63,7 @@ export function parseAmountUnit(unit: string | undefined, value: number): Amount
 
 /** `mL/h`, `mg/h`, `ug/kg/min`, `mcg/kg/min`, `mg/min`, `mL/hr`, `ug/min`. */
 export function parseRateUnit(unit: string | undefined, value: number): Rate | undefined {
-  if (unit === undefined) return undefined;
+  if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const parts = clean(unit)
     .split('/')
     .map((p) => p.trim());
@@ -77,7 +77,7 @@ export function parseRateUnit(unit: string | undefined, value: number): Rate | u
 }
 
 export function timeInMinutes(unit: string | undefined, value: number): number | undefined {
-  if (unit === undefined) return undefined;
+  if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const f = lookup(TIME_IN_MIN, clean(unit).toLowerCase());
   return f === undefined ? undefined : value * f;
 }
@@ -95,7 +95,7 @@ export function scale(a: Amount, factor: number): Amount {
 
 /** Body weight in kg from a UCUM quantity (kg, g, [lb_av]). */
 export function weightInKg(unit: string | undefined, value: number): number | undefined {
-  if (unit === undefined) return undefined;
+  if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const u = clean(unit);
   if (u === 'kg') return value;
   if (u === 'g') return value / 1000;

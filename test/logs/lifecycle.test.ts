@@ -152,55 +152,50 @@ describe('graceful shutdown', () => {
     }
   });
 
-  // Known defect (src/bootstrap.ts, not in this change): stop() waits for the evaluations in the
-  // serializer only; a request still finding its Encounters (a Coverage notification searching
-  // the patient's visits) has its connection cut at exit, so its sender sees a network error and
-  // must retry. Expected to fail until stop() also waits for in-flight HTTP requests.
-  test.fails(
-    'SIGTERM while a notification is still finding its Encounters: it is answered before the exit',
-    async () => {
-      const fhirServer = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
-      const proxy = await startFhirProxy(fhirServer.baseUrl);
-      const secret = 'lifecycle-secret-0123456789abcdef';
+  // stop() waits for requests in flight, not only for evaluations already running: a Coverage
+  // notification still searching the patient's visits is answered before the exit.
+  test('SIGTERM while a notification is still finding its Encounters: it is answered before the exit', async () => {
+    const fhirServer = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
+    const proxy = await startFhirProxy(fhirServer.baseUrl);
+    const secret = 'lifecycle-secret-0123456789abcdef';
+    try {
+      expect((await fhir(fhirServer.baseUrl, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
+      const { main, url } = await startService({
+        FHIR_BASE_URL: proxy.base,
+        WEBHOOK_SECRET: secret,
+        LOG_LEVEL: 'info',
+      });
       try {
-        expect((await fhir(fhirServer.baseUrl, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
-        const { main, url } = await startService({
-          FHIR_BASE_URL: proxy.base,
-          WEBHOOK_SECRET: secret,
-          LOG_LEVEL: 'info',
-        });
-        try {
-          await main.waitForOutput(/"event":"registered"/);
-          const coverage = JSON.stringify(goldenResource(C01, 'Coverage'));
-          proxy.mode = 'hold';
-          const inFlight = fetch(`${url}/notify`, {
-            method: 'POST',
-            body: coverage,
-            headers: { 'content-type': 'application/fhir+json', 'x-signature': sign(coverage, secret) },
-          }).then(
-            (r) => r.status,
-            () => 0,
-          );
-          await eventually(() => Promise.resolve(proxy.held > 0 ? true : undefined), 5_000);
-          main.proc.kill('SIGTERM');
-          await main.waitForOutput(/"event":"shutdown"/);
-          await new Promise((r) => setTimeout(r, 200));
-          proxy.mode = 'up';
-          proxy.release();
-          expect(await inFlight).toBe(200);
-          expect(await main.exited).toEqual({ code: 0, signal: null });
-          expect(await searchResources(fhirServer.baseUrl, CLAIM_OF_01)).toHaveLength(1);
-        } finally {
-          proxy.mode = 'up';
-          proxy.release();
-          await main.terminate(5_000);
-        }
+        await main.waitForOutput(/"event":"registered"/);
+        const coverage = JSON.stringify(goldenResource(C01, 'Coverage'));
+        proxy.mode = 'hold';
+        const inFlight = fetch(`${url}/notify`, {
+          method: 'POST',
+          body: coverage,
+          headers: { 'content-type': 'application/fhir+json', 'x-signature': sign(coverage, secret) },
+        }).then(
+          (r) => r.status,
+          () => 0,
+        );
+        await eventually(() => Promise.resolve(proxy.held > 0 ? true : undefined), 5_000);
+        main.proc.kill('SIGTERM');
+        await main.waitForOutput(/"event":"shutdown"/);
+        await new Promise((r) => setTimeout(r, 200));
+        proxy.mode = 'up';
+        proxy.release();
+        expect(await inFlight).toBe(200);
+        expect(await main.exited).toEqual({ code: 0, signal: null });
+        expect(await searchResources(fhirServer.baseUrl, CLAIM_OF_01)).toHaveLength(1);
       } finally {
-        await proxy.close();
-        await fhirServer.stop();
+        proxy.mode = 'up';
+        proxy.release();
+        await main.terminate(5_000);
       }
-    },
-  );
+    } finally {
+      await proxy.close();
+      await fhirServer.stop();
+    }
+  });
 });
 
 describe('crash-worthy errors at start: non-zero exit, one line on stderr', () => {

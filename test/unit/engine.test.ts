@@ -824,3 +824,39 @@ describe('implausible amounts and unit spellings', () => {
     expect(lineSummary(ev)).toEqual(['J1010||9999|2025-03-10']);
   });
 });
+
+describe('body weight for weight-based rates', () => {
+  const tenHours = { start: '2025-03-10T08:00:00Z', end: '2025-03-10T18:00:00Z' };
+  const drip = () =>
+    admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours });
+
+  it('the latest weight on or before the start is used, not a later or an older one', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [drip()],
+        bodyWeights: [
+          bodyWeight(160, '2025-01-01T00:00:00Z', { id: 'older' }),
+          bodyWeight(80, '2025-03-09T20:00:00Z', { id: 'latest' }),
+          bodyWeight(240, '2025-03-10T09:00:00Z', { id: 'after-start' }),
+        ],
+      }),
+    );
+    // 5 ug/kg/min x 80 kg x 600 min = 240 mg: one unit (160 kg would be two, 240 kg three).
+    expect(ev.lines.filter((l) => !l.modifiers.includes('JW')).map((l) => l.units)).toEqual([1]);
+  });
+
+  it('when the latest weight is unusable, no older weight is used in its place: a gap, no line', () => {
+    const unusable = {
+      ...bodyWeight(80, '2025-03-09T20:00:00Z', { id: 'latest' }),
+      valueQuantity: { value: 80, unit: 'stone-ish' },
+    };
+    const ev = evaluate(
+      scenario({
+        administrations: [drip()],
+        bodyWeights: [bodyWeight(160, '2025-01-01T00:00:00Z', { id: 'older' }), unusable],
+      }),
+    );
+    expect(ev.lines).toEqual([]);
+    expect(gapCodes(ev)).toContain('dose-unit-unconvertible');
+  });
+});
