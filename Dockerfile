@@ -27,8 +27,10 @@ COPY demo ./demo
 COPY fhir-profiles/fsh-generated ./fhir-profiles/fsh-generated
 # The official image's unprivileged user (uid 1000).
 USER node
-# The service. The embedded FHIR server (8103) listens on 127.0.0.1 inside the container only.
-EXPOSE 8080
+# The service, and the embedded FHIR server of the demo (unused when FHIR_BASE_URL is set),
+# listening on all interfaces so that `-p 8103:8103` shows the demo's Claims from the host.
+ENV EMBEDDED_FHIR_HOST=0.0.0.0
+EXPOSE 8080 8103
 # No curl in slim images: Node's fetch. PORT is the service port when it is overridden.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -76,6 +76,7 @@ export async function startVialwise(
   if (config.embedded) {
     embedded = await startEmbeddedFhirServer({
       port: config.embeddedFhirPort,
+      host: config.embeddedFhirHost,
       logger,
       ...(opts.delivery ? { delivery: opts.delivery } : {}),
     });

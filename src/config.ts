@@ -25,6 +25,10 @@ const envSchema = z.object({
   PORT: port.default(8080),
   FHIR_BASE_URL: url.optional(),
   EMBEDDED_FHIR_PORT: port.default(8103),
+  EMBEDDED_FHIR_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:\-]{1,253}$/, 'expected a host name or IP address')
+    .default('127.0.0.1'),
   DEMO_DATA: bool.optional(),
   PUBLIC_URL: url.optional(),
   WEBHOOK_SECRET: z.string().optional(),
@@ -51,6 +55,8 @@ export interface Config {
   readonly embedded: boolean;
   readonly fhirBaseUrl: string | undefined;
   readonly embeddedFhirPort: number;
+  /** Interface the embedded FHIR server listens on (0.0.0.0 in a container). */
+  readonly embeddedFhirHost: string;
   readonly demoData: boolean;
   readonly publicUrl: string | undefined;
   readonly webhookSecret: string;
@@ -129,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     embedded,
     fhirBaseUrl: e.FHIR_BASE_URL?.replace(/\/+$/, ''),
     embeddedFhirPort: e.EMBEDDED_FHIR_PORT,
+    embeddedFhirHost: e.EMBEDDED_FHIR_HOST,
     demoData,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET ?? randomBytes(32).toString('hex'),
