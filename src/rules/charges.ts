@@ -5,9 +5,9 @@
 import type { ChargeItem } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
-import type { BillingLine } from '../domain/types.ts';
+import type { BillingLine, Money } from '../domain/types.ts';
 import type { Fact, GapList } from './engine.ts';
-import { money } from '../domain/money.ts';
+import { money, sumMoney } from '../domain/money.ts';
 import { calendarDate, codings, finiteNumber, localRef, SYSTEMS } from './fhir-read.ts';
 
 interface PostedCharge {
@@ -83,11 +83,17 @@ export function compareWithPostedCharges(
       const drug = catalog.codes.get(c.code);
       const said = drug ? `${c.code} (${drug.descriptor})` : c.code;
       const want = [...new Set(expected)].join(' or ');
+      // What the right code would pay: the derived lines of the administrations concerned.
+      const concerned = lines.filter((l) => l.sourceAdministrations.some((a) => implicated.includes(a)));
+      const atRisk = concerned.every((l) => l.net)
+        ? concerned.reduce<Money | undefined>((s, l) => sumMoney(s, l.net), undefined)
+        : undefined;
       gaps.add(
         'charge-code-mismatch',
         c.id,
         [c.ref, ...implicated],
         `The posted charge bills ${said}, but the drug documented bills as ${want}: correct the charge code.`,
+        atRisk,
       );
       for (const e of expected) if (dos) skipUnits.add(`${e}:${dos}`);
       continue;

@@ -656,6 +656,22 @@ describe('prices (SPEC 4.9)', () => {
     { code: 'J2930', quarter: '2025Q1', paymentLimit: 3.25, source: 'test price file' },
   ]);
 
+  it('a posted charge with the wrong code puts the right line at risk', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
+        chargeItems: [
+          chargeItem({ id: 'ci-j1250', code: 'J1250', units: 1, service: ['MedicationAdministration/ma1'] }),
+        ],
+      }),
+      { catalog },
+    );
+    expect(ev.gaps.find((g) => g.code === 'charge-code-mismatch')?.revenueAtRisk).toEqual({
+      value: 3.25,
+      currency: 'USD',
+    });
+  });
+
   it('fills unitPrice and net on the lines, JW included, marked illustrative when the file says so', () => {
     const ev = evaluate(
       scenario({
