@@ -10,7 +10,14 @@ import {
   evaluateAndWrite,
   type EvaluationResult,
 } from './evaluate/evaluate-encounter.ts';
-import { deletedTargets, isWatchedType, sweepTargets, targetsOf, type Target } from './evaluate/triggers.ts';
+import {
+  deletedTargets,
+  isWatchedType,
+  previousTargets,
+  sweepTargets,
+  targetsOf,
+  type Target,
+} from './evaluate/triggers.ts';
 import type { FhirGateway } from './fhir/gateway.ts';
 import { planWrites } from './fhir/plan.ts';
 import { EncounterNotFoundError, inputFromBundle } from './fhir/read-context.ts';
@@ -174,6 +181,7 @@ export class Service {
         continue;
       }
       targets.push(...(await targetsOf(r, this.deps.gateway, this.since())));
+      targets.push(...(await previousTargets(r, this.deps.gateway)));
     }
     return { evaluated: await this.evaluateTargets(targets), ignored };
   }

@@ -78,6 +78,27 @@ export async function targetsOf(resource: Resource, gateway: FhirGateway, since:
   return found.filter((e) => e.id).map((e) => ({ encounterId: e.id as string, patient }));
 }
 
+/**
+ * Encounters an administration was billed on before this version: moved to another Encounter,
+ * it must leave the first one's Claim. Reads the previous version from the instance history
+ * (one request; nothing when the server keeps no history).
+ */
+export async function previousTargets(resource: Resource, gateway: FhirGateway): Promise<Target[]> {
+  if (resource.resourceType !== 'MedicationAdministration' || !resource.id) return [];
+  try {
+    const history = await gateway.searchUrl(`MedicationAdministration/${resource.id}/_history?_count=2`);
+    const versions = (history.entry ?? [])
+      .map((e) => e.resource)
+      .filter((r): r is Resource => !!r?.resourceType);
+    const previous = versions.find((v) => v.meta?.versionId !== resource.meta?.versionId);
+    const now = new Set((directTargets(resource) ?? []).map((t) => t.encounterId));
+    return (previous ? (directTargets(previous) ?? []) : []).filter((t) => !now.has(t.encounterId));
+  } catch (err) {
+    if (isUnavailable(err)) throw err;
+    return [];
+  }
+}
+
 /** All pages of a search, following the server's next links. */
 export async function searchAll(
   gateway: FhirGateway,

@@ -21,7 +21,12 @@ export interface RetryPolicy {
   readonly timeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 250, maxDelayMs: 5_000, timeoutMs: 15_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 3,
+  baseDelayMs: 250,
+  maxDelayMs: 5_000,
+  timeoutMs: 15_000,
+};
 
 export interface TokenSource {
   /** A valid access token; `force` renews it (after a 401). */
@@ -34,6 +39,40 @@ export interface FetchHooks {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+
+/**
+ * OperationOutcome ids by HTTP status, as @medplum/core's getStatus reads them. MedplumClient
+ * keeps only the body of an error response, and HAPI, Epic or Oracle Health do not set these
+ * ids: without them a 412 would look like a 400 and the version-conflict retry would never run.
+ */
+const OUTCOME_ID: Readonly<Record<number, string>> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  410: 'gone',
+  412: 'precondition-failed',
+  413: 'content-too-large',
+  415: 'unsupported-media-type',
+  422: 'business-rule',
+};
+
+export function outcomeWithStatusId(body: ArrayBuffer, status: number): ArrayBuffer {
+  const id = OUTCOME_ID[status];
+  if (!id) return body;
+  let outcome: { resourceType?: unknown; id?: unknown; issue?: unknown } | undefined;
+  try {
+    outcome = JSON.parse(new TextDecoder().decode(body)) as typeof outcome;
+  } catch {
+    outcome = undefined;
+  }
+  const issue =
+    outcome?.resourceType === 'OperationOutcome' && Array.isArray(outcome.issue)
+      ? outcome.issue
+      : [{ severity: 'error', code: 'processing', details: { text: `FHIR server answered ${status}` } }];
+  const text = JSON.stringify({ resourceType: 'OperationOutcome', id, issue });
+  return new TextEncoder().encode(text).buffer as ArrayBuffer;
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -53,7 +92,9 @@ export function backoffMs(attempt: number, policy: RetryPolicy, random: () => nu
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export function createFhirFetch(opts: { retry?: RetryPolicy; tokens?: TokenSource; hooks?: FetchHooks } = {}): typeof fetch {
+export function createFhirFetch(
+  opts: { retry?: RetryPolicy; tokens?: TokenSource; hooks?: FetchHooks } = {},
+): typeof fetch {
   const policy = opts.retry ?? DEFAULT_RETRY;
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -64,7 +105,11 @@ export function createFhirFetch(opts: { retry?: RetryPolicy; tokens?: TokenSourc
       const started = performance.now();
       let response: Response;
       try {
-        response = await globalThis.fetch(url, { ...init, headers, signal: AbortSignal.timeout(policy.timeoutMs) });
+        response = await globalThis.fetch(url, {
+          ...init,
+          headers,
+          signal: AbortSignal.timeout(policy.timeoutMs),
+        });
       } catch (err) {
         opts.hooks?.onRequest?.(0, performance.now() - started);
         if (attempt >= policy.retries) {
@@ -82,12 +127,21 @@ export function createFhirFetch(opts: { retry?: RetryPolicy; tokens?: TokenSourc
           body = await response.arrayBuffer();
         } catch {
           opts.hooks?.onRequest?.(0, performance.now() - started);
-          if (attempt >= policy.retries) throw new FhirUnavailableError('FHIR server stopped answering mid-response');
+          if (attempt >= policy.retries)
+            throw new FhirUnavailableError('FHIR server stopped answering mid-response');
           await sleep(backoffMs(attempt, policy));
           continue;
         }
         opts.hooks?.onRequest?.(response.status, performance.now() - started);
-        return new Response(body.byteLength ? body : null, { status: response.status, statusText: response.statusText, headers: response.headers });
+        // Any other server error: "try again later" for the sender, never a 4xx.
+        if (response.status >= 500)
+          throw new FhirUnavailableError(`FHIR server answered ${response.status}`, response.status);
+        if (response.status >= 400) body = outcomeWithStatusId(body, response.status);
+        return new Response(body.byteLength ? body : null, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
       }
       opts.hooks?.onRequest?.(response.status, performance.now() - started);
       if (response.status === 401 && opts.tokens && !renewed) {

@@ -21,7 +21,7 @@ export interface WritePlan {
   readonly claim?: Claim;
   readonly issues: DetectedIssue[];
   readonly counts: {
-    claim: 'create' | 'update' | 'none';
+    claim: 'create' | 'update' | 'delete' | 'none';
     opened: number;
     updated: number;
     closed: number;
@@ -120,28 +120,33 @@ export function planWrites(
   // The Claim: created when there are lines, kept in step while draft, never touched once submitted.
   let claim: Claim | undefined;
   let claimRef: string | undefined;
-  if (draft) {
+  const next = evaluation.lines.length ? buildClaim(evaluation, encounter, ctx, draft?.created) : undefined;
+  if (draft && !next) {
+    // Nothing left to bill (every line voided) or nobody to bill (the Coverage is gone): a draft
+    // that was never submitted is removed rather than left stale; the gaps say why.
+    entries.push(remove(draft));
+    counts.claim = 'delete';
+  } else if (draft && next) {
     claimRef = `Claim/${draft.id ?? ''}`;
-    const next = buildClaim(evaluation, encounter, ctx, draft.created);
-    if (next) {
-      claim = { ...next, id: draft.id };
-      if (canonical(next) !== canonical(draft)) {
-        entries.push(update(draft, next));
-        counts.claim = 'update';
-      }
-    } else claim = draft;
-  } else if (!submitted && evaluation.lines.length) {
-    const next = buildClaim(evaluation, encounter, ctx);
-    if (next) {
-      claim = next;
-      claimRef = 'urn:uuid:' + uuidFor(`claim:${claimId}`);
-      entries.push({
-        fullUrl: claimRef,
-        resource: next,
-        request: { method: 'POST', url: 'Claim', ifNoneExist: `identifier=${CLAIM_DRAFT_SID}|${claimId}` },
-      });
-      counts.claim = 'create';
+    claim = { ...next, id: draft.id };
+    if (canonical(next) !== canonical(draft)) {
+      entries.push(update(draft, next));
+      counts.claim = 'update';
     }
+  } else if (!submitted && next) {
+    claim = next;
+    claimRef = 'urn:uuid:' + uuidFor(`claim:${claimId}`);
+    entries.push({
+      fullUrl: claimRef,
+      resource: next,
+      // Conditional on a draft: a cancelled Claim with the same identifier must not block a new one.
+      request: {
+        method: 'POST',
+        url: 'Claim',
+        ifNoneExist: `identifier=${CLAIM_DRAFT_SID}|${claimId}&status=draft`,
+      },
+    });
+    counts.claim = 'create';
   } else if (submitted) {
     const s = ours.find((c) => c.status !== 'draft');
     claimRef = s?.id ? `Claim/${s.id}` : undefined;

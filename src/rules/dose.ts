@@ -211,5 +211,6 @@ export function containersOpened(admin: MedicationAdministration): number | 'non
   const ext = extension(admin.dosage?.extension, EXT.containersOpened);
   if (!ext) return 'none';
   const v = ext.valueInteger;
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 && v < 10_000 ? v : 'invalid';
+  // 0: this administration continued a container opened by an earlier one (a titrated drip).
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 10_000 ? v : 'invalid';
 }

@@ -30,7 +30,7 @@ import { calendarDate, codesOf, localRef, SYSTEMS } from './fhir-read.ts';
 import { containerUseOf, identify } from './identify.ts';
 import { payerContext, primaryCoverage, type PayerContext } from './payer.ts';
 import { type Amount, toMeasure } from './quantity.ts';
-import { administeredUnits, decideWaste, fewestContainers, wasteInconsistency } from './units.ts';
+import { administeredUnits, decideWaste, fewestContainers } from './units.ts';
 
 export interface EngineReference {
   readonly catalog: DrugCatalog;
@@ -62,8 +62,15 @@ interface Fact {
   /** Amount given, as mass (or units). */
   readonly given: Amount;
   readonly discarded?: Amount;
-  /** Capacity of the containers opened for this dose, when the container amount is known. */
-  readonly capacity?: Amount;
+  /** Drug amount in one container (mass or units), when known. */
+  readonly containerAmount?: number;
+  /**
+   * Containers opened for this administration: documented (0 = it continued a container an
+   * earlier administration opened, e.g. a titrated drip), else the fewest that hold the dose.
+   */
+  readonly opened?: number;
+  readonly openedDocumented: boolean;
+  readonly containerUse?: 'single-dose' | 'multi-dose';
   readonly singleDose: boolean;
   readonly mgPerMl?: number;
   readonly diagnoses: readonly string[];
@@ -129,7 +136,9 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
   const enteredInError: string[] = [];
   let skipped = 0;
 
-  for (const admin of input.administrations) {
+  // Servers return search results in no guaranteed order: sort, so the same documentation
+  // always gives the same Claim (and no needless rewrite).
+  for (const admin of [...input.administrations].sort(compareIds)) {
     if (!admin || admin.resourceType !== 'MedicationAdministration' || !admin.id) continue;
     const adminRef = `MedicationAdministration/${admin.id}`;
     const context = localRef(admin.context);
@@ -275,17 +284,23 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
         );
     }
     const containerUse = id.product?.containerUse ?? containerUseOf(medication);
-    const containerAmount = containerAmountOf(id.product, medication);
+    const container = containerAmountOf(id.product, medication);
+    const containerAmount = container && container.kind === given.kind ? amountValue(container) : undefined;
     const openedRaw = containersOpened(admin);
-    let capacity: Amount | undefined;
-    if (containerAmount && containerAmount.kind === given.kind) {
-      const per = amountValue(containerAmount);
-      const opened = typeof openedRaw === 'number' ? openedRaw : fewestContainers(amountValue(given), per);
-      capacity =
-        containerAmount.kind === 'mass'
-          ? { kind: 'mass', mg: per * opened }
-          : { kind: 'unit', units: per * opened };
+    if (openedRaw === 'invalid') {
+      gaps.add(
+        'wastage-inconsistent',
+        admin.id,
+        [adminRef],
+        `The number of ${ingredientName} containers opened is not a whole number: correct it.`,
+      );
     }
+    const openedDocumented = typeof openedRaw === 'number';
+    const opened = openedDocumented
+      ? openedRaw
+      : containerAmount !== undefined
+        ? fewestContainers(amountValue(given), containerAmount)
+        : undefined;
     facts.push({
       admin,
       ref: adminRef,
@@ -298,32 +313,20 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
       candidates,
       given,
       ...(discarded ? { discarded } : {}),
-      ...(capacity ? { capacity } : {}),
+      ...(containerAmount !== undefined ? { containerAmount } : {}),
+      ...(opened !== undefined ? { opened } : {}),
+      openedDocumented,
+      ...(containerUse ? { containerUse } : {}),
       singleDose: containerUse === 'single-dose',
       ...(mgPerMl ? { mgPerMl } : {}),
       diagnoses: diagnosisIndex.forAdministration(admin),
     });
-    const inconsistency = discarded
-      ? wasteInconsistency(
-          amountValue(given),
-          amountValue(discarded),
-          capacity ? amountValue(capacity) : undefined,
-          containerUse,
-        )
-      : undefined;
-    if (inconsistency === 'multi-dose-waste') {
+    if (containerUse === 'multi-dose' && discarded && amountValue(discarded) > 0) {
       gaps.add(
         'wastage-inconsistent',
         admin.id,
         [adminRef],
         `Waste is recorded for ${ingredientName} from a multi-dose vial; multi-dose containers are not billed for waste: remove or correct the discarded amount.`,
-      );
-    } else if (inconsistency === 'amounts-do-not-match-containers' && discarded && capacity) {
-      gaps.add(
-        'wastage-inconsistent',
-        admin.id,
-        [adminRef],
-        `The ${ingredientName} given plus discarded (${fmt(amountValue(given) + amountValue(discarded))}) does not match the containers opened (${fmt(amountValue(capacity))}): correct the discarded amount or the number of containers opened.`,
       );
     }
   }
@@ -474,6 +477,15 @@ function amountValue(a: Amount): number {
   return a.kind === 'mass' ? a.mg : a.kind === 'unit' ? a.units : a.mL;
 }
 
+function compareIds(a: { id?: string } | undefined, b: { id?: string } | undefined): number {
+  return (a?.id ?? '').localeCompare(b?.id ?? '');
+}
+
+/** An amount in the fact's own kind (mass or units), for conversion into a code's measure. */
+function massOrUnits(f: Fact, value: number): Amount {
+  return f.given.kind === 'unit' ? { kind: 'unit', units: value } : { kind: 'mass', mg: value };
+}
+
 function toMass(a: Amount, mgPerMl: number | undefined): Amount | undefined {
   if (a.kind !== 'volume') return a;
   return mgPerMl ? { kind: 'mass', mg: a.mL * mgPerMl } : undefined;
@@ -555,17 +567,50 @@ function buildLines(
     const gs = group.map((g) => g.fact);
     const mgPerMl = first.fact.mgPerMl;
     const given = sum(gs.map((f) => inMeasure(f.given, code, f.mgPerMl) ?? 0));
-    const allCapacity = gs.every((f) => f.capacity);
-    const capacity = allCapacity
-      ? sum(gs.map((f) => inMeasure(f.capacity as Amount, code, f.mgPerMl) ?? 0))
+    // Containers of the whole line: a drip titrated over several administrations uses one bag.
+    const known = gs.every((f) => f.containerAmount !== undefined && f.opened !== undefined);
+    let capacity = known
+      ? sum(
+          gs.map(
+            (f) =>
+              inMeasure(massOrUnits(f, (f.opened ?? 0) * (f.containerAmount ?? 0)), code, f.mgPerMl) ?? 0,
+          ),
+        )
       : undefined;
+    const tolerance = capacity !== undefined ? Math.max(capacity * 0.005, 1e-6) : 0;
+    // Containers each administration opened, as judged for waste.
+    let openedOf = (f: Fact): number | undefined => f.opened;
+    if (capacity !== undefined && given > capacity + tolerance) {
+      // Fewer containers documented than the dose needs: flag it, and judge waste on the fewest
+      // containers that hold each dose instead.
+      for (const f of gs.filter((x) => x.openedDocumented)) {
+        gaps.add(
+          'wastage-inconsistent',
+          f.id,
+          [f.ref],
+          `More ${f.ingredientName} was given (${fmt(given)}) than the containers documented as opened hold (${fmt(capacity)}): correct the number of containers opened.`,
+        );
+      }
+      openedOf = (f) =>
+        f.containerAmount ? fewestContainers(amountValue(f.given), f.containerAmount) : f.opened;
+      capacity = sum(
+        gs.map(
+          (f) =>
+            inMeasure(massOrUnits(f, (openedOf(f) ?? 0) * (f.containerAmount ?? 0)), code, f.mgPerMl) ?? 0,
+        ),
+      );
+    }
     // Waste is documented for the line when every administration documents it, or has nothing left over.
     let discarded: number | undefined = 0;
     const undocumented: Fact[] = [];
     for (const f of gs) {
       if (f.discarded) discarded += inMeasure(f.discarded, code, f.mgPerMl) ?? 0;
       else {
-        const left = f.capacity ? amountValue(f.capacity) - amountValue(f.given) : undefined;
+        const opened = openedOf(f);
+        const left =
+          f.containerAmount !== undefined && opened !== undefined
+            ? opened * f.containerAmount - amountValue(f.given)
+            : undefined;
         if (left === undefined || left > 1e-9) undocumented.push(f);
       }
     }
@@ -573,15 +618,16 @@ function buildLines(
 
     const singleDose = gs.every((f) => f.singleDose);
     const excluded = encounterClass === 'IMP' || (institutional && code.oppsStatusIndicator?.value === 'N');
+    const jwRequired = !excluded && payer.rules.jwRequired && dos >= JW_REQUIRED_FROM;
+    const jzRequired = !excluded && payer.rules.jzRequired && dos >= JZ_REQUIRED_FROM;
     const decision = decideWaste({
       given,
       discarded,
       unitSize: code.unit.amount,
-      containerAmount: capacity,
-      containersOpened: capacity !== undefined ? 1 : undefined,
+      capacity,
       singleDose,
-      jwRequired: !excluded && payer.rules.jwRequired && dos >= JW_REQUIRED_FROM,
-      jzRequired: !excluded && payer.rules.jzRequired && dos >= JZ_REQUIRED_FROM,
+      jwRequired,
+      jzRequired,
     });
     if (decision.units > MAX_UNITS_PER_LINE) {
       // A unit mix-up (mcg charted as mg, mL as L) must never become a line: ask for the dose.
@@ -594,6 +640,52 @@ function buildLines(
         );
       }
       continue;
+    }
+    const documentedWaste = gs.filter((f) => f.discarded);
+    if (
+      decision.inconsistency === 'amounts-do-not-match-containers' &&
+      capacity !== undefined &&
+      discarded !== undefined
+    ) {
+      for (const f of documentedWaste.length ? documentedWaste : gs) {
+        gaps.add(
+          'wastage-inconsistent',
+          f.id,
+          [f.ref],
+          `The ${f.ingredientName} given plus discarded on ${dos} (${fmt(given + discarded)}) does not match the containers opened (${fmt(capacity)}): correct the discarded amount or the number of containers opened.`,
+        );
+      }
+    }
+    const jwUnits = decision.jwUnits > MAX_UNITS_PER_LINE ? 0 : decision.jwUnits;
+    if (jwUnits !== decision.jwUnits) {
+      for (const f of documentedWaste) {
+        gaps.add(
+          'wastage-inconsistent',
+          f.id,
+          [f.ref],
+          `The ${f.ingredientName} documented as discarded comes to ${decision.jwUnits} units of ${code.code}, which is implausible: check the amount and its unit.`,
+        );
+      }
+    }
+    if (
+      jzRequired &&
+      !decision.jz &&
+      jwUnits === 0 &&
+      decision.undocumentedWasteUnits === 0 &&
+      !decision.inconsistency
+    ) {
+      // The payer returns a line with neither JW nor JZ: say what is missing to decide.
+      const unknownUse = gs.filter((f) => !f.containerUse);
+      for (const f of unknownUse.length ? unknownUse : gs.filter((x) => x.singleDose)) {
+        gaps.add(
+          'wastage-undocumented',
+          f.id,
+          [f.ref],
+          f.containerUse
+            ? `Document the amount of ${f.ingredientName} discarded on ${dos} (or that none was discarded): the container size is not known, so JW or JZ cannot be decided.`
+            : `Record the NDC of the ${f.ingredientName} given on ${dos}, or whether its container was single- or multi-dose, so JW or JZ can be decided.`,
+        );
+      }
     }
     const price = catalog.priceOn(code.code, dos);
     const refs = gs.map((f) => f.ref);
@@ -611,13 +703,13 @@ function buildLines(
         dx,
       ),
     );
-    if (decision.jwUnits > 0) {
+    if (jwUnits > 0) {
       const wasted = discarded ?? 0;
       lines.push(
         line(
           code.code,
           ['JW'],
-          decision.jwUnits,
+          jwUnits,
           dos,
           ndcDetail(ndc, wasted, code, first.fact.product, mgPerMl),
           price,
@@ -627,14 +719,16 @@ function buildLines(
       );
     }
     if (decision.undocumentedWasteUnits > 0) {
+      // The whole line's unbilled waste is at risk; it is carried by the first administration
+      // (by id) so that totals add up.
       const risk = price ? money(decision.undocumentedWasteUnits * price.paymentLimit) : undefined;
-      for (const f of undocumented) {
+      for (const [i, f] of [...undocumented].sort((a, b) => a.id.localeCompare(b.id)).entries()) {
         gaps.add(
           'wastage-undocumented',
           f.id,
           [f.ref],
           `Document the amount of ${f.ingredientName} discarded from the single-dose ${f.product?.volumeMl && f.product.volumeMl >= 50 ? 'bag' : 'vial'} on ${dos} (or that none was discarded), so the waste can be billed with JW.`,
-          undocumented.length === 1 ? risk : undefined,
+          i === 0 ? risk : undefined,
         );
       }
     }
@@ -770,7 +864,7 @@ function indexDiagnoses(input: EncounterInput) {
     const ref = localRef(d?.condition);
     encounterCodes.push(...usable(ref ? byId.get(ref) : undefined));
   }
-  for (const c of input.conditions)
+  for (const c of [...input.conditions].sort(compareIds))
     if (localRef(c?.encounter) === encounterRef) encounterCodes.push(...usable(c));
   const unique = (xs: string[]) => [...new Set(xs)];
   const adminCodes: string[] = [];

@@ -26,10 +26,8 @@ export interface WasteDecisionInput {
   /** Total documented as discarded; undefined when not documented. */
   readonly discarded: number | undefined;
   readonly unitSize: number;
-  /** Drug amount in one container, when known. */
-  readonly containerAmount: number | undefined;
-  /** Containers opened: documented, else the fewest that hold the dose. */
-  readonly containersOpened: number | undefined;
+  /** Drug amount in the containers opened (documented, else the fewest that hold the dose), when known. */
+  readonly capacity: number | undefined;
   readonly singleDose: boolean;
   /** The payer requires JW (and the setting is not excluded). */
   readonly jwRequired: boolean;
@@ -72,14 +70,10 @@ export function wasteInconsistency(
 }
 
 export function decideWaste(input: WasteDecisionInput): WasteDecision {
-  const { given, discarded, unitSize, containerAmount, containersOpened, singleDose } = input;
+  const { given, discarded, unitSize, capacity, singleDose } = input;
   // Nothing given: no line at all, so neither a JW line nor a JZ modifier.
   if (!(given > 0)) return { units: 0, jwUnits: 0, jz: false, undocumentedWasteUnits: 0 };
   const units = administeredUnits(given, unitSize);
-  const capacity =
-    containerAmount !== undefined && containersOpened !== undefined
-      ? containerAmount * containersOpened
-      : undefined;
 
   const inconsistency = wasteInconsistency(
     given,

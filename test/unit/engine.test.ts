@@ -39,9 +39,16 @@ describe('methylprednisolone acetate: the 2024 code change (J1020/J1030/J1040 ->
       }),
     );
     expect(lineSummary(after)).toEqual(['J1010||40|2024-04-01']);
-    // Multi-dose vial (or container unknown): no JW/JZ; nothing else is missing.
-    expect(after.gaps).toEqual([]);
-    expect(before.gaps).toEqual([]);
+    if (drug.ndc) {
+      // The Depo-Medrol vial is multi-dose: no JW/JZ, and nothing else is missing.
+      expect(after.gaps).toEqual([]);
+      expect(before.gaps).toEqual([]);
+    } else {
+      // Named by text only, the container is unknown: Medicare needs JW or JZ, so the product
+      // (or its container status) must be recorded.
+      expect(gapSummary(after)).toEqual(['wastage-undocumented@ma1']);
+      expect(after.gaps[0]?.detail).toMatch(/single- or multi-dose/);
+    }
   });
 
   it('the date of service is the date written, not shifted to UTC', () => {
@@ -874,5 +881,146 @@ describe('body weight for weight-based rates', () => {
     );
     expect(ev.lines).toEqual([]);
     expect(gapCodes(ev)).toContain('dose-unit-unconvertible');
+  });
+});
+
+describe('containers and waste across a line (review findings)', () => {
+  const priced = catalogWithPrices([
+    { code: 'J1745', quarter: '2025Q1', paymentLimit: 7.5, source: 'test price file' },
+    { code: 'J1250', quarter: '2025Q1', paymentLimit: 10, source: 'test price file' },
+  ]);
+
+  it('a discard that comes to an implausible number of units never becomes a JW line', () => {
+    const dex = medication({
+      id: 'dex',
+      text: 'dexamethasone sodium phosphate',
+      containerUse: 'single-dose',
+    });
+    const ev = evaluate(
+      scenario({
+        medications: [dex],
+        administrations: [
+          admin({
+            medicationRef: 'Medication/dex',
+            dose: { value: 4, unit: 'mg' },
+            discarded: { value: 50, unit: 'g' },
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1100||4|${DOS}`]);
+    expect(gapCodes(ev)).toContain('wastage-inconsistent');
+  });
+
+  it('Medicare, container status unverified (Solu-Medrol 500 mg): no JW/JZ can be decided, so a gap says what to record', () => {
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.solumedrol500, dose: { value: 500, unit: 'mg' } })] }),
+    );
+    expect(lineSummary(ev)).toEqual([`J2930||4|${DOS}`]);
+    expect(gapSummary(ev)).toEqual(['wastage-undocumented@ma1']);
+    expect(ev.gaps[0]?.detail).toMatch(/single- or multi-dose/);
+  });
+
+  it('fewer containers documented than the dose needs: wastage-inconsistent, and waste judged on the fewest that hold it', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.remicade, dose: { value: 350, unit: 'mg' }, opened: 1 })],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1745||35|${DOS}`]);
+    expect(gapCodes(ev)).toEqual(['wastage-inconsistent', 'wastage-undocumented']);
+  });
+
+  const firstHalf = { start: `${DOS}T08:00:00Z`, end: `${DOS}T10:00:00Z` };
+  const secondHalf = { start: `${DOS}T10:00:00Z`, end: `${DOS}T12:00:00Z` };
+  it('a drip titrated over two administrations from one bag (containers-opened 0 on the second): J1250 + JW, no gap', () => {
+    // 20 mL/h x 2 h + 10 mL/h x 2 h = 60 mL x 2 mg/mL = 120 mg of the 500 mg bag; 190 mL (380 mg)
+    // discarded: 1 unit given, floor(500 / 250) - 1 = 1 JW unit.
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            id: 'ma-a',
+            ndc: NDC.dobutamineBag,
+            rate: { value: 20, unit: 'mL/h' },
+            period: firstHalf,
+            discarded: { value: 0, unit: 'mL' },
+          }),
+          admin({
+            id: 'ma-b',
+            ndc: NDC.dobutamineBag,
+            rate: { value: 10, unit: 'mL/h' },
+            period: secondHalf,
+            opened: 0,
+            discarded: { value: 190, unit: 'mL' },
+          }),
+        ],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1250|JW|1|${DOS}`, `J1250||1|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it("the same drip with no discard documented: one gap, on the administration that opened the bag, with the line's risk", () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ id: 'ma-a', ndc: NDC.dobutamineBag, rate: { value: 20, unit: 'mL/h' }, period: firstHalf }),
+          admin({
+            id: 'ma-b',
+            ndc: NDC.dobutamineBag,
+            rate: { value: 10, unit: 'mL/h' },
+            period: secondHalf,
+            opened: 0,
+          }),
+        ],
+      }),
+      { catalog: priced },
+    );
+    expect(lineSummary(ev)).toEqual([`J1250||1|${DOS}`]);
+    expect(gapSummary(ev)).toEqual(['wastage-undocumented@ma-a']);
+    expect(ev.gaps[0]?.revenueAtRisk?.value).toBe(10);
+  });
+
+  it('a drip over two bags without containers-opened 0 counts a bag per administration: flagged as inconsistent', () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({
+            id: 'ma-a',
+            ndc: NDC.dobutamineBag,
+            rate: { value: 20, unit: 'mL/h' },
+            period: firstHalf,
+            discarded: { value: 0, unit: 'mL' },
+          }),
+          admin({
+            id: 'ma-b',
+            ndc: NDC.dobutamineBag,
+            rate: { value: 10, unit: 'mL/h' },
+            period: secondHalf,
+            discarded: { value: 190, unit: 'mL' },
+          }),
+        ],
+      }),
+    );
+    expect(gapCodes(ev)).toEqual(['wastage-inconsistent']);
+  });
+
+  it("two undocumented administrations on one line: the line's whole risk is carried once", () => {
+    const ev = evaluate(
+      scenario({
+        administrations: [
+          admin({ id: 'ma-a', ndc: NDC.remicade, dose: { value: 70, unit: 'mg' } }),
+          admin({ id: 'ma-b', ndc: NDC.remicade, dose: { value: 70, unit: 'mg' }, at: `${DOS}T15:00:00Z` }),
+        ],
+      }),
+      { catalog: priced },
+    );
+    // 140 mg from two 100 mg vials: 14 units; floor(200 / 10) - 14 = 6 JW units at 7.50 = 45.00.
+    const risks = ev.gaps
+      .filter((g) => g.code === 'wastage-undocumented')
+      .map((g) => g.revenueAtRisk?.value ?? 0);
+    expect(risks.reduce((a, b) => a + b, 0)).toBe(45);
+    expect(risks).toHaveLength(2);
   });
 });

@@ -43,7 +43,7 @@ describe('planWrites', () => {
       (e) => `${e.request?.method} ${e.request?.url} ${e.request?.ifNoneExist ?? ''}`,
     );
     expect(requests).toEqual([
-      'POST Claim identifier=https://vialwise.dev/fhir/sid/claim-draft|Encounter/e1',
+      'POST Claim identifier=https://vialwise.dev/fhir/sid/claim-draft|Encounter/e1&status=draft',
       expect.stringMatching(
         /^POST DetectedIssue identifier=https:\/\/vialwise.dev\/fhir\/sid\/documentation-gap\|e1:missing-route:/,
       ),
@@ -153,5 +153,60 @@ describe('planWrites', () => {
     const deletes = plan.entries.filter((e) => e.request?.method === 'DELETE').map((e) => e.request?.url);
     expect(deletes.sort()).toEqual(['Claim/b-0', 'DetectedIssue/b-1']);
     expect(plan.counts.duplicatesRemoved).toBe(2);
+  });
+});
+
+describe('planWrites: drafts that can no longer be billed', () => {
+  it('a draft whose only line was voided is removed, not left billing it', () => {
+    const input = withGap();
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const voided = scenario({
+      administrations: [
+        admin({
+          ndc: NDC.solumedrol125,
+          dose: { value: 125, unit: 'mg' },
+          route: null,
+          status: 'entered-in-error',
+        }),
+      ],
+    });
+    const plan = planWrites(evaluate(voided), voided.encounter, existingFrom(stored), CTX);
+    expect(plan.entries.filter((e) => e.request?.method === 'DELETE').map((e) => e.request?.url)).toEqual([
+      'Claim/x-0',
+    ]);
+    expect(plan.counts.claim).toBe('delete');
+  });
+
+  it('a draft whose Coverage is gone is removed; no-coverage says why', () => {
+    const input = withGap();
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const uncovered = scenario({
+      payer: null,
+      administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null })],
+    });
+    const ev = evaluate(uncovered);
+    const plan = planWrites(ev, uncovered.encounter, existingFrom(stored), CTX);
+    expect(plan.counts.claim).toBe('delete');
+    expect(ev.gaps.map((g) => g.code)).toContain('no-coverage');
+  });
+
+  it('a cancelled Claim does not block a new draft: the conditional create asks for a draft', () => {
+    const input = withGap();
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const cancelled = stored.map((r) =>
+      r.resourceType === 'Claim' ? { ...r, status: 'cancelled' } : r,
+    ) as Resource[];
+    const plan = planWrites(evaluate(input), input.encounter, existingFrom(cancelled), CTX);
+    const create = plan.entries.find((e) => e.request?.method === 'POST' && e.request.url === 'Claim');
+    expect(create?.request?.ifNoneExist).toMatch(/&status=draft$/);
   });
 });

@@ -15,14 +15,23 @@ const MEDICARE = { jwRequired: true, jzRequired: true } as const;
 const MEDICAID = { jwRequired: true, jzRequired: false } as const;
 const NO_MODIFIERS = { jwRequired: false, jzRequired: false } as const;
 
-function decide(over: Partial<WasteDecisionInput> & Pick<WasteDecisionInput, 'given' | 'unitSize'>) {
+/** Containers as the cases state them: so many containers of so much each. */
+interface Containers {
+  readonly containerAmount?: number;
+  readonly containersOpened?: number;
+}
+
+function decide(
+  over: Partial<Omit<WasteDecisionInput, 'capacity'>> & Pick<WasteDecisionInput, 'given' | 'unitSize'> & Containers,
+) {
+  const { containerAmount, containersOpened, ...rest } = over;
   return decideWaste({
     discarded: undefined,
-    containerAmount: undefined,
-    containersOpened: undefined,
     singleDose: true,
     ...MEDICARE,
-    ...over,
+    ...rest,
+    capacity:
+      containerAmount !== undefined && containersOpened !== undefined ? containerAmount * containersOpened : undefined,
   });
 }
 
