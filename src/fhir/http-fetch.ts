@@ -71,7 +71,7 @@ export function outcomeWithStatusId(body: ArrayBuffer, status: number): ArrayBuf
       ? outcome.issue
       : [{ severity: 'error', code: 'processing', details: { text: `FHIR server answered ${status}` } }];
   const text = JSON.stringify({ resourceType: 'OperationOutcome', id, issue });
-  return new TextEncoder().encode(text).buffer as ArrayBuffer;
+  return new TextEncoder().encode(text).buffer;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -53,9 +53,7 @@ describe('error responses of any R4 server', () => {
 
   it('an HTML 404 page becomes a not-found OperationOutcome', () => {
     const out = JSON.parse(
-      new TextDecoder().decode(
-        outcomeWithStatusId(new TextEncoder().encode('<html>404</html>').buffer as ArrayBuffer, 404),
-      ),
+      new TextDecoder().decode(outcomeWithStatusId(new TextEncoder().encode('<html>404</html>').buffer, 404)),
     ) as {
       id: string;
       resourceType: string;
@@ -64,7 +62,7 @@ describe('error responses of any R4 server', () => {
   });
 
   it('a status without a Medplum id keeps its body', () => {
-    const body = new TextEncoder().encode(hapiOutcome('bad')).buffer as ArrayBuffer;
+    const body = new TextEncoder().encode(hapiOutcome('bad')).buffer;
     expect(outcomeWithStatusId(body, 400)).toBe(body);
   });
 });

@@ -22,7 +22,9 @@ interface Containers {
 }
 
 function decide(
-  over: Partial<Omit<WasteDecisionInput, 'capacity'>> & Pick<WasteDecisionInput, 'given' | 'unitSize'> & Containers,
+  over: Partial<Omit<WasteDecisionInput, 'capacity'>> &
+    Pick<WasteDecisionInput, 'given' | 'unitSize'> &
+    Containers,
 ) {
   const { containerAmount, containersOpened, ...rest } = over;
   return decideWaste({
@@ -31,7 +33,9 @@ function decide(
     ...MEDICARE,
     ...rest,
     capacity:
-      containerAmount !== undefined && containersOpened !== undefined ? containerAmount * containersOpened : undefined,
+      containerAmount !== undefined && containersOpened !== undefined
+        ? containerAmount * containersOpened
+        : undefined,
   });
 }
 
