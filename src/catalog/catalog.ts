@@ -115,12 +115,6 @@ export class DrugCatalog {
     return this.codesByIngredient.get(ingredient) ?? [];
   }
 
-  /** The code by HCPCS value, if valid on the date. */
-  codeOn(code: string, dateOfService: string): HcpcsCode | undefined {
-    const c = this.codes.get(code);
-    return c && isValidOn(c, dateOfService) ? c : undefined;
-  }
-
   /** Payment limit for the code in the calendar quarter of the date of service. */
   priceOn(code: string, dateOfService: string): Price | undefined {
     const quarter = quarterOf(dateOfService);

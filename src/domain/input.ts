@@ -28,17 +28,3 @@ export interface EncounterInput {
   /** Claims carrying the draft identifier for this Encounter (draft or already submitted). */
   readonly claims: readonly Claim[];
 }
-
-export function emptyInput(encounter: Encounter): EncounterInput {
-  return {
-    encounter,
-    administrations: [],
-    medications: [],
-    conditions: [],
-    coverages: [],
-    priorAuthorizations: [],
-    bodyWeights: [],
-    chargeItems: [],
-    claims: [],
-  };
-}

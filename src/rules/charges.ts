@@ -6,7 +6,7 @@ import type { ChargeItem } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Money } from '../domain/types.ts';
-import type { Fact, GapList } from './engine.ts';
+import type { Fact, GapList } from './facts.ts';
 import { money, sumMoney } from '../domain/money.ts';
 import { calendarDate, codings, finiteNumber, localRef, SYSTEMS } from './fhir-read.ts';
 

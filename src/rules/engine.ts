@@ -5,12 +5,10 @@
 import type { Condition, Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { PayerRules } from '../catalog/payer-rules.ts';
-import { GAPS, type GapCode } from '../domain/gaps.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type {
   BillingLine,
   Evaluation,
-  Gap,
   HcpcsCode,
   Modifier,
   Money,
@@ -18,6 +16,7 @@ import type {
   Product,
 } from '../domain/types.ts';
 import { money, sumMoney } from '../domain/money.ts';
+import { GapList, type Fact } from './facts.ts';
 import { compareWithPostedCharges, compareWithSubmittedClaims } from './charges.ts';
 import {
   amountGiven,
@@ -47,67 +46,6 @@ const JW_REQUIRED_FROM = '2017-01-01';
  * comes near 10,000 units a day).
  */
 const MAX_UNITS_PER_LINE = 9_999;
-
-/** One billable administration, with everything the line needs. */
-interface Fact {
-  readonly admin: MedicationAdministration;
-  readonly ref: string;
-  readonly id: string;
-  readonly dos: string;
-  readonly ingredient: string;
-  readonly ingredientName: string;
-  readonly product?: Product;
-  readonly ndc?: string;
-  readonly candidates: readonly HcpcsCode[];
-  /** Amount given, as mass (or units). */
-  readonly given: Amount;
-  readonly discarded?: Amount;
-  /** Drug amount in one container (mass or units), when known. */
-  readonly containerAmount?: number;
-  /**
-   * Containers opened for this administration: documented (0 = it continued a container an
-   * earlier administration opened, e.g. a titrated drip), else the fewest that hold the dose.
-   */
-  readonly opened?: number;
-  readonly openedDocumented: boolean;
-  readonly containerUse?: 'single-dose' | 'multi-dose';
-  readonly singleDose: boolean;
-  readonly mgPerMl?: number;
-  readonly diagnoses: readonly string[];
-}
-
-class GapList {
-  private readonly byKey = new Map<string, Gap>();
-  add(
-    code: GapCode,
-    subjectKey: string,
-    implicated: readonly string[],
-    detail: string,
-    revenueAtRisk?: Money,
-  ): void {
-    const key = `${code}:${subjectKey}`;
-    const existing = this.byKey.get(key);
-    if (existing) {
-      const merged = [...new Set([...existing.implicated, ...implicated])];
-      const risk = sumMoney(existing.revenueAtRisk, revenueAtRisk);
-      this.byKey.set(key, { ...existing, implicated: merged, ...(risk ? { revenueAtRisk: risk } : {}) });
-      return;
-    }
-    this.byKey.set(key, {
-      code,
-      severity: GAPS[code].severity,
-      subjectKey,
-      implicated: [...new Set(implicated)],
-      detail,
-      ...(revenueAtRisk ? { revenueAtRisk } : {}),
-    });
-  }
-  list(): Gap[] {
-    return [...this.byKey.values()].sort((a, b) =>
-      (a.code + a.subjectKey).localeCompare(b.code + b.subjectKey),
-    );
-  }
-}
 
 const BILLABLE = new Set(['completed', 'stopped']);
 const ENCOUNTER_CLASSES_INSTITUTIONAL = new Set(['EMER', 'IMP', 'OBSENC', 'SS']);
@@ -463,8 +401,6 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
     enteredInError,
   };
 }
-
-export type { Fact, GapList };
 
 function hasRoute(admin: MedicationAdministration): boolean {
   const r = admin.dosage?.route;
