@@ -47,6 +47,31 @@ export interface HandleResult {
   readonly ignored: number;
 }
 
+/** Encounters evaluated at once by one sweep or notification: keeps a large sweep from flooding the server. */
+const EVALUATION_CONCURRENCY = 4;
+
+/** Promise.allSettled over `items`, with at most `limit` running at once. */
+async function settleWithLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: 'fulfilled', value: await run(items[i] as T) };
+      } catch (reason) {
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 export class Service {
   readonly serializer = new EncounterSerializer();
   /** `Device/<id>` of the service on the FHIR server, set when registered at start. */
@@ -118,8 +143,8 @@ export class Service {
    */
   async evaluateTargets(targets: readonly Target[]): Promise<number> {
     const unique = new Map(targets.map((t) => [t.encounterId, t]));
-    const results = await Promise.allSettled(
-      [...unique.values()].map((t) => this.evaluate(t.encounterId, t.patient)),
+    const results = await settleWithLimit([...unique.values()], EVALUATION_CONCURRENCY, (t) =>
+      this.evaluate(t.encounterId, t.patient),
     );
     let evaluated = 0;
     for (const r of results) {
