@@ -109,6 +109,7 @@ export async function startVialwise(
     metrics,
     logger,
     webhookSecret: config.webhookSecret,
+    apiAccess: config.apiAccess,
     extend: (a: express.Express) => {
       const clock = opts.clock ? { clock: opts.clock } : {};
       mountUi(a, { gateway, service, catalog: reference.catalog, logger, ...clock });

@@ -17,9 +17,23 @@ const bool = z
 const url = z.url({ protocol: /^https?$/ });
 const positiveInt = z.coerce.number().int().positive();
 
-const SECRETS = new Set(['WEBHOOK_SECRET', 'FHIR_CLIENT_SECRET']);
+const SECRETS = new Set(['WEBHOOK_SECRET', 'FHIR_CLIENT_SECRET', 'API_TOKEN']);
 /** Outside embedded mode the webhook secret must be long enough to resist guessing. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 24;
+/** The API token is always long enough to resist guessing, and fits in an HTTP header as it is. */
+export const MIN_API_TOKEN_LENGTH = 24;
+const API_TOKEN_CHARS = /^[\x21-\x7e]+$/;
+
+/**
+ * Who may call `/api/*` (the API and the web UI's JSON): anyone (embedded demo without
+ * API_TOKEN), holders of `Authorization: Bearer <API_TOKEN>`, or nobody (a real FHIR server and
+ * no API_TOKEN: the service reads patient data with its own credentials, so it never serves
+ * them unauthenticated).
+ */
+export type ApiAccess =
+  | { readonly mode: 'open' }
+  | { readonly mode: 'token'; readonly token: string }
+  | { readonly mode: 'disabled' };
 
 const envSchema = z.object({
   PORT: port.default(8080),
@@ -27,11 +41,12 @@ const envSchema = z.object({
   EMBEDDED_FHIR_PORT: port.default(8103),
   EMBEDDED_FHIR_HOST: z
     .string()
-    .regex(/^[A-Za-z0-9.:\-]{1,253}$/, 'expected a host name or IP address')
+    .regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expected a host name or IP address')
     .default('127.0.0.1'),
   DEMO_DATA: bool.optional(),
   PUBLIC_URL: url.optional(),
   WEBHOOK_SECRET: z.string().optional(),
+  API_TOKEN: z.string().optional(),
   FHIR_AUTH: z.enum(['none', 'client-credentials', 'private-key-jwt']).default('none'),
   FHIR_TOKEN_URL: url.optional(),
   FHIR_CLIENT_ID: z.string().min(1).optional(),
@@ -60,6 +75,7 @@ export interface Config {
   readonly demoData: boolean;
   readonly publicUrl: string | undefined;
   readonly webhookSecret: string;
+  readonly apiAccess: ApiAccess;
   readonly fhirAuth:
     | { readonly mode: 'none' }
     | {
@@ -103,6 +119,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `WEBHOOK_SECRET is required with FHIR_BASE_URL and must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`,
     );
   }
+  if (
+    e.API_TOKEN !== undefined &&
+    (e.API_TOKEN.length < MIN_API_TOKEN_LENGTH || !API_TOKEN_CHARS.test(e.API_TOKEN))
+  ) {
+    throw new ConfigError(
+      `API_TOKEN must be at least ${MIN_API_TOKEN_LENGTH} characters, printable ASCII without spaces`,
+    );
+  }
+  // The webhook secret is shared with the FHIR server's administrators: it must not open the API.
+  if (e.API_TOKEN !== undefined && e.API_TOKEN === e.WEBHOOK_SECRET) {
+    throw new ConfigError('API_TOKEN must differ from WEBHOOK_SECRET');
+  }
+  const apiAccess: ApiAccess =
+    e.API_TOKEN !== undefined
+      ? { mode: 'token', token: e.API_TOKEN }
+      : embedded
+        ? { mode: 'open' }
+        : { mode: 'disabled' };
   const need = (name: keyof typeof e): string => {
     const v = e[name];
     if (typeof v !== 'string') throw new ConfigError(`${name} is required when FHIR_AUTH=${e.FHIR_AUTH}`);
@@ -139,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demoData,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     webhookSecret: e.WEBHOOK_SECRET ?? randomBytes(32).toString('hex'),
+    apiAccess: Object.freeze(apiAccess),
     fhirAuth,
     billingProvider: e.BILLING_PROVIDER,
     catalogDir: e.CATALOG_DIR,

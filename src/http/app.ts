@@ -6,8 +6,10 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { Bundle } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
+import type { ApiAccess } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Service } from '../service.ts';
+import { requireApiAccess } from './api-auth.ts';
 import { errorHandler, outcome, sendOutcome, unauthorized } from './errors.ts';
 import { parseJsonBody, parseNotification, type Notification } from './notification.ts';
 import { isAuthorized } from './signature.ts';
@@ -17,6 +19,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly webhookSecret: string;
+  /** Who may call `/api/*`, the web UI's JSON included (see api-auth.ts). */
+  readonly apiAccess: ApiAccess;
   /** Extra routes mounted before the 404 handler (e.g. the web UI). */
   readonly extend?: (app: express.Express) => void;
 }
@@ -142,6 +146,10 @@ export function createApp(deps: AppDeps): express.Express {
       return n;
     }),
   );
+
+  // Every /api route, the web UI's (mounted by `extend`) included, and unknown ones too: no
+  // route is revealed to a caller without the token.
+  app.use('/api', requireApiAccess(deps.apiAccess, metrics, logger));
 
   app.post('/api/evaluate', rawBody(), (req, res) => {
     requireJsonType(req);

@@ -1,4 +1,7 @@
-/** Webhook authentication: `X-Signature` (hex HMAC-SHA256 of the raw body) or `Authorization: Bearer`. */
+/**
+ * Shared-secret checks, all constant-time: the webhook's `X-Signature` (hex HMAC-SHA256 of the raw
+ * body) or `Authorization: Bearer <WEBHOOK_SECRET>`, and the API's `Authorization: Bearer <API_TOKEN>`.
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export function hmacHex(secret: string, body: Buffer | string): string {
@@ -22,6 +25,14 @@ export function isAuthorized(
     const expected = Buffer.from(hmacHex(secret, rawBody), 'utf8');
     return safeEqual(Buffer.from(signature.trim().toLowerCase(), 'utf8'), expected);
   }
+  return bearerMatches(secret, authorization);
+}
+
+/**
+ * Whether an `Authorization` header is `Bearer <secret>` (the scheme is case-insensitive, the
+ * token is not). Any token, whatever its length, costs one constant-time digest comparison.
+ */
+export function bearerMatches(secret: string, authorization: string | undefined): boolean {
   if (typeof authorization === 'string') {
     const m = /^Bearer\s+(.+)$/i.exec(authorization.trim());
     if (m?.[1]) return safeEqual(Buffer.from(m[1], 'utf8'), Buffer.from(secret, 'utf8'));

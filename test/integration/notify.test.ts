@@ -29,7 +29,13 @@ import {
   write,
   type HttpResult,
 } from '../support/notify.ts';
-import { asTransaction, fhir, searchResources, startTestService } from '../support/service.ts';
+import {
+  apiAuthorization,
+  asTransaction,
+  fhir,
+  searchResources,
+  startTestService,
+} from '../support/service.ts';
 
 const C01 = '01-ed-asthma-methylpred-125-jz';
 const C10 = '10-medicare-infliximab-350-jw-charges-match';
@@ -377,9 +383,10 @@ describe('two replicas against one FHIR server', () => {
     await settle(b);
     const both = await Promise.all([
       postJson(a, '/api/encounters/enc-golden-22/evaluate'),
-      postJson(b, '/api/encounters/enc-golden-22/evaluate'),
+      // B works against A's FHIR server (not embedded): its API needs the token.
+      send(`${b.serviceUrl}/api/encounters/enc-golden-22/evaluate`, 'POST', undefined, apiAuthorization()),
       postJson(a, '/api/encounters/enc-golden-10/evaluate'),
-      postJson(b, '/api/encounters/enc-golden-10/evaluate'),
+      send(`${b.serviceUrl}/api/encounters/enc-golden-10/evaluate`, 'POST', undefined, apiAuthorization()),
     ]);
     expect(both.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     const delivered = a.embedded!.deliveries.attempts.filter((x) => x.resourceId === 'ma-golden-22-a');

@@ -2,10 +2,10 @@
  * No patient data and no secrets in the logs (SPEC section 9, STYLE "Logging"). The service runs
  * as a child process (`node src/main.ts`, LOG_LEVEL=debug) against a FHIR server behind an OAuth2
  * proxy, and every flow is driven with a canary patient and canary secrets: every /notify form,
- * refused and malformed notifications, the API (success, 404), readiness, metrics, the FHIR
- * server rejecting the token with the token endpoint down, and the FHIR server down. Then
- * everything the process wrote (stdout and stderr) and everything the FHIR server logged is
- * searched for the canaries, the search query strings and the secrets.
+ * refused and malformed notifications, the API (success, 404, no or a wrong API token),
+ * readiness, metrics, the FHIR server rejecting the token with the token endpoint down, and the
+ * FHIR server down. Then everything the process wrote (stdout and stderr) and everything the
+ * FHIR server logged is searched for the canaries, the search query strings and the secrets.
  */
 import { Writable } from 'node:stream';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
@@ -30,6 +30,8 @@ const STREET = '77 Quokka Canary Lane';
 const PHONE = '+1-555-867-5309';
 const WEBHOOK_SECRET = 'canary-webhook-secret-Hq4Lz8Rt2Vw6';
 const CLIENT_SECRET = 'canary-client-secret-Mb7Ty3Kx9';
+const API_TOKEN = 'canary-api-token-Wd5Np2Js8Fg4';
+const API_AUTH = { authorization: `Bearer ${API_TOKEN}` };
 const CLIENT_ID = 'vialwise-logs';
 
 /** Strings that must never reach a log, with the reason. Checked case-insensitively. */
@@ -42,6 +44,7 @@ const CANARIES: [string, string][] = [
   [NOTE, 'free-text note'],
   [WEBHOOK_SECRET, 'webhook secret'],
   [CLIENT_SECRET, 'client secret'],
+  [API_TOKEN, 'API token'],
   ['_revinclude', 'search URL'],
   ['_include', 'search URL'],
   ['patient=', 'search URL'],
@@ -124,6 +127,7 @@ describe('no patient data or secrets in the logs (child process, LOG_LEVEL=debug
     ({ main, url } = await startService({
       FHIR_BASE_URL: proxy.base,
       WEBHOOK_SECRET,
+      API_TOKEN,
       FHIR_AUTH: 'client-credentials',
       FHIR_TOKEN_URL: tokens.tokenUrl,
       FHIR_CLIENT_ID: CLIENT_ID,
@@ -260,12 +264,22 @@ describe('no patient data or secrets in the logs (child process, LOG_LEVEL=debug
     await call('api: evaluate', '/api/evaluate', {
       method: 'POST',
       body: JSON.stringify(bundle),
+      headers: { 'content-type': 'application/fhir+json', ...API_AUTH },
+    });
+    await call('api: evaluate without the API token', '/api/evaluate', {
+      method: 'POST',
+      body: JSON.stringify(bundle),
       headers: { 'content-type': 'application/fhir+json' },
+    });
+    await call('api: evaluate with a wrong API token', '/api/evaluate', {
+      method: 'POST',
+      body: JSON.stringify(bundle),
+      headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${API_TOKEN}x` },
     });
     await call('api: evaluate malformed', '/api/evaluate', {
       method: 'POST',
       body: `{"name":"${NAME}"`,
-      headers: { 'content-type': 'application/fhir+json' },
+      headers: { 'content-type': 'application/fhir+json', ...API_AUTH },
     });
     await call(
       'api: encounter',
@@ -275,11 +289,18 @@ describe('no patient data or secrets in the logs (child process, LOG_LEVEL=debug
         headers: {
           'x-canary-header': `${NAME} ${MRN}`,
           cookie: `session=${MRN}`,
-          authorization: `Bearer ${WEBHOOK_SECRET}`,
+          ...API_AUTH,
         },
       },
     );
-    await call('api: encounter 404', '/api/encounters/enc-c1-missing/evaluate', { method: 'POST' });
+    await call('api: the webhook secret as API token', '/api/encounters/enc-c1/evaluate', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_SECRET}` },
+    });
+    await call('api: encounter 404', '/api/encounters/enc-c1-missing/evaluate', {
+      method: 'POST',
+      headers: API_AUTH,
+    });
     await call('healthz', '/healthz');
     await call('readyz', '/readyz');
     await call('metrics', '/metrics');
@@ -288,13 +309,16 @@ describe('no patient data or secrets in the logs (child process, LOG_LEVEL=debug
     // The FHIR server refuses the token and the token endpoint is down.
     proxy.rejectTokens = true;
     tokens.failWith = 503;
-    await call('api: FHIR auth failed', '/api/encounters/enc-c1/evaluate', { method: 'POST' });
+    await call('api: FHIR auth failed', '/api/encounters/enc-c1/evaluate', {
+      method: 'POST',
+      headers: API_AUTH,
+    });
     proxy.rejectTokens = false;
     tokens.failWith = undefined;
 
     // The FHIR server is down.
     proxy.mode = 'down';
-    await call('api: FHIR down', '/api/encounters/enc-c1/evaluate', { method: 'POST' });
+    await call('api: FHIR down', '/api/encounters/enc-c1/evaluate', { method: 'POST', headers: API_AUTH });
     await call('notify: FHIR down', '/notify', signed(ma));
     await call('readyz: FHIR down', '/readyz');
     proxy.mode = 'up';
@@ -329,8 +353,11 @@ describe('no patient data or secrets in the logs (child process, LOG_LEVEL=debug
       'notify: not JSON': 415,
       'notify: over 1 MiB': 413,
       'api: evaluate': 200,
+      'api: evaluate without the API token': 401,
+      'api: evaluate with a wrong API token': 401,
       'api: evaluate malformed': 400,
       'api: encounter': 200,
+      'api: the webhook secret as API token': 401,
       'api: encounter 404': 404,
       healthz: 200,
       readyz: 200,
@@ -378,6 +405,7 @@ describe('no patient data or secrets in the logs (child process, LOG_LEVEL=debug
       'sweep-done',
       'fhir-auth-failed',
       'fhir-unavailable',
+      'api-unauthorized',
       'shutdown',
     ])
       expect(events).toContain(e);

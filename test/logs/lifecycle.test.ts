@@ -93,16 +93,21 @@ describe('graceful shutdown', () => {
     try {
       // The data exists before the service starts, so no notification races the request below.
       expect((await fhir(fhirServer.baseUrl, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
+      const apiToken = 'lifecycle-api-token-0123456789abcdef';
       const { main, url } = await startService({
         FHIR_BASE_URL: proxy.base,
         WEBHOOK_SECRET: 'lifecycle-secret-0123456789abcdef',
+        API_TOKEN: apiToken,
         LOG_LEVEL: 'info',
       });
       try {
         await main.waitForOutput(/"event":"registered"/);
         proxy.mode = 'hold';
         // Settled at once into a value, so a failure is asserted below rather than unhandled.
-        const inFlight = fetch(`${url}/api/encounters/enc-golden-01/evaluate`, { method: 'POST' }).then(
+        const inFlight = fetch(`${url}/api/encounters/enc-golden-01/evaluate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiToken}` },
+        }).then(
           async (r) => ({ status: r.status, body: (await r.json()) as { claim: Claim } }),
           (e: unknown) => ({ status: 0, body: undefined, error: e }),
         );

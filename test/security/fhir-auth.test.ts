@@ -32,6 +32,9 @@ const CLIENT_ID = 'vialwise-backend';
 // Characters that must survive the form encoding of client_secret_basic (RFC 6749 section 2.3.1).
 const CLIENT_SECRET = 'canary-client-secret: a+b/c%d&e=f é';
 const WEBHOOK_SECRET = 'webhook-secret-for-auth-tests-0123456789';
+// Outside embedded mode /api needs the operator's token (see api-auth.test.ts).
+const API_TOKEN = 'api-token-for-auth-tests-0123456789';
+const withToken = { authorization: `Bearer ${API_TOKEN}` };
 const SCOPE = 'system/MedicationAdministration.rs system/Claim.cu';
 const RETRY = { retries: 0, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5_000 };
 
@@ -306,6 +309,7 @@ describe('the whole service with FHIR server authentication', () => {
         PORT: '0',
         FHIR_BASE_URL: proxy.base,
         WEBHOOK_SECRET,
+        API_TOKEN,
         FHIR_AUTH: 'private-key-jwt',
         FHIR_TOKEN_URL: tokens.tokenUrl,
         FHIR_CLIENT_ID: CLIENT_ID,
@@ -321,6 +325,7 @@ describe('the whole service with FHIR server authentication', () => {
       expect((await fhir(fhirServer.baseUrl, 'POST', '', goldenAsTransaction(C01))).status).toBe(200);
       const res = await fetch(`${running.serviceUrl}/api/encounters/enc-golden-01/evaluate`, {
         method: 'POST',
+        headers: withToken,
       });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { claim: Parameters<typeof claimLines>[0] };
@@ -343,6 +348,7 @@ describe('the whole service with FHIR server authentication', () => {
       PORT: '0',
       FHIR_BASE_URL: base,
       WEBHOOK_SECRET,
+      API_TOKEN,
       LOG_LEVEL: 'silent',
       ...auth,
     });
@@ -361,12 +367,15 @@ describe('the whole service with FHIR server authentication', () => {
         FHIR_CLIENT_ID: CLIENT_ID,
         FHIR_CLIENT_SECRET: CLIENT_SECRET,
       });
-      const res = await fetch(`${running.serviceUrl}/api/encounters/enc-1/evaluate`, { method: 'POST' });
+      const res = await fetch(`${running.serviceUrl}/api/encounters/enc-1/evaluate`, {
+        method: 'POST',
+        headers: withToken,
+      });
       const text = await res.text();
       expect(res.status).toBe(503);
       expect(JSON.parse(text)).toMatchObject({ resourceType: 'OperationOutcome', id: 'fhir-auth-failed' });
       expect(res.headers.get('retry-after')).toBe('5');
-      for (const secret of [CLIENT_SECRET, WEBHOOK_SECRET, ...ccTokens.issued])
+      for (const secret of [CLIENT_SECRET, WEBHOOK_SECRET, API_TOKEN, ...ccTokens.issued])
         expect(text).not.toContain(secret);
       expect((await fetch(`${running.serviceUrl}/readyz`)).status).toBe(503);
     } finally {
@@ -389,7 +398,10 @@ describe('the whole service with FHIR server authentication', () => {
       });
       for (const failWith of [undefined, 503]) {
         ccTokens.failWith = failWith;
-        const res = await fetch(`${running.serviceUrl}/api/encounters/enc-1/evaluate`, { method: 'POST' });
+        const res = await fetch(`${running.serviceUrl}/api/encounters/enc-1/evaluate`, {
+          method: 'POST',
+          headers: withToken,
+        });
         const text = await res.text();
         expect(res.status).toBe(503);
         expect(JSON.parse(text)).toMatchObject({ id: 'fhir-auth-failed' });

@@ -21,7 +21,7 @@ vi.mock('node:crypto', async (importOriginal) => {
   };
 });
 
-const { hmacHex, isAuthorized } = await import('../../src/http/signature.ts');
+const { bearerMatches, hmacHex, isAuthorized } = await import('../../src/http/signature.ts');
 
 const SECRET = 'unit-secret-0123456789abcdefghij';
 const BODY = Buffer.from('{"resourceType":"MedicationAdministration","id":"ma-1"}');
@@ -106,5 +106,44 @@ describe('isAuthorized', () => {
     // The only equality tests left are type checks and the length check after the constant-time compare.
     const rest = source.replace(/typeof \w+ === 'string'/g, '').replace(/\w+\.length === \w+\.length/g, '');
     expect(rest).not.toMatch(/[!=]==?/);
+  });
+});
+
+describe('bearerMatches (the API token check, shared with the webhook bearer check)', () => {
+  const TOKEN = 'api-token-0123456789abcdefghij';
+
+  beforeEach(() => {
+    calls.lengths.length = 0;
+  });
+
+  const compared: [string, string, boolean][] = [
+    ['the token', `Bearer ${TOKEN}`, true],
+    ['a lower-case scheme', `bearer ${TOKEN}`, true],
+    ['spaces around', `  Bearer   ${TOKEN}  `, true],
+    ['first character differs', `Bearer X${TOKEN.slice(1)}`, false],
+    ['last character differs', `Bearer ${TOKEN.slice(0, -1)}X`, false],
+    ['a prefix', `Bearer ${TOKEN.slice(0, 10)}`, false],
+    ['the token and more', `Bearer ${TOKEN}x`, false],
+    ['the token in upper case', `Bearer ${TOKEN.toUpperCase()}`, false],
+    ['a single character', 'Bearer a', false],
+  ];
+
+  test.each(compared)(
+    '%s -> %s, in one constant-time comparison of equal-length digests',
+    (_n, header, expected) => {
+      expect(bearerMatches(TOKEN, header)).toBe(expected);
+      expect(calls.lengths).toEqual([[32, 32]]);
+    },
+  );
+
+  test.each([
+    ['nothing', undefined],
+    ['an empty header', ''],
+    ['Bearer with no token', 'Bearer '],
+    ['the token without a scheme', TOKEN],
+    ['Basic with the token', `Basic ${Buffer.from(`vialwise:${TOKEN}`).toString('base64')}`],
+    ['another scheme', `Token ${TOKEN}`],
+  ])('%s is refused', (_n, header) => {
+    expect(bearerMatches(TOKEN, header)).toBe(false);
   });
 });

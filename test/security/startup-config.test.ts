@@ -1,7 +1,8 @@
 /**
  * Configuration checked at start (SPEC section 1), on the real entry point `node src/main.ts`:
  * outside embedded mode the service refuses to start without a WEBHOOK_SECRET of at least 24
- * characters; an invalid value exits with code 2 and one line naming the variable, and never
+ * characters, and an API_TOKEN, when set, must have 24 (printable, no spaces) and differ from the
+ * webhook secret; an invalid value exits with code 2 and one line naming the variable, and never
  * prints a secret's value.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { runToExit, startService } from '../logs/child-process.ts';
 const EXTERNAL = 'http://127.0.0.1:9/fhir/R4';
 const SHORT_SECRET = 'canary-short-Zq9x7';
 const CLIENT_SECRET = 'canary-client-secret-Kp3w';
+const SHORT_API_TOKEN = 'canary-api-short-Wq2';
 const dir = mkdtempSync(join(tmpdir(), 'vialwise-config-'));
 const notAKey = join(dir, 'not-a-key.pem');
 writeFileSync(
@@ -49,6 +51,30 @@ const cases: Case[] = [
     name: 'a blank WEBHOOK_SECRET',
     env: { FHIR_BASE_URL: EXTERNAL, WEBHOOK_SECRET: '' },
     names: 'WEBHOOK_SECRET',
+  },
+  {
+    name: 'a short API_TOKEN',
+    env: { FHIR_BASE_URL: EXTERNAL, WEBHOOK_SECRET: 'z'.repeat(30), API_TOKEN: SHORT_API_TOKEN },
+    names: 'API_TOKEN',
+    secrets: [SHORT_API_TOKEN, 'z'.repeat(30)],
+  },
+  {
+    name: 'a short API_TOKEN in embedded mode',
+    env: { API_TOKEN: SHORT_API_TOKEN },
+    names: 'API_TOKEN',
+    secrets: [SHORT_API_TOKEN],
+  },
+  {
+    name: 'an API_TOKEN with a space',
+    env: { API_TOKEN: 'canary api token 0123456789abcdef' },
+    names: 'API_TOKEN',
+    secrets: ['canary api token 0123456789abcdef'],
+  },
+  {
+    name: 'API_TOKEN equal to WEBHOOK_SECRET',
+    env: { FHIR_BASE_URL: EXTERNAL, WEBHOOK_SECRET: 'q'.repeat(30), API_TOKEN: 'q'.repeat(30) },
+    names: 'API_TOKEN',
+    secrets: ['q'.repeat(30)],
   },
   { name: 'PORT is not a number', env: { PORT: 'eighty' }, names: 'PORT' },
   { name: 'PORT above 65535', env: { PORT: '70000' }, names: 'PORT' },
@@ -127,10 +153,34 @@ describe('node src/main.ts refuses an invalid configuration', () => {
     try {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      // Without API_TOKEN the API is off.
+      expect((await fetch(`${url}/api/ui/worklist`)).status).toBe(403);
     } finally {
       const exit = await main.terminate();
       expect(exit.code).toBe(0);
     }
     expect(main.stdout() + main.stderr()).not.toContain(secret);
+  });
+
+  test('an API_TOKEN of 24 characters is enough; /api then needs it, and it is never printed', async () => {
+    const token = 'canary-api-token-24-Xk7m';
+    expect(token).toHaveLength(24);
+    const { main, url } = await startService({
+      FHIR_BASE_URL: EXTERNAL,
+      WEBHOOK_SECRET: 'w'.repeat(24),
+      API_TOKEN: token,
+      LOG_LEVEL: 'debug',
+    });
+    try {
+      expect((await fetch(`${url}/api/ui/worklist`)).status).toBe(401);
+      // Accepted; the FHIR server is unreachable, so the answer is 503.
+      const res = await fetch(`${url}/api/ui/worklist`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(503);
+      expect(await res.text()).not.toContain(token);
+    } finally {
+      const exit = await main.terminate();
+      expect(exit.code).toBe(0);
+    }
+    expect(main.stdout() + main.stderr()).not.toContain(token);
   });
 });

@@ -5,6 +5,15 @@ import { startVialwise, type Running, type StartOptions } from '../../src/bootst
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 
+/**
+ * The API token of test services that work against another FHIR server (FHIR_BASE_URL): outside
+ * embedded mode `/api/*` answers only `Authorization: Bearer <API_TOKEN>` (403 without API_TOKEN).
+ */
+export const TEST_API_TOKEN = 'test-api-token-0123456789abcdef';
+export const apiAuthorization = (token: string = TEST_API_TOKEN): Record<string, string> => ({
+  authorization: `Bearer ${token}`,
+});
+
 export async function startTestService(
   env: Record<string, string> = {},
   opts: StartOptions = {},
@@ -15,6 +24,7 @@ export async function startTestService(
     DEMO_DATA: 'false',
     LOG_LEVEL: 'silent',
     WEBHOOK_SECRET: 'test-secret-0123456789abcdef',
+    ...(env.FHIR_BASE_URL ? { API_TOKEN: TEST_API_TOKEN } : {}),
     ...env,
   });
   const running = await startVialwise(config, silentLogger, {

@@ -12,7 +12,8 @@ export interface DemoService {
   readonly encounterIds: readonly string[];
 }
 
-export async function startDemoService(): Promise<DemoService> {
+/** `env` adds to the configuration (e.g. API_TOKEN, so that the demo needs the token too). */
+export async function startDemoService(env: Record<string, string> = {}): Promise<DemoService> {
   const log: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void log.push(line) });
   const config = loadConfig({
@@ -20,6 +21,7 @@ export async function startDemoService(): Promise<DemoService> {
     EMBEDDED_FHIR_PORT: '0',
     DEMO_DATA: 'false',
     WEBHOOK_SECRET: 'test-secret-0123456789abcdef',
+    ...env,
   });
   const running = await startVialwise(config, logger, {
     priceFiles: [DEMO_PRICES],

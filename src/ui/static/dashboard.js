@@ -2,9 +2,9 @@
  * The revenue-cycle dashboard for a date range: claims, lines and units, JW captured, revenue at
  * risk by gap code, gaps opened and closed over time, top codes; the same figures as CSV.
  */
-import { query, getJson } from './api.js';
+import { download, getJson, query } from './api.js';
 import { gapsChart } from './chart.js';
-import { field, h, int, priceNotice, replace, usd } from './dom.js';
+import { errorBox, field, h, int, priceNotice, replace, usd } from './dom.js';
 
 /**
  * @typedef {{ code: string, lines: number, units: number, jwUnits: number, value: number }} CodeFigures
@@ -56,6 +56,20 @@ export async function renderDashboard(ctx) {
   const money = (/** @type {number} */ n) => `${usd(n)}${d.pricesIllustrative ? '*' : ''}`;
   const from = h('input', { type: 'date', name: 'from', value: range.from ?? '' });
   const to = h('input', { type: 'date', name: 'to', value: range.to ?? '' });
+  // Fetched with the API token (a plain link could not send it); the href is the same file.
+  const csvStatus = h('div', { class: 'csv-status' });
+  const csvLink = h(
+    'a',
+    { class: 'button button--secondary', href: `/api/ui/dashboard.csv${query(range)}`, download: '' },
+    'Download CSV',
+  );
+  csvLink.addEventListener('click', (e) => {
+    e.preventDefault();
+    replace(csvStatus);
+    download('/api/ui/dashboard.csv', range, 'vialwise-dashboard.csv').catch((/** @type {unknown} */ err) =>
+      replace(csvStatus, errorBox(err)),
+    );
+  });
   const form = h(
     'form',
     { class: 'filters filters--inline', 'aria-label': 'Date range' },
@@ -65,16 +79,8 @@ export async function renderDashboard(ctx) {
       field('d-from', 'From (date of service)', from),
       field('d-to', 'To (date of service)', to),
     ),
-    h(
-      'div',
-      { class: 'actions' },
-      h('button', { type: 'submit', class: 'button' }, 'Show'),
-      h(
-        'a',
-        { class: 'button button--secondary', href: `/api/ui/dashboard.csv${query(range)}`, download: '' },
-        'Download CSV',
-      ),
-    ),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, 'Show'), csvLink),
+    csvStatus,
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
