@@ -49,6 +49,7 @@ export interface HandleResult {
 
 /** Encounters evaluated at once by one sweep or notification: keeps a large sweep from flooding the server. */
 const EVALUATION_CONCURRENCY = 4;
+const MAX_REMEMBERED_ADMINISTRATIONS = 200_000;
 
 /** Promise.allSettled over `items`, with at most `limit` running at once. */
 async function settleWithLimit<T, R>(
@@ -76,6 +77,8 @@ export class Service {
   readonly serializer = new EncounterSerializer();
   /** `Device/<id>` of the service on the FHIR server, set when registered at start. */
   device: string | undefined;
+  /** Where each administration was last seen, to notice one moved to another Encounter without a read. */
+  private readonly encounterOfAdministration = new Map<string, string>();
   private sweeping: Promise<number> | undefined;
   private sweepAgain = false;
   private readonly deps: ServiceDeps;
@@ -110,6 +113,7 @@ export class Service {
           patient,
         );
         metrics.evaluations.inc({ result: result.plan.entries.length ? 'written' : 'unchanged' });
+        this.remember(encounterId, result.administrations);
         const c = result.plan.counts;
         if (c.claim !== 'none') metrics.writes.inc({ kind: `claim-${c.claim}` });
         for (const [kind, n] of [
@@ -130,6 +134,18 @@ export class Service {
         end();
       }
     });
+  }
+
+  private remember(encounterId: string, administrations: readonly string[]): void {
+    for (const ref of administrations) {
+      this.encounterOfAdministration.delete(ref);
+      this.encounterOfAdministration.set(ref, encounterId);
+    }
+    // Bounded: the oldest entries go first (Map keeps insertion order).
+    for (const ref of this.encounterOfAdministration.keys()) {
+      if (this.encounterOfAdministration.size <= MAX_REMEMBERED_ADMINISTRATIONS) break;
+      this.encounterOfAdministration.delete(ref);
+    }
   }
 
   private since(): Date {
@@ -206,7 +222,8 @@ export class Service {
         continue;
       }
       targets.push(...(await targetsOf(r, this.deps.gateway, this.since())));
-      targets.push(...(await previousTargets(r, this.deps.gateway)));
+      const known = this.encounterOfAdministration.get(`${r.resourceType}/${r.id ?? ''}`);
+      targets.push(...(await previousTargets(r, this.deps.gateway, known)));
     }
     return { evaluated: await this.evaluateTargets(targets), ignored };
   }

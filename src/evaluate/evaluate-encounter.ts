@@ -29,6 +29,8 @@ export interface EvaluationResult {
   readonly requests: number;
   readonly attempts: number;
   readonly durationMs: number;
+  /** `MedicationAdministration/<id>` of every administration the Encounter has now. */
+  readonly administrations: readonly string[];
 }
 
 export class WriteConflictError extends Error {
@@ -87,6 +89,7 @@ export async function evaluateAndWrite(
       requests,
       attempts: attempt,
       durationMs: performance.now() - started,
+      administrations: ctx.existing.administrations ?? [],
     };
     deps.logger.info(
       {

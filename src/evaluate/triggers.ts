@@ -80,19 +80,25 @@ export async function targetsOf(resource: Resource, gateway: FhirGateway, since:
 
 /**
  * Encounters an administration was billed on before this version: moved to another Encounter,
- * it must leave the first one's Claim. Reads the previous version from the instance history
- * (one request; nothing when the server keeps no history).
+ * it must leave the first one's Claim. `known` is where this replica last saw it (no request);
+ * when it has not seen it, the previous version is read from the instance history (one request;
+ * nothing when the server keeps no history).
  */
-export async function previousTargets(resource: Resource, gateway: FhirGateway): Promise<Target[]> {
+export async function previousTargets(
+  resource: Resource,
+  gateway: FhirGateway,
+  known?: string,
+): Promise<Target[]> {
   if (resource.resourceType !== 'MedicationAdministration' || !resource.id) return [];
+  const current = new Set((directTargets(resource) ?? []).map((t) => t.encounterId));
+  if (known !== undefined) return current.has(known) ? [] : [{ encounterId: known }];
   try {
     const history = await gateway.searchUrl(`MedicationAdministration/${resource.id}/_history?_count=2`);
     const versions = (history.entry ?? [])
       .map((e) => e.resource)
       .filter((r): r is Resource => !!r?.resourceType);
     const previous = versions.find((v) => v.meta?.versionId !== resource.meta?.versionId);
-    const now = new Set((directTargets(resource) ?? []).map((t) => t.encounterId));
-    return (previous ? (directTargets(previous) ?? []) : []).filter((t) => !now.has(t.encounterId));
+    return (previous ? (directTargets(previous) ?? []) : []).filter((t) => !current.has(t.encounterId));
   } catch (err) {
     if (isUnavailable(err)) throw err;
     return [];

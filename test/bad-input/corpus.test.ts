@@ -498,13 +498,15 @@ const rows: Row[] = [
     lines: 0,
   },
   // A code that cannot be matched: the drug is still identified by its ingredient text and
-  // strength, so the dose bills, but without the NDC the container status (and JZ) is unknown.
+  // strength, so the dose bills, but without the NDC the container status (and JZ) is unknown:
+  // a wastage-undocumented gap asks for the product.
   {
     name: 'NDC code is a number',
     route: 'evaluate',
     body: json(bundle01(({ med }) => (ndcCoding(med).code = 63323025801))),
     status: 200,
-    gap: null,
+    // Medicare needs JW or JZ and the container is unknown without the NDC: the gap asks for it.
+    gap: 'wastage-undocumented',
     lines: 1,
   },
   {
@@ -512,7 +514,8 @@ const rows: Row[] = [
     route: 'evaluate',
     body: json(bundle01(({ med }) => ((med.code as Json).coding = ndcCoding(med)))),
     status: 200,
-    gap: null,
+    // Medicare needs JW or JZ and the container is unknown without the NDC: the gap asks for it.
+    gap: 'wastage-undocumented',
     lines: 1,
   },
   {
@@ -528,7 +531,8 @@ const rows: Row[] = [
     route: 'evaluate',
     body: json(bundle01(({ med }) => (ndcCoding(med).code = '__proto__'))),
     status: 200,
-    gap: null,
+    // Medicare needs JW or JZ and the container is unknown without the NDC: the gap asks for it.
+    gap: 'wastage-undocumented',
     lines: 1,
   },
   {
@@ -536,7 +540,8 @@ const rows: Row[] = [
     route: 'evaluate',
     body: json(bundle01(({ med }) => (ndcCoding(med).code = 'constructor'))),
     status: 200,
-    gap: null,
+    // Medicare needs JW or JZ and the container is unknown without the NDC: the gap asks for it.
+    gap: 'wastage-undocumented',
     lines: 1,
   },
   {
@@ -544,7 +549,8 @@ const rows: Row[] = [
     route: 'evaluate',
     body: json(bundle01(({ med }) => (ndcCoding(med).code = '\u202E63323-0258-01'))),
     status: 200,
-    gap: null,
+    // Medicare needs JW or JZ and the container is unknown without the NDC: the gap asks for it.
+    gap: 'wastage-undocumented',
     lines: 1,
   },
   {
@@ -552,7 +558,8 @@ const rows: Row[] = [
     route: 'evaluate',
     body: json(bundle01(({ med }) => (ndcCoding(med).code = '63323\u200D-0258-01'))),
     status: 200,
-    gap: null,
+    // Medicare needs JW or JZ and the container is unknown without the NDC: the gap asks for it.
+    gap: 'wastage-undocumented',
     lines: 1,
   },
   {

@@ -5,6 +5,7 @@
 import type { Claim, Coverage, MedicationAdministration } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/bootstrap.ts';
+import { previousTargets } from '../../src/evaluate/triggers.ts';
 import { fhir, startTestService } from '../support/service.ts';
 import {
   claimFor,
@@ -70,5 +71,12 @@ describe('the draft Claim over an Encounter’s life', () => {
     expect(await claimsFor(running, 'enc-golden-10')).toEqual([]);
     const after = (await claimFor(running, 'enc-golden-10-b')) as Claim;
     expect(claimLines(after).map((l) => l.code)).toEqual(['J1745', 'J1745']);
+
+    // A replica that never saw the administration finds where it was from its history.
+    const moved = await read<MedicationAdministration>(running, 'MedicationAdministration/ma-golden-10-a');
+    expect((await previousTargets(moved, running.gateway)).map((t) => t.encounterId)).toEqual([
+      'enc-golden-10',
+    ]);
+    expect(await previousTargets(moved, running.gateway, 'enc-golden-10-b')).toEqual([]);
   });
 });

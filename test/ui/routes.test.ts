@@ -271,7 +271,17 @@ describe('dashboard API', () => {
     expect(Object.fromEntries(d.atRiskByCode.map((g) => [g.code, g.open]))).toEqual(open);
     // demo/README.md: 17 lines and 219 units, of which demo-enc-12 (J2930 x1) has no Claim (no coverage).
     expect(d).toMatchObject({ lines: 16, units: 218, jwUnits: 8, jwValue: 230.2, pricesIllustrative: true });
-    expect(d.atRisk).toBe(397.75);
+    // Revenue at risk is the sum of the open issues' revenue-at-risk extensions on the server.
+    const issues = await search<DetectedIssue>(demo.running, 'DetectedIssue?status=preliminary&_count=1000');
+    const risk = issues.reduce(
+      (sum, i) =>
+        sum +
+        (i.extension?.find((e) => e.url === 'https://vialwise.dev/fhir/StructureDefinition/revenue-at-risk')
+          ?.valueMoney?.value ?? 0),
+      0,
+    );
+    expect(risk).toBeGreaterThan(390);
+    expect(d.atRisk).toBeCloseTo(risk, 2);
   });
 
   it('downloads the same figures as CSV, labelled illustrative, without patient data', async () => {
