@@ -4,6 +4,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { AuthError } from '../fhir/auth.ts';
+import { WriteConflictError } from '../evaluate/evaluate-encounter.ts';
 import { FhirUnavailableError } from '../fhir/http-fetch.ts';
 import { EncounterNotFoundError } from '../fhir/read-context.ts';
 
@@ -62,6 +63,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.warn({ event: 'fhir-auth-failed', errorCode: err.code }, 'FHIR token request failed');
       res.setHeader('Retry-After', '5');
       return sendOutcome(res, 503, fhirAuthFailed());
+    }
+    if (err instanceof WriteConflictError) {
+      // Other writers kept winning: the state is not lost, only late. The sender retries.
+      logger.warn({ event: 'write-conflict', errorCode: err.code }, 'writes kept conflicting');
+      res.setHeader('Retry-After', '5');
+      return sendOutcome(
+        res,
+        503,
+        outcome('conflict', 'Concurrent updates kept conflicting; retry later', 'write-conflict'),
+      );
     }
     if (err instanceof EncounterNotFoundError) return sendOutcome(res, 404, notFound);
     if (err instanceof OperationOutcomeError) {
