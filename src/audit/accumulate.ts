@@ -16,7 +16,7 @@ import {
 } from './model.ts';
 import { addDays, daysIn, type DateRange } from './range.ts';
 
-export const TOP_ENCOUNTERS = 50;
+export const TOP_ENCOUNTERS = 25;
 
 export interface SourceStats {
   /** MedicationAdministration resources read from the source. */
@@ -124,12 +124,24 @@ export interface AuditSummary {
   readonly gapsByCode: readonly GapRow[];
   readonly gapsOverTime: {
     readonly granularity: 'day' | 'week' | 'month';
-    readonly periods: readonly { readonly start: string; readonly counts: Readonly<Record<string, number>> }[];
+    readonly periods: readonly {
+      readonly start: string;
+      readonly counts: Readonly<Record<string, number>>;
+    }[];
   };
-  readonly wrongCodePairs: readonly { readonly posted: string; readonly expected: string; readonly count: number }[];
+  readonly wrongCodePairs: readonly {
+    readonly posted: string;
+    readonly expected: string;
+    readonly count: number;
+  }[];
   readonly postedSources: Readonly<Record<PostedSource, number>>;
   readonly payers: Readonly<Record<string, number>>;
   readonly topEncounters: readonly TopEncounter[];
+}
+
+export function pricesIllustrative(catalog: DrugCatalog): boolean {
+  for (const c of catalog.codes.values()) if (c.prices?.some((p) => p.illustrative)) return true;
+  return false;
 }
 
 export class AuditTotals {
@@ -156,6 +168,8 @@ export class AuditTotals {
   constructor(range: DateRange, catalog: DrugCatalog) {
     this.range = range;
     this.catalog = catalog;
+    // Loaded illustrative prices mark the whole report, even where a figure happens not to use one.
+    this.illustrative = pricesIllustrative(catalog);
   }
 
   add(e: EncounterAudit): void {
@@ -184,7 +198,7 @@ export class AuditTotals {
       t.cents += g.cents;
       this.gaps.set(g.code, t);
       let day = this.gapsByDate.get(g.date);
-      if (!day) this.gapsByDate.set(g.date, (day = new Map()));
+      if (!day) this.gapsByDate.set(g.date, (day = new Map<GapCode, number>()));
       day.set(g.code, (day.get(g.code) ?? 0) + 1);
     }
     for (const p of e.wrongCodePairs) this.pairs.set(p, (this.pairs.get(p) ?? 0) + 1);
@@ -286,7 +300,15 @@ export class AuditTotals {
         .sort((a, b) => b.count - a.count || a.posted.localeCompare(b.posted)),
       postedSources: { ...this.sources },
       payers: Object.fromEntries([...this.payers.entries()].sort((a, b) => b[1] - a[1])),
-      topEncounters: this.top.map((t) => t.row),
+      // Most at stake first; among equals, by date of service.
+      topEncounters: [...this.top]
+        .sort(
+          (a, b) =>
+            b.score - a.score ||
+            a.row.dateOfService.localeCompare(b.row.dateOfService) ||
+            a.row.subject.localeCompare(b.row.subject),
+        )
+        .map((t) => t.row),
     };
   }
 
@@ -294,11 +316,13 @@ export class AuditTotals {
   private overTime(): AuditSummary['gapsOverTime'] {
     const days = daysIn(this.range);
     const granularity = days <= 45 ? 'day' : days <= 210 ? 'week' : 'month';
+    // A period is named by its first date inside the range (a week or month may start before it).
     const periodOf = (date: string): string => {
-      if (granularity === 'day') return date;
-      if (granularity === 'month') return `${date.slice(0, 7)}-01`;
-      const weekday = (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
-      return addDays(date, -weekday);
+      let start = date;
+      if (granularity === 'month') start = `${date.slice(0, 7)}-01`;
+      if (granularity === 'week')
+        start = addDays(date, -((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7));
+      return start < this.range.since ? this.range.since : start;
     };
     const periods = new Map<string, Record<string, number>>();
     // Every period of the range, so that quiet weeks show as gaps in the chart, not as nothing.
@@ -314,7 +338,9 @@ export class AuditTotals {
     }
     return {
       granularity,
-      periods: [...periods.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([start, counts]) => ({ start, counts })),
+      periods: [...periods.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([start, counts]) => ({ start, counts })),
     };
   }
 }

@@ -45,7 +45,9 @@ const LINE_KEY = /^[A-Z]\d{4}:(\d{4}-\d{2}-\d{2})$/;
 export function submittedClaim(claims: readonly Claim[]): Claim | undefined {
   return claims
     .filter((c) => c?.id && !NOT_SUBMITTED.has(c.status))
-    .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? '') || (b.id ?? '').localeCompare(a.id ?? ''))[0];
+    .sort(
+      (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || (b.id ?? '').localeCompare(a.id ?? ''),
+    )[0];
 }
 
 export function postedFromClaim(claim: Claim): PostedLine[] {
@@ -92,7 +94,10 @@ export function administrationDates(input: EncounterInput): Map<string, string |
   const out = new Map<string, string | undefined>();
   for (const a of input.administrations) {
     if (!a?.id) continue;
-    out.set(`MedicationAdministration/${a.id}`, calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start));
+    out.set(
+      `MedicationAdministration/${a.id}`,
+      calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start),
+    );
   }
   return out;
 }
@@ -136,8 +141,8 @@ export function auditEncounter(
   const lines = evaluation.lines;
 
   const claim = submittedClaim(claims);
-  const postedSource: PostedSource = claim ? 'claim' : input.chargeItems.length ? 'charges' : 'none';
   const posted = claim ? postedFromClaim(claim) : postedFromCharges(input);
+  const postedSource: PostedSource = claim ? 'claim' : posted.length ? 'charges' : 'none';
 
   const codeByAdmin = new Map<string, string>();
   for (const l of lines) for (const r of l.sourceAdministrations) codeByAdmin.set(r, l.code);
@@ -176,7 +181,8 @@ export function auditEncounter(
   for (const p of drugLines) {
     const linked = p.administrations.filter((a) => codeByAdmin.has(a));
     let expected = [...new Set(linked.map((a) => codeByAdmin.get(a) as string))];
-    const dos = p.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
+    const dos =
+      p.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
     let wrong = false;
     if (linked.length) wrong = !expected.includes(p.code);
     else if (dos && !lineDays.has(`${p.code}:${dos}`)) {

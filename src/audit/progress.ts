@@ -19,7 +19,10 @@ export function interactive(): boolean {
   return Boolean(process.stderr.isTTY && process.stdout.isTTY);
 }
 
-export function createProgress(enabled: boolean, write: (line: string) => void = (l) => process.stderr.write(l)): Progress {
+export function createProgress(
+  enabled: boolean,
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Progress {
   if (!enabled) {
     return {
       phase: () => undefined,

@@ -27,5 +27,9 @@ export function addDays(date: string, days: number): string {
 
 /** Whole days from `since` to `until`, both included. */
 export function daysIn(range: DateRange): number {
-  return Math.round((Date.parse(`${range.until}T00:00:00Z`) - Date.parse(`${range.since}T00:00:00Z`)) / 86_400_000) + 1;
+  return (
+    Math.round(
+      (Date.parse(`${range.until}T00:00:00Z`) - Date.parse(`${range.since}T00:00:00Z`)) / 86_400_000,
+    ) + 1
+  );
 }

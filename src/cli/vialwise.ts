@@ -4,6 +4,7 @@
  * the program here. Exit codes: 0 done, 1 the command failed, 2 the command line was wrong.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommands } from './audit-commands.ts';
 import { registerCatalogCommands } from './catalog-commands.ts';
 
 const EXIT_FAILED = 1;
@@ -17,6 +18,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`vialwise: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(add --help for usage)');
   registerCatalogCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

@@ -20,6 +20,7 @@ import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { buildCapabilityStatement } from './capability.ts';
 import { indexFhirR4Definitions } from './definitions.ts';
+import { bulkExport } from './export.ts';
 import { addFullUrls, checkSearchParameters, pageLinks, pageQuery } from './search.ts';
 import type { PagedQuery, PagingOptions, QueryValues } from './search.ts';
 
@@ -110,6 +111,9 @@ export function createEmbeddedFhirApp(options: EmbeddedFhirAppOptions): Express 
       implementation: { description: statement.implementation?.description ?? 'vialwise', url: baseOf(req) },
     });
   });
+
+  // Minimal Bulk Data $export (export.ts), ahead of the router, which does not implement it.
+  fhir.use(bulkExport({ repo, baseOf, logger }));
 
   fhir.use(async (req, res) => {
     const method = req.method === 'HEAD' ? 'GET' : req.method;

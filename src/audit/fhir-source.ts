@@ -1,0 +1,231 @@
+/**
+ * The audit against a FHIR server by search: page through the MedicationAdministrations whose
+ * `effective-time` falls in the range, collect their Encounters, and read the Encounters'
+ * contexts in batches (the service's own context queries, several encounters per batch Bundle).
+ * Only one page of administrations and the batches in flight are in memory, plus the ids of the
+ * encounters already seen.
+ *
+ * With `write`, each audited encounter also goes through the service's use case
+ * (`evaluateAndWrite`): the same read, engine and transaction that a notification would trigger.
+ */
+import type {
+  Bundle,
+  ChargeItem,
+  Claim,
+  ClaimResponse,
+  Condition,
+  Coverage,
+  Encounter,
+  Medication,
+  MedicationAdministration,
+  Observation,
+  Resource,
+} from '@medplum/fhirtypes';
+import type { EncounterInput } from '../domain/input.ts';
+import { evaluateAndWrite, type EvaluateDeps } from '../evaluate/evaluate-encounter.ts';
+import type { FhirGateway } from '../fhir/gateway.ts';
+import { contextQueries } from '../fhir/read-context.ts';
+import type { EngineReference } from '../rules/engine.ts';
+import { localRef } from '../rules/fhir-read.ts';
+import type { SourceStats } from './accumulate.ts';
+import { auditedDate } from './compare.ts';
+import type { Progress } from './progress.ts';
+import { addDays, type DateRange } from './range.ts';
+import { isDraftIdentifierClaim, unlinkedItem, type AuditItem, type Emit } from './source.ts';
+
+export interface FhirAuditOptions {
+  readonly gateway: FhirGateway;
+  readonly range: DateRange;
+  readonly stats: SourceStats;
+  readonly progress: Progress;
+  /** Encounters per batch read. */
+  readonly batchSize?: number;
+  /** Batches in flight at once. */
+  readonly concurrency?: number;
+  readonly pageSize?: number;
+  /** Write Claims and DetectedIssues through the service's use case. */
+  readonly write?: {
+    readonly reference: EngineReference;
+    readonly deps: Omit<EvaluateDeps, 'gateway' | 'reference'>;
+  };
+}
+
+interface Pending {
+  readonly id: string;
+  readonly patient: string | undefined;
+}
+
+export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promise<void> {
+  const { gateway, range, stats, progress } = opts;
+  const batchSize = opts.batchSize ?? 20;
+  const concurrency = opts.concurrency ?? 4;
+  const seen = new Set<string>();
+  let queue: Pending[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: Error | undefined;
+
+  const launch = (batch: Pending[]) => {
+    const p: Promise<void> = auditBatch(opts, batch, emit)
+      .catch((err: unknown) => {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  };
+  const drain = async (limit: number) => {
+    while (inFlight.size > limit) await Promise.race(inFlight);
+    if (failure) throw failure;
+  };
+
+  // One day of margin on each side: servers compare instants, the range is dates as written.
+  const query =
+    `MedicationAdministration?effective-time=ge${addDays(range.since, -1)}` +
+    `&effective-time=le${addDays(range.until, 1)}&_count=${opts.pageSize ?? 500}`;
+  let next: string | undefined = query;
+  let total: number | undefined;
+  while (next) {
+    const page: Bundle = await gateway.searchUrl(next);
+    if (total === undefined) {
+      total = typeof page.total === 'number' ? page.total : 0;
+      progress.phase('auditing', total, 'administrations');
+    }
+    for (const entry of page.entry ?? []) {
+      const a = entry.resource;
+      if (a?.resourceType !== 'MedicationAdministration' || entry.search?.mode === 'include') continue;
+      stats.administrationsRead++;
+      stats.resourcesRead++;
+      const enc = localRef(a.context);
+      if (!enc?.startsWith('Encounter/')) {
+        await emitUnlinked(gateway, a, range, emit);
+        continue;
+      }
+      const id = enc.slice('Encounter/'.length);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push({ id, patient: localRef(a.subject) });
+      if (queue.length >= batchSize) {
+        launch(queue);
+        queue = [];
+        await drain(concurrency - 1);
+      }
+    }
+    progress.update(stats.administrationsRead, `${seen.size.toLocaleString('en-US')} encounters`);
+    const link = page.link?.find((l) => l.relation === 'next')?.url;
+    next = link ? (link.startsWith(gateway.baseUrl) ? link.slice(gateway.baseUrl.length) : link) : undefined;
+  }
+  if (queue.length) launch(queue);
+  await drain(0);
+}
+
+async function emitUnlinked(
+  gateway: FhirGateway,
+  a: MedicationAdministration,
+  range: DateRange,
+  emit: Emit,
+): Promise<void> {
+  const ref = localRef(a.medicationReference);
+  let medications: Medication[] = [];
+  if (ref?.startsWith('Medication/')) {
+    medications = [
+      await gateway.read<Medication>('Medication', ref.slice('Medication/'.length)).catch(() => undefined),
+    ].filter((m): m is Medication => m !== undefined);
+  }
+  const item = unlinkedItem(a, {
+    medications,
+    conditions: [],
+    coverages: [],
+    priorAuthorizations: [],
+    bodyWeights: [],
+    chargeItems: [],
+    claims: [],
+  });
+  if (auditedDate(item.input, range) !== undefined) emit(item);
+}
+
+/** The service's context queries for each encounter (without its DetectedIssue read), plus Claims by `item.encounter`. */
+function queriesFor(p: Pending): string[] {
+  return [
+    ...contextQueries(p.id, p.patient).filter((q) => !q.startsWith('DetectedIssue?')),
+    `Claim?encounter=${encodeURIComponent(`Encounter/${p.id}`)}&_count=1000`,
+  ];
+}
+
+async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emit: Emit): Promise<void> {
+  const { gateway, range } = opts;
+  const perEncounter = batch.map(queriesFor);
+  const request: Bundle = {
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: perEncounter.flat().map((url) => ({ request: { method: 'GET', url } })),
+  };
+  const response = await gateway.bundle(request);
+  const results: Resource[][] = [];
+  for (const [i, entry] of (response.entry ?? []).entries()) {
+    const status = entry.response?.status ?? '';
+    if (!status.startsWith('2'))
+      throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
+    const found: Resource[] = [];
+    let page = entry.resource as Bundle | undefined;
+    while (page) {
+      for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
+      const next = page.link?.find((l) => l.relation === 'next')?.url;
+      if (!next) break;
+      page = await gateway.searchUrl(
+        next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
+      );
+    }
+    results.push(found);
+  }
+
+  let at = 0;
+  for (const [n, p] of batch.entries()) {
+    const count = (perEncounter[n] as string[]).length;
+    const [main = [], ownClaims = [], weights = [], encounterClaims = []] = results.slice(at, at + count);
+    at += count;
+    const item = assemble(p.id, main, ownClaims, weights, encounterClaims);
+    if (!item) {
+      opts.stats.administrationsWithoutEncounterResource++;
+      continue;
+    }
+    if (auditedDate(item.input, range) === undefined) continue;
+    opts.stats.chargeItemsRead += item.input.chargeItems.length;
+    opts.stats.claimsRead += item.claims.length;
+    if (opts.write) {
+      const result = await evaluateAndWrite(
+        { ...opts.write.deps, gateway, reference: opts.write.reference },
+        p.id,
+        p.patient,
+      );
+      emit({ ...item, evaluation: result.evaluation });
+    } else emit(item);
+  }
+}
+
+function assemble(
+  encounterId: string,
+  main: Resource[],
+  ownClaims: Resource[],
+  weights: Resource[],
+  encounterClaims: Resource[],
+): AuditItem | undefined {
+  const of = <T extends Resource>(list: Resource[], type: T['resourceType']): T[] => {
+    const byId = new Map<string, T>();
+    for (const r of list) if (r.resourceType === type) byId.set(r.id ?? '', r as T);
+    return [...byId.values()];
+  };
+  const encounter = of<Encounter>(main, 'Encounter').find((e) => e.id === encounterId);
+  if (!encounter) return undefined;
+  const claims = of<Claim>([...ownClaims, ...encounterClaims], 'Claim');
+  const input: EncounterInput = {
+    encounter,
+    administrations: of<MedicationAdministration>(main, 'MedicationAdministration'),
+    medications: of<Medication>(main, 'Medication'),
+    conditions: of<Condition>(main, 'Condition'),
+    coverages: of<Coverage>(main, 'Coverage'),
+    priorAuthorizations: of<ClaimResponse>(main, 'ClaimResponse').filter((c) => c.use === 'preauthorization'),
+    bodyWeights: of<Observation>(weights, 'Observation'),
+    chargeItems: of<ChargeItem>(main, 'ChargeItem'),
+    claims: claims.filter((c) => isDraftIdentifierClaim(c, encounterId)),
+  };
+  return { input, claims };
+}

@@ -1,0 +1,63 @@
+/** What every audit source hands to the audit: one Encounter's resources at a time. */
+import type { Claim, Encounter, MedicationAdministration } from '@medplum/fhirtypes';
+import type { EncounterInput } from '../domain/input.ts';
+import type { Evaluation } from '../domain/types.ts';
+import { CLAIM_DRAFT_SID } from '../fhir/constants.ts';
+import { localRef } from '../rules/fhir-read.ts';
+
+export interface AuditItem {
+  readonly input: EncounterInput;
+  /** Every Claim found for the encounter, whoever wrote it (compared once it has left draft). */
+  readonly claims: readonly Claim[];
+  /** Already evaluated (the `--write` path evaluates through the service's use case). */
+  readonly evaluation?: Evaluation;
+  /** `MedicationAdministration/<id>` of an administration audited without an encounter. */
+  readonly unlinkedAdministration?: string;
+}
+
+export type Emit = (item: AuditItem) => void;
+
+/** Encounter ids a Claim is about: vialwise's draft identifier, and `item.encounter`. */
+export function claimEncounterIds(claim: Claim): string[] {
+  const ids = new Set<string>();
+  for (const i of Array.isArray(claim.identifier) ? claim.identifier : []) {
+    if (i?.system === CLAIM_DRAFT_SID && typeof i.value === 'string' && i.value.startsWith('Encounter/')) {
+      ids.add(i.value.slice('Encounter/'.length));
+    }
+  }
+  for (const item of Array.isArray(claim.item) ? claim.item : []) {
+    for (const e of Array.isArray(item?.encounter) ? item.encounter : []) {
+      const r = localRef(e);
+      if (r?.startsWith('Encounter/')) ids.add(r.slice('Encounter/'.length));
+    }
+  }
+  return [...ids];
+}
+
+/** True for the Claim the service drafts for this encounter (the only kind the engine reads). */
+export function isDraftIdentifierClaim(claim: Claim, encounterId: string): boolean {
+  return (claim.identifier ?? []).some(
+    (i) => i?.system === CLAIM_DRAFT_SID && i.value === `Encounter/${encounterId}`,
+  );
+}
+
+/**
+ * An administration without an encounter is evaluated on its own under a placeholder Encounter,
+ * so that the engine raises `missing-encounter` for it (or skips a drug it does not bill).
+ */
+export function unlinkedItem(
+  admin: MedicationAdministration,
+  rest: Omit<EncounterInput, 'encounter' | 'administrations'>,
+): AuditItem {
+  const encounter: Encounter = {
+    resourceType: 'Encounter',
+    status: 'unknown',
+    class: { code: '' },
+    ...(admin.subject ? { subject: admin.subject } : {}),
+  };
+  return {
+    input: { ...rest, encounter, administrations: [admin], chargeItems: [], claims: [] },
+    claims: [],
+    unlinkedAdministration: `MedicationAdministration/${admin.id ?? ''}`,
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * `vialwise audit` and `vialwise audit generate` as child processes: output files, the summary on
+ * stdout, quiet stderr off a terminal, and the exit codes of docs/audit.md.
+ */
+import { spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateExport, type Answers } from '../../src/audit/generate.ts';
+import { CLI, runCli, tempDir, type CliResult } from './support.ts';
+
+const work = tempDir();
+const exportDir = join(work, 'export');
+let answers: Answers;
+let generate: CliResult;
+
+beforeAll(async () => {
+  generate = await runCli(['audit', 'generate', '--encounters', '400', '--out', exportDir, '--seed', '3']);
+  answers = JSON.parse(readFileSync(join(exportDir, 'answers.json'), 'utf8')) as Answers;
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const range = () => ['--since', answers.range.since, '--until', answers.range.until];
+const prices = () => ['--prices', join(exportDir, answers.priceFile)];
+
+describe('vialwise audit generate', () => {
+  it('writes a clearly synthetic export with its answers and an illustrative price file', () => {
+    expect(generate.code).toBe(0);
+    expect(generate.stdout).toContain('wrote 400 synthetic encounters');
+    expect(generate.stdout).toContain(`vialwise audit --ndjson ${exportDir}`);
+    expect(answers.synthetic).toBe(true);
+    expect(answers.encounters).toBe(400);
+    const patient = JSON.parse(
+      readFileSync(join(exportDir, 'Patient.ndjson'), 'utf8').split('\n')[0] as string,
+    );
+    expect(patient.name[0].text).toMatch(/^Synthetic Patient \d{6}$/);
+    const admin = JSON.parse(
+      readFileSync(join(exportDir, 'MedicationAdministration.ndjson'), 'utf8').split('\n')[0] as string,
+    );
+    expect(admin.meta.tag).toContainEqual(expect.objectContaining({ code: 'synthetic' }));
+    const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8'));
+    expect(priceFile.prices.every((p: { illustrative: boolean }) => p.illustrative)).toBe(true);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const again = join(work, 'again');
+    expect(
+      (await runCli(['audit', 'generate', '--encounters', '400', '--out', again, '--seed', '3'])).code,
+    ).toBe(0);
+    for (const f of ['answers.json', 'MedicationAdministration.ndjson', 'ChargeItem.ndjson']) {
+      expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(exportDir, f), 'utf8'));
+    }
+  });
+});
+
+describe('vialwise audit --ndjson', () => {
+  it('writes HTML, CSV and JSON, prints the totals, and keeps stderr quiet off a terminal', async () => {
+    const out = (f: string) => join(work, f);
+    const r = await runCli([
+      'audit',
+      '--ndjson',
+      exportDir,
+      ...range(),
+      ...prices(),
+      '--html',
+      out('r.html'),
+      '--csv',
+      out('r.csv'),
+      '--json',
+      out('r.json'),
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const t = answers.totals;
+    expect(r.stdout).toContain(`encounters audited        ${t.encounters.toLocaleString('en-US')} (`);
+    expect(r.stdout).toContain(`missed JW                 ${t.missedJw.units.toLocaleString('en-US')} units`);
+    expect(r.stdout).toContain('ILLUSTRATIVE prices');
+    const report = JSON.parse(readFileSync(out('r.json'), 'utf8'));
+    expect(report.totals.missedJw).toEqual(t.missedJw);
+    expect(report.totals.underBilled).toEqual(t.underBilled);
+    expect(report.totals.overBilled).toEqual(t.overBilled);
+    expect(report.totals.revenueAtRisk).toBe(t.revenueAtRisk);
+    expect(readFileSync(out('r.csv'), 'utf8').trim().split('\n')).toHaveLength(t.encounters + 1);
+    expect(readFileSync(out('r.html'), 'utf8')).toContain('ILLUSTRATIVE prices');
+  });
+
+  it('exit 4: a broken line is named (file:line) on stderr, the rest is audited and reported', async () => {
+    const dir = join(work, 'broken');
+    mkdirSync(dir);
+    const lines = readFileSync(join(exportDir, 'ChargeItem.ndjson'), 'utf8').split('\n').filter(Boolean);
+    lines.splice(2, 0, '{"resourceType": "ChargeItem", "id": "half');
+    writeFileSync(join(dir, 'ChargeItem.ndjson'), `${lines.join('\n')}\n`);
+    for (const f of [
+      'Encounter',
+      'MedicationAdministration',
+      'Coverage',
+      'Condition',
+      'Medication',
+      'Claim',
+    ]) {
+      writeFileSync(join(dir, `${f}.ndjson`), readFileSync(join(exportDir, `${f}.ndjson`)));
+    }
+    appendFileSync(join(dir, 'Encounter.ndjson'), 'not json at all\n');
+    const json = join(work, 'broken.json');
+    const r = await runCli(['audit', '--ndjson', dir, ...range(), ...prices(), '--json', json]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`${join(dir, 'ChargeItem.ndjson')}:3: not valid JSON`);
+    expect(r.stderr).toContain(`${join(dir, 'Encounter.ndjson')}:${answers.encounters + 1}: not valid JSON`);
+    expect(r.stderr).toMatch(/2 input line\(s\) could not be read/);
+    expect(JSON.parse(readFileSync(json, 'utf8')).input.brokenLines).toBe(2);
+    expect(r.stdout).toContain('encounters audited');
+  });
+});
+
+describe('vialwise audit: wrong command lines exit 2, an unreachable server 3', () => {
+  it.each([
+    [
+      'a bad date',
+      ['--since', '2026-02-30', '--until', '2026-03-31'],
+      /--since <date>' argument '2026-02-30' is invalid/,
+    ],
+    [
+      'since after until',
+      ['--since', '2026-04-01', '--until', '2026-03-31'],
+      /--since 2026-04-01 is after --until 2026-03-31/,
+    ],
+    ['no dates', ['--ndjson', '.'], /needs --since YYYY-MM-DD and --until/],
+    ['no source', ['--since', '2026-01-01', '--until', '2026-01-31'], /exactly one source/],
+    [
+      'two sources',
+      ['--since', '2026-01-01', '--until', '2026-01-31', '--ndjson', '.', '--fhir-url', 'http://x/fhir'],
+      /exactly one source/,
+    ],
+    [
+      '--write without --fhir-url',
+      ['--since', '2026-01-01', '--until', '2026-01-31', '--ndjson', '.', '--write'],
+      /--write needs --fhir-url/,
+    ],
+    [
+      'a missing folder',
+      ['--since', '2026-01-01', '--until', '2026-01-31', '--ndjson', '/nonexistent/dir'],
+      /is not a folder/,
+    ],
+    [
+      'a URL that is not http',
+      ['--since', '2026-01-01', '--until', '2026-01-31', '--bulk', 'ftp://x'],
+      /expected an http\(s\) URL/,
+    ],
+  ])('%s', async (_what, args, message) => {
+    const r = await runCli(['audit', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+
+  it('a broken price file or auth configuration is exit 2 naming what is wrong', async () => {
+    const bad = join(work, 'bad-prices.json');
+    writeFileSync(bad, '{"prices": [{"code": "J1745"}]}');
+    const [prices, auth] = await Promise.all([
+      runCli(['audit', '--ndjson', exportDir, ...range(), '--prices', bad]),
+      runCli(['audit', '--ndjson', exportDir, ...range()], { FHIR_AUTH: 'client-credentials' }),
+    ]);
+    expect(prices.code).toBe(2);
+    expect(prices.stderr).toContain(bad);
+    expect(auth.code).toBe(2);
+    expect(auth.stderr).toMatch(/FHIR_TOKEN_URL is required when FHIR_AUTH=client-credentials/);
+  });
+
+  it('exit 3 when the FHIR server cannot be reached; no report is left behind', async () => {
+    const html = join(work, 'never.html');
+    const r = await runCli([
+      'audit',
+      '--fhir-url',
+      'http://127.0.0.1:9/fhir/R4',
+      '--since',
+      '2026-01-01',
+      '--until',
+      '2026-01-31',
+      '--html',
+      html,
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('vialwise: FHIR server unavailable: FHIR server unreachable\n');
+    expect(existsSync(html)).toBe(false);
+    expect(existsSync(`${html}.partial`)).toBe(false);
+  });
+
+  it('Ctrl-C stops the audit with 130 and removes its partitions and partial reports', async () => {
+    const big = join(work, 'big');
+    generateExport({ encounters: 20_000, outDir: big, seed: 4 });
+    const scratch = join(work, 'scratch');
+    mkdirSync(scratch);
+    const csv = join(work, 'interrupted.csv');
+    const child = spawn(process.execPath, [
+      CLI,
+      'audit',
+      '--ndjson',
+      big,
+      ...range(),
+      '--csv',
+      csv,
+      '--work-dir',
+      scratch,
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Interrupt once the audit has started partitioning.
+    for (let i = 0; i < 400 && readdirSync(scratch).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(readdirSync(scratch)).toHaveLength(1);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('vialwise: interrupted (SIGINT); no report written');
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(existsSync(csv)).toBe(false);
+    expect(existsSync(`${csv}.partial`)).toBe(false);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * The NDJSON audit against generated exports whose answers were computed by hand (answers.json):
+ * one file per type, many partitions, one shuffled mixed file, gzip, broken lines, and the range.
+ */
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readLines } from '../../src/audit/ndjson.ts';
+import { CompactIndex } from '../../src/audit/partition.ts';
+import { scanLine } from '../../src/audit/scan.ts';
+import { parseCalendarDate } from '../../src/audit/range.ts';
+import { runAudit, type AuditRunOptions } from '../../src/audit/run.ts';
+import { expectedTotals, generated, tempDir, totalsLikeAnswers } from './support.ts';
+
+const fixture = generated(1500, 11);
+const cleanup: string[] = [fixture.dir];
+afterAll(() => {
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
+
+function audit(dir: string, extra: Partial<AuditRunOptions> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const run = runAudit({
+    since: fixture.answers.range.since,
+    until: fixture.answers.range.until,
+    ndjsonDir: dir,
+    priceFiles: [fixture.prices],
+    env: {},
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    ...extra,
+  });
+  return run.then((r) => ({ ...r, stdout: out.join(''), stderr: err.join('') }));
+}
+
+function copyExport(to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(fixture.dir))
+    if (f.endsWith('.ndjson')) copyFileSync(join(fixture.dir, f), join(to, f));
+}
+
+describe('audit over a generated NDJSON export (known answers)', () => {
+  it('every answers.json total matches: units, JW, under/over, wrong codes, JZ, gaps by code, money', async () => {
+    const r = await audit(fixture.dir);
+    expect(r.exitCode).toBe(0);
+    expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
+    // The fixture exercises every kind of finding, so none of the comparisons above is vacuous.
+    const t = fixture.answers.totals;
+    for (const n of [
+      t.missedJw.units,
+      t.underBilled.units,
+      t.overBilled.units,
+      t.wrongCodes,
+      t.missingJz,
+      t.encountersWithNothingPosted,
+    ]) {
+      expect(n).toBeGreaterThan(0);
+    }
+    expect(Object.keys(t.gapsByCode).sort()).toEqual([
+      'charge-code-mismatch',
+      'charge-modifier-missing',
+      'charge-units-mismatch',
+      'claim-already-submitted',
+      'missing-diagnosis',
+      'ndc-missing',
+      'wastage-undocumented',
+    ]);
+    expect(r.stats!.administrationsRead).toBe(t.administrationsInExport);
+    expect(r.summary!.pricesIllustrative).toBe(true);
+    expect(r.stdout).toContain('ILLUSTRATIVE');
+    expect(r.summary!.wrongCodePairs).toEqual([{ posted: 'J1250', expected: 'J2930', count: t.wrongCodes }]);
+  });
+
+  it('gives the same totals through thousands of partitions in dozens of files', async () => {
+    const r = await audit(fixture.dir, { partitionBytes: 2 * 1024, fileBytes: 128 * 1024 });
+    expect(r.exitCode).toBe(0);
+    expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
+  });
+
+  it('gives the same totals from one shuffled file of every type, gzipped', async () => {
+    const dir = tempDir();
+    cleanup.push(dir);
+    const lines = readdirSync(fixture.dir)
+      .filter((f) => f.endsWith('.ndjson'))
+      .flatMap((f) => readFileSync(join(fixture.dir, f), 'utf8').split('\n').filter(Boolean));
+    // Deterministic shuffle: administrations and charges arrive before their Encounters.
+    let seed = 42;
+    for (let i = lines.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      const j = seed % (i + 1);
+      [lines[i], lines[j]] = [lines[j] as string, lines[i] as string];
+    }
+    writeFileSync(join(dir, 'export.ndjson.gz'), gzipSync(`${lines.join('\r\n')}\r\n`));
+    const r = await audit(dir, { partitionBytes: 64 * 1024, fileBytes: 512 * 1024 });
+    expect(r.exitCode).toBe(0);
+    expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
+  });
+
+  it('reports a broken line with its file and line number, audits the rest, and exits 4', async () => {
+    const dir = tempDir();
+    cleanup.push(dir);
+    copyExport(dir);
+    const file = join(dir, 'MedicationAdministration.ndjson');
+    const count = readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    appendFileSync(file, '{"resourceType":"MedicationAdministration","id":"cut-off","status":"comp\n');
+    appendFileSync(file, '[1, 2, 3]\n');
+    appendFileSync(file, '{"id":"no-type"}\n');
+    // Well-formed enough for the partition scan, not for JSON.parse: caught when audited, still named.
+    appendFileSync(
+      file,
+      '{"resourceType":"MedicationAdministration","id":"bad-number","subject":{"reference":"Patient/syn-pat-000001"},"dosage":{"dose":{"value":1e}}}\n',
+    );
+    const r = await audit(dir);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain(`${file}:${count + 1}: not valid JSON`);
+    expect(r.stderr).toContain(`${file}:${count + 2}: not a JSON object`);
+    expect(r.stderr).toContain(`${file}:${count + 3}: not a FHIR resource`);
+    expect(r.stderr).toContain(`${file}:${count + 4}: not valid JSON (error at character`);
+    // What the broken lines hold never reaches stderr: it may be patient data.
+    expect(r.stderr).not.toMatch(/bad-number|syn-pat-000001|cut-off|no-type/);
+    expect(r.stats!.brokenLines).toBe(4);
+    // Nothing else was lost.
+    expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
+  });
+
+  it('audits only encounters with an administration dated in the range', async () => {
+    // One month of the quarter: fewer encounters, all of them dated inside it.
+    const r = await audit(fixture.dir, {
+      since: '2026-08-01',
+      until: '2026-08-31',
+      csv: join(fixture.dir, 'aug.csv'),
+    });
+    expect(r.exitCode).toBe(0);
+    const t = r.summary!.totals;
+    expect(t.encounters).toBeGreaterThan(0);
+    expect(t.encounters).toBeLessThan(fixture.answers.totals.encounters);
+    const rows = readFileSync(join(fixture.dir, 'aug.csv'), 'utf8').trim().split('\n').slice(1);
+    expect(rows).toHaveLength(t.encounters);
+    for (const row of rows) expect(row.split(',')[1]).toMatch(/^2026-08-/);
+    // Nothing before the quarter is ever audited: the quarter's totals are exactly the answers.
+    const before = await audit(fixture.dir, { since: '2026-06-01', until: '2026-06-30' });
+    expect(before.summary!.totals.encounters).toBe(fixture.answers.scenarios['before-range']);
+  });
+
+  it('writes CSV and JSON reports that hold every audited encounter and the same totals', async () => {
+    const csv = join(fixture.dir, 'audit.csv');
+    const json = join(fixture.dir, 'audit.json');
+    const r = await audit(fixture.dir, { csv, json });
+    expect(r.exitCode).toBe(0);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0]).toMatch(/^encounter,date_of_service,payer,/);
+    expect(rows).toHaveLength(fixture.answers.totals.encounters + 1);
+    const header = (rows[0] as string).split(',');
+    const col = (name: string) => header.indexOf(name);
+    const sum = (name: string) => rows.slice(1).reduce((s, row) => s + Number(row.split(',')[col(name)]), 0);
+    expect(sum('missed_jw_units')).toBe(fixture.answers.totals.missedJw.units);
+    expect(sum('under_billed_units')).toBe(fixture.answers.totals.underBilled.units);
+    expect(rows.slice(1).every((row) => row.endsWith(',true'))).toBe(true); // prices_illustrative
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.pricesIllustrative).toBe(true);
+    expect(report.pricesNote).toMatch(/ILLUSTRATIVE/);
+    expect(report.totals.missedJw).toEqual(fixture.answers.totals.missedJw);
+    expect(report.encounters).toHaveLength(fixture.answers.totals.encounters);
+    expect(readdirSync(fixture.dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+});
+
+describe('NDJSON building blocks', () => {
+  it('reads lines across chunks, with CRLF and without a final newline', async () => {
+    const dir = tempDir();
+    cleanup.push(dir);
+    const file = join(dir, 'x.ndjson');
+    const long = 'x'.repeat(3 * 1024 * 1024);
+    writeFileSync(file, `a\r\n\n${long}\nlast`);
+    const seen: [string, number][] = [];
+    await readLines(file, (line, n) => seen.push([line.length > 10 ? `long:${line.length}` : line, n]));
+    expect(seen).toEqual([
+      ['a', 1],
+      [`long:${long.length}`, 3],
+      ['last', 4],
+    ]);
+  });
+
+  it('scans only the top level: nested subjects, escaped quotes and spacing do not fool it', () => {
+    const line = JSON.stringify({
+      resourceType: 'MedicationAdministration',
+      contained: [{ resourceType: 'Medication', id: 'med', subject: { reference: 'Patient/wrong' } }],
+      note: [{ text: 'said "subject": {"reference": "Patient/wrong"} \\' }],
+      context: { display: 'ED visit', reference: 'Encounter/e-1' },
+      subject: { reference: 'Patient/p-1' },
+      id: 'a-1',
+      dosage: { dose: { value: 1.5e2, unit: 'mg' } },
+    });
+    const spaced = line.replace(/":/g, '" :  ').replace(/,"/g, ' ,\t"');
+    for (const text of [line, spaced, `  ${line}  `]) {
+      const r = scanLine(Buffer.from(text), 0, Buffer.byteLength(text));
+      expect(r).toEqual({
+        ok: true,
+        value: {
+          resourceType: 'MedicationAdministration',
+          id: 'a-1',
+          context: 'Encounter/e-1',
+          subject: 'Patient/p-1',
+        },
+      });
+    }
+    const unicode = Buffer.from(
+      '{"resourceType":"Encounter","id":"é\\u0041","subject":{"reference":"Patient/ü"}}',
+    );
+    expect(scanLine(unicode, 0, unicode.length)).toEqual({
+      ok: true,
+      value: { resourceType: 'Encounter', id: 'éA', subject: 'Patient/ü' },
+    });
+    for (const [bad, reason] of [
+      ['{"resourceType":"Encounter","id":"x"', /not valid JSON/],
+      ['{"resourceType":"Encounter","id":"x}', /not valid JSON/],
+      ['{"resourceType":"Encounter"} trailing', /not valid JSON/],
+      ['["resourceType"]', /not a JSON object/],
+      ['{"resourceType":"encounter"}', /not a FHIR resource/],
+    ] as const) {
+      const r = scanLine(Buffer.from(bad), 0, bad.length);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(reason);
+    }
+  });
+
+  it.each([
+    [
+      'first',
+      { meta: { tag: [{ code: 'x' }] }, resourceType: 'Encounter', id: 'e', text: { div: '<div>}{"</div>' } },
+    ],
+    ['middle', { resourceType: 'Encounter', meta: { versionId: '2' }, id: 'e' }],
+    ['last', { resourceType: 'Encounter', id: 'e', text: { status: 'generated', div: '<div/>' } }],
+    ['only narrative kept as a string (not an object)', { resourceType: 'Basic', text: 'plain' }],
+  ])('drops top-level meta and text objects (%s) and leaves valid JSON', (_where, resource) => {
+    const text = JSON.stringify(resource).replace(/,"/g, ', "');
+    const buf = Buffer.from(text);
+    const r = scanLine(buf, 0, buf.length);
+    if (!r.ok) throw new Error(r.reason);
+    let kept = '';
+    let from = 0;
+    for (const [a, b] of r.value.droppable ?? []) {
+      kept += buf.toString('utf8', from, a);
+      from = b;
+    }
+    kept += buf.toString('utf8', from);
+    const expected: Record<string, unknown> = { ...resource };
+    for (const k of ['meta', 'text']) if (typeof expected[k] === 'object') delete expected[k];
+    expect(JSON.parse(kept)).toEqual(expected);
+  });
+
+  it('CompactIndex keeps a value per key through growth', () => {
+    const index = new CompactIndex(4);
+    for (let i = 0; i < 50_000; i++) index.set(`enc-${i}`, i % 1000);
+    expect(index.size).toBe(50_000);
+    for (let i = 0; i < 50_000; i += 997) expect(index.get(`enc-${i}`)).toBe(i % 1000);
+    expect(index.get('enc-50000')).toBeUndefined();
+  });
+
+  it.each([
+    ['2026-02-29', undefined],
+    ['2028-02-29', '2028-02-29'],
+    ['2026-13-01', undefined],
+    ['2026-7-01', undefined],
+    ['yesterday', undefined],
+  ])('parseCalendarDate(%s)', (value, expected) => {
+    expect(parseCalendarDate(value)).toBe(expected);
+  });
+});
