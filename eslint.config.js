@@ -3,12 +3,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'fhir-profiles/fsh-generated/', 'fhir-profiles/.fhir-home/', 'test-artifacts/', 'coverage/', 'src/ui/vendor/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'fhir-profiles/fsh-generated/',
+      'fhir-profiles/.fhir-home/',
+      'test-artifacts/',
+      'coverage/',
+      'src/ui/vendor/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -23,14 +35,36 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['node:*', 'fs', 'http', 'https', 'net', 'express', 'pino', '@medplum/core', '../fhir/*', '../http/*'] },
+        {
+          patterns: [
+            'node:*',
+            'fs',
+            'http',
+            'https',
+            'net',
+            'express',
+            'pino',
+            '@medplum/core',
+            '../fhir/*',
+            '../http/*',
+          ],
+        },
       ],
       'no-restricted-globals': ['error', 'process', 'fetch', 'setTimeout', 'setInterval'],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'rules are pure: take the evaluation time as an argument' },
-        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'rules are pure: take the evaluation time as an argument' },
-        { selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']", message: 'rules are pure and deterministic' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'rules are pure: take the evaluation time as an argument',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+          message: 'rules are pure: take the evaluation time as an argument',
+        },
+        {
+          selector: "CallExpression[callee.object.name='Math'][callee.property.name='random']",
+          message: 'rules are pure and deterministic',
+        },
       ],
     },
   },

@@ -7,6 +7,9 @@
  * 2. End to end over HTTP against the embedded FHIR server: evaluations per second, p50/p95
  *    latency and FHIR requests per evaluation, against the same batch read + transaction sent
  *    directly to the same server.
+ * 3. The batch audit over a generated export of 1,000,000 administrations (bench/audit.ts):
+ *    administrations per second and peak RSS, against reading and parsing the same NDJSON.
+ *    `--engine-only` skips 2 and 3.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { transactionBundle } from '../src/fhir/plan.ts';
 import { loadConfig } from '../src/config.ts';
 import { startVialwise } from '../src/bootstrap.ts';
 import { silentLogger } from '../src/logger.ts';
+import { auditBench } from './audit.ts';
 import type { EncounterInput } from '../src/domain/input.ts';
 
 const casesDir = new URL('../test/golden/cases/', import.meta.url);
@@ -202,4 +206,8 @@ console.log(
 );
 console.log('');
 engineBench();
-if (!process.argv.includes('--engine-only')) await endToEndBench();
+if (!process.argv.includes('--engine-only')) {
+  await endToEndBench();
+  console.log('');
+  await auditBench();
+}

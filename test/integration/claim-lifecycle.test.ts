@@ -2,7 +2,7 @@
  * The draft Claim over the life of an Encounter, on the real embedded server: cancelled by
  * billing, left without Coverage, or losing an administration moved to another visit.
  */
-import type { Claim, Coverage, MedicationAdministration } from '@medplum/fhirtypes';
+import type { Claim, Coverage, Encounter, MedicationAdministration } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/bootstrap.ts';
 import { previousTargets } from '../../src/evaluate/triggers.ts';
@@ -58,8 +58,8 @@ describe('the draft Claim over an Encounter’s life', () => {
     // Case 10's patient, a second visit on the same day (same Coverage).
     await loadGolden(running, C10);
     expect(claimLines((await claimFor(running, 'enc-golden-10')) as Claim).length).toBeGreaterThan(0);
-    const enc = await read<{ resourceType: 'Encounter'; id: string }>(running, 'Encounter/enc-golden-10');
-    await put(running, { ...enc, id: 'enc-golden-10-b' } as never);
+    const enc = await read<Encounter>(running, 'Encounter/enc-golden-10');
+    await put(running, { ...enc, id: 'enc-golden-10-b' });
     for (const ma of goldenResources(C10).filter((r) => r.resourceType === 'MedicationAdministration')) {
       const current = await read<MedicationAdministration>(
         running,

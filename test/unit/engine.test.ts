@@ -39,7 +39,7 @@ describe('methylprednisolone acetate: the 2024 code change (J1020/J1030/J1040 ->
       }),
     );
     expect(lineSummary(after)).toEqual(['J1010||40|2024-04-01']);
-    if (drug.ndc) {
+    if ('ndc' in drug) {
       // The Depo-Medrol vial is multi-dose: no JW/JZ, and nothing else is missing.
       expect(after.gaps).toEqual([]);
       expect(before.gaps).toEqual([]);

@@ -7,9 +7,7 @@ import { EncounterNotFoundError } from '../../src/fhir/read-context.ts';
 import { errorHandler } from '../../src/http/errors.ts';
 import { silentLogger } from '../../src/logger.ts';
 
-async function answer(
-  err: unknown,
-): Promise<{
+async function answer(err: unknown): Promise<{
   status: number;
   retryAfter: string | null;
   body: { resourceType: string; issue: { details?: { text?: string } }[] };
