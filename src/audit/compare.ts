@@ -12,7 +12,7 @@ import type { Claim } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Evaluation } from '../domain/types.ts';
-import { readCharge } from '../rules/charges.ts';
+import { matchCharge, readCharge } from '../rules/charges.ts';
 import { encounterClassOf } from '../rules/engine.ts';
 import { calendarDate, codings, EXT, finiteNumber, localRef, SYSTEMS } from '../rules/fhir-read.ts';
 import type { DateRange } from './range.ts';
@@ -146,7 +146,6 @@ export function auditEncounter(
 
   const codeByAdmin = new Map<string, string>();
   for (const l of lines) for (const r of l.sourceAdministrations) codeByAdmin.set(r, l.code);
-  const lineDays = new Set(lines.map((l) => `${l.code}:${l.dateOfService}`));
   const drugLines = posted.filter(
     (p) => catalog.codes.has(p.code) || p.administrations.some((a) => codeByAdmin.has(a)),
   );
@@ -179,16 +178,7 @@ export function auditEncounter(
   let wrongCodeUnits = 0;
   const matched: PostedLine[] = [];
   for (const p of drugLines) {
-    const linked = p.administrations.filter((a) => codeByAdmin.has(a));
-    let expected = [...new Set(linked.map((a) => codeByAdmin.get(a) as string))];
-    const dos =
-      p.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
-    let wrong = false;
-    if (linked.length) wrong = !expected.includes(p.code);
-    else if (dos && !lineDays.has(`${p.code}:${dos}`)) {
-      expected = [...new Set(lines.filter((l) => l.dateOfService === dos).map((l) => l.code))];
-      wrong = expected.length > 0;
-    }
+    const { dos, wrongCode: wrong, expected } = matchCharge(p, lines);
     if (wrong) {
       const first = expected[0] as string;
       figuresOf(first).wrongCodes++;

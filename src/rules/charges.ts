@@ -37,6 +37,51 @@ export function readCharge(ci: ChargeItem): PostedCharge | undefined {
   return { id: ci.id, ref: `ChargeItem/${ci.id}`, code, modifiers, units, dos, administrations };
 }
 
+export interface ChargeMatch {
+  /** The charge's date of service, else that of the line billing its administration. */
+  readonly dos: string | undefined;
+  /** The charge bills a code that no derived line bills for the same drug. */
+  readonly wrongCode: boolean;
+  /** The code(s) the documentation bills instead, when wrongCode. */
+  readonly expected: readonly string[];
+  /** The administrations concerned. */
+  readonly implicated: readonly string[];
+}
+
+/**
+ * One rule for the service and the audit: a charge linked to administrations (`service`) must
+ * bill one of their lines' codes; an unlinked one must bill a code some line bills on its date
+ * when any line is billed that day.
+ */
+export function matchCharge(
+  c: { readonly code: string; readonly administrations: readonly string[]; readonly dos: string | undefined },
+  lines: readonly BillingLine[],
+): ChargeMatch {
+  const linked = c.administrations.filter((a) => lines.some((l) => l.sourceAdministrations.includes(a)));
+  if (linked.length) {
+    const expected = [
+      ...new Set(
+        lines.filter((l) => l.sourceAdministrations.some((a) => linked.includes(a))).map((l) => l.code),
+      ),
+    ];
+    const dos =
+      c.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
+    const wrongCode = !expected.includes(c.code);
+    return { dos, wrongCode, expected: wrongCode ? expected : [], implicated: linked };
+  }
+  const dos = c.dos;
+  const sameDay = dos ? lines.filter((l) => l.dateOfService === dos) : [];
+  if (!dos || sameDay.some((l) => l.code === c.code) || sameDay.length === 0) {
+    return { dos, wrongCode: false, expected: [], implicated: [] };
+  }
+  return {
+    dos,
+    wrongCode: true,
+    expected: [...new Set(sameDay.map((l) => l.code))],
+    implicated: [...new Set(sameDay.flatMap((l) => l.sourceAdministrations))],
+  };
+}
+
 export function compareWithPostedCharges(
   input: EncounterInput,
   lines: readonly BillingLine[],
@@ -54,35 +99,15 @@ export function compareWithPostedCharges(
     .filter((c) => catalog.codes.has(c.code) || c.administrations.some((a) => billedAdmins.has(a)));
   if (charges.length === 0) return;
 
-  const codeByAdmin = new Map<string, string>();
-  for (const l of lines) for (const r of l.sourceAdministrations) codeByAdmin.set(r, l.code);
-  const lineDays = new Set(lines.map((l) => `${l.code}:${l.dateOfService}`));
   const skipUnits = new Set<string>();
   const matched: PostedCharge[] = [];
 
   for (const c of charges) {
-    const linked = c.administrations.filter((a) => codeByAdmin.has(a));
-    const expected = [...new Set(linked.map((a) => codeByAdmin.get(a) as string))];
-    const dos =
-      c.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
-    let mismatch = false;
-    let implicated: string[] = [];
-    if (linked.length) {
-      mismatch = !expected.includes(c.code);
-      implicated = linked;
-    } else if (dos && !lineDays.has(`${c.code}:${dos}`)) {
-      // Not linked to an administration: a code that no derived line bills on that date.
-      const sameDay = lines.filter((l) => l.dateOfService === dos);
-      if (sameDay.length) {
-        mismatch = true;
-        implicated = [...new Set(sameDay.flatMap((l) => l.sourceAdministrations))];
-        for (const l of sameDay) expected.push(l.code);
-      }
-    }
+    const { dos, wrongCode: mismatch, expected, implicated } = matchCharge(c, lines);
     if (mismatch) {
       const drug = catalog.codes.get(c.code);
       const said = drug ? `${c.code} (${drug.descriptor})` : c.code;
-      const want = [...new Set(expected)].join(' or ');
+      const want = expected.join(' or ');
       // What the right code would pay: the derived lines of the administrations concerned.
       const concerned = lines.filter((l) => l.sourceAdministrations.some((a) => implicated.includes(a)));
       const atRisk = concerned.every((l) => l.net)
