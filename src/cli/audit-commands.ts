@@ -10,6 +10,7 @@ import { AUDIT_EXIT } from '../audit/errors.ts';
 import { generateExport, PRICE_FILE } from '../audit/generate.ts';
 import { parseCalendarDate } from '../audit/range.ts';
 import { runAudit } from '../audit/run.ts';
+import { say } from './output.ts';
 
 function dateOption(value: string): string {
   const date = parseCalendarDate(value);
@@ -120,7 +121,7 @@ export function registerAuditCommands(program: Command): Command {
       const out = resolve(options.out);
       const answers = generateExport({ encounters: options.encounters, outDir: out, seed: options.seed });
       const t = answers.totals;
-      console.log(
+      say(
         `wrote ${answers.encounters.toLocaleString('en-US')} synthetic encounters ` +
           `(${t.administrationsInExport.toLocaleString('en-US')} administrations) to ${out}, with answers.json\n` +
           `audit it with:\n  vialwise audit --ndjson ${out} --since ${answers.range.since} --until ${answers.range.until} ` +

@@ -8,6 +8,7 @@ import { ImportError } from '../catalog/import/errors.ts';
 import { parseQuarter } from '../catalog/import/prices.ts';
 import { importCrosswalkFile, importPricesFile } from '../catalog/import/run.ts';
 import { SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
+import { say } from './output.ts';
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -42,7 +43,7 @@ export function registerCatalogCommands(program: Command): Command {
       const target = result.written
         ? `wrote ${join(options.catalogDir, 'products.json')}`
         : 'nothing to write';
-      console.log(
+      say(
         `${file}: ${plural(added, 'product')} added, ${updated} updated, ${plural(skipped, 'row')} skipped; ${target}`,
       );
     });
@@ -59,7 +60,7 @@ export function registerCatalogCommands(program: Command): Command {
       const { imported, blank, notInCatalog } = result.summary;
       const kind = result.illustrative ? 'illustrative prices' : 'payment limits';
       const target = result.written ? `wrote ${join(options.catalogDir, 'prices.json')}` : 'nothing to write';
-      console.log(
+      say(
         `${file}: ${imported} ${kind} for ${result.quarter}, ${blank} blank skipped, ` +
           `${plural(notInCatalog, 'code')} not in the catalog skipped; ${target}`,
       );
