@@ -239,7 +239,7 @@ export function auditEncounter(
     unlinked: unlinkedAdministration !== undefined,
     dateOfService,
     payerCategory: evaluation.payerCategory ?? 'other',
-    encounterClass: unlinkedAdministration ? '' : (encounterClassOf(input) ?? ''),
+    encounterClass: unlinkedAdministration ? '' : (encounterClassOf(input.encounter) ?? ''),
     administrations: input.administrations.length,
     postedSource,
     lines: lines.length,

@@ -10,21 +10,16 @@
  */
 import type {
   Bundle,
-  ChargeItem,
   Claim,
-  ClaimResponse,
-  Condition,
-  Coverage,
   Encounter,
   Medication,
   MedicationAdministration,
   Observation,
   Resource,
 } from '@medplum/fhirtypes';
-import type { EncounterInput } from '../domain/input.ts';
 import { evaluateAndWrite, type EvaluateDeps } from '../evaluate/evaluate-encounter.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
-import { contextQueries } from '../fhir/read-context.ts';
+import { batchResults, contextQueries, encounterInputOf } from '../fhir/read-context.ts';
 import type { EngineReference } from '../rules/engine.ts';
 import { localRef } from '../rules/fhir-read.ts';
 import type { SourceStats } from './accumulate.ts';
@@ -158,24 +153,7 @@ async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emi
     type: 'batch',
     entry: perEncounter.flat().map((url) => ({ request: { method: 'GET', url } })),
   };
-  const response = await gateway.bundle(request);
-  const results: Resource[][] = [];
-  for (const [i, entry] of (response.entry ?? []).entries()) {
-    const status = entry.response?.status ?? '';
-    if (!status.startsWith('2'))
-      throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
-    const found: Resource[] = [];
-    let page = entry.resource as Bundle | undefined;
-    while (page) {
-      for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
-      const next = page.link?.find((l) => l.relation === 'next')?.url;
-      if (!next) break;
-      page = await gateway.searchUrl(
-        next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
-      );
-    }
-    results.push(found);
-  }
+  const { results } = await batchResults(gateway, await gateway.bundle(request));
 
   let at = 0;
   for (const [n, p] of batch.entries()) {
@@ -216,16 +194,10 @@ function assemble(
   const encounter = of<Encounter>(main, 'Encounter').find((e) => e.id === encounterId);
   if (!encounter) return undefined;
   const claims = of<Claim>([...ownClaims, ...encounterClaims], 'Claim');
-  const input: EncounterInput = {
-    encounter,
-    administrations: of<MedicationAdministration>(main, 'MedicationAdministration'),
-    medications: of<Medication>(main, 'Medication'),
-    conditions: of<Condition>(main, 'Condition'),
-    coverages: of<Coverage>(main, 'Coverage'),
-    priorAuthorizations: of<ClaimResponse>(main, 'ClaimResponse').filter((c) => c.use === 'preauthorization'),
+  const resources = [...new Map(main.map((r) => [`${r.resourceType}/${r.id ?? ''}`, r])).values()];
+  const input = encounterInputOf(encounter, resources, {
     bodyWeights: of<Observation>(weights, 'Observation'),
-    chargeItems: of<ChargeItem>(main, 'ChargeItem'),
     claims: claims.filter((c) => isDraftIdentifierClaim(c, encounterId)),
-  };
+  });
   return { input, claims };
 }

@@ -1,4 +1,7 @@
 /** Identifier systems, URLs and code systems vialwise writes (SPEC sections 3 and 6). */
+/** A FHIR resource id (R4 `id` datatype). */
+export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 export const CLAIM_DRAFT_SID = 'https://vialwise.dev/fhir/sid/claim-draft';
 export const GAP_SID = 'https://vialwise.dev/fhir/sid/documentation-gap';
 export const DEVICE_SID = 'https://vialwise.dev/fhir/sid/device';

@@ -36,7 +36,6 @@ const PAGE = 1000;
 
 export function contextQueries(encounterId: string, patient?: string): string[] {
   const enc = encodeURIComponent(`Encounter/${encounterId}`);
-  const weights = `Observation?code=${encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`)}`;
   return [
     `Encounter?_id=${encodeURIComponent(encounterId)}` +
       '&_include=Encounter:patient&_include=Encounter:diagnosis' +
@@ -48,14 +47,14 @@ export function contextQueries(encounterId: string, patient?: string): string[] 
     `DetectedIssue?implicated=${enc}&_count=${PAGE}`,
     // Body weights of the patient; without a patient yet, those recorded in this encounter (a
     // weight-based infusion then triggers one more read: see readEncounterContext).
-    patient
-      ? `${weights}&patient=${encodeURIComponent(patient)}&_count=${PAGE}`
-      : `${weights}&encounter=${enc}&_count=${PAGE}`,
+    patient ? weightQuery('patient', patient) : weightQuery('encounter', `Encounter/${encounterId}`),
   ];
 }
 
-export function weightQuery(patient: string): string {
-  return `Observation?code=${encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`)}&patient=${encodeURIComponent(patient)}&_count=${PAGE}`;
+/** Body-weight Observations (LOINC 29463-7) of a patient, or recorded in an encounter. */
+export function weightQuery(by: 'patient' | 'encounter', reference: string): string {
+  const code = encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`);
+  return `Observation?code=${code}&${by}=${encodeURIComponent(reference)}&_count=${PAGE}`;
 }
 
 /** True when an administration's rate is per kg of body weight (ug/kg/min and the like). */
@@ -86,59 +85,31 @@ export async function readEncounterContext(
     type: 'batch',
     entry: queries.map((url) => ({ request: { method: 'GET', url } })),
   };
-  const response = await gateway.bundle(request);
-  let requests = 1;
-  const results: Resource[][] = [];
-  for (const [i, entry] of (response.entry ?? []).entries()) {
-    const status = entry.response?.status ?? '';
-    if (!status.startsWith('2'))
-      throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
-    let page = entry.resource as Bundle | undefined;
-    const found: Resource[] = [];
-    while (page) {
-      for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
-      const next = page.link?.find((l) => l.relation === 'next')?.url;
-      if (!next) break;
-      // Rare: more than a page of results. Follow the server's own next link.
-      requests++;
-      page = await gateway.searchUrl(
-        next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
-      );
-    }
-    results.push(found);
-  }
-  const [main = [], claims = [], issues = [], weights = []] = results;
-  const byType = <T extends Resource>(type: T['resourceType']) =>
-    dedupe(main.filter((r): r is T => r.resourceType === type));
-  const encounter = byType<Encounter>('Encounter').find((e) => e.id === encounterId);
+  const { results, pages } = await batchResults(gateway, await gateway.bundle(request));
+  let requests = 1 + pages;
+  const [found = [], claimsFound = [], issues = [], weights = []] = results;
+  const main = dedupe(found);
+  const claims = dedupe(claimsFound as Claim[]);
+  const encounter = main.find((r): r is Encounter => r.resourceType === 'Encounter' && r.id === encounterId);
   if (!encounter) throw new EncounterNotFoundError(`Encounter ${encounterId} not found`);
-  const administrations = byType<MedicationAdministration>('MedicationAdministration');
+  const fromBatch = encounterInputOf(encounter, main, { claims });
+  const { administrations } = fromBatch;
   let bodyWeights = weights as Observation[];
   const subject = encounter.subject?.reference;
   if (!patient && subject && needsWeight(administrations)) {
     // The batch could only ask for weights recorded in this encounter; the patient's latest
     // weight may come from an earlier visit. Rare enough to cost one more read.
     requests++;
-    const page = await gateway.searchUrl(weightQuery(subject));
+    const page = await gateway.searchUrl(weightQuery('patient', subject));
     bodyWeights = [
       ...bodyWeights,
       ...(page.entry ?? []).map((e) => e.resource as Observation).filter(Boolean),
     ];
   }
   return {
-    input: {
-      encounter,
-      administrations,
-      medications: byType<Medication>('Medication'),
-      conditions: byType<Condition>('Condition'),
-      coverages: byType<Coverage>('Coverage'),
-      priorAuthorizations: byType<ClaimResponse>('ClaimResponse').filter((c) => c.use === 'preauthorization'),
-      bodyWeights: dedupe(bodyWeights),
-      chargeItems: byType<ChargeItem>('ChargeItem'),
-      claims: dedupe(claims as Claim[]),
-    },
+    input: { ...fromBatch, bodyWeights: dedupe(bodyWeights) },
     existing: {
-      claims: dedupe(claims as Claim[]),
+      claims,
       issues: dedupe(issues as DetectedIssue[]),
       administrations: administrations.map((a) => `MedicationAdministration/${a.id ?? ''}`),
     },
@@ -157,11 +128,24 @@ export function inputFromBundle(bundle: Bundle, encounterId?: string): Encounter
   const resources = (bundle.entry ?? [])
     .map((e: BundleEntry) => e?.resource)
     .filter((r): r is Resource => !!r && typeof r === 'object');
+  const encounter = resources.find(
+    (r): r is Encounter =>
+      r.resourceType === 'Encounter' && (encounterId === undefined || r.id === encounterId),
+  );
+  return encounter ? encounterInputOf(encounter, resources) : undefined;
+}
+
+/**
+ * The engine's input from a flat list of resources (one read, one posted Bundle, one audit
+ * batch), sorted by type; body weights and Claims may come from their own searches.
+ */
+export function encounterInputOf(
+  encounter: Encounter,
+  resources: readonly Resource[],
+  from: { readonly bodyWeights?: readonly Observation[]; readonly claims?: readonly Claim[] } = {},
+): EncounterInput {
   const of = <T extends Resource>(type: T['resourceType']) =>
     resources.filter((r): r is T => r.resourceType === type);
-  const encounters = of<Encounter>('Encounter');
-  const encounter = encounterId ? encounters.find((e) => e.id === encounterId) : encounters[0];
-  if (!encounter) return undefined;
   return {
     encounter,
     administrations: of<MedicationAdministration>('MedicationAdministration'),
@@ -169,8 +153,38 @@ export function inputFromBundle(bundle: Bundle, encounterId?: string): Encounter
     conditions: of<Condition>('Condition'),
     coverages: of<Coverage>('Coverage'),
     priorAuthorizations: of<ClaimResponse>('ClaimResponse').filter((c) => c.use === 'preauthorization'),
-    bodyWeights: of<Observation>('Observation'),
+    bodyWeights: from.bodyWeights ?? of<Observation>('Observation'),
     chargeItems: of<ChargeItem>('ChargeItem'),
-    claims: of<Claim>('Claim'),
+    claims: from.claims ?? of<Claim>('Claim'),
   };
+}
+
+/**
+ * The resources of each entry of a batch response, in order, following the server's next links
+ * when a result needed more than one page (rare); `pages` counts those extra requests.
+ */
+export async function batchResults(
+  gateway: FhirGateway,
+  response: Bundle,
+): Promise<{ results: Resource[][]; pages: number }> {
+  let pages = 0;
+  const results: Resource[][] = [];
+  for (const [i, entry] of (response.entry ?? []).entries()) {
+    const status = entry.response?.status ?? '';
+    if (!status.startsWith('2'))
+      throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
+    let page = entry.resource as Bundle | undefined;
+    const found: Resource[] = [];
+    while (page) {
+      for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
+      const next = page.link?.find((l) => l.relation === 'next')?.url;
+      if (!next) break;
+      pages++;
+      page = await gateway.searchUrl(
+        next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
+      );
+    }
+    results.push(found);
+  }
+  return { results, pages };
 }

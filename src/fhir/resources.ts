@@ -14,7 +14,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { GAP_CODE_SYSTEM, GAPS } from '../domain/gaps.ts';
 import type { BillingLine, Evaluation, Gap } from '../domain/types.ts';
-import { isInstitutional } from '../rules/engine.ts';
+import { encounterClassOf, isInstitutional } from '../rules/engine.ts';
 import { EXT, SYSTEMS } from '../rules/fhir-read.ts';
 import {
   CLAIM_DRAFT_SID,
@@ -110,7 +110,7 @@ export function buildClaim(
   created: string = ctx.now,
 ): Claim | undefined {
   if (!evaluation.coverage || !evaluation.patient || !encounter.id) return undefined;
-  const encounterClass = typeof encounter.class?.code === 'string' ? encounter.class.code : undefined;
+  const encounterClass = encounterClassOf(encounter);
   const pos = encounterClass ? PLACE_OF_SERVICE[encounterClass] : undefined;
   const provider: Reference<Organization> = encounter.serviceProvider?.reference
     ? { reference: encounter.serviceProvider.reference }

@@ -13,6 +13,7 @@ import { requireApiAccess } from './api-auth.ts';
 import { errorHandler, outcome, sendOutcome, unauthorized } from './errors.ts';
 import { parseJsonBody, parseNotification, type Notification } from './notification.ts';
 import { isAuthorized } from './signature.ts';
+import { FHIR_ID } from '../fhir/constants.ts';
 
 export interface AppDeps {
   readonly service: Service;
@@ -27,7 +28,6 @@ export interface AppDeps {
 
 const ONE_MIB = 1024 * 1024;
 const JSON_TYPES = ['application/json', 'application/fhir+json'];
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 function rawBody() {
   return express.raw({ type: () => true, limit: ONE_MIB });
@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.put('/notify/:type/:id', rawBody(), (req, res) =>
     notify(req, res, (raw) => {
       const { type, id } = req.params;
-      if (!ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid id in the path'));
+      if (!FHIR_ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid id in the path'));
       const n = parseNotification(raw, {});
       if (n.kind === 'empty')
         return { kind: 'references', form: 'backport-id-only', references: [`${type}/${id}`] };
@@ -164,7 +164,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.post('/api/encounters/:id/evaluate', async (req, res) => {
     const { id } = req.params;
-    if (!ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid Encounter id'));
+    if (!FHIR_ID.test(id)) throw new OperationOutcomeError(badRequest('Invalid Encounter id'));
     const result = await service.evaluate(id);
     res.json({
       evaluation: result.evaluation,

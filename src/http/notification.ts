@@ -6,6 +6,7 @@
 import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
 import { localRef } from '../rules/fhir-read.ts';
+import { FHIR_ID } from '../fhir/constants.ts';
 
 export type Notification =
   | { readonly kind: 'empty' }
@@ -46,7 +47,6 @@ export function parseJsonBody(raw: Buffer | string): unknown {
   return value;
 }
 
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 /** Backport notification types are short lower-case codes (handshake, heartbeat, ...). */
 const TYPE_CODE = /^[a-z-]{1,32}$/;
@@ -57,7 +57,7 @@ function isResource(v: unknown): v is Resource {
   return (
     typeof r.resourceType === 'string' &&
     TYPE.test(r.resourceType) &&
-    (r.id === undefined || (typeof r.id === 'string' && ID.test(r.id)))
+    (r.id === undefined || (typeof r.id === 'string' && FHIR_ID.test(r.id)))
   );
 }
 

@@ -2,7 +2,7 @@
  * The billing engine (pure): gather facts per administration, group them into lines, decide
  * units and JW/JZ, then compare with what was posted. SPEC sections 3 to 5.
  */
-import type { Condition, Medication, MedicationAdministration } from '@medplum/fhirtypes';
+import type { Condition, Encounter, Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { PayerRules } from '../catalog/payer-rules.ts';
 import type { EncounterInput } from '../domain/input.ts';
@@ -50,8 +50,9 @@ const MAX_UNITS_PER_LINE = 9_999;
 const BILLABLE = new Set(['completed', 'stopped']);
 const ENCOUNTER_CLASSES_INSTITUTIONAL = new Set(['EMER', 'IMP', 'OBSENC', 'SS']);
 
-export function encounterClassOf(input: EncounterInput): string | undefined {
-  const c = input.encounter.class;
+/** The v3 ActCode of the Encounter's class (AMB, EMER, IMP, OBSENC, SS, VR). */
+export function encounterClassOf(encounter: Encounter): string | undefined {
+  const c = encounter.class;
   return typeof c?.code === 'string' ? c.code : undefined;
 }
 
@@ -63,7 +64,7 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
   const { catalog } = ref;
   const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
   const patient = localRef(input.encounter.subject);
-  const encounterClass = encounterClassOf(input);
+  const encounterClass = encounterClassOf(input.encounter);
   const nowDate = calendarDate(now) ?? '9999-12-31';
   const gaps = new GapList();
   const medications = new Map<string, Medication>();

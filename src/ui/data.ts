@@ -25,7 +25,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { GAP_CODE_LIST, GAP_CODE_SYSTEM, GAPS, isGapCode, type Severity } from '../domain/gaps.ts';
 import type { BillingLine, Evaluation } from '../domain/types.ts';
-import { CLAIM_DRAFT_SID, GAP_SID, MITIGATION_CODE_SYSTEM } from '../fhir/constants.ts';
+import { CLAIM_DRAFT_SID, FHIR_ID, GAP_SID, MITIGATION_CODE_SYSTEM } from '../fhir/constants.ts';
 import { calendarDate, codesOf, EXT, extension, localRef, SYSTEMS, textsOf } from '../rules/fhir-read.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,7 +48,6 @@ const SEVERITY_RANK: Readonly<Record<string, number>> = { high: 0, moderate: 1, 
 export const SEVERITIES: readonly Severity[] = ['high', 'moderate', 'low'];
 
 /** FHIR ids as accepted in the UI's query strings and paths (the same rule as the service's API). */
-export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export type ResourceIndex = ReadonlyMap<string, Resource>;

@@ -19,7 +19,6 @@ import {
   buildWorklist,
   dashboardCsv,
   encounterView,
-  FHIR_ID,
   FilterError,
   parseAcknowledgeRequest,
   parseDateRange,
@@ -27,6 +26,7 @@ import {
   practitionerOptions,
   type PriceInfo,
 } from './data.ts';
+import { FHIR_ID } from '../fhir/constants.ts';
 import {
   acknowledgeGap,
   GapClosedError,

@@ -6,8 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,22 +15,12 @@ import { demoBundles } from '../../src/demo/seed.ts';
 import { startEmbeddedFhirServer, type EmbeddedFhirServer } from '../../src/fhir-server/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { writtenSnapshot } from '../support/snapshot.ts';
-import { eventually, fhir, goldenAsTransaction, searchResources } from '../support/service.ts';
+import { eventually, fhir, goldenAsTransaction, searchResources, freePort } from '../support/service.ts';
 import { readdirSync } from 'node:fs';
 
 const SECRET = 'concurrency-secret-0123456789abcdef';
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Deterministic shuffle (mulberry32), so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -224,4 +212,3 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
     }
   }, 120_000);
 });
-void readFileSync;

@@ -7,7 +7,6 @@
  */
 import { createHmac } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import type { Bundle, Claim, Resource, Subscription } from '@medplum/fhirtypes';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ import {
 } from '../../src/fhir-server/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { writtenSnapshot, type WrittenSnapshot } from '../support/snapshot.ts';
-import { eventually, fhir, goldenAsTransaction, startTestService } from '../support/service.ts';
+import { eventually, fhir, goldenAsTransaction, startTestService, freePort } from '../support/service.ts';
 
 const SECRET = 'fault-secret-0123456789abcdef';
 const CASES = [
@@ -32,16 +31,6 @@ const CASES = [
 
 function resourcesOf(name: string): Resource[] {
   return (goldenAsTransaction(name).entry ?? []).map((e) => e.resource as Resource);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function settle(r: Running, server?: EmbeddedFhirServer): Promise<void> {

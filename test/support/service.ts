@@ -1,5 +1,6 @@
 /** Starts the real service against the embedded FHIR server on random ports, for integration tests. */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { startVialwise, type Running, type StartOptions } from '../../src/bootstrap.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -85,4 +86,15 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** A port that was free a moment ago, for servers a test must start on a known port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
