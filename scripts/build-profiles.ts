@@ -27,7 +27,8 @@ import type {
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
-import { GAPS, GAP_CODE_SYSTEM } from '../src/domain/gaps.ts';
+import { GAPS } from '../src/domain/gaps.ts';
+import { GAP_CODE_SYSTEM } from '../src/domain/vocabulary.ts';
 import type { Severity } from '../src/domain/gaps.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { BODY_WEIGHT_LOINC, SYSTEMS } from '../rules/fhir-read.ts';
 import { retryAfterMs } from '../fhir/http-fetch.ts';
 import { AUDIT_EXIT, AuditError } from './errors.ts';
 import type { Progress } from './progress.ts';
 import { addDays, type DateRange } from './range.ts';
+import { BODY_WEIGHT_LOINC, SYSTEMS } from '../domain/vocabulary.ts';
 
 export const EVENT_TYPES = ['MedicationAdministration', 'ChargeItem', 'Claim'] as const;
 export const REFERENCE_TYPES = [

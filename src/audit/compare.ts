@@ -13,8 +13,6 @@ import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Evaluation } from '../domain/types.ts';
 import { matchCharge, readCharge } from '../rules/charges.ts';
-import { encounterClassOf } from '../rules/engine.ts';
-import { calendarDate, codings, EXT, finiteNumber, localRef, SYSTEMS } from '../rules/fhir-read.ts';
 import type { DateRange } from './range.ts';
 import { inRange } from './range.ts';
 import {
@@ -26,6 +24,9 @@ import {
   type EncounterAudit,
   type PostedSource,
 } from './model.ts';
+import { encounterClassOf } from '../domain/encounter.ts';
+import { calendarDate, codings, finiteNumber, localRef } from '../domain/fhir-values.ts';
+import { EXT, SYSTEMS } from '../domain/vocabulary.ts';
 
 export interface PostedLine {
   readonly ref: string;

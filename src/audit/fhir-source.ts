@@ -21,12 +21,12 @@ import { evaluateAndWrite, type EvaluateDeps } from '../evaluate/evaluate-encoun
 import type { FhirGateway } from '../fhir/gateway.ts';
 import { batchResults, contextQueries, encounterInputOf } from '../fhir/read-context.ts';
 import type { EngineReference } from '../rules/engine.ts';
-import { localRef } from '../rules/fhir-read.ts';
 import type { SourceStats } from './accumulate.ts';
 import { auditedDate } from './compare.ts';
 import type { Progress } from './progress.ts';
 import { addDays, type DateRange } from './range.ts';
 import { isDraftIdentifierClaim, unlinkedItem, type AuditItem, type Emit } from './source.ts';
+import { localRef } from '../domain/fhir-values.ts';
 
 export interface FhirAuditOptions {
   readonly gateway: FhirGateway;

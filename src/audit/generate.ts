@@ -25,9 +25,8 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import type { GapCode } from '../domain/gaps.ts';
-import { CLAIM_DRAFT_SID } from '../fhir/constants.ts';
-import { EXT, SYSTEMS } from '../rules/fhir-read.ts';
 import { addDays, daysIn, type DateRange } from './range.ts';
+import { CLAIM_DRAFT_SID, EXT, SYSTEMS } from '../domain/vocabulary.ts';
 
 export const DEFAULT_GENERATED_RANGE: DateRange = { since: '2026-07-01', until: '2026-09-30' };
 export const PRICE_FILE = 'prices-illustrative.json';

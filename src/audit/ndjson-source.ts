@@ -26,7 +26,6 @@ import type {
   Observation,
   Resource,
 } from '@medplum/fhirtypes';
-import { BODY_WEIGHT_LOINC, codesOf, localRef, SYSTEMS } from '../rules/fhir-read.ts';
 import type { SourceStats } from './accumulate.ts';
 import { auditedDate } from './compare.ts';
 import { fileSize, parseResourceLine, readLineBytes, typeFromFileName } from './ndjson.ts';
@@ -35,6 +34,8 @@ import type { Progress } from './progress.ts';
 import type { DateRange } from './range.ts';
 import { scanLine, type Scanned } from './scan.ts';
 import { claimEncounterIds, isDraftIdentifierClaim, unlinkedItem, type Emit } from './source.ts';
+import { codesOf, localRef } from '../domain/fhir-values.ts';
+import { BODY_WEIGHT_LOINC, SYSTEMS } from '../domain/vocabulary.ts';
 
 /** Resource types the audit reads; lines of other types are counted and dropped. */
 export const AUDIT_TYPES = [

@@ -1,8 +1,8 @@
+import { calendarDate } from '../domain/fhir-values.ts';
 /**
  * The audit's date range: inclusive calendar dates, compared with the date of service as written
  * (the date part of the administration's start, with no time-zone shift: SPEC section 4.4).
  */
-import { calendarDate } from '../rules/fhir-read.ts';
 
 export interface DateRange {
   /** First date of service audited, YYYY-MM-DD. */

@@ -7,6 +7,7 @@ import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'no
 import type { AuditSummary, SourceStats } from './accumulate.ts';
 import { dollars, recoverableCents, type EncounterAudit } from './model.ts';
 import { ILLUSTRATIVE_NOTE, type ReportMeta } from './report-html.ts';
+import { csvCell } from '../domain/csv.ts';
 
 export const CSV_COLUMNS = [
   'encounter',
@@ -33,11 +34,6 @@ export const CSV_COLUMNS = [
   'revenue_at_risk',
   'prices_illustrative',
 ] as const;
-
-export function csvCell(v: string | number | boolean): string {
-  if (typeof v !== 'string') return String(v);
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 
 export function encounterRow(
   e: EncounterAudit,

@@ -2,8 +2,8 @@
 import type { Claim, Encounter, MedicationAdministration } from '@medplum/fhirtypes';
 import type { EncounterInput } from '../domain/input.ts';
 import type { Evaluation } from '../domain/types.ts';
-import { CLAIM_DRAFT_SID } from '../fhir/constants.ts';
-import { localRef } from '../rules/fhir-read.ts';
+import { localRef } from '../domain/fhir-values.ts';
+import { CLAIM_DRAFT_SID } from '../domain/vocabulary.ts';
 
 export interface AuditItem {
   readonly input: EncounterInput;

@@ -1,9 +1,9 @@
 /**
  * The in-memory drug catalog and its look-ups (pure: built from parsed files, no I/O).
  */
-import type { HcpcsCode, Ingredient, Price, Product } from '../domain/types.ts';
 import { candidatesFor10Digit, normalizeNdc } from './ndc.ts';
 import type { CodesFile, IngredientsFile, PricesFile, ProductsFile } from './schema.ts';
+import type { HcpcsCode, Ingredient, Price, Product } from './types.ts';
 
 export class CatalogError extends Error {
   readonly code = 'catalog-invalid';

@@ -10,8 +10,6 @@ interface GapDefinition {
   readonly definition: string;
 }
 
-export const GAP_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap';
-
 export const GAPS = {
   'missing-diagnosis': {
     severity: 'high',

@@ -10,8 +10,8 @@ import { isPreconditionFailed, type FhirGateway } from '../fhir/gateway.ts';
 import { planWrites, transactionBundle, type WritePlan } from '../fhir/plan.ts';
 import { readEncounterContext } from '../fhir/read-context.ts';
 import type { WriteContext } from '../fhir/resources.ts';
-import { localRef } from '../rules/fhir-read.ts';
 import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
+import { localRef } from '../domain/fhir-values.ts';
 
 export interface EvaluateDeps {
   readonly gateway: FhirGateway;

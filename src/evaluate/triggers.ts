@@ -3,8 +3,9 @@
  * sweep over recently updated resources.
  */
 import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
-import { calendarDate, EXT, localRef } from '../rules/fhir-read.ts';
 import { isUnavailable, type FhirGateway } from '../fhir/gateway.ts';
+import { calendarDate, localRef } from '../domain/fhir-values.ts';
+import { EXT } from '../domain/vocabulary.ts';
 
 export const WATCHED_TYPES = [
   'MedicationAdministration',

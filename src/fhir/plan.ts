@@ -5,8 +5,8 @@
  */
 import type { Bundle, BundleEntry, Claim, DetectedIssue, Encounter, Resource } from '@medplum/fhirtypes';
 import type { Evaluation } from '../domain/types.ts';
-import { CLAIM_DRAFT_SID, GAP_SID, MITIGATION_CODE_SYSTEM } from './constants.ts';
 import { buildClaim, buildDetectedIssue, claimIdentifierValue, type WriteContext } from './resources.ts';
+import { CLAIM_DRAFT_SID, GAP_SID, MITIGATION_CODE_SYSTEM } from '../domain/vocabulary.ts';
 
 export interface ExistingWrites {
   readonly claims: readonly Claim[];

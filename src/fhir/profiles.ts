@@ -29,7 +29,7 @@ import type {
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
-import { GAP_CODE_SYSTEM } from '../domain/gaps.ts';
+import { GAP_CODE_SYSTEM } from '../domain/vocabulary.ts';
 
 export const CANONICAL_BASE = 'https://vialwise.dev/fhir';
 

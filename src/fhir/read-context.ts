@@ -20,10 +20,9 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import type { EncounterInput } from '../domain/input.ts';
-import { BODY_WEIGHT_LOINC, SYSTEMS } from '../rules/fhir-read.ts';
-import { CLAIM_DRAFT_SID } from './constants.ts';
 import type { FhirGateway } from './gateway.ts';
 import type { ExistingWrites } from './plan.ts';
+import { BODY_WEIGHT_LOINC, CLAIM_DRAFT_SID, SYSTEMS } from '../domain/vocabulary.ts';
 
 export interface EncounterContext {
   readonly input: EncounterInput;

@@ -4,9 +4,9 @@
  */
 import type { Bundle, Device, Subscription } from '@medplum/fhirtypes';
 import { WATCHED_TYPES } from '../evaluate/triggers.ts';
-import { DEVICE_IDENTIFIER_VALUE, DEVICE_SID, MEDPLUM_SECRET_EXT } from './constants.ts';
 import type { FhirGateway } from './gateway.ts';
 import { canonical } from './plan.ts';
+import { DEVICE_IDENTIFIER_VALUE, DEVICE_SID, MEDPLUM_SECRET_EXT } from '../domain/vocabulary.ts';
 
 export const SUBSCRIPTION_TAG = 'https://vialwise.dev/fhir/sid/subscription';
 

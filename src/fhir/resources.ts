@@ -12,21 +12,22 @@ import type {
   Organization,
   Reference,
 } from '@medplum/fhirtypes';
-import { GAP_CODE_SYSTEM, GAPS } from '../domain/gaps.ts';
+import { GAPS } from '../domain/gaps.ts';
+import { GAP_CODE_SYSTEM } from '../domain/vocabulary.ts';
 import type { BillingLine, Evaluation, Gap } from '../domain/types.ts';
-import { encounterClassOf, isInstitutional } from '../rules/engine.ts';
-import { EXT, SYSTEMS } from '../rules/fhir-read.ts';
+import { PLACE_OF_SERVICE, encounterClassOf, isInstitutional } from '../domain/encounter.ts';
 import {
   CLAIM_DRAFT_SID,
   CLAIM_TYPE_SYSTEM,
   DEVICE_IDENTIFIER_VALUE,
   DEVICE_SID,
+  EXT,
   GAP_SID,
   NDC_UNIT_QUALIFIER_SYSTEM,
-  PLACE_OF_SERVICE,
   POS_SYSTEM,
   PROCESS_PRIORITY_SYSTEM,
-} from './constants.ts';
+  SYSTEMS,
+} from '../domain/vocabulary.ts';
 
 export interface WriteContext {
   /** The evaluation time (ISO instant), used for `created` and `identifiedDateTime` of new resources. */

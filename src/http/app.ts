@@ -13,7 +13,7 @@ import { requireApiAccess } from './api-auth.ts';
 import { errorHandler, outcome, sendOutcome, unauthorized } from './errors.ts';
 import { parseJsonBody, parseNotification, type Notification } from './notification.ts';
 import { isAuthorized } from './signature.ts';
-import { FHIR_ID } from '../fhir/constants.ts';
+import { FHIR_ID } from '../domain/vocabulary.ts';
 
 export interface AppDeps {
   readonly service: Service;

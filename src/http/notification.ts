@@ -5,8 +5,8 @@
  */
 import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
-import { localRef } from '../rules/fhir-read.ts';
-import { FHIR_ID } from '../fhir/constants.ts';
+import { localRef } from '../domain/fhir-values.ts';
+import { FHIR_ID } from '../domain/vocabulary.ts';
 
 export type Notification =
   | { readonly kind: 'empty' }

@@ -8,7 +8,8 @@ import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Money } from '../domain/types.ts';
 import type { Fact, GapList } from './facts.ts';
 import { money, sumMoney } from '../domain/money.ts';
-import { calendarDate, codings, finiteNumber, localRef, SYSTEMS } from './fhir-read.ts';
+import { calendarDate, codings, finiteNumber, localRef } from '../domain/fhir-values.ts';
+import { SYSTEMS } from '../domain/vocabulary.ts';
 
 interface PostedCharge {
   readonly id: string;

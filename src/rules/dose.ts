@@ -3,17 +3,6 @@
  * infusion (mL/h through the concentration, ug/kg/min through the body weight).
  */
 import type { Medication, MedicationAdministration, Observation, Quantity, Ratio } from '@medplum/fhirtypes';
-import type { Product } from '../domain/types.ts';
-import {
-  BODY_WEIGHT_LOINC,
-  codesOf,
-  EXT,
-  extension,
-  finiteNumber,
-  instant,
-  localRef,
-  SYSTEMS,
-} from './fhir-read.ts';
 import {
   type Amount,
   fromMeasure,
@@ -23,6 +12,9 @@ import {
   timeInMinutes,
   weightInKg,
 } from './quantity.ts';
+import { codesOf, extension, finiteNumber, instant, localRef } from '../domain/fhir-values.ts';
+import { BODY_WEIGHT_LOINC, EXT, SYSTEMS } from '../domain/vocabulary.ts';
+import type { Product } from '../catalog/types.ts';
 
 export type DoseResult =
   | { readonly ok: true; readonly amount: Amount; readonly infusion: boolean }

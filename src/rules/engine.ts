@@ -2,19 +2,11 @@
  * The billing engine (pure): gather facts per administration, group them into lines, decide
  * units and JW/JZ, then compare with what was posted. SPEC sections 3 to 5.
  */
-import type { Condition, Encounter, Medication, MedicationAdministration } from '@medplum/fhirtypes';
+import type { Condition, Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { PayerRules } from '../catalog/payer-rules.ts';
 import type { EncounterInput } from '../domain/input.ts';
-import type {
-  BillingLine,
-  Evaluation,
-  HcpcsCode,
-  Modifier,
-  Money,
-  NdcDetail,
-  Product,
-} from '../domain/types.ts';
+import type { BillingLine, Evaluation, Modifier, Money, NdcDetail } from '../domain/types.ts';
 import { money, sumMoney } from '../domain/money.ts';
 import { GapList, type Fact } from './facts.ts';
 import { compareWithPostedCharges, compareWithSubmittedClaims } from './charges.ts';
@@ -25,11 +17,14 @@ import {
   containersOpened,
   discardedAmount,
 } from './dose.ts';
-import { calendarDate, codesOf, localRef, SYSTEMS } from './fhir-read.ts';
 import { containerUseOf, identify } from './identify.ts';
 import { payerContext, primaryCoverage, type PayerContext } from './payer.ts';
 import { type Amount, toMeasure } from './quantity.ts';
 import { administeredUnits, decideWaste, fewestContainers } from './units.ts';
+import { encounterClassOf, isInstitutional } from '../domain/encounter.ts';
+import { calendarDate, codesOf, localRef } from '../domain/fhir-values.ts';
+import { SYSTEMS } from '../domain/vocabulary.ts';
+import type { HcpcsCode, Product } from '../catalog/types.ts';
 
 export interface EngineReference {
   readonly catalog: DrugCatalog;
@@ -48,18 +43,6 @@ const JW_REQUIRED_FROM = '2017-01-01';
 const MAX_UNITS_PER_LINE = 9_999;
 
 const BILLABLE = new Set(['completed', 'stopped']);
-const ENCOUNTER_CLASSES_INSTITUTIONAL = new Set(['EMER', 'IMP', 'OBSENC', 'SS']);
-
-/** The v3 ActCode of the Encounter's class (AMB, EMER, IMP, OBSENC, SS, VR). */
-export function encounterClassOf(encounter: Encounter): string | undefined {
-  const c = encounter.class;
-  return typeof c?.code === 'string' ? c.code : undefined;
-}
-
-export function isInstitutional(encounterClass: string | undefined): boolean {
-  return encounterClass !== undefined && ENCOUNTER_CLASSES_INSTITUTIONAL.has(encounterClass);
-}
-
 export function evaluateEncounter(input: EncounterInput, ref: EngineReference, now: string): Evaluation {
   const { catalog } = ref;
   const encounterRef = `Encounter/${input.encounter.id ?? ''}`;

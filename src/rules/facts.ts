@@ -5,8 +5,9 @@
 import { GAPS, type GapCode } from '../domain/gaps.ts';
 import { sumMoney } from '../domain/money.ts';
 import type { Amount } from './quantity.ts';
-import type { Gap, HcpcsCode, Money, Product } from '../domain/types.ts';
+import type { Gap, Money } from '../domain/types.ts';
 import type { MedicationAdministration } from '@medplum/fhirtypes';
+import type { HcpcsCode, Product } from '../catalog/types.ts';
 
 /** One billable administration, with everything the line needs. */
 export interface Fact {

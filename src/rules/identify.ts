@@ -5,8 +5,10 @@
 import type { Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import { normalizeNdc } from '../catalog/ndc.ts';
-import type { ContainerUse, Product } from '../domain/types.ts';
-import { codesOf, EXT, extension, localRef, SYSTEMS, textsOf } from './fhir-read.ts';
+import type { ContainerUse } from '../domain/types.ts';
+import { codesOf, extension, localRef, textsOf } from '../domain/fhir-values.ts';
+import { EXT, SYSTEMS } from '../domain/vocabulary.ts';
+import type { Product } from '../catalog/types.ts';
 
 export type Identification =
   /** Not a drug the catalog knows: not a billable injectable here. */

@@ -2,7 +2,8 @@
 import type { Coverage } from '@medplum/fhirtypes';
 import type { CategoryRules, PayerRules } from '../catalog/payer-rules.ts';
 import type { PayerCategory } from '../domain/types.ts';
-import { calendarDate, codings, localRef, SYSTEMS } from './fhir-read.ts';
+import { calendarDate, codings, localRef } from '../domain/fhir-values.ts';
+import { SYSTEMS } from '../domain/vocabulary.ts';
 
 export function isCoverageActiveOn(c: Coverage, patient: string | undefined, date: string): boolean {
   if (c.status !== 'active') return false;

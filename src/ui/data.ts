@@ -23,10 +23,19 @@ import type {
   Reference,
   Resource,
 } from '@medplum/fhirtypes';
-import { GAP_CODE_LIST, GAP_CODE_SYSTEM, GAPS, isGapCode, type Severity } from '../domain/gaps.ts';
+import { GAP_CODE_LIST, GAPS, isGapCode, type Severity } from '../domain/gaps.ts';
+import { GAP_CODE_SYSTEM } from '../domain/vocabulary.ts';
+import { csvRow } from '../domain/csv.ts';
 import type { BillingLine, Evaluation } from '../domain/types.ts';
-import { CLAIM_DRAFT_SID, FHIR_ID, GAP_SID, MITIGATION_CODE_SYSTEM } from '../fhir/constants.ts';
-import { calendarDate, codesOf, EXT, extension, localRef, SYSTEMS, textsOf } from '../rules/fhir-read.ts';
+import { calendarDate, codesOf, extension, localRef, textsOf } from '../domain/fhir-values.ts';
+import {
+  CLAIM_DRAFT_SID,
+  EXT,
+  FHIR_ID,
+  GAP_SID,
+  MITIGATION_CODE_SYSTEM,
+  SYSTEMS,
+} from '../domain/vocabulary.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
@@ -1119,21 +1128,6 @@ export function buildDashboard(
 
 // ---------------------------------------------------------------------------------------------
 // CSV
-
-/**
- * One RFC 4180 cell. Text that a spreadsheet would run as a formula (= + - @, tab, CR) gets a
- * leading apostrophe (OWASP CSV injection); numbers are written as they are.
- */
-export function csvCell(value: string | number | undefined): string {
-  if (value === undefined) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
-}
-
-export function csvRow(cells: readonly (string | number | undefined)[]): string {
-  return cells.map(csvCell).join(',');
-}
 
 const money = (n: number) => Number(n.toFixed(2));
 

@@ -6,11 +6,9 @@
  */
 import { getStatus, OperationOutcomeError } from '@medplum/core';
 import type { Bundle, DetectedIssue, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
-import { CLAIM_DRAFT_SID, GAP_SID } from '../fhir/constants.ts';
 import { isPreconditionFailed, type FhirGateway } from '../fhir/gateway.ts';
 import { readEncounterContext } from '../fhir/read-context.ts';
 import type { Service } from '../service.ts';
-import { localRef } from '../rules/fhir-read.ts';
 import {
   AcknowledgeError,
   acknowledgeIssue,
@@ -18,6 +16,8 @@ import {
   type AcknowledgeRequest,
   type EncounterViewInput,
 } from './data.ts';
+import { localRef } from '../domain/fhir-values.ts';
+import { CLAIM_DRAFT_SID, GAP_SID } from '../domain/vocabulary.ts';
 
 export interface SearchResult {
   readonly resources: Resource[];

@@ -26,7 +26,6 @@ import {
   practitionerOptions,
   type PriceInfo,
 } from './data.ts';
-import { FHIR_ID } from '../fhir/constants.ts';
 import {
   acknowledgeGap,
   GapClosedError,
@@ -37,6 +36,7 @@ import {
   readPractitioners,
   StaleVersionError,
 } from './reads.ts';
+import { FHIR_ID } from '../domain/vocabulary.ts';
 
 export interface UiDeps {
   readonly gateway: FhirGateway;

@@ -4,9 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startVialwise, type Running } from '../../src/bootstrap.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEmbeddedFhirServer, type EmbeddedFhirServer } from '../../src/fhir-server/index.ts';
-import { MEDPLUM_SECRET_EXT } from '../../src/fhir/constants.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { fhir, searchResources } from '../support/service.ts';
+import { MEDPLUM_SECRET_EXT } from '../../src/domain/vocabulary.ts';
 
 const started: Running[] = [];
 let server: EmbeddedFhirServer;

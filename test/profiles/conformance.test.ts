@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateResource } from '@medplum/core';
 import type { CodeSystem, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
-import { GAPS, GAP_CODE_SYSTEM } from '../../src/domain/gaps.ts';
+import { GAPS } from '../../src/domain/gaps.ts';
+import { GAP_CODE_SYSTEM } from '../../src/domain/vocabulary.ts';
 import {
   CAPABILITY_STATEMENT_URL,
   CODE_SYSTEM_URLS,

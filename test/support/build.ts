@@ -34,7 +34,7 @@ import {
 import type { EncounterInput } from '../../src/domain/input.ts';
 import type { Evaluation, PayerCategory } from '../../src/domain/types.ts';
 import { evaluateEncounter, type EngineReference } from '../../src/rules/engine.ts';
-import { EXT, SYSTEMS } from '../../src/rules/fhir-read.ts';
+import { EXT, SYSTEMS } from '../../src/domain/vocabulary.ts';
 
 export const PATIENT = 'Patient/p1';
 export const ENCOUNTER_ID = 'e1';

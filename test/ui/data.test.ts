@@ -16,7 +16,6 @@ import {
   acknowledgeIssue,
   buildDashboard,
   buildWorklist,
-  csvCell,
   dashboardCsv,
   encounterView,
   filterWorklist,
@@ -31,6 +30,7 @@ import {
   type PriceInfo,
   type WorklistRow,
 } from '../../src/ui/data.ts';
+import { csvCell } from '../../src/domain/csv.ts';
 
 const GAP_SID = 'https://vialwise.dev/fhir/sid/documentation-gap';
 const GAP_CS = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap';

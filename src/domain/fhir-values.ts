@@ -1,26 +1,5 @@
-/** Small pure readers over FHIR resources used by the rules. */
+/** Small pure readers of FHIR values (codings, references, dates), tolerant of malformed data from a server. */
 import type { CodeableConcept, Coding, Extension, Reference } from '@medplum/fhirtypes';
-
-export const SYSTEMS = {
-  ndc: 'http://hl7.org/fhir/sid/ndc',
-  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-  hcpcs: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
-  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
-  loinc: 'http://loinc.org',
-  sopt: 'https://nahdo.org/sopt',
-  actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-  ucum: 'http://unitsofmeasure.org',
-} as const;
-
-export const EXT = {
-  discardedAmount: 'https://vialwise.dev/fhir/StructureDefinition/discarded-amount',
-  containersOpened: 'https://vialwise.dev/fhir/StructureDefinition/containers-opened',
-  containerUse: 'https://vialwise.dev/fhir/StructureDefinition/container-use',
-  sourceAdministration: 'https://vialwise.dev/fhir/StructureDefinition/source-administration',
-  revenueAtRisk: 'https://vialwise.dev/fhir/StructureDefinition/revenue-at-risk',
-} as const;
-
-export const BODY_WEIGHT_LOINC = '29463-7';
 
 export function codings(cc: CodeableConcept | undefined, system?: string): Coding[] {
   const list = Array.isArray(cc?.coding) ? cc.coding : [];

@@ -1,0 +1,43 @@
+/**
+ * Every system, extension and identifier URL vialwise reads or writes, in one place: the code
+ * systems of the data it reads, the project's own extensions (canonical base
+ * `https://vialwise.dev/fhir`), and the identifiers of what it writes.
+ */
+
+export const SYSTEMS = {
+  ndc: 'http://hl7.org/fhir/sid/ndc',
+  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+  hcpcs: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets',
+  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
+  loinc: 'http://loinc.org',
+  sopt: 'https://nahdo.org/sopt',
+  actCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
+  ucum: 'http://unitsofmeasure.org',
+} as const;
+
+export const EXT = {
+  discardedAmount: 'https://vialwise.dev/fhir/StructureDefinition/discarded-amount',
+  containersOpened: 'https://vialwise.dev/fhir/StructureDefinition/containers-opened',
+  containerUse: 'https://vialwise.dev/fhir/StructureDefinition/container-use',
+  sourceAdministration: 'https://vialwise.dev/fhir/StructureDefinition/source-administration',
+  revenueAtRisk: 'https://vialwise.dev/fhir/StructureDefinition/revenue-at-risk',
+} as const;
+
+export const BODY_WEIGHT_LOINC = '29463-7';
+
+/** A FHIR resource id (R4 `id` datatype). */
+export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+export const CLAIM_DRAFT_SID = 'https://vialwise.dev/fhir/sid/claim-draft';
+export const GAP_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap';
+export const GAP_SID = 'https://vialwise.dev/fhir/sid/documentation-gap';
+export const DEVICE_SID = 'https://vialwise.dev/fhir/sid/device';
+export const DEVICE_IDENTIFIER_VALUE = 'vialwise';
+export const MITIGATION_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/gap-mitigation';
+export const CLAIM_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/claim-type';
+export const PROCESS_PRIORITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/processpriority';
+export const POS_SYSTEM =
+  'https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set';
+/** NDC unit qualifiers (837 CTP05-01): no published FHIR code system exists, so vialwise defines one. */
+export const NDC_UNIT_QUALIFIER_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/ndc-unit-qualifier';
+export const MEDPLUM_SECRET_EXT = 'https://www.medplum.com/fhir/StructureDefinition/subscription-secret';
