@@ -115,11 +115,46 @@ export class DrugCatalog {
     return this.codesByIngredient.get(ingredient) ?? [];
   }
 
+  /**
+   * The codes an administration can bill on a date of service: the drug family of the product
+   * (or of the ingredient when no product is known), restricted to the codes valid that day.
+   * The engine chooses among them by the amount given.
+   */
+  candidateCodes(ingredient: string, product: Product | undefined, dateOfService: string): HcpcsCode[] {
+    return this.codesValidOn(
+      product ? product.hcpcs : this.codesForIngredient(ingredient).map((c) => c.code),
+      dateOfService,
+    );
+  }
+
+  /** The OPPS status indicator of a code on a date of service, when a source gives one. */
+  statusOn(code: string, dateOfService: string): OppsStatus | undefined {
+    const c = this.codes.get(code);
+    if (!c?.oppsStatusIndicator || !isValidOn(c, dateOfService)) return undefined;
+    return {
+      indicator: c.oppsStatusIndicator.value,
+      quarter: quarterOf(dateOfService),
+      source: c.oppsStatusIndicator.source,
+    };
+  }
+
   /** Payment limit for the code in the calendar quarter of the date of service. */
   priceOn(code: string, dateOfService: string): Price | undefined {
     const quarter = quarterOf(dateOfService);
     return this.codes.get(code)?.prices?.find((p) => p.quarter === quarter);
   }
+}
+
+/** OPPS Addendum B status of a code for the quarter of a date of service. */
+export interface OppsStatus {
+  /** Status indicator: K and G separately payable drugs, N packaged. */
+  readonly indicator: string;
+  readonly apc?: string;
+  /** The quarter whose Addendum B release gave the status, e.g. `2025Q3`. */
+  readonly quarter: string;
+  readonly source: string;
+  /** True when taken from a later release because the one in force did not list the code yet. */
+  readonly inferred?: boolean;
 }
 
 export function isValidOn(code: HcpcsCode, dateOfService: string): boolean {

@@ -138,10 +138,7 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
       continue;
     }
 
-    const candidates = catalog.codesValidOn(
-      id.product ? id.product.hcpcs : catalog.codesForIngredient(id.ingredient).map((c) => c.code),
-      dos,
-    );
+    const candidates = catalog.candidateCodes(id.ingredient, id.product, dos);
     if (candidates.length === 0) {
       gaps.add(
         'drug-not-identified',
@@ -537,7 +534,8 @@ function buildLines(
     if (undocumented.length) discarded = undefined;
 
     const singleDose = gs.every((f) => f.singleDose);
-    const excluded = encounterClass === 'IMP' || (institutional && code.oppsStatusIndicator?.value === 'N');
+    const excluded =
+      encounterClass === 'IMP' || (institutional && catalog.statusOn(code.code, dos)?.indicator === 'N');
     const jwRequired = !excluded && payer.rules.jwRequired && dos >= JW_REQUIRED_FROM;
     const jzRequired = !excluded && payer.rules.jzRequired && dos >= JZ_REQUIRED_FROM;
     const decision = decideWaste({
