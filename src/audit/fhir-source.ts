@@ -76,10 +76,8 @@ export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promi
   const query =
     `MedicationAdministration?effective-time=ge${addDays(range.since, -1)}` +
     `&effective-time=le${addDays(range.until, 1)}&_count=${opts.pageSize ?? 500}`;
-  let next: string | undefined = query;
   let total: number | undefined;
-  while (next) {
-    const page: Bundle = await gateway.searchUrl(next);
+  for await (const page of gateway.searchPages(query)) {
     if (total === undefined) {
       total = typeof page.total === 'number' ? page.total : 0;
       progress.phase('auditing', total, 'administrations');
@@ -105,8 +103,6 @@ export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promi
       }
     }
     progress.update(stats.administrationsRead, `${seen.size.toLocaleString('en-US')} encounters`);
-    const link = page.link?.find((l) => l.relation === 'next')?.url;
-    next = link ? (link.startsWith(gateway.baseUrl) ? link.slice(gateway.baseUrl.length) : link) : undefined;
   }
   if (queue.length) launch(queue);
   await drain(0);
@@ -153,7 +149,7 @@ async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emi
     type: 'batch',
     entry: perEncounter.flat().map((url) => ({ request: { method: 'GET', url } })),
   };
-  const { results } = await batchResults(gateway, await gateway.bundle(request));
+  const { results } = await batchResults(gateway, await gateway.batch(request));
 
   let at = 0;
   for (const [n, p] of batch.entries()) {

@@ -26,6 +26,6 @@ export function demoEncounterIds(bundles: { bundle: Bundle }[]): string[] {
 
 export async function seedDemo(gateway: FhirGateway, dir?: string): Promise<string[]> {
   const bundles = demoBundles(dir);
-  for (const { bundle } of bundles) await gateway.bundle(bundle);
+  for (const { bundle } of bundles) await gateway.transaction(bundle);
   return demoEncounterIds(bundles);
 }

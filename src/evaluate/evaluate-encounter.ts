@@ -56,7 +56,7 @@ export async function evaluateAndWrite(
       requests++;
       let response: Bundle;
       try {
-        response = await deps.gateway.bundle(transactionBundle(plan.entries));
+        response = await deps.gateway.transaction(transactionBundle(plan.entries));
       } catch (err) {
         if (isPreconditionFailed(err) && attempt < MAX_ATTEMPTS) {
           deps.logger.info(

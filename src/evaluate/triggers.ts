@@ -2,8 +2,8 @@
  * From a changed resource to the Encounter(s) to re-evaluate (SPEC section 7), and the catch-up
  * sweep over recently updated resources.
  */
-import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
-import { isUnavailable, type FhirGateway } from '../fhir/gateway.ts';
+import type { Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
+import { firstPage, isUnavailable, searchAll, type FhirGateway } from '../fhir/gateway.ts';
 import { calendarDate, localRef } from '../domain/fhir-values.ts';
 import { EXT } from '../domain/vocabulary.ts';
 
@@ -72,7 +72,7 @@ export async function targetsOf(resource: Resource, gateway: FhirGateway, since:
   const period = resource.resourceType === 'Coverage' ? resource.period : undefined;
   const from = calendarDate(period?.start) ?? since.toISOString().slice(0, 10);
   const to = calendarDate(period?.end);
-  const found = await searchAll(
+  const { matches: found } = await searchAll(
     gateway,
     `Encounter?patient=${encodeURIComponent(patient)}&date=ge${from}${to ? `&date=le${to}` : ''}&_count=1000`,
   );
@@ -94,7 +94,7 @@ export async function previousTargets(
   const current = new Set((directTargets(resource) ?? []).map((t) => t.encounterId));
   if (known !== undefined) return current.has(known) ? [] : [{ encounterId: known }];
   try {
-    const history = await gateway.searchUrl(`MedicationAdministration/${resource.id}/_history?_count=2`);
+    const history = await firstPage(gateway, `MedicationAdministration/${resource.id}/_history?_count=2`);
     const versions = (history.entry ?? [])
       .map((e) => e.resource)
       .filter((r): r is Resource => !!r?.resourceType);
@@ -106,31 +106,12 @@ export async function previousTargets(
   }
 }
 
-/** All pages of a search, following the server's next links. */
-export async function searchAll(
-  gateway: FhirGateway,
-  pathAndQuery: string,
-  limit = 100_000,
-): Promise<Resource[]> {
-  const out: Resource[] = [];
-  let page: Bundle | undefined = await gateway.searchUrl(pathAndQuery);
-  while (page) {
-    for (const e of page.entry ?? []) if (e.resource && e.search?.mode !== 'include') out.push(e.resource);
-    const next = page.link?.find((l) => l.relation === 'next')?.url;
-    if (!next || out.length >= limit) break;
-    page = await gateway.searchUrl(
-      next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
-    );
-  }
-  return out;
-}
-
 /** Encounters touched by any watched resource updated since `since` (the catch-up sweep). */
 export async function sweepTargets(gateway: FhirGateway, since: Date): Promise<Target[]> {
   const byId = new Map<string, Target>();
   const stamp = since.toISOString();
   for (const type of WATCHED_TYPES) {
-    const resources = await searchAll(
+    const { matches: resources } = await searchAll(
       gateway,
       `${type}?_lastUpdated=gt${encodeURIComponent(stamp)}&_count=1000`,
     );
@@ -155,7 +136,7 @@ export async function deletedTargets(
   const [type] = reference.split('/');
   if (!isWatchedType(type)) return [];
   try {
-    const history = await gateway.searchUrl(`${reference}/_history?_count=5`);
+    const history = await firstPage(gateway, `${reference}/_history?_count=5`);
     const previous = (history.entry ?? [])
       .map((e) => e.resource)
       .find((r): r is Resource => !!r?.resourceType);
@@ -166,7 +147,7 @@ export async function deletedTargets(
     // No history of deleted resources on this server: fall through.
   }
   const targets = new Map<string, Target>();
-  const issues = await searchAll(
+  const { matches: issues } = await searchAll(
     gateway,
     `DetectedIssue?implicated=${encodeURIComponent(reference)}&_count=1000`,
   );
@@ -177,7 +158,7 @@ export async function deletedTargets(
     }
   }
   if (type === 'MedicationAdministration') {
-    const drafts = await searchAll(
+    const { matches: drafts } = await searchAll(
       gateway,
       `Claim?status=draft&_lastUpdated=gt${encodeURIComponent(since.toISOString())}&_count=1000`,
     );

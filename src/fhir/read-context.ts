@@ -20,7 +20,7 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import type { EncounterInput } from '../domain/input.ts';
-import type { FhirGateway } from './gateway.ts';
+import { searchAll, type FhirGateway } from './gateway.ts';
 import type { ExistingWrites } from './plan.ts';
 import { BODY_WEIGHT_LOINC, CLAIM_DRAFT_SID, SYSTEMS } from '../domain/vocabulary.ts';
 
@@ -84,7 +84,7 @@ export async function readEncounterContext(
     type: 'batch',
     entry: queries.map((url) => ({ request: { method: 'GET', url } })),
   };
-  const { results, pages } = await batchResults(gateway, await gateway.bundle(request));
+  const { results, pages } = await batchResults(gateway, await gateway.batch(request));
   let requests = 1 + pages;
   const [found = [], claimsFound = [], issues = [], weights = []] = results;
   const main = dedupe(found);
@@ -98,12 +98,9 @@ export async function readEncounterContext(
   if (!patient && subject && needsWeight(administrations)) {
     // The batch could only ask for weights recorded in this encounter; the patient's latest
     // weight may come from an earlier visit. Rare enough to cost one more read.
+    const found = await searchAll(gateway, weightQuery('patient', subject));
     requests++;
-    const page = await gateway.searchUrl(weightQuery('patient', subject));
-    bodyWeights = [
-      ...bodyWeights,
-      ...(page.entry ?? []).map((e) => e.resource as Observation).filter(Boolean),
-    ];
+    bodyWeights = [...bodyWeights, ...(found.matches as Observation[])];
   }
   return {
     input: { ...fromBatch, bodyWeights: dedupe(bodyWeights) },
@@ -172,16 +169,14 @@ export async function batchResults(
     const status = entry.response?.status ?? '';
     if (!status.startsWith('2'))
       throw new Error(`batch entry ${i} answered ${status.slice(0, 3) || 'no status'}`);
-    let page = entry.resource as Bundle | undefined;
+    const first = entry.resource as Bundle | undefined;
     const found: Resource[] = [];
-    while (page) {
-      for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
-      const next = page.link?.find((l) => l.relation === 'next')?.url;
-      if (!next) break;
-      pages++;
-      page = await gateway.searchUrl(
-        next.startsWith(gateway.baseUrl) ? next.slice(gateway.baseUrl.length) : next,
-      );
+    if (first) {
+      for (const e of first.entry ?? []) if (e.resource) found.push(e.resource);
+      for await (const page of gateway.pagesAfter(first)) {
+        pages++;
+        for (const e of page.entry ?? []) if (e.resource) found.push(e.resource);
+      }
     }
     results.push(found);
   }

@@ -4,7 +4,7 @@
  */
 import type { Bundle, Device, Subscription } from '@medplum/fhirtypes';
 import { WATCHED_TYPES } from '../evaluate/triggers.ts';
-import type { FhirGateway } from './gateway.ts';
+import { searchAll, type FhirGateway } from './gateway.ts';
 import { canonical } from './plan.ts';
 import { DEVICE_IDENTIFIER_VALUE, DEVICE_SID, MEDPLUM_SECRET_EXT } from '../domain/vocabulary.ts';
 
@@ -18,10 +18,9 @@ export async function registerDevice(gateway: FhirGateway): Promise<string> {
     deviceName: [{ name: 'vialwise', type: 'manufacturer-name' }],
     type: { text: 'Drug charge capture service' },
   };
-  const created = await gateway.client.createResourceIfNoneExist(
-    device,
-    `identifier=${DEVICE_SID}|${DEVICE_IDENTIFIER_VALUE}`,
-  );
+  const created = await gateway.create(device, {
+    ifNoneExist: `identifier=${DEVICE_SID}|${DEVICE_IDENTIFIER_VALUE}`,
+  });
   return `Device/${created.id}`;
 }
 
@@ -51,10 +50,8 @@ export async function registerSubscriptions(
   endpoint: string,
   secret: string,
 ): Promise<number> {
-  const found = await gateway.searchUrl(`Subscription?url=${encodeURIComponent(endpoint)}&_count=100`);
-  const existing = (found.entry ?? [])
-    .map((e) => e.resource as Subscription)
-    .filter((s) => s?.resourceType === 'Subscription');
+  const found = await searchAll(gateway, `Subscription?url=${encodeURIComponent(endpoint)}&_count=100`);
+  const existing = found.matches.filter((s): s is Subscription => s.resourceType === 'Subscription');
   const entries: NonNullable<Bundle['entry']> = [];
   for (const type of WATCHED_TYPES) {
     const want = desiredSubscription(type, endpoint, secret);
@@ -75,6 +72,6 @@ export async function registerSubscriptions(
     for (const dup of matches.slice(1))
       entries.push({ request: { method: 'DELETE', url: `Subscription/${dup.id}` } });
   }
-  if (entries.length) await gateway.bundle({ resourceType: 'Bundle', type: 'batch', entry: entries });
+  if (entries.length) await gateway.batch({ resourceType: 'Bundle', type: 'batch', entry: entries });
   return entries.length;
 }

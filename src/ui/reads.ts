@@ -5,8 +5,8 @@
  * (an update with `If-Match`). The browser never talks to the FHIR server.
  */
 import { getStatus, OperationOutcomeError } from '@medplum/core';
-import type { Bundle, DetectedIssue, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
-import { isPreconditionFailed, type FhirGateway } from '../fhir/gateway.ts';
+import type { DetectedIssue, Patient, Practitioner, Resource } from '@medplum/fhirtypes';
+import { isPreconditionFailed, searchAll as searchGateway, type FhirGateway } from '../fhir/gateway.ts';
 import { readEncounterContext } from '../fhir/read-context.ts';
 import type { Service } from '../service.ts';
 import {
@@ -33,22 +33,14 @@ function isNotFound(err: unknown): boolean {
   return err instanceof OperationOutcomeError && getStatus(err.outcome) === 404;
 }
 
-/** A search with every page (up to MAX_PAGES), following only next links on the same server. */
+/** A search with every page (up to MAX_PAGES), matches and includes together. */
 export async function searchAll(
   gateway: FhirGateway,
   query: string,
   maxPages = MAX_PAGES,
 ): Promise<SearchResult> {
-  const resources: Resource[] = [];
-  let page: Bundle | undefined = await gateway.searchUrl(query);
-  for (let n = 1; page; n++) {
-    for (const e of page.entry ?? []) if (e.resource) resources.push(e.resource);
-    const next: string | undefined = page.link?.find((l) => l.relation === 'next')?.url;
-    if (!next) return { resources, truncated: false };
-    if (n >= maxPages || !next.startsWith(gateway.baseUrl)) return { resources, truncated: true };
-    page = await gateway.searchUrl(next.slice(gateway.baseUrl.length));
-  }
-  return { resources, truncated: false };
+  const found = await searchGateway(gateway, query, { maxPages });
+  return { resources: [...found.matches, ...found.included], truncated: found.truncated };
 }
 
 const enc = encodeURIComponent;
@@ -172,7 +164,7 @@ export async function acknowledgeGap(
   }
   const next = acknowledgeIssue(issue, { ...req, author }, now);
   try {
-    return await gateway.client.updateResource(next, { headers: { 'If-Match': `W/"${req.version}"` } });
+    return await gateway.update(next, { ifMatch: req.version });
   } catch (err) {
     if (isPreconditionFailed(err)) throw new StaleVersionError('the gap changed since it was loaded');
     throw err;

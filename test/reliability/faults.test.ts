@@ -323,10 +323,10 @@ describe('412 on an update (a real conflict on the real server)', () => {
       priority: { text: 'edited by someone else' },
     });
 
-    const original = r.gateway.bundle.bind(r.gateway);
+    const original = r.gateway.transaction.bind(r.gateway);
     let conflicts = 0;
-    r.gateway.bundle = async (b: Bundle) => {
-      if (b.type === 'transaction' && conflicts === 0) {
+    r.gateway.transaction = async (b: Bundle) => {
+      if (conflicts === 0) {
         conflicts++;
         const current = (await fhir<Claim>(r.fhirBaseUrl, 'GET', `Claim/${claim.id}`)).body;
         await fhir(r.fhirBaseUrl, 'PUT', `Claim/${claim.id}`, {

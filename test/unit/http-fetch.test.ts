@@ -38,7 +38,7 @@ describe('error responses of any R4 server', () => {
   it('a HAPI-style 412 is recognised as a version conflict', async () => {
     answers.set('POST /fhir/', { status: 412, body: hapiOutcome('HAPI-0989: Invalid resource version') });
     const err = await gateway()
-      .bundle({ resourceType: 'Bundle', type: 'transaction', entry: [] })
+      .transaction({ resourceType: 'Bundle', type: 'transaction', entry: [] })
       .catch((e: unknown) => e);
     expect(isPreconditionFailed(err)).toBe(true);
   });
@@ -46,7 +46,7 @@ describe('error responses of any R4 server', () => {
   it('a 500 means "try again later" (unavailable), not a client error', async () => {
     answers.set('POST /fhir/', { status: 500, body: hapiOutcome('NullPointerException at ca.uhn.fhir...') });
     const err = await gateway()
-      .bundle({ resourceType: 'Bundle', type: 'batch', entry: [] })
+      .batch({ resourceType: 'Bundle', type: 'batch', entry: [] })
       .catch((e: unknown) => e);
     expect(isUnavailable(err)).toBe(true);
   });
