@@ -4,7 +4,7 @@
  *
  * "Posted" is the Claim that has left draft when there is one (what the payer received), else
  * the billable ChargeItems. Posted lines are matched to derived lines the way the engine matches
- * them for the `charge-*` gaps (rules/charges.ts): a line linked to administrations must bill
+ * them for the `charge-*` gaps (rules/checks/charges.ts): a line linked to administrations must bill
  * the code derived for them, an unlinked one a code derived for its date; a wrong-code line is
  * counted as such and its code and date are left out of the unit comparison.
  */
@@ -12,7 +12,7 @@ import type { Claim } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Evaluation } from '../domain/types.ts';
-import { matchCharge, readCharge } from '../rules/charges.ts';
+import { matchCharge, readCharge } from '../rules/checks/charges.ts';
 import type { DateRange } from './range.ts';
 import { inRange } from './range.ts';
 import {

@@ -20,7 +20,7 @@ import type {
 import { evaluateAndWrite, type EvaluateDeps } from '../evaluate/evaluate-encounter.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
 import { batchResults, contextQueries, encounterInputOf } from '../fhir/read-context.ts';
-import type { EngineReference } from '../rules/engine.ts';
+import type { EngineReference } from '../rules/index.ts';
 import type { SourceStats } from './accumulate.ts';
 import { auditedDate } from './compare.ts';
 import type { Progress } from './progress.ts';

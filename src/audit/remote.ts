@@ -10,7 +10,7 @@ import { createGateway } from '../fhir/gateway.ts';
 import { createFhirFetch, type RetryPolicy } from '../fhir/http-fetch.ts';
 import { registerDevice } from '../fhir/registration.ts';
 import { createLogger } from '../logger.ts';
-import type { EngineReference } from '../rules/engine.ts';
+import type { EngineReference } from '../rules/index.ts';
 import type { SourceStats } from './accumulate.ts';
 import { exportForAudit } from './bulk.ts';
 import { auditFhirSearch } from './fhir-source.ts';

@@ -20,7 +20,7 @@ import { loadCatalog } from '../catalog/load.ts';
 import { loadPayerRules } from '../catalog/payer-rules.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../fhir/http-fetch.ts';
-import { evaluateEncounter, type EngineReference } from '../rules/engine.ts';
+import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
 import {
   AuditTotals,
   emptySourceStats,

@@ -1,15 +1,32 @@
 /**
- * The engine's working data: one billable administration as the rules see it, and the list of
- * gaps being raised (one per code and subject, merged when raised twice).
+ * Facts per administration: each MedicationAdministration of the Encounter becomes one Fact
+ * (what was given, when, from which product and containers) or the documentation gaps that stop
+ * it from being billed. Each check below is a small function that returns what it found or the
+ * gap it raises; `factOf` runs them in order and stops at the first gap that makes billing
+ * impossible.
  */
-import { GAPS, type GapCode } from '../domain/gaps.ts';
-import { sumMoney } from '../domain/money.ts';
-import type { Amount } from './quantity.ts';
-import type { Gap, Money } from '../domain/types.ts';
-import type { MedicationAdministration } from '@medplum/fhirtypes';
+import type { Medication, MedicationAdministration } from '@medplum/fhirtypes';
+import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { HcpcsCode, Product } from '../catalog/types.ts';
+import type { GapCode } from '../domain/gaps.ts';
+import type { EncounterInput } from '../domain/input.ts';
+import type { ContainerUse } from '../domain/types.ts';
+import { calendarDate, localRef } from '../domain/fhir-values.ts';
+import { compareIds, type EncounterContext } from './context.ts';
+import { indexDiagnoses, type DiagnosisIndex } from './diagnoses.ts';
+import {
+  amountGiven,
+  concentrationOf,
+  containerAmountOf,
+  containersOpened,
+  discardedAmount,
+} from './dose.ts';
+import type { GapList } from './gap-list.ts';
+import { containerUseOf, identify, type Identification } from './identify.ts';
+import { amountValue, type Amount, toMass } from './quantity.ts';
+import { fewestContainers } from './units.ts';
 
-/** One billable administration, with everything the line needs. */
+/** One billable administration, with everything its line needs. */
 export interface Fact {
   readonly admin: MedicationAdministration;
   readonly ref: string;
@@ -31,41 +48,303 @@ export interface Fact {
    */
   readonly opened?: number;
   readonly openedDocumented: boolean;
-  readonly containerUse?: 'single-dose' | 'multi-dose';
+  readonly containerUse?: ContainerUse;
   readonly singleDose: boolean;
   readonly mgPerMl?: number;
   readonly diagnoses: readonly string[];
 }
 
-export class GapList {
-  private readonly byKey = new Map<string, Gap>();
-  add(
-    code: GapCode,
-    subjectKey: string,
-    implicated: readonly string[],
-    detail: string,
-    revenueAtRisk?: Money,
-  ): void {
-    const key = `${code}:${subjectKey}`;
-    const existing = this.byKey.get(key);
-    if (existing) {
-      const merged = [...new Set([...existing.implicated, ...implicated])];
-      const risk = sumMoney(existing.revenueAtRisk, revenueAtRisk);
-      this.byKey.set(key, { ...existing, implicated: merged, ...(risk ? { revenueAtRisk: risk } : {}) });
-      return;
+/** A gap one check raises about one administration. */
+export interface Finding {
+  readonly gap: GapCode;
+  readonly detail: string;
+  /** Resources the gap is about; the administration alone when absent. */
+  readonly implicated?: readonly string[];
+}
+
+export interface Facts {
+  readonly facts: readonly Fact[];
+  readonly diagnoses: DiagnosisIndex;
+  /** Administrations of drugs the catalog does not know. */
+  readonly skipped: number;
+  readonly enteredInError: readonly string[];
+}
+
+const BILLABLE = new Set(['completed', 'stopped']);
+
+export function gatherFacts(
+  input: EncounterInput,
+  encounter: EncounterContext,
+  catalog: DrugCatalog,
+  gaps: GapList,
+): Facts {
+  const medications = new Map<string, Medication>();
+  for (const m of input.medications) if (m?.id) medications.set(m.id, m);
+  const diagnoses = indexDiagnoses(input);
+  const facts: Fact[] = [];
+  const enteredInError: string[] = [];
+  let skipped = 0;
+  for (const admin of [...input.administrations].sort(compareIds)) {
+    if (!admin || admin.resourceType !== 'MedicationAdministration' || !admin.id) continue;
+    const context = localRef(admin.context);
+    if (context && context !== encounter.ref) continue;
+    const ref = `MedicationAdministration/${admin.id}`;
+    if (admin.status === 'entered-in-error') {
+      enteredInError.push(ref);
+      continue;
     }
-    this.byKey.set(key, {
-      code,
-      severity: GAPS[code].severity,
-      subjectKey,
-      implicated: [...new Set(implicated)],
-      detail,
-      ...(revenueAtRisk ? { revenueAtRisk } : {}),
+    if (!BILLABLE.has(admin.status)) continue;
+    const id = identify(admin, medications, catalog);
+    if (id.kind === 'unknown') {
+      skipped++;
+      continue;
+    }
+    const findings: Finding[] = [];
+    const fact = factOf(
+      { admin, id: admin.id, ref, context, identification: id },
+      encounter,
+      catalog,
+      input,
+      findings,
+    );
+    if (fact) facts.push({ ...fact, diagnoses: diagnoses.forAdministration(admin) });
+    for (const f of findings) gaps.add(f.gap, admin.id, f.implicated ?? [ref], f.detail);
+  }
+  return { facts, diagnoses, skipped, enteredInError };
+}
+
+interface Subject {
+  readonly admin: MedicationAdministration;
+  readonly id: string;
+  readonly ref: string;
+  readonly context: string | undefined;
+  readonly identification: Exclude<Identification, { kind: 'unknown' }>;
+}
+
+function isFinding(x: unknown): x is Finding {
+  return typeof x === 'object' && x !== null && 'gap' in x;
+}
+
+/** The checks of one administration in order; findings are appended, the Fact returned when billable. */
+function factOf(
+  s: Subject,
+  encounter: EncounterContext,
+  catalog: DrugCatalog,
+  input: EncounterInput,
+  findings: Finding[],
+): Omit<Fact, 'diagnoses'> | undefined {
+  const stop = (f: Finding | undefined) => {
+    if (f) findings.push(f);
+    return f !== undefined;
+  };
+  if (stop(linkedToEncounter(s))) return undefined;
+  if (stop(samePatient(s, encounter))) return undefined;
+  const id = s.identification;
+  if (id.kind === 'ambiguous') {
+    findings.push(productNotChosen(id.reason));
+    return undefined;
+  }
+  const name = catalog.ingredients.get(id.ingredient)?.name ?? id.ingredient;
+  for (const f of [routeDocumented(s.admin, name), performerDocumented(s.admin, name)])
+    if (f) findings.push(f);
+
+  const dos = dateOfService(s.admin, name, encounter.today);
+  if (isFinding(dos)) {
+    findings.push(dos);
+    return undefined;
+  }
+  const candidates = catalog.candidateCodes(id.ingredient, id.product, dos);
+  if (stop(codesValidOn(candidates, name, dos))) return undefined;
+
+  const dose = amountGiven(s.admin, input.bodyWeights, encounter.patient);
+  if (!dose.ok) {
+    findings.push(doseFinding(dose.gap, dose.why, name));
+    return undefined;
+  }
+  const stopTime = infusionStopTime(s.admin, name);
+  if (stopTime) findings.push(stopTime);
+
+  const medication = id.medication;
+  const mgPerMl = concentrationOf(id.product, medication);
+  const given = toMass(dose.amount, mgPerMl);
+  if (!given) {
+    findings.push(massUnknown(name));
+    return undefined;
+  }
+  const discarded = discardedMass(s.admin, name, mgPerMl, findings);
+  const containerUse = id.product?.containerUse ?? containerUseOf(medication);
+  const container = containerAmountOf(id.product, medication);
+  const containerAmount = container && container.kind === given.kind ? amountValue(container) : undefined;
+  const opened = openedContainers(s.admin, name, given, containerAmount, findings);
+  const multiDose = multiDoseWaste(containerUse, discarded, name);
+  if (multiDose) findings.push(multiDose);
+  return {
+    admin: s.admin,
+    ref: s.ref,
+    id: s.id,
+    dos,
+    ingredient: id.ingredient,
+    ingredientName: name,
+    ...(id.product ? { product: id.product } : {}),
+    ...(id.ndc ? { ndc: id.ndc } : {}),
+    candidates,
+    given,
+    ...(discarded ? { discarded } : {}),
+    ...(containerAmount !== undefined ? { containerAmount } : {}),
+    ...(opened.count !== undefined ? { opened: opened.count } : {}),
+    openedDocumented: opened.documented,
+    ...(containerUse ? { containerUse } : {}),
+    singleDose: containerUse === 'single-dose',
+    ...(mgPerMl ? { mgPerMl } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks, in the order they run.
+
+function linkedToEncounter(s: Subject): Finding | undefined {
+  if (s.context) return undefined;
+  return {
+    gap: 'missing-encounter',
+    detail: 'Link this drug administration to the visit it was given in, so it can be billed.',
+  };
+}
+
+function samePatient(s: Subject, encounter: EncounterContext): Finding | undefined {
+  const subject = localRef(s.admin.subject);
+  if (subject && (!encounter.patient || subject === encounter.patient)) return undefined;
+  return {
+    gap: 'patient-mismatch',
+    implicated: [s.ref, encounter.ref],
+    detail:
+      'This drug administration is recorded for a different patient than the visit: correct the patient or the visit; nothing of it is billed.',
+  };
+}
+
+function productNotChosen(reason: string): Finding {
+  return {
+    gap: 'drug-not-identified',
+    detail: `Record the exact product given (NDC from the vial or bag): ${reason}.`,
+  };
+}
+
+function routeDocumented(admin: MedicationAdministration, name: string): Finding | undefined {
+  const r = admin.dosage?.route;
+  const has = Boolean(
+    r && (typeof r.text === 'string' || (Array.isArray(r.coding) && r.coding.some((c) => c?.code))),
+  );
+  if (has) return undefined;
+  return {
+    gap: 'missing-route',
+    detail: `Document the route (for example IV push or IV infusion) of the ${name} given.`,
+  };
+}
+
+function performerDocumented(admin: MedicationAdministration, name: string): Finding | undefined {
+  if (Array.isArray(admin.performer) && admin.performer.some((p) => p?.actor?.reference || p?.actor?.display))
+    return undefined;
+  return { gap: 'missing-performer', detail: `Record who gave the ${name}.` };
+}
+
+/** The calendar date the administration started, not in the future. */
+function dateOfService(admin: MedicationAdministration, name: string, today: string): string | Finding {
+  const startText = admin.effectiveDateTime ?? admin.effectivePeriod?.start;
+  const dos = calendarDate(startText);
+  if (dos && dos <= today) return dos;
+  const why = !startText
+    ? 'no time is documented'
+    : !dos
+      ? 'the documented time is not a valid date'
+      : 'the documented time is in the future';
+  return { gap: 'missing-administration-time', detail: `Document when the ${name} was given: ${why}.` };
+}
+
+function codesValidOn(candidates: readonly HcpcsCode[], name: string, dos: string): Finding | undefined {
+  if (candidates.length > 0) return undefined;
+  return {
+    gap: 'drug-not-identified',
+    detail: `No billing code for the ${name} product documented is valid on ${dos}: record the product (NDC) actually given.`,
+  };
+}
+
+function doseFinding(gap: Finding['gap'], why: string, name: string): Finding {
+  const detail =
+    gap === 'missing-dose'
+      ? `Document the dose of ${name} given (${why}).`
+      : gap === 'missing-administration-time'
+        ? `Document the start and stop time of the ${name} infusion (${why}).`
+        : `Document the ${name} dose in mg or mL (${why}).`;
+  return { gap, detail };
+}
+
+/** A completed administration over a period (an infusion) needs its stop time; the documented dose still bills. */
+function infusionStopTime(admin: MedicationAdministration, name: string): Finding | undefined {
+  if (!admin.effectivePeriod || admin.effectivePeriod.end) return undefined;
+  return { gap: 'missing-administration-time', detail: `Document when the ${name} infusion stopped.` };
+}
+
+function massUnknown(name: string): Finding {
+  return {
+    gap: 'dose-unit-unconvertible',
+    detail: `Document the ${name} dose in mg, or record the product's concentration, so the mL given can be billed.`,
+  };
+}
+
+/** The documented discarded amount as mass; an unusable one is flagged and ignored. */
+function discardedMass(
+  admin: MedicationAdministration,
+  name: string,
+  mgPerMl: number | undefined,
+  findings: Finding[],
+): Amount | undefined {
+  const raw = discardedAmount(admin);
+  if (raw === 'none') return undefined;
+  if (raw === 'invalid') {
+    findings.push({
+      gap: 'wastage-inconsistent',
+      detail: `The discarded amount of ${name} is not a usable quantity: document it in mg or mL.`,
+    });
+    return undefined;
+  }
+  const mass = toMass(raw, mgPerMl);
+  if (!mass)
+    findings.push({
+      gap: 'wastage-inconsistent',
+      detail: `Document the discarded ${name} in mg, or record the product's concentration.`,
+    });
+  return mass;
+}
+
+/** Containers opened: documented, else the fewest that hold the dose (when the container is known). */
+function openedContainers(
+  admin: MedicationAdministration,
+  name: string,
+  given: Amount,
+  containerAmount: number | undefined,
+  findings: Finding[],
+): { count: number | undefined; documented: boolean } {
+  const raw = containersOpened(admin);
+  if (raw === 'invalid') {
+    findings.push({
+      gap: 'wastage-inconsistent',
+      detail: `The number of ${name} containers opened is not a whole number: correct it.`,
     });
   }
-  list(): Gap[] {
-    return [...this.byKey.values()].sort((a, b) =>
-      (a.code + a.subjectKey).localeCompare(b.code + b.subjectKey),
-    );
-  }
+  if (typeof raw === 'number') return { count: raw, documented: true };
+  return {
+    count: containerAmount !== undefined ? fewestContainers(amountValue(given), containerAmount) : undefined,
+    documented: false,
+  };
+}
+
+function multiDoseWaste(
+  containerUse: ContainerUse | undefined,
+  discarded: Amount | undefined,
+  name: string,
+): Finding | undefined {
+  if (containerUse !== 'multi-dose' || !discarded || !(amountValue(discarded) > 0)) return undefined;
+  return {
+    gap: 'wastage-inconsistent',
+    detail: `Waste is recorded for ${name} from a multi-dose vial; multi-dose containers are not billed for waste: remove or correct the discarded amount.`,
+  };
 }

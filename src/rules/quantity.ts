@@ -127,3 +127,14 @@ export function fromMeasure(value: number, measure: Measure): Amount {
   if (measure === 'mL') return { kind: 'volume', mL: value };
   return { kind: 'mass', mg: value * (MASS_IN_MG[measure] as number) };
 }
+
+/** The number in an amount's own measure (mg, mL or units). */
+export function amountValue(a: Amount): number {
+  return a.kind === 'mass' ? a.mg : a.kind === 'unit' ? a.units : a.mL;
+}
+
+/** A volume as mass through a concentration; masses and units as they are. */
+export function toMass(a: Amount, mgPerMl: number | undefined): Amount | undefined {
+  if (a.kind !== 'volume') return a;
+  return mgPerMl ? { kind: 'mass', mg: a.mL * mgPerMl } : undefined;
+}

@@ -33,7 +33,7 @@ import {
 } from '../../src/catalog/schema.ts';
 import type { EncounterInput } from '../../src/domain/input.ts';
 import type { Evaluation, PayerCategory } from '../../src/domain/types.ts';
-import { evaluateEncounter, type EngineReference } from '../../src/rules/engine.ts';
+import { evaluateEncounter, type EngineReference } from '../../src/rules/index.ts';
 import { EXT, SYSTEMS } from '../../src/domain/vocabulary.ts';
 
 export const PATIENT = 'Patient/p1';

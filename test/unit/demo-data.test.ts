@@ -18,7 +18,7 @@ import { loadPayerRules, type PayerRules } from '../../src/catalog/payer-rules.t
 import { pricesFileSchema } from '../../src/catalog/schema.ts';
 import type { Evaluation, PayerCategory } from '../../src/domain/types.ts';
 import { inputFromBundle } from '../../src/fhir/read-context.ts';
-import { evaluateEncounter } from '../../src/rules/engine.ts';
+import { evaluateEncounter } from '../../src/rules/index.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEMO_DIR = join(HERE, '../../demo');

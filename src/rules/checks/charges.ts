@@ -1,15 +1,18 @@
 /**
- * Comparison of the derived lines with what the billing system posted (ChargeItems) and with
- * a Claim that has left draft (SPEC section 5: charge-* and claim-already-submitted).
+ * The derived lines against what the billing system posted (ChargeItems): a wrong code
+ * (charge-code-mismatch), different units (charge-units-mismatch), a missing JW line or JZ
+ * (charge-modifier-missing). `readCharge` and `matchCharge` are shared with the audit.
  */
 import type { ChargeItem } from '@medplum/fhirtypes';
-import type { DrugCatalog } from '../catalog/catalog.ts';
-import type { EncounterInput } from '../domain/input.ts';
-import type { BillingLine, Money } from '../domain/types.ts';
-import type { Fact, GapList } from './facts.ts';
-import { money, sumMoney } from '../domain/money.ts';
-import { calendarDate, codings, finiteNumber, localRef } from '../domain/fhir-values.ts';
-import { SYSTEMS } from '../domain/vocabulary.ts';
+import type { DrugCatalog } from '../../catalog/catalog.ts';
+import type { EncounterInput } from '../../domain/input.ts';
+import type { BillingLine, Money } from '../../domain/types.ts';
+import type { Fact } from '../facts.ts';
+import type { GapList } from '../gap-list.ts';
+import type { Check } from './check.ts';
+import { money, sumMoney } from '../../domain/money.ts';
+import { calendarDate, codings, finiteNumber, localRef } from '../../domain/fhir-values.ts';
+import { SYSTEMS } from '../../domain/vocabulary.ts';
 
 interface PostedCharge {
   readonly id: string;
@@ -186,40 +189,5 @@ function sumUnits(lines: readonly BillingLine[]): number {
   return lines.reduce((s, l) => s + l.units, 0);
 }
 
-/** A Claim that has left draft and no longer matches the derived lines needs a corrected claim. */
-export function compareWithSubmittedClaims(
-  input: EncounterInput,
-  lines: readonly BillingLine[],
-  encounterRef: string,
-  gaps: GapList,
-): void {
-  const derived = lines
-    .map((l) => `${l.code}|${[...l.modifiers].sort().join('+')}|${l.units}|${l.dateOfService}`)
-    .sort();
-  for (const claim of input.claims) {
-    if (
-      !claim?.id ||
-      claim.status === 'draft' ||
-      claim.status === 'entered-in-error' ||
-      claim.status === 'cancelled'
-    )
-      continue;
-    const submitted = (Array.isArray(claim.item) ? claim.item : [])
-      .map((it) => {
-        const code = codings(it?.productOrService, SYSTEMS.hcpcs)[0]?.code ?? '';
-        const mods = (Array.isArray(it?.modifier) ? it.modifier : []).flatMap((m) =>
-          codings(m, SYSTEMS.hcpcs).map((c) => c.code as string),
-        );
-        return `${code}|${mods.sort().join('+')}|${finiteNumber(it?.quantity?.value) ?? 0}|${it?.servicedDate ?? ''}`;
-      })
-      .sort();
-    if (submitted.join('\n') !== derived.join('\n')) {
-      gaps.add(
-        'claim-already-submitted',
-        'encounter',
-        [`Claim/${claim.id}`, encounterRef],
-        'The documentation changed after the claim was submitted: the drug lines now differ, so a corrected claim is needed.',
-      );
-    }
-  }
-}
+export const checkPostedCharges: Check = ({ input, lines, facts, catalog }, gaps) =>
+  compareWithPostedCharges(input, lines, facts, catalog, gaps);

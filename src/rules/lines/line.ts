@@ -1,0 +1,57 @@
+/** A claim line: code, modifiers, units, date, NDC detail and price (CMS payment limit). */
+import type { HcpcsCode, Price, Product } from '../../catalog/types.ts';
+import { money } from '../../domain/money.ts';
+import type { BillingLine, Modifier, NdcDetail } from '../../domain/types.ts';
+import { toMeasure } from '../quantity.ts';
+
+export function line(
+  code: string,
+  modifiers: Modifier[],
+  units: number,
+  dateOfService: string,
+  ndc: NdcDetail | undefined,
+  price: Pick<Price, 'paymentLimit' | 'illustrative'> | undefined,
+  refs: readonly string[],
+  diagnosisCodes: readonly string[],
+): BillingLine {
+  return {
+    key: `${code}|${modifiers.join('+')}|${dateOfService}|${ndc?.ndc ?? ''}`,
+    code,
+    modifiers,
+    units,
+    dateOfService,
+    ...(ndc ? { ndc } : {}),
+    ...(price
+      ? {
+          unitPrice: money(price.paymentLimit),
+          net: money(price.paymentLimit * units),
+          ...(price.illustrative ? { priceIllustrative: true } : {}),
+        }
+      : {}),
+    sourceAdministrations: [...new Set(refs)],
+    ...(diagnosisCodes.length ? { diagnosisCodes: [...diagnosisCodes] } : {}),
+  };
+}
+
+/**
+ * NDC quantity (837 loop 2410 CTP04/CTP05): mL for solutions, else the number of containers
+ * (UN), else mg (ME). The NDC quantity is not the HCPCS units.
+ */
+export function ndcDetail(
+  ndc: string | undefined,
+  amountInMeasure: number,
+  code: HcpcsCode,
+  product: Product | undefined,
+  mgPerMl: number | undefined,
+): NdcDetail | undefined {
+  if (!ndc) return undefined;
+  const mass =
+    code.unit.measure === 'unit' ? undefined : toMeasure({ kind: 'mass', mg: 1 }, code.unit.measure, mgPerMl);
+  const mg = mass ? amountInMeasure / mass : undefined;
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  if (mg !== undefined && mgPerMl) return { ndc, quantity: round(mg / mgPerMl), unit: 'ML' };
+  if (mg !== undefined && product && product.amount.measure === 'mg')
+    return { ndc, quantity: round(mg / product.amount.value), unit: 'UN' };
+  if (mg !== undefined) return { ndc, quantity: round(mg), unit: 'ME' };
+  return { ndc, quantity: round(amountInMeasure), unit: 'UN' };
+}
