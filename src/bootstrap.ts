@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadCatalog } from './catalog/load.ts';
 import { loadPayerRules } from './catalog/payer-rules.ts';
-import type { Config } from './config.ts';
+import { ChargemasterError, type Chargemaster } from './catalog/chargemaster.ts';
+import { loadChargemaster } from './catalog/load-chargemaster.ts';
+import { ConfigError, type Config } from './config.ts';
 import { AuthError, createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
 import type { RetryPolicy } from './fhir/http-fetch.ts';
@@ -45,6 +47,8 @@ export interface Running {
   readonly service: Service;
   readonly gateway: FhirGateway;
   readonly metrics: Metrics;
+  /** The hospital's standard charges, when CHARGEMASTER_FILE is set. */
+  readonly chargemaster?: Chargemaster;
   readonly embedded?: EmbeddedFhirServer;
   /** Resolves once the Device and Subscriptions are registered on the FHIR server. */
   readonly registered: Promise<void>;
@@ -60,6 +64,26 @@ async function loadConformance(embedded: EmbeddedFhirServer): Promise<void> {
   embedded.addProfiles(supportedProfiles());
 }
 
+/** CHARGEMASTER_FILE, read at start: a file that cannot be used is a configuration error (exit 2). */
+function readChargemaster(file: string, logger: Logger): Chargemaster {
+  let chargemaster: Chargemaster;
+  try {
+    chargemaster = loadChargemaster(file);
+  } catch (err) {
+    if (err instanceof ChargemasterError) throw new ConfigError(`CHARGEMASTER_FILE ${err.message}`);
+    throw err;
+  }
+  const conflicts = chargemaster.conflicts();
+  logger.info({ event: 'chargemaster-loaded', count: chargemaster.size }, 'chargemaster loaded');
+  if (conflicts.length) {
+    logger.warn(
+      { event: 'chargemaster-conflicts', count: conflicts.length, codes: conflicts.slice(0, 20) },
+      'chargemaster lists different gross charges for the same code: those lines are priced as estimates',
+    );
+  }
+  return chargemaster;
+}
+
 export async function startVialwise(
   config: Config,
   logger: Logger,
@@ -69,6 +93,9 @@ export async function startVialwise(
     catalog: loadCatalog(config.catalogDir, [...(opts.priceFiles ?? [])]),
     payerRules: loadPayerRules(config.payerRulesFile),
   };
+  const chargemaster = config.chargemasterFile
+    ? readChargemaster(config.chargemasterFile, logger)
+    : undefined;
   const metrics = createMetrics();
 
   let embedded: EmbeddedFhirServer | undefined;
@@ -183,6 +210,7 @@ export async function startVialwise(
     service,
     gateway,
     metrics,
+    ...(chargemaster ? { chargemaster } : {}),
     ...(embedded ? { embedded } : {}),
     registered,
     stop() {

@@ -60,6 +60,7 @@ const envSchema = z.object({
     .optional(),
   CATALOG_DIR: z.string().min(1).optional(),
   PAYER_RULES_FILE: z.string().min(1).optional(),
+  CHARGEMASTER_FILE: z.string().min(1).optional(),
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
   SWEEP_LOOKBACK_HOURS: positiveInt.default(72),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -97,6 +98,8 @@ export interface Config {
   readonly billingProvider: string | undefined;
   readonly catalogDir: string | undefined;
   readonly payerRulesFile: string | undefined;
+  /** The hospital's standard charges (CMS price transparency file, CSV or JSON): docs/chargemaster.md. */
+  readonly chargemasterFile: string | undefined;
   readonly sweepIntervalSeconds: number;
   readonly sweepLookbackHours: number;
   readonly logLevel: string;
@@ -178,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     billingProvider: e.BILLING_PROVIDER,
     catalogDir: e.CATALOG_DIR,
     payerRulesFile: e.PAYER_RULES_FILE,
+    chargemasterFile: e.CHARGEMASTER_FILE,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     sweepLookbackHours: e.SWEEP_LOOKBACK_HOURS,
     // The demo prints a summary to read; its request logs would bury it.

@@ -66,6 +66,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // Reference files named by the configuration (e.g. CHARGEMASTER_FILE) are checked at start.
+  if (err instanceof ConfigError) fail(err.message, 2);
   const e = err as { code?: string; message?: string };
   const reason =
     e?.code === 'EADDRINUSE'
