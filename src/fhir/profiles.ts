@@ -40,6 +40,10 @@ export const PROFILE_RESOURCES_DIR = fileURLToPath(
 
 export const PROFILE_URLS = {
   claimDraft: `${CANONICAL_BASE}/StructureDefinition/vialwise-claim-draft`,
+  /** The claim draft of a hospital, CAH, RHC or FQHC (837I): type of bill, revenue codes. */
+  institutionalClaimDraft: `${CANONICAL_BASE}/StructureDefinition/vialwise-institutional-claim-draft`,
+  /** The claim draft of a physician office (837P): place of service, no type of bill. */
+  professionalClaimDraft: `${CANONICAL_BASE}/StructureDefinition/vialwise-professional-claim-draft`,
   documentationGap: `${CANONICAL_BASE}/StructureDefinition/vialwise-documentation-gap`,
   medicationAdministration: `${CANONICAL_BASE}/StructureDefinition/vialwise-medication-administration`,
   medication: `${CANONICAL_BASE}/StructureDefinition/vialwise-medication`,
@@ -57,6 +61,8 @@ export const CODE_SYSTEM_URLS = {
   documentationGap: GAP_CODE_SYSTEM,
   containerUse: `${CANONICAL_BASE}/CodeSystem/container-use`,
   ndcUnitQualifier: `${CANONICAL_BASE}/CodeSystem/ndc-unit-qualifier`,
+  priceBasis: `${CANONICAL_BASE}/CodeSystem/price-basis`,
+  drugPayment: `${CANONICAL_BASE}/CodeSystem/drug-payment`,
 } as const;
 
 export const IDENTIFIER_SYSTEMS = {
@@ -275,6 +281,52 @@ function checkBindings(tokens: Record<string, TypedValueWithPath[]>): OperationO
     if (valueSet?.resourceType !== 'ValueSet') continue;
     const members = expandValueSet(profiles, valueSet);
     for (const value of values) out.push(...checkBinding(url, members, value));
+  }
+  return out;
+}
+
+/**
+ * Required bindings inside slices (e.g. `meta.tag[priceBasis]`, `supportingInfo[typeOfBill].code`):
+ * @medplum/core collects no tokens for them. A coding at the sliced element's path whose system is
+ * one the vialwise ValueSet draws from must be one of its codes; codings of other systems belong
+ * to other slices and are left alone.
+ */
+function checkSliceBindings(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
+  const profiles = loadProfiles();
+  const out: OperationOutcomeIssue[] = [];
+  const root: Located = {
+    value: resource as unknown as Record<string, unknown>,
+    expression: resource.resourceType,
+  };
+  for (const element of profile.snapshot?.element ?? []) {
+    const url = element.binding?.valueSet?.split('|')[0];
+    if (!element.id?.includes(':') || element.binding?.strength !== 'required' || !url) continue;
+    const valueSet = profiles.byUrl.get(url);
+    if (valueSet?.resourceType !== 'ValueSet') continue;
+    const members = expandValueSet(profiles, valueSet);
+    const segments = element.path.split('.').slice(1);
+    const last = segments.pop() ?? '';
+    for (const parent of locate(root, segments)) {
+      const child = parent.value[last];
+      const values = Array.isArray(child) ? child : child === undefined ? [] : [child];
+      values.forEach((value, index) => {
+        if (!isRecord(value)) return;
+        const expression = `${parent.expression}.${last}${Array.isArray(child) ? `[${index}]` : ''}`;
+        const codings = (Array.isArray(value.coding) ? value.coding : [value]) as Coding[];
+        for (const coding of codings) {
+          const codes = coding.system === undefined ? undefined : members.get(coding.system);
+          if (codes instanceof Set && (coding.code === undefined || !codes.has(coding.code))) {
+            out.push(
+              issue(
+                expression,
+                `'${coding.code ?? ''}' is not a code of ${coding.system ?? ''} (required ValueSet ${url})`,
+                'code-invalid',
+              ),
+            );
+          }
+        }
+      });
+    }
   }
   return out;
 }
@@ -547,6 +599,7 @@ export function validateAgainstProfile(
     ...issues,
     ...checkChoiceTypes(resource, profile),
     ...checkBindings(tokens),
+    ...checkSliceBindings(resource, profile),
     ...checkExtensions(resource),
     ...checkDetectedIssue(resource),
   ];

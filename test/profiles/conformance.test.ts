@@ -154,11 +154,13 @@ describe('the exported conformance resources', () => {
     expect(supportedProfiles()).toEqual(
       expect.arrayContaining([
         { type: 'Claim', url: PROFILE_URLS.claimDraft },
+        { type: 'Claim', url: PROFILE_URLS.institutionalClaimDraft },
+        { type: 'Claim', url: PROFILE_URLS.professionalClaimDraft },
         { type: 'DetectedIssue', url: PROFILE_URLS.documentationGap },
         { type: 'MedicationAdministration', url: PROFILE_URLS.medicationAdministration },
         { type: 'Medication', url: PROFILE_URLS.medication },
       ]),
     );
-    expect(supportedProfiles()).toHaveLength(4);
+    expect(supportedProfiles()).toHaveLength(6);
   });
 });

@@ -8,6 +8,8 @@ import type {
 
 interface Fixtures {
   readonly 'claim-draft': Claim;
+  readonly 'claim-institutional': Claim;
+  readonly 'claim-professional': Claim;
   readonly 'documentation-gap': DetectedIssue;
   readonly 'medication-administration': MedicationAdministration;
 }

@@ -10,3 +10,12 @@ Alias: $UCUM = http://unitsofmeasure.org
 Alias: $CLAIM_DRAFT_SID = https://vialwise.dev/fhir/sid/claim-draft
 Alias: $GAP_SID = https://vialwise.dev/fhir/sid/documentation-gap
 Alias: $DEVICE_SID = https://vialwise.dev/fhir/sid/device
+// NUBC UB-04 code systems as named by HL7 Terminology (THO AHANUBCTypeOfBill, AHANUBCRevenueCodes).
+Alias: $NUBC_TOB = https://www.nubc.org/CodeSystem/TypeOfBill
+Alias: $NUBC_REVENUE = https://www.nubc.org/CodeSystem/RevenueCodes
+// CARIN Blue Button supporting-info categories and care team roles (also used by Da Vinci claim profiles).
+Alias: $C4BB_SUPPORTING_INFO = http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType
+Alias: $C4BB_CARE_TEAM_ROLE = http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBClaimCareTeamRole
+Alias: $CLAIM_INFO_CATEGORY = http://terminology.hl7.org/CodeSystem/claiminformationcategory
+Alias: $PRICE_BASIS = https://vialwise.dev/fhir/CodeSystem/price-basis
+Alias: $DRUG_PAYMENT = https://vialwise.dev/fhir/CodeSystem/drug-payment

@@ -1,11 +1,25 @@
-// The draft Claim vialwise writes: one per Encounter and primary Coverage (SPEC section 6).
+// The draft Claim vialwise writes: one per Encounter and primary Coverage. What each element
+// becomes on an 837I/837P: docs/claim-mapping.md. The setting-specific rules (type of bill and
+// revenue codes on institutional drafts, none on professional ones) are the two child profiles in
+// claim-settings.fsh.
 
 Profile: VialwiseClaimDraft
 Parent: Claim
 Id: vialwise-claim-draft
 Title: "vialwise Claim draft"
 Description: "A draft Claim holding the billable drug lines vialwise derived for one Encounter: HCPCS code and units, JW/JZ modifier, NDC detail and the administrations each line came from. vialwise never modifies a Claim that has left draft."
-* obeys vw-claim-1 and vw-claim-2
+* obeys vw-claim-1 and vw-claim-2 and vw-claim-11 and vw-claim-12
+* meta.tag MS
+* meta.tag ^slicing.discriminator.type = #value
+* meta.tag ^slicing.discriminator.path = "system"
+* meta.tag ^slicing.rules = #open
+* meta.tag ^slicing.description = "Sliced by system: the price-basis tags say where the money on the Claim comes from."
+* meta.tag contains priceBasis 0..* MS
+* meta.tag[priceBasis] ^short = "chargemaster | payment-limit-estimate | earlier-quarter | illustrative"
+* meta.tag[priceBasis] from PriceBasisValues (required)
+* meta.tag[priceBasis].system 1..1
+* meta.tag[priceBasis].system = "https://vialwise.dev/fhir/CodeSystem/price-basis"
+* meta.tag[priceBasis].code 1..1
 * identifier 1..* MS
 * identifier ^slicing.discriminator.type = #value
 * identifier ^slicing.discriminator.path = "system"
@@ -31,6 +45,31 @@ Description: "A draft Claim holding the billable drug lines vialwise derived for
 * provider ^short = "Encounter.serviceProvider, else BILLING_PROVIDER"
 * priority MS
 * priority = $PROCESS_PRIORITY#normal
+* billablePeriod MS
+* billablePeriod ^short = "The Encounter's period as dates (statement covers period)"
+* insurer MS
+* insurer only Reference(Organization)
+* insurer ^short = "The Coverage's payor"
+* careTeam MS
+* careTeam.provider only Reference(Practitioner or PractitionerRole or Organization)
+* careTeam.role 1..1 MS
+* careTeam.role from VialwiseCareTeamRoles (required)
+* facility MS
+* facility only Reference(Location)
+* supportingInfo MS
+* supportingInfo ^slicing.discriminator.type = #pattern
+* supportingInfo ^slicing.discriminator.path = "category"
+* supportingInfo ^slicing.rules = #open
+* supportingInfo ^slicing.description = "Sliced by category: the type of bill, and how the setting pays for the drugs."
+* supportingInfo contains typeOfBill 0..1 MS and drugPayment 0..1 MS
+* supportingInfo[typeOfBill] ^short = "NUBC type of bill (UB-04 form locator 4), institutional claims only"
+* supportingInfo[typeOfBill].category = $C4BB_SUPPORTING_INFO#typeofbill
+* supportingInfo[typeOfBill].code 1..1 MS
+* supportingInfo[typeOfBill].code from VialwiseTypeOfBill (required)
+* supportingInfo[drugPayment] ^short = "How the setting pays for the drug lines (bundled into an inpatient stay, all-inclusive rate)"
+* supportingInfo[drugPayment].category = $CLAIM_INFO_CATEGORY#info
+* supportingInfo[drugPayment].code 1..1 MS
+* supportingInfo[drugPayment].code from DrugPaymentValues (required)
 * insurance 1..* MS
 * insurance.sequence MS
 * insurance.focal MS
@@ -43,6 +82,9 @@ Description: "A draft Claim holding the billable drug lines vialwise derived for
 * item.extension contains SourceAdministration named sourceAdministration 1..* MS
 // Constraining the slice's url makes SUSHI expand the slice so validators count it (FHIR-NOTES).
 * item.extension[sourceAdministration].url 1..1
+* item.revenue MS
+* item.revenue from VialwiseRevenueCodes (required)
+* item.revenue ^short = "NUBC revenue code (0636), institutional claims only"
 * item.productOrService MS
 * item.productOrService obeys vw-claim-6
 * item.productOrService ^short = "HCPCS Level II drug code"
@@ -81,6 +123,16 @@ Description: "A draft Claim holding the billable drug lines vialwise derived for
 Invariant: vw-claim-1
 Description: "The draft identifier is Encounter/<id>."
 Expression: "identifier.where(system = 'https://vialwise.dev/fhir/sid/claim-draft').all(value.matches('^Encounter/[-A-Za-z0-9.]{1,64}$'))"
+Severity: #error
+
+Invariant: vw-claim-11
+Description: "Only an institutional claim carries a type of bill."
+Expression: "supportingInfo.where(category.coding.where(system = 'http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType' and code = 'typeofbill').exists()).exists() implies type.coding.where(system = 'http://terminology.hl7.org/CodeSystem/claim-type' and code = 'institutional').exists()"
+Severity: #error
+
+Invariant: vw-claim-12
+Description: "Only the lines of an institutional claim carry a revenue code."
+Expression: "item.revenue.exists() implies type.coding.where(system = 'http://terminology.hl7.org/CodeSystem/claim-type' and code = 'institutional').exists()"
 Severity: #error
 
 Invariant: vw-claim-2

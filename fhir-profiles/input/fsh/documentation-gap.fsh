@@ -11,6 +11,17 @@ Description: "A documentation gap that would get the claim denied or leave money
 * extension contains RevenueAtRisk named revenueAtRisk 0..1 MS
 // Constraining the slice's url makes SUSHI expand the slice so validators count it (FHIR-NOTES).
 * extension[revenueAtRisk].url 1..1
+* meta.tag MS
+* meta.tag ^slicing.discriminator.type = #value
+* meta.tag ^slicing.discriminator.path = "system"
+* meta.tag ^slicing.rules = #open
+* meta.tag ^slicing.description = "Sliced by system: the price-basis tags say what the revenue at risk is valued at."
+* meta.tag contains priceBasis 0..* MS
+* meta.tag[priceBasis] ^short = "earlier-quarter | illustrative (revenue at risk is always valued at the CMS payment limit)"
+* meta.tag[priceBasis] from PriceBasisValues (required)
+* meta.tag[priceBasis].system 1..1
+* meta.tag[priceBasis].system = "https://vialwise.dev/fhir/CodeSystem/price-basis"
+* meta.tag[priceBasis].code 1..1
 * identifier 1..* MS
 * identifier ^slicing.discriminator.type = #value
 * identifier ^slicing.discriminator.path = "system"
