@@ -27,10 +27,12 @@ COPY demo ./demo
 COPY fhir-profiles/fsh-generated ./fhir-profiles/fsh-generated
 # The official image's unprivileged user (uid 1000).
 USER node
-# The service, and the embedded FHIR server of the demo (unused when FHIR_BASE_URL is set),
-# listening on all interfaces so that `-p 8103:8103` shows the demo's Claims from the host.
-ENV EMBEDDED_FHIR_HOST=0.0.0.0
-EXPOSE 8080 8103
+# The service listens on all of the container's interfaces, so that `-p 8080:8080` reaches it.
+# The embedded FHIR server of the demo has no authentication and stays on the container's
+# loopback: opt in with `-e EMBEDDED_FHIR_HOST=0.0.0.0 -p 127.0.0.1:8103:8103` to browse it from
+# the host (the service logs a warning; docs/security.md).
+ENV HOST=0.0.0.0
+EXPOSE 8080
 # No curl in slim images: Node's fetch. PORT is the service port when it is overridden.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -2,14 +2,14 @@
  * Composition: config -> reference data -> (embedded FHIR server) -> gateway -> service -> HTTP.
  * `startVialwise` is what main.ts and the integration tests run; it returns handles to stop it.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { loadCatalog } from './catalog/load.ts';
 import { loadPayerRules } from './catalog/payer-rules.ts';
 import { ChargemasterError, type Chargemaster } from './catalog/chargemaster.ts';
 import { loadChargemaster } from './catalog/load-chargemaster.ts';
-import { ConfigError, type Config } from './config.ts';
+import { ConfigError, displayHost, listenError, loadConfigured, localHost, type Config } from './config.ts';
 import { AuthError, createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
 import type { RetryPolicy } from './fhir/http-fetch.ts';
@@ -22,6 +22,7 @@ import {
 } from './fhir-server/index.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, statusClass, type Metrics } from './metrics.ts';
+import { createLimitedServer, type ServerLimits } from './server-limits.ts';
 import { Service } from './service.ts';
 import { mountUi } from './ui/mount.ts';
 import type express from 'express';
@@ -39,6 +40,8 @@ export interface StartOptions {
   readonly extendApp?: (app: express.Express, service: Service) => void;
   /** How long a shutdown waits for requests in flight (default 25 s). */
   readonly drainTimeoutMs?: number;
+  /** Timeouts and connection cap of both HTTP servers (tests shorten them). */
+  readonly serverLimits?: Partial<ServerLimits>;
 }
 
 export interface Running {
@@ -90,8 +93,12 @@ export async function startVialwise(
   opts: StartOptions = {},
 ): Promise<Running> {
   const reference = {
-    catalog: loadCatalog(config.catalogDir, [...(opts.priceFiles ?? [])]),
-    payerRules: loadPayerRules(config.payerRulesFile),
+    catalog: loadConfigured('CATALOG_DIR', config.catalogDir, () =>
+      loadCatalog(config.catalogDir, [...(opts.priceFiles ?? [])]),
+    ),
+    payerRules: loadConfigured('PAYER_RULES_FILE', config.payerRulesFile, () =>
+      loadPayerRules(config.payerRulesFile),
+    ),
   };
   const chargemaster = config.chargemasterFile
     ? readChargemaster(config.chargemasterFile, logger)
@@ -106,6 +113,10 @@ export async function startVialwise(
       host: config.embeddedFhirHost,
       logger,
       ...(opts.delivery ? { delivery: opts.delivery } : {}),
+      ...(opts.serverLimits ? { limits: opts.serverLimits } : {}),
+    }).catch((err: unknown) => {
+      const names = { port: 'EMBEDDED_FHIR_PORT', host: 'EMBEDDED_FHIR_HOST' };
+      throw listenError(err, names, config.embeddedFhirPort, config.embeddedFhirHost);
     });
     fhirBaseUrl = embedded.baseUrl;
     await loadConformance(embedded);
@@ -143,7 +154,7 @@ export async function startVialwise(
       opts.extendApp?.(a, service);
     },
   });
-  const server: Server = createServer(app);
+  const server: Server = createLimitedServer(app, opts.serverLimits);
   // Requests being answered, so that a shutdown answers them before it exits.
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -156,11 +167,16 @@ export async function startVialwise(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, () => resolve());
+    server.listen(config.port, config.host, () => resolve());
+  }).catch(async (err: unknown) => {
+    await embedded?.stop();
+    throw listenError(err, { port: 'PORT', host: 'HOST' }, config.port, config.host);
   });
   const port = (server.address() as AddressInfo).port;
-  const serviceUrl = `http://localhost:${port}`;
-  const endpoint = `${config.publicUrl ?? `http://127.0.0.1:${port}`}/notify`;
+  const serviceUrl = `http://${displayHost(config.host)}:${port}`;
+  const endpoint = `${config.publicUrl ?? `http://${localHost(config.host)}:${port}`}/notify`;
+  // The embedded server notifies the service and nothing else (no SSRF through a Subscription).
+  embedded?.restrictDelivery([endpoint]);
   logger.info({ event: 'listening', port }, 'vialwise listening');
 
   // Register at start; while the FHIR server is down, keep trying (readyz says so meanwhile).
@@ -170,7 +186,12 @@ export async function startVialwise(
     const attempt = async () => {
       try {
         service.device = await registerDevice(gateway);
-        const written = await registerSubscriptions(gateway, endpoint, config.webhookSecret);
+        const written = await registerSubscriptions(
+          gateway,
+          endpoint,
+          config.webhookSecret,
+          config.webhookAuth,
+        );
         logger.info({ event: 'registered', count: written }, 'subscriptions registered');
         resolve();
       } catch (err) {

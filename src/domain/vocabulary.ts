@@ -41,3 +41,6 @@ export const POS_SYSTEM =
 /** NDC unit qualifiers (837 CTP05-01): no published FHIR code system exists, so vialwise defines one. */
 export const NDC_UNIT_QUALIFIER_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/ndc-unit-qualifier';
 export const MEDPLUM_SECRET_EXT = 'https://www.medplum.com/fhir/StructureDefinition/subscription-secret';
+/** On vialwise's Subscriptions: tells whether the webhook secret changed without revealing it. */
+export const SECRET_FINGERPRINT_EXT =
+  'https://vialwise.dev/fhir/StructureDefinition/webhook-secret-fingerprint';

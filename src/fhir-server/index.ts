@@ -25,16 +25,19 @@
  * - Transaction references are rewritten only for `urn:uuid:` fullUrls holding a lower-case
  *   RFC 4122 UUID.
  * - No authentication, CORS, XML, `Prefer` handling, conditional read, type/system history or
- *   operations (other than the router's `$graphql`).
+ *   operations (other than the router's `$graphql`). Because anyone who reaches it can read and
+ *   write everything, it listens on 127.0.0.1 unless EMBEDDED_FHIR_HOST opts in (with a warning),
+ *   answers only Host headers naming this machine while on loopback (DNS rebinding), never
+ *   returns a Subscription's secret, and notifies only the service (subscriptions.ts).
  * - Subscriptions follow Medplum, not the R4 spec: only `status = active` rest-hook
  *   Subscriptions fire (a `requested` one is not activated), `channel.payload` is ignored (always
  *   the full resource, `{}` on delete), there is no handshake or heartbeat, and notifications
  *   live in memory only. Ordering: see subscriptions.ts.
  */
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
+import { createLimitedServer, type ServerLimits } from '../server-limits.ts';
 import { createEmbeddedFhirApp, FHIR_BASE_PATH } from './app.ts';
 import { buildCapabilityStatement } from './capability.ts';
 import type { SupportedProfile } from './capability.ts';
@@ -73,6 +76,8 @@ export interface EmbeddedFhirServerOptions {
   readonly bodyLimit?: number | string;
   readonly defaultPageSize?: number;
   readonly maxPageSize?: number;
+  /** Timeouts and connection cap (server-limits.ts). */
+  readonly limits?: Partial<ServerLimits>;
 }
 
 export interface EmbeddedFhirServer {
@@ -84,6 +89,8 @@ export interface EmbeddedFhirServer {
   readonly deliveries: DeliveryLog;
   /** Lists more profiles (e.g. loaded StructureDefinitions) in `GET metadata`. */
   addProfiles(profiles: readonly SupportedProfile[]): void;
+  /** Notifications go to these endpoints only from now on (before: loopback URLs only). */
+  restrictDelivery(endpoints: readonly string[]): void;
   /** Drops every connection and listens again on the same port, keeping data and subscriptions. */
   restart(): Promise<void>;
   /** Cancels pending notification retries and closes the server; safe to call twice. */
@@ -110,7 +117,16 @@ export async function startEmbeddedFhirServer(
     ...(options.maxPageSize !== undefined ? { maxPageSize: options.maxPageSize } : {}),
   });
 
-  let server: Server = createServer(app);
+  // On loopback, a request naming another host is a web page that rebound its DNS name here.
+  const guarded = isLoopbackHost(host)
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        if (isLoopbackHost(hostName(req.headers.host))) return void app(req, res);
+        res.writeHead(421, { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify(MISDIRECTED));
+      }
+    : app;
+  const newServer = () => createLimitedServer(guarded, options.limits);
+  let server: Server = newServer();
   let port: number;
   try {
     port = await listen(server, options.port, host);
@@ -121,7 +137,13 @@ export async function startEmbeddedFhirServer(
   const shownHost =
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const baseUrl = `http://${shownHost}:${port}${FHIR_BASE_PATH}`;
-  logger.info({ event: 'fhir-server.listening', port }, 'embedded FHIR server listening');
+  logger.info({ event: 'fhir-server.listening', port, listen: host }, 'embedded FHIR server listening');
+  if (!isLoopbackHost(host)) {
+    logger.warn(
+      { event: 'fhir-server.exposed', port, listen: host },
+      'the embedded FHIR server has no authentication and is reachable from other machines (EMBEDDED_FHIR_HOST)',
+    );
+  }
 
   let stopped: Promise<void> | undefined;
   return {
@@ -133,10 +155,13 @@ export async function startEmbeddedFhirServer(
       profiles.push(...more);
       statement = undefined;
     },
+    restrictDelivery(endpoints) {
+      dispatcher.restrictTo(endpoints);
+    },
     async restart() {
       if (stopped) throw new Error('embedded FHIR server is stopped');
       await close(server, 0);
-      server = createServer(app);
+      server = newServer();
       await listen(server, port, host);
       logger.info({ event: 'fhir-server.restarted', port });
     },
@@ -176,4 +201,25 @@ function close(server: Server, graceMs: number): Promise<void> {
     server.closeIdleConnections();
     if (graceMs === 0) server.closeAllConnections();
   });
+}
+
+const MISDIRECTED = {
+  resourceType: 'OperationOutcome',
+  issue: [
+    {
+      severity: 'error',
+      code: 'forbidden',
+      details: { text: 'This server answers only at localhost, 127.0.0.1 or [::1]' },
+    },
+  ],
+};
+
+/** The host name of a Host header (`name:port`, `[v6]:port`). */
+function hostName(header: string | undefined): string {
+  return /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/.exec(header ?? '')?.[1] ?? '';
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
 }

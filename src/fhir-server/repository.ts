@@ -2,12 +2,19 @@
  * MemoryRepository that reports every successful write, so subscriptions see writes made through
  * any path: plain REST, batch and transaction entries, conditional create/update/delete, patch,
  * and direct calls on the repository (e.g. seeding demo data in-process).
+ *
+ * A Subscription's secret (Medplum's subscription-secret extension) is write-only: it is kept
+ * here, out of the stored resource, so that no read, search, history or export of this
+ * unauthenticated server returns it; delivery asks `subscriptionSecret(id)`. A write without the
+ * extension keeps the secret already set (a client that read the Subscription and writes it back
+ * cannot see it), a write with it replaces it, and a delete drops it.
  */
 import { isCreated } from '@medplum/core';
 import type { SearchRequest, WithId } from '@medplum/core';
 import type { CreateResourceOptions, DeleteResourceOptions } from '@medplum/fhir-router';
 import { MemoryRepository } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { takeSubscriptionSecret } from './subscriptions.ts';
 
 export type WriteInteraction = 'create' | 'update' | 'delete';
 
@@ -23,6 +30,12 @@ export type WriteListener = (event: ResourceWriteEvent) => void;
 
 export class NotifyingMemoryRepository extends MemoryRepository {
   readonly #listeners = new Set<WriteListener>();
+  readonly #secrets = new Map<string, string>();
+
+  /** The signing secret last written with Subscription `id`, if any. */
+  subscriptionSecret(id: string): string | undefined {
+    return this.#secrets.get(id);
+  }
 
   /** Registers a listener called synchronously after each successful write; returns its removal. */
   onWrite(listener: WriteListener): () => void {
@@ -37,7 +50,9 @@ export class NotifyingMemoryRepository extends MemoryRepository {
     update: boolean = false,
   ): Promise<WithId<T>> {
     const previous = update && resource.id ? this.#current(resource.resourceType, resource.id) : undefined;
-    const result = await super.createResource(resource, options, update);
+    const { resource: stored, secret } = takeSubscriptionSecret(resource);
+    const result = await super.createResource(stored, options, update);
+    if (secret !== undefined) this.#secrets.set(result.id, secret);
     const before = await previous;
     this.#emit(
       before
@@ -53,8 +68,11 @@ export class NotifyingMemoryRepository extends MemoryRepository {
     search: SearchRequest<T>,
     options?: CreateResourceOptions,
   ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
-    const result = await super.conditionalCreate(resource, search, options);
-    if (isCreated(result.outcome)) this.#emit({ interaction: 'create', resource: result.resource });
+    const { resource: stored, secret } = takeSubscriptionSecret(resource);
+    const result = await super.conditionalCreate(stored, search, options);
+    if (!isCreated(result.outcome)) return result;
+    if (secret !== undefined) this.#secrets.set(result.resource.id, secret);
+    this.#emit({ interaction: 'create', resource: result.resource });
     return result;
   }
 
@@ -65,6 +83,7 @@ export class NotifyingMemoryRepository extends MemoryRepository {
   ): Promise<void> {
     const previous = this.#current(resourceType, id);
     await super.deleteResource(resourceType, id, options);
+    if (resourceType === 'Subscription') this.#secrets.delete(id);
     const before = await previous;
     if (before) this.#emit({ interaction: 'delete', resource: before, previous: before });
   }

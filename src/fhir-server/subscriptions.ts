@@ -9,11 +9,18 @@
  * attempts, so a retry never lets an older version land after a newer one. Different
  * Subscriptions and different resources are delivered independently. This holds within one
  * process; nothing is persisted, so `stop()` drops what is still queued.
+ *
+ * Security (the server has no authentication, docs/security.md): a Subscription's secret is
+ * write-only (NotifyingMemoryRepository keeps it out of the stored resource, so no read, search,
+ * history or export returns it), and notifications go only to allowed endpoints: loopback URLs
+ * until `restrictTo` names the service's own `/notify`, then exactly those. A Subscription
+ * pointing elsewhere is skipped with one warning, so nobody can make the server send patient
+ * data to a host of their choosing (SSRF, exfiltration).
  */
 import { createHmac } from 'node:crypto';
 import { getExtensionValue, Operator, resourceMatchesSubscriptionCriteria } from '@medplum/core';
 import type { WithId } from '@medplum/core';
-import type { Resource, Subscription } from '@medplum/fhirtypes';
+import type { Extension, Resource, Subscription } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import type { NotifyingMemoryRepository, ResourceWriteEvent, WriteInteraction } from './repository.ts';
 
@@ -92,6 +99,10 @@ export class SubscriptionDispatcher implements DeliveryLog {
   readonly #abort = new AbortController();
   readonly #idleWaiters: (() => void)[] = [];
   readonly #unsubscribe: () => void;
+  /** Endpoints notifications may go to; undefined: loopback URLs only. */
+  #allowedEndpoints: ReadonlySet<string> | undefined;
+  /** Subscription + endpoint pairs already reported as refused (one warning each). */
+  readonly #refused = new Set<string>();
   /** Write events are matched one at a time, in write order. */
   #matching: Promise<void> = Promise.resolve();
   #pendingEvents = 0;
@@ -121,6 +132,34 @@ export class SubscriptionDispatcher implements DeliveryLog {
   idle(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** From now on, notifications go to these endpoints only (exact URLs); others are skipped and logged. */
+  restrictTo(endpoints: readonly string[]): void {
+    this.#allowedEndpoints = new Set(endpoints.map(normalizeEndpoint));
+  }
+
+  #endpointAllowed(subscription: WithId<Subscription>, endpoint: string): boolean {
+    const normalized = normalizeEndpoint(endpoint);
+    const allowed = this.#allowedEndpoints
+      ? this.#allowedEndpoints.has(normalized)
+      : isLoopbackUrl(normalized);
+    if (!allowed) {
+      const key = `${subscription.id}|${normalized}`;
+      if (!this.#refused.has(key)) {
+        this.#refused.add(key);
+        // The id is enough to find it; the endpoint is not logged (it can carry anything).
+        this.#logger.warn(
+          {
+            event: 'subscription.endpoint-refused',
+            subscription: subscription.id,
+            reason: 'endpoint is not the vialwise service',
+          },
+          'notification not sent: the embedded FHIR server only notifies the vialwise service',
+        );
+      }
+    }
+    return allowed;
   }
 
   /** Stops matching and delivering: cancels waits between retries, aborts requests in flight, drops the queues. */
@@ -174,6 +213,7 @@ export class SubscriptionDispatcher implements DeliveryLog {
     for (const subscription of subscriptions) {
       if (subscription.channel?.type !== 'rest-hook' || !subscription.channel.endpoint) continue;
       if (subscription.end && Date.parse(subscription.end) < now) continue;
+      if (!this.#endpointAllowed(subscription, subscription.channel.endpoint)) continue;
       let matches = false;
       try {
         // Medplum's own matcher: criteria via parseSearchRequest + matchesSearchRequest, plus its
@@ -286,11 +326,8 @@ export class SubscriptionDispatcher implements DeliveryLog {
       const name = colon > 0 ? header.slice(0, colon).trim() : '';
       if (/^[!#$%&'*+.^`|~\w-]+$/.test(name)) headers[name] = header.slice(colon + 1).trim();
     }
-    // getExtensionValue(r, a, b) reads a nested extension, so each URL is looked up on its own.
-    const secret =
-      getExtensionValue(n.subscription, SUBSCRIPTION_SECRET_URL) ??
-      getExtensionValue(n.subscription, LEGACY_SECRET_URL);
-    if (typeof secret === 'string' && secret) {
+    const secret = this.#repo.subscriptionSecret(n.subscription.id);
+    if (secret) {
       headers['X-Signature'] = createHmac('sha256', secret).update(n.body).digest('hex');
     }
     try {
@@ -339,4 +376,48 @@ function maxAttemptsOf(subscription: Subscription): number {
     getExtensionValue(subscription, MAX_ATTEMPTS_URL_HTTP);
   if (typeof value !== 'number' || !Number.isInteger(value)) return DEFAULT_MAX_ATTEMPTS;
   return Math.min(Math.max(value, 1), MAX_ATTEMPTS_LIMIT);
+}
+
+const SECRET_URLS: ReadonlySet<string> = new Set([SUBSCRIPTION_SECRET_URL, LEGACY_SECRET_URL]);
+
+/**
+ * Splits a Subscription about to be stored into the resource without its secret extension and
+ * the secret (undefined when it carries none; other resources come back as they are).
+ */
+export function takeSubscriptionSecret<T extends Resource>(resource: T): { resource: T; secret?: string } {
+  if (resource.resourceType !== 'Subscription' || !resource.extension?.length) return { resource };
+  if (!resource.extension.some((e: Extension) => SECRET_URLS.has(e.url))) return { resource };
+  // getExtensionValue(r, a, b) reads a nested extension, so each URL is looked up on its own.
+  const value =
+    getExtensionValue(resource, SUBSCRIPTION_SECRET_URL) ?? getExtensionValue(resource, LEGACY_SECRET_URL);
+  const rest = resource.extension.filter((e: Extension) => !SECRET_URLS.has(e.url));
+  const others = { ...resource } as T & { extension?: Extension[] };
+  delete others.extension;
+  return {
+    resource: rest.length ? { ...others, extension: rest } : others,
+    secret: typeof value === 'string' ? value : '',
+  };
+}
+
+function normalizeEndpoint(endpoint: string): string {
+  try {
+    return new URL(endpoint).href;
+  } catch {
+    return endpoint;
+  }
+}
+
+/** http(s) to this machine's loopback interface. */
+function isLoopbackUrl(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  const host = url.hostname.toLowerCase();
+  return (
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    (host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host))
+  );
 }

@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.ts';
 import type { Service } from '../service.ts';
 import { requireApiAccess } from './api-auth.ts';
 import { errorHandler, outcome, sendOutcome, unauthorized } from './errors.ts';
+import { hostGuard } from './host-guard.ts';
 import { parseJsonBody, parseNotification, type Notification } from './notification.ts';
 import { isAuthorized } from './signature.ts';
 import { FHIR_ID } from '../domain/vocabulary.ts';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+  app.use(hostGuard(deps.apiAccess));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -138,6 +138,20 @@ describe('Dockerfile structure', () => {
     expect(inFinal('COPY').map((i) => i.args)).not.toContainEqual(expect.stringMatching(/^\. /));
   });
 
+  test('the service listens on all interfaces; the embedded FHIR server (no authentication) stays on loopback', () => {
+    const env = new Map<string, string>();
+    for (const i of inFinal('ENV')) {
+      for (const m of i.args.matchAll(/([A-Z_]+)=(\S+)/g)) env.set(m[1]!, m[2]!);
+    }
+    expect(env.get('HOST')).toBe('0.0.0.0');
+    // Unset means 127.0.0.1; an operator opts in with -e EMBEDDED_FHIR_HOST=0.0.0.0.
+    expect(env.get('EMBEDDED_FHIR_HOST') ?? '127.0.0.1').toMatch(/^127\./);
+    const exposed = inFinal('EXPOSE')
+      .map((i) => i.args)
+      .join(' ');
+    expect(exposed).not.toMatch(/\b8103\b/);
+  });
+
   test('no secret is baked into the image', () => {
     const envs = instructions.filter((i) => i.keyword === 'ENV' || i.keyword === 'ARG').map((i) => i.args);
     expect(envs.join(' ')).not.toMatch(/SECRET|PRIVATE_KEY|TOKEN|PASSWORD/i);
@@ -287,7 +301,7 @@ describe('the image start command from a clean production install', () => {
   test('the default command (embedded demo) runs from the image files and prints its summary', async () => {
     const main = startMain({ PORT: '0', EMBEDDED_FHIR_PORT: '0' }, root);
     try {
-      await main.waitForOutput(/claims drafted\s+\d+[\s\S]*Ctrl-C stops both/, 30_000);
+      await main.waitForOutput(/Open the worklist: http:\/\/localhost:\d+\/[\s\S]*Ctrl-C stops both/, 30_000);
     } finally {
       expect(await main.terminate()).toEqual({ code: 0, signal: null });
     }

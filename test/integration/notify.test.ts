@@ -3,7 +3,13 @@
  * forms, authentication, error statuses, and replay safety. The service's own Subscriptions are
  * turned off, so each Encounter is evaluated only because of the notification the test sends.
  */
-import type { DetectedIssue, MedicationAdministration, Observation, Patient } from '@medplum/fhirtypes';
+import type {
+  DetectedIssue,
+  MedicationAdministration,
+  Observation,
+  Patient,
+  Subscription,
+} from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Running } from '../../src/bootstrap.ts';
 import {
@@ -370,6 +376,10 @@ describe('two replicas against one FHIR server', () => {
     // The second replica uses A's FHIR server and registers its own Subscriptions there, so every
     // change is notified to both and both evaluate the same Encounter at the same time.
     b = await startTestService({ FHIR_BASE_URL: a.fhirBaseUrl });
+    // A's embedded server notifies only A's /notify (no SSRF, issue 12): let it notify B's too, as
+    // a FHIR server shared by two replicas would.
+    const subs = await searchResources<Subscription>(a.fhirBaseUrl, 'Subscription?_count=100');
+    a.embedded!.restrictDelivery([...new Set(subs.map((s) => s.channel.endpoint!))]);
   });
 
   afterAll(async () => {

@@ -400,7 +400,8 @@ describe('API_TOKEN in the configuration', () => {
     expect(loadConfig(base).apiAccess).toEqual({ mode: 'disabled' });
     // Blank counts as unset, as for every variable: the API stays disabled, never open.
     expect(loadConfig({ ...base, API_TOKEN: '' }).apiAccess).toEqual({ mode: 'disabled' });
-    expect(loadConfig({}).apiAccess).toEqual({ mode: 'open' });
+    // Open to this machine's browsers: the Host names the demo answers (http/host-guard.ts).
+    expect(loadConfig({}).apiAccess).toEqual({ mode: 'open', hosts: ['localhost', '127.0.0.1', '[::1]'] });
     expect(loadConfig({ API_TOKEN }).apiAccess).toEqual({ mode: 'token', token: API_TOKEN });
     expect(loadConfig({ API_TOKEN: 'x'.repeat(24) }).apiAccess.mode).toBe('token');
   });
