@@ -1,11 +1,14 @@
 /**
- * `npm start`: read the configuration, start the service (and the embedded FHIR server with the
- * demo data unless FHIR_BASE_URL is set), print the summary, and shut down cleanly on a signal.
+ * `npm start` (through bin/vialwise-start.mjs, which checks the Node version first): read the
+ * configuration, check what it points at, start the service (and the embedded FHIR server with
+ * the demo data unless FHIR_BASE_URL is set), print the summary, and shut down cleanly on a
+ * signal. A configuration mistake is one line on stderr naming the variable, exit code 2.
  */
 import type { Running } from './bootstrap.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, displayHost, loadConfig, type Config } from './config.ts';
 import { AuthError, checkSigningKey } from './fhir/auth.ts';
 import { createLogger } from './logger.ts';
+import { checkPaths, probeFhir } from './preflight.ts';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`vialwise: ${message}\n`);
@@ -13,21 +16,22 @@ function fail(message: string, code: number): never {
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 2);
-    throw err;
-  }
+  const config: Config = loadConfig(process.env);
   if (config.fhirAuth.mode === 'private-key-jwt') {
     // A key that cannot sign is a configuration error: say so now, not on the first request.
     await checkSigningKey(config.fhirAuth.privateKeyFile).catch((err: unknown) => {
-      if (err instanceof AuthError) fail(err.message, 2);
-      throw err;
+      throw err instanceof AuthError ? new ConfigError(err.message) : err;
     });
   }
+  await checkPaths(config);
   const logger = createLogger(config.logLevel);
+  if (config.allowInsecureHttp) {
+    logger.warn(
+      { event: 'insecure-http-allowed', reason: 'ALLOW_INSECURE_HTTP=true' },
+      'plain http accepted for remote FHIR, token and public URLs',
+    );
+  }
+  await probeFhir(config, logger);
   let running: Running | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -57,8 +61,15 @@ async function main(): Promise<void> {
     const ids = await seedDemo(running.gateway);
     const results = [];
     for (const id of ids) results.push(await running.service.evaluate(id));
+    const fhirPort = new URL(running.fhirBaseUrl).port;
     process.stdout.write(
-      formatSummary(summarize(results), { service: running.serviceUrl, fhir: running.fhirBaseUrl }),
+      formatSummary(summarize(results), {
+        service: running.serviceUrl,
+        // The embedded server's address as people type it: the same host name as the service's.
+        fhir: config.embedded
+          ? `http://${displayHost(config.embeddedFhirHost)}:${fhirPort}${new URL(running.fhirBaseUrl).pathname}`
+          : running.fhirBaseUrl,
+      }),
     );
   } else {
     process.stdout.write(`vialwise listening at ${running.serviceUrl}\n`);
@@ -66,12 +77,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Reference files named by the configuration (e.g. CHARGEMASTER_FILE) are checked at start.
+  // Every configuration mistake, including reference files (CATALOG_DIR, CHARGEMASTER_FILE...).
   if (err instanceof ConfigError) fail(err.message, 2);
-  const e = err as { code?: string; message?: string };
-  const reason =
-    e?.code === 'EADDRINUSE'
-      ? 'a port is already in use (set PORT or EMBEDDED_FHIR_PORT)'
-      : (e?.message ?? 'failed to start').split('\n')[0];
-  fail(reason ?? 'failed to start', 1);
+  const e = err as { message?: string };
+  fail((e?.message ?? 'failed to start').split('\n')[0] || 'failed to start', 1);
 });

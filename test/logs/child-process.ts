@@ -24,12 +24,20 @@ export interface MainProcess {
   terminate(graceMs?: number): Promise<Exit>;
 }
 
+/** What `npm start` runs: the Node version check, then src/main.ts. */
+export const START_ENTRY = 'bin/vialwise-start.mjs';
+
 /**
- * Starts `node src/main.ts` in `cwd` (the repository by default) with only the given
- * environment plus PATH and HOME, so nothing from the test runner's environment leaks in.
+ * Starts `node src/main.ts` (or another `entry`, e.g. START_ENTRY) in `cwd` (the repository by
+ * default) with only the given environment plus PATH and HOME, so nothing from the test runner's
+ * environment leaks in.
  */
-export function startMain(env: Record<string, string>, cwd: string = REPO_ROOT): MainProcess {
-  const proc = spawn(process.execPath, ['src/main.ts'], {
+export function startMain(
+  env: Record<string, string>,
+  cwd: string = REPO_ROOT,
+  entry: string = 'src/main.ts',
+): MainProcess {
+  const proc = spawn(process.execPath, [entry], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -116,12 +124,13 @@ export async function startService(
   }
 }
 
-/** Runs `node src/main.ts` until it exits on its own (configuration errors). */
+/** Runs `node src/main.ts` (or `entry`) until it exits on its own (configuration errors). */
 export async function runToExit(
   env: Record<string, string>,
   timeoutMs = 15_000,
+  entry?: string,
 ): Promise<Exit & { stdout: string; stderr: string }> {
-  const main = startMain(env);
+  const main = startMain(env, REPO_ROOT, entry);
   const timer = setTimeout(() => main.proc.kill('SIGKILL'), timeoutMs);
   const exit = await main.exited;
   clearTimeout(timer);

@@ -1,7 +1,10 @@
 /**
  * Process lifecycle of `node src/main.ts` (SPEC sections 1 and 9): SIGTERM stops accepting,
- * lets an in-flight evaluation finish and write, flushes the logs and exits 0; a crash-worthy
- * error at start (a port in use, an unreadable catalog) exits non-zero with one line on stderr.
+ * lets an in-flight evaluation finish and write, flushes the logs and exits 0; a configuration
+ * that cannot work (a port in use, an address not of this machine, a catalog or payer rules file
+ * that is missing or broken) exits 2 with one line naming the variable and the cause (issue 15).
+ * The first run (`npm start`): the summary says where to open the worklist, with one host name,
+ * gap names in words, and the same line count as the dashboard.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
@@ -14,7 +17,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { claimLines, goldenExpected, goldenResource, sign, sortLines } from '../support/notify.ts';
 import { eventually, fhir, goldenAsTransaction, searchResources } from '../support/service.ts';
 import { startFhirProxy } from '../security/fake-servers.ts';
-import { logLines, runToExit, startService } from './child-process.ts';
+import { logLines, runToExit, START_ENTRY, startMain, startService } from './child-process.ts';
 
 const C01 = '01-ed-asthma-methylpred-125-jz';
 const CLAIM_OF_01 = 'Claim?identifier=https://vialwise.dev/fhir/sid/claim-draft|Encounter/enc-golden-01';
@@ -203,7 +206,7 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('crash-worthy errors at start: non-zero exit, one line on stderr', () => {
+describe('configuration errors at start: exit 2, one line naming the variable and the cause', () => {
   let busy: Promise<{ server: Server; port: number }> | undefined;
 
   afterAll(async () => {
@@ -225,46 +228,126 @@ describe('crash-worthy errors at start: non-zero exit, one line on stderr', () =
     rmSync(d, { recursive: true, force: true });
     mkdirSync(d);
     writeFileSync(join(d, 'codes.json'), '{"codes": [');
+    // Present, so that the broken codes.json is what is reported.
+    for (const f of ['products.json', 'ingredients.json']) writeFileSync(join(d, f), '{}');
     return d;
   };
 
-  const cases: [string, () => Promise<Record<string, string>>, RegExp][] = [
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const emptyCatalog = () => {
+    const d = join(dir, 'empty-catalog');
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const ports = { PORT: '0', EMBEDDED_FHIR_PORT: '0' };
+
+  const cases: [string, () => Promise<Record<string, string>>, (env: Record<string, string>) => RegExp][] = [
     [
       'PORT already in use',
       async () => ({ PORT: String(await occupyPort()), EMBEDDED_FHIR_PORT: '0' }),
-      /^vialwise: a port is already in use/,
+      (env) => new RegExp(`^vialwise: PORT ${env.PORT} is already in use: set PORT to a free port$`),
     ],
     [
       'EMBEDDED_FHIR_PORT already in use',
       async () => ({ PORT: '0', EMBEDDED_FHIR_PORT: String(await occupyPort()) }),
-      /^vialwise: a port is already in use/,
+      (env) =>
+        new RegExp(
+          `^vialwise: EMBEDDED_FHIR_PORT ${env.EMBEDDED_FHIR_PORT} is already in use: set EMBEDDED_FHIR_PORT to a free port$`,
+        ),
+    ],
+    [
+      'HOST is not an address of this machine',
+      () => Promise.resolve({ ...ports, HOST: '203.0.113.7' }),
+      () => /^vialwise: HOST 203\.0\.113\.7 is not an address of this machine/,
     ],
     [
       'CATALOG_DIR does not exist',
-      () => Promise.resolve({ PORT: '0', EMBEDDED_FHIR_PORT: '0', CATALOG_DIR: join(dir, 'missing') }),
-      /^vialwise: .*missing.*codes\.json/,
+      () => Promise.resolve({ ...ports, CATALOG_DIR: join(dir, 'missing') }),
+      (env) =>
+        new RegExp(
+          `^vialwise: CATALOG_DIR ${esc(env.CATALOG_DIR!)} does not exist: set it to a catalog folder`,
+        ),
+    ],
+    [
+      'CATALOG_DIR is a file',
+      () => Promise.resolve({ ...ports, CATALOG_DIR: join(badCatalog(), 'codes.json') }),
+      (env) => new RegExp(`^vialwise: CATALOG_DIR ${esc(env.CATALOG_DIR!)} is not a folder`),
+    ],
+    [
+      'CATALOG_DIR has no codes.json',
+      () => Promise.resolve({ ...ports, CATALOG_DIR: emptyCatalog() }),
+      (env) => new RegExp(`^vialwise: CATALOG_DIR ${esc(env.CATALOG_DIR!)} has no codes\\.json`),
     ],
     [
       'CATALOG_DIR holds malformed JSON',
-      () => Promise.resolve({ PORT: '0', EMBEDDED_FHIR_PORT: '0', CATALOG_DIR: badCatalog() }),
-      /^vialwise: .*codes\.json/,
+      () => Promise.resolve({ ...ports, CATALOG_DIR: badCatalog() }),
+      (env) =>
+        new RegExp(`^vialwise: CATALOG_DIR: ${esc(join(env.CATALOG_DIR!, 'codes.json'))}: cannot read JSON`),
     ],
     [
       'PAYER_RULES_FILE does not exist',
-      () =>
-        Promise.resolve({ PORT: '0', EMBEDDED_FHIR_PORT: '0', PAYER_RULES_FILE: join(dir, 'rules.json') }),
-      /^vialwise: .*rules\.json/,
+      () => Promise.resolve({ ...ports, PAYER_RULES_FILE: join(dir, 'rules.json') }),
+      (env) => new RegExp(`^vialwise: PAYER_RULES_FILE ${esc(env.PAYER_RULES_FILE!)} does not exist`),
+    ],
+    [
+      'PAYER_RULES_FILE is a folder',
+      () => Promise.resolve({ ...ports, PAYER_RULES_FILE: dir }),
+      (env) => new RegExp(`^vialwise: PAYER_RULES_FILE ${esc(env.PAYER_RULES_FILE!)} is not a file`),
     ],
   ];
 
-  test.each(cases)('%s', async (_name, env, reason) => {
-    const r = await runToExit({ DEMO_DATA: 'false', LOG_LEVEL: 'info', ...(await env()) });
-    expect(r.code).not.toBe(0);
-    expect(r.code).not.toBeNull();
+  test.each(cases)('%s', async (_name, makeEnv, expected) => {
+    const env = await makeEnv();
+    const reason = expected(env);
+    // Through what `npm start` runs.
+    const r = await runToExit({ DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env }, 15_000, START_ENTRY);
+    expect(r.code, r.stderr).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l !== '');
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(reason);
     expect(r.stderr).not.toMatch(/\bat .+:\d+:\d+/);
     expect(r.stdout).not.toMatch(/vialwise listening/);
+  });
+});
+
+describe('the first run (npm start): what the summary says', () => {
+  test('the worklist address, full FHIR URLs with one host name, gap names in words, and the lines the dashboard counts', async () => {
+    const main = startMain({ PORT: '0', EMBEDDED_FHIR_PORT: '0' }, undefined, START_ENTRY);
+    try {
+      await main.waitForOutput(/Ctrl-C stops both/, 30_000);
+      const out = main.stdout();
+      const worklist = /^ {2}Open the worklist: (http:\/\/localhost:(\d+)\/)$/m.exec(out);
+      expect(worklist, out).not.toBeNull();
+      const fhirBase = /^ {2}FHIR server +(http:\/\/localhost:\d+\/fhir\/R4)$/m.exec(out)?.[1];
+      expect(fhirBase, out).toBeDefined();
+      expect(out).toContain(`${fhirBase}/Claim?status=draft`);
+      expect(out).toContain(`${fhirBase}/DetectedIssue?status=preliminary`);
+      // One host name throughout.
+      expect(out).not.toContain('127.0.0.1');
+      // Both addresses answer as printed.
+      expect((await fetch(worklist![1]!)).status).toBe(200);
+      expect((await fetch(`${fhirBase}/Claim?status=draft`)).status).toBe(200);
+
+      // Gap names in words, from the registry (src/domain/gaps.ts), not codes.
+      expect(out).toMatch(/^ {4} +1 {2}Missing diagnosis$/m);
+      expect(out).toMatch(/^ {4} +1 {2}Posted charge has the wrong code$/m);
+      expect(out).not.toMatch(/charge-code-mismatch|missing-diagnosis/);
+
+      // One definition of a line: the dashboard's (lines on draft Claims), and the rest explained.
+      const dashboard = (await (await fetch(`${worklist![1]}api/ui/dashboard`)).json()) as {
+        lines: number;
+        units: number;
+        claimsDrafted: number;
+      };
+      const lines = /^ {2}billing lines +(\d+) on those Claims \((\d+) units\)$/m.exec(out);
+      expect(lines, out).not.toBeNull();
+      expect(Number(lines![1])).toBe(dashboard.lines);
+      expect(Number(lines![2])).toBe(dashboard.units);
+      expect(Number(/^ {2}draft Claims +(\d+)$/m.exec(out)?.[1])).toBe(dashboard.claimsDrafted);
+      // demo/README.md: demo-enc-12 (self-pay) derives J2930 x1 but gets no Claim.
+      expect(out).toMatch(/^ +\+ 1 line \(1 unit\) derived for 1 encounter without a Claim: no coverage$/m);
+    } finally {
+      expect(await main.terminate()).toEqual({ code: 0, signal: null });
+    }
   });
 });

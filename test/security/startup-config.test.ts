@@ -2,16 +2,21 @@
  * Configuration checked at start (SPEC section 1), on the real entry point `node src/main.ts`:
  * outside embedded mode the service refuses to start without a WEBHOOK_SECRET of at least 24
  * characters, and an API_TOKEN, when set, must have 24 (printable, no spaces) and differ from the
- * webhook secret; an invalid value exits with code 2 and one line naming the variable, and never
- * prints a secret's value.
+ * webhook secret; plain http to a FHIR server, token endpoint or public URL on another machine is
+ * refused (issue 12); what FHIR_BASE_URL and FHIR_TOKEN_URL point at is tried, and a mistake
+ * (DNS, TLS, 401, not a FHIR base) is named (issue 15). An invalid value exits with code 2 and
+ * one line naming the variable, and never prints a secret's value.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
-import { runToExit, startService } from '../logs/child-process.ts';
+import type { RequestListener } from 'node:http';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { logLines, runToExit, START_ENTRY, startService } from '../logs/child-process.ts';
+import { listen, startTokenEndpoint, type Listening, type TokenEndpoint } from './fake-servers.ts';
 
-const EXTERNAL = 'http://127.0.0.1:9/fhir/R4';
+// Nothing listens on port 2 (not port 9: fetch never connects to it, a blocked port).
+const EXTERNAL = 'http://127.0.0.1:2/fhir/R4';
 const SHORT_SECRET = 'canary-short-Zq9x7';
 const CLIENT_SECRET = 'canary-client-secret-Kp3w';
 const SHORT_API_TOKEN = 'canary-api-short-Wq2';
@@ -88,6 +93,51 @@ const cases: Case[] = [
     secrets: ['y'.repeat(32)],
   },
   { name: 'LOG_LEVEL unknown', env: { LOG_LEVEL: 'verbose' }, names: 'LOG_LEVEL' },
+  { name: 'HOST not an address', env: { HOST: 'local host' }, names: 'HOST' },
+  {
+    name: 'EMBEDDED_FHIR_HOST not an address',
+    env: { EMBEDDED_FHIR_HOST: '0.0.0.0/0' },
+    names: 'EMBEDDED_FHIR_HOST',
+  },
+  { name: 'WEBHOOK_AUTH unknown', env: { WEBHOOK_AUTH: 'both' }, names: 'WEBHOOK_AUTH' },
+  {
+    name: 'WEBHOOK_AUTH=header in embedded mode (the embedded server signs)',
+    env: { WEBHOOK_AUTH: 'header' },
+    names: 'WEBHOOK_AUTH',
+  },
+  {
+    name: 'ALLOW_INSECURE_HTTP not a boolean',
+    env: { ALLOW_INSECURE_HTTP: 'maybe' },
+    names: 'ALLOW_INSECURE_HTTP',
+  },
+  {
+    name: 'FHIR_BASE_URL over plain http to another machine',
+    env: { FHIR_BASE_URL: 'http://fhir.hospital.example/fhir/R4', WEBHOOK_SECRET: 'y'.repeat(32) },
+    names: 'FHIR_BASE_URL must use https for fhir.hospital.example',
+    secrets: ['y'.repeat(32)],
+  },
+  {
+    name: 'FHIR_TOKEN_URL over plain http to another machine',
+    env: {
+      FHIR_BASE_URL: 'https://fhir.hospital.example/fhir/R4',
+      WEBHOOK_SECRET: 'z'.repeat(30),
+      FHIR_AUTH: 'client-credentials',
+      FHIR_TOKEN_URL: 'http://login.hospital.example/token',
+      FHIR_CLIENT_ID: 'vialwise',
+      FHIR_CLIENT_SECRET: CLIENT_SECRET,
+    },
+    names: 'FHIR_TOKEN_URL must use https for login.hospital.example',
+    secrets: [CLIENT_SECRET, 'z'.repeat(30)],
+  },
+  {
+    name: 'PUBLIC_URL over plain http to another machine, with a real FHIR server',
+    env: {
+      FHIR_BASE_URL: 'https://fhir.hospital.example/fhir/R4',
+      WEBHOOK_SECRET: 'z'.repeat(30),
+      PUBLIC_URL: 'http://vialwise.hospital.example',
+    },
+    names: 'PUBLIC_URL must use https for vialwise.hospital.example',
+  },
   { name: 'FHIR_AUTH unknown', env: { FHIR_AUTH: 'basic' }, names: 'FHIR_AUTH' },
   {
     name: 'client-credentials without a token URL',
@@ -129,6 +179,18 @@ const cases: Case[] = [
 ];
 
 describe('node src/main.ts refuses an invalid configuration', () => {
+  test('plain http is accepted for this machine, and elsewhere only with ALLOW_INSECURE_HTTP=true', async () => {
+    const { loadConfig } = await import('../../src/config.ts');
+    const base = { WEBHOOK_SECRET: 'w'.repeat(24) };
+    for (const url of ['http://localhost:8080/fhir', 'http://127.0.0.1/fhir', 'http://[::1]:9/fhir'])
+      expect(loadConfig({ ...base, FHIR_BASE_URL: url }).fhirBaseUrl).toBe(url);
+    const remote = { ...base, FHIR_BASE_URL: 'http://hapi:8080/fhir', PUBLIC_URL: 'http://vialwise:8080' };
+    expect(() => loadConfig(remote)).toThrow(/^FHIR_BASE_URL must use https/);
+    expect(loadConfig({ ...remote, ALLOW_INSECURE_HTTP: 'true' }).allowInsecureHttp).toBe(true);
+    // In embedded mode PUBLIC_URL names this machine for its own FHIR server.
+    expect(loadConfig({ PUBLIC_URL: 'http://192.168.1.20:8080' }).publicUrl).toBe('http://192.168.1.20:8080');
+  });
+
   test.concurrent.each(cases.map((c) => [c.name, c] as const))(
     '%s: exit 2, one line naming the variable',
     async (_name, c) => {
@@ -182,5 +244,159 @@ describe('node src/main.ts refuses an invalid configuration', () => {
       expect(exit.code).toBe(0);
     }
     expect(main.stdout() + main.stderr()).not.toContain(token);
+  });
+});
+
+describe('what FHIR_BASE_URL and FHIR_TOKEN_URL point at is tried at start', () => {
+  const servers: Listening[] = [];
+  let tokens: TokenEndpoint;
+  const CLIENT_SECRET_OK = 'canary-client-secret-right-Hq4';
+  const answering = async (status: number, body: unknown = {}, headers: Record<string, string> = {}) => {
+    const handler: RequestListener = (_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const s = await listen(handler);
+    servers.push(s);
+    return s.url;
+  };
+  const urls: Record<string, string> = {};
+
+  beforeAll(async () => {
+    urls.unauthorized = await answering(401, { resourceType: 'OperationOutcome' });
+    urls.notFhir = await answering(404, { error: 'no such page' });
+    urls.redirect = await answering(302, {}, { location: 'https://elsewhere.example/fhir' });
+    urls.html = await answering(200, '<html>sign in</html>');
+    // http server spoken to with https: the TLS handshake fails.
+    urls.plain = (await answering(200, { resourceType: 'CapabilityStatement' })).replace('http:', 'https:');
+    // Metadata is public; Subscriptions need a token this client's scope does not grant.
+    const metadataOnly = await listen((req, res) => {
+      const ok = req.url?.endsWith('/metadata');
+      res.writeHead(ok ? 200 : 403, { 'content-type': 'application/fhir+json' });
+      res.end(
+        JSON.stringify(ok ? { resourceType: 'CapabilityStatement' } : { resourceType: 'OperationOutcome' }),
+      );
+    });
+    servers.push(metadataOnly);
+    urls.metadataOnly = metadataOnly.url;
+    tokens = await startTokenEndpoint({ clientId: 'vialwise', clientSecret: CLIENT_SECRET_OK });
+    servers.push(tokens);
+  });
+  afterAll(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  const SECRET = 'z'.repeat(30);
+  const withAuth = (extra: Record<string, string>) => ({
+    WEBHOOK_SECRET: SECRET,
+    FHIR_AUTH: 'client-credentials',
+    FHIR_CLIENT_ID: 'vialwise',
+    ...extra,
+  });
+
+  const cases: [string, () => Record<string, string>, RegExp, string[]][] = [
+    [
+      'a host name that does not resolve',
+      () => ({ FHIR_BASE_URL: 'https://fhir.example.invalid/fhir/R4', WEBHOOK_SECRET: SECRET }),
+      /^vialwise: FHIR_BASE_URL https:\/\/fhir\.example\.invalid\/fhir\/R4 cannot be reached: the host name fhir\.example\.invalid does not resolve \(DNS\)$/,
+      [SECRET],
+    ],
+    [
+      'https to a server that does not speak it (TLS)',
+      () => ({ FHIR_BASE_URL: `${urls.plain}/fhir`, WEBHOOK_SECRET: SECRET }),
+      /^vialwise: FHIR_BASE_URL https:\/\/127\.0\.0\.1:\d+\/fhir cannot be reached: TLS handshake failed/,
+      [SECRET],
+    ],
+    [
+      'a server that needs authorization, with FHIR_AUTH=none',
+      () => ({ FHIR_BASE_URL: `${urls.unauthorized}/fhir`, WEBHOOK_SECRET: SECRET }),
+      /^vialwise: FHIR_BASE_URL http:\/\/127\.0\.0\.1:\d+\/fhir answered 401 to GET metadata: it needs authorization; set FHIR_AUTH/,
+      [SECRET],
+    ],
+    [
+      'a URL that is not a FHIR base (404)',
+      () => ({ FHIR_BASE_URL: `${urls.notFhir}/fhir`, WEBHOOK_SECRET: SECRET }),
+      /^vialwise: FHIR_BASE_URL http:\/\/127\.0\.0\.1:\d+\/fhir is not a FHIR R4 base URL: GET metadata answered 404/,
+      [SECRET],
+    ],
+    [
+      'a URL answering a sign-in page (200, not a CapabilityStatement)',
+      () => ({ FHIR_BASE_URL: `${urls.html}/fhir`, WEBHOOK_SECRET: SECRET }),
+      /^vialwise: FHIR_BASE_URL .* is not a FHIR R4 base URL/,
+      [SECRET],
+    ],
+    [
+      'a URL that redirects',
+      () => ({ FHIR_BASE_URL: `${urls.redirect}/fhir`, WEBHOOK_SECRET: SECRET }),
+      /^vialwise: FHIR_BASE_URL .* redirects \(302\): set it to the address it redirects to$/,
+      [SECRET],
+    ],
+    [
+      'a token endpoint that refuses the client secret',
+      () =>
+        withAuth({
+          FHIR_BASE_URL: `${urls.metadataOnly}/fhir`,
+          FHIR_TOKEN_URL: tokens.tokenUrl,
+          FHIR_CLIENT_SECRET: CLIENT_SECRET,
+        }),
+      /^vialwise: FHIR_TOKEN_URL http:\/\/127\.0\.0\.1:\d+\/auth\/token refused the client \(401\): check FHIR_CLIENT_ID, FHIR_CLIENT_SECRET and FHIR_SCOPE$/,
+      [CLIENT_SECRET, SECRET],
+    ],
+    [
+      'a token endpoint whose host does not resolve',
+      () =>
+        withAuth({
+          FHIR_BASE_URL: `${urls.metadataOnly}/fhir`,
+          FHIR_TOKEN_URL: 'https://login.example.invalid/oauth2/token',
+          FHIR_CLIENT_SECRET: CLIENT_SECRET,
+        }),
+      /^vialwise: FHIR_TOKEN_URL https:\/\/login\.example\.invalid\/oauth2\/token cannot be reached: the host name login\.example\.invalid does not resolve \(DNS\)$/,
+      [CLIENT_SECRET, SECRET],
+    ],
+    [
+      'a token the FHIR server does not accept for Subscriptions (403)',
+      () =>
+        withAuth({
+          FHIR_BASE_URL: `${urls.metadataOnly}/fhir`,
+          FHIR_TOKEN_URL: tokens.tokenUrl,
+          FHIR_CLIENT_SECRET: CLIENT_SECRET_OK,
+        }),
+      /^vialwise: FHIR_BASE_URL .* answered 403 to a Subscription search .* with the token from FHIR_TOKEN_URL: check FHIR_SCOPE/,
+      [CLIENT_SECRET_OK, SECRET],
+    ],
+  ];
+
+  cases.push([
+    'a port fetch never connects to',
+    () => ({ FHIR_BASE_URL: 'http://127.0.0.1:9/fhir/R4', WEBHOOK_SECRET: SECRET }),
+    /^vialwise: FHIR_BASE_URL http:\/\/127\.0\.0\.1:9\/fhir\/R4 cannot be reached: fetch refuses port 9/,
+    [SECRET],
+  ]);
+
+  test.concurrent.each(cases)(
+    '%s: exit 2, one line naming the variable and the cause',
+    async (_name, env, line, secrets) => {
+      const r = await runToExit(env(), 20_000, START_ENTRY);
+      expect(r.code, r.stderr).toBe(2);
+      const lines = r.stderr.split('\n').filter((l) => l !== '');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(line);
+      for (const s of secrets) expect(r.stderr + r.stdout).not.toContain(s);
+    },
+  );
+
+  test('a FHIR server that is only down for now: the service starts, logs why, and keeps trying', async () => {
+    const { main, url } = await startService({
+      FHIR_BASE_URL: EXTERNAL,
+      WEBHOOK_SECRET: 'w'.repeat(24),
+      LOG_LEVEL: 'info',
+    });
+    try {
+      expect((await fetch(`${url}/readyz`)).status).toBe(503);
+      const warn = logLines(main.stdout()).find((l) => l.event === 'fhir-unreachable');
+      expect(warn).toMatchObject({ reason: 'FHIR_BASE_URL: connection refused' });
+    } finally {
+      await main.terminate();
+    }
   });
 });
