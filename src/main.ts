@@ -5,7 +5,7 @@
  * signal. A configuration mistake is one line on stderr naming the variable, exit code 2.
  */
 import type { Running } from './bootstrap.ts';
-import { ConfigError, displayHost, loadConfig, type Config } from './config.ts';
+import { ConfigError, displayHost, isLoopbackHost, loadConfig, type Config } from './config.ts';
 import { AuthError, checkSigningKey } from './fhir/auth.ts';
 import { createLogger } from './logger.ts';
 import { checkPaths, probeFhir } from './preflight.ts';
@@ -29,6 +29,13 @@ async function main(): Promise<void> {
     logger.warn(
       { event: 'insecure-http-allowed', reason: 'ALLOW_INSECURE_HTTP=true' },
       'plain http accepted for remote FHIR, token and public URLs',
+    );
+  }
+  if (config.apiAccess.mode === 'open' && !isLoopbackHost(config.host)) {
+    // The Host check stops browsers turned against the demo, not clients that connect directly.
+    logger.warn(
+      { event: 'api-open-on-network', listen: config.host },
+      'the open demo API answers every client that reaches this port: publish it on 127.0.0.1 or set API_TOKEN',
     );
   }
   await probeFhir(config, logger);

@@ -133,6 +133,8 @@ describe('listening interfaces (node src/main.ts)', () => {
       // Shown as people on this machine type it.
       expect(url).toMatch(/^http:\/\/localhost:\d+$/);
       expect(main.stdout()).not.toMatch(/fhir-server\.exposed/);
+      // The open demo on every interface is said once, at start.
+      expect(main.stdout()).toMatch(/"event":"api-open-on-network"/);
     } finally {
       await main.terminate();
     }
