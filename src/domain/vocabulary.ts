@@ -34,6 +34,11 @@ export const GAP_SID = 'https://vialwise.dev/fhir/sid/documentation-gap';
 export const DEVICE_SID = 'https://vialwise.dev/fhir/sid/device';
 export const DEVICE_IDENTIFIER_VALUE = 'vialwise';
 export const MITIGATION_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/gap-mitigation';
+/** The Task that assigns a documentation gap to a person (one per gap; docs/ui.md, "Assignment"). */
+export const GAP_TASK_SID = 'https://vialwise.dev/fhir/sid/gap-assignment';
+export const GAP_TASK_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/gap-task';
+/** The work queues of the gap registry (`queue` in src/domain/gaps.ts). */
+export const GAP_QUEUE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/gap-queue';
 export const CLAIM_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/claim-type';
 export const PROCESS_PRIORITY_SYSTEM = 'http://terminology.hl7.org/CodeSystem/processpriority';
 export const POS_SYSTEM =

@@ -1,10 +1,10 @@
-/** Mounts the web UI (SPEC section 2, `GET /`) on the service's express app. */
+/** Mounts the web UI (`GET /`, docs/ui.md) on the service's express app. */
 import type express from 'express';
 import type { Logger } from 'pino';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
 import type { Service } from '../service.ts';
-import type { PriceInfo } from './data.ts';
+import type { PriceInfo } from './shape.ts';
 import { uiRouter } from './routes.ts';
 
 export interface MountUiDeps {

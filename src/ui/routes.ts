@@ -1,8 +1,8 @@
 /**
- * The web UI's HTTP side: the page and its static modules, and JSON under `/api/ui/...`. Every
- * read and write goes to the FHIR server through the service's gateway. Patient data stays in
- * response bodies: filters in query strings carry ids only, the request log records the route
- * template, and responses are `no-store`.
+ * The web UI's HTTP side: the page and its static modules, and JSON (or CSV) under
+ * `/api/ui/...`. Every read and write goes to the FHIR server through the service's gateway.
+ * Patient data stays in response bodies: query strings carry ids and codes only, the request
+ * log records the route template, and responses are `no-store`.
  */
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,31 +12,27 @@ import type { Logger } from 'pino';
 import type { FhirGateway } from '../fhir/gateway.ts';
 import { outcome, sendOutcome } from '../http/errors.ts';
 import type { Service } from '../service.ts';
+import type { ActionOutcome } from './contract.ts';
+import { uiErrors } from './errors.ts';
+import { FilterError, parseDateRange, parsePage, parseSort, parseWorklistFilter } from './filters.ts';
+import { acknowledgeGaps, assignGaps } from './reads/actions.ts';
+import { readDashboardResources } from './reads/dashboard.ts';
+import { readEncounterView, readPractitioners } from './reads/encounter.ts';
+import { readOpenGaps } from './reads/gaps.ts';
+import { isSafeId, type PriceInfo } from './shape.ts';
 import {
-  AcknowledgeError,
-  acknowledgementsOf,
-  buildDashboard,
-  buildWorklist,
-  dashboardCsv,
-  encounterView,
-  FilterError,
   parseAcknowledgeRequest,
-  parseDateRange,
-  parseWorklistFilter,
+  parseAssignRequest,
+  parseBulkAcknowledgeRequest,
   practitionerOptions,
-  type PriceInfo,
-} from './data.ts';
-import {
-  acknowledgeGap,
-  GapClosedError,
-  NotAGapError,
-  readDashboardResources,
-  readEncounterView,
-  readOpenGaps,
-  readPractitioners,
-  StaleVersionError,
-} from './reads.ts';
-import { FHIR_ID } from '../domain/vocabulary.ts';
+} from './views/actions.ts';
+import { buildDashboard } from './views/dashboard.ts';
+import { dashboardCsv } from './views/dashboard-csv.ts';
+import { encounterView } from './views/encounter.ts';
+import { buildWorklist, matchingRows } from './views/worklist.ts';
+import { worklistCsv } from './views/worklist-csv.ts';
+
+export type { PriceInfo } from './shape.ts';
 
 export interface UiDeps {
   readonly gateway: FhirGateway;
@@ -71,7 +67,8 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'self'",
 ].join('; ');
 
-const ACK_BODY_LIMIT = 64 * 1024;
+/** An acknowledgement note (2,000 characters) for up to 200 gaps fits well within it. */
+const ACTION_BODY_LIMIT = 64 * 1024;
 
 function noStore(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Cache-Control', 'no-store');
@@ -82,34 +79,29 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
 
 function param(req: Request, name: string, what: string): string {
   const v = (req.params as Record<string, string | undefined>)[name] ?? '';
-  if (!FHIR_ID.test(v)) throw new FilterError(name, `Invalid ${what} id`);
+  if (!isSafeId(v)) throw new FilterError(name, `Invalid ${what} id`);
   return v;
 }
 
-/** The UI's own errors as OperationOutcomes; everything else goes on to the app's error handler. */
-function uiErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
-  if (err instanceof FilterError || err instanceof AcknowledgeError)
-    return sendOutcome(res, 400, outcome('invalid', err.message));
-  if (err instanceof NotAGapError)
-    return sendOutcome(res, 404, outcome('not-found', 'No such documentation gap'));
-  if (err instanceof GapClosedError)
-    return sendOutcome(res, 409, outcome('conflict', 'This gap is no longer open: reload the worklist'));
-  if (err instanceof StaleVersionError) {
-    return sendOutcome(
-      res,
-      412,
-      outcome('conflict', 'This gap changed since the page loaded it: reload and acknowledge again'),
-    );
-  }
-  const e = err as { type?: string };
-  if (e?.type === 'entity.too.large')
-    return sendOutcome(res, 413, outcome('too-costly', 'The acknowledgement is too long'));
-  next(err);
+/** A JSON content type also keeps other sites' plain form posts out (they cannot send it without CORS). */
+function requireJson(req: Request, res: Response): boolean {
+  if (req.is('application/json')) return true;
+  sendOutcome(res, 415, outcome('not-supported', 'Send the request as application/json'));
+  return false;
+}
+
+function sendFailure(res: Response, o: ActionOutcome): void {
+  if (o.status === 503) res.setHeader('Retry-After', '5');
+  const code =
+    o.status === 404 ? 'not-found' : o.status === 409 || o.status === 412 ? 'conflict' : 'exception';
+  sendOutcome(res, o.status, outcome(code, o.message ?? 'The change was not written'));
 }
 
 export function uiRouter(deps: UiDeps): express.Router {
   const { gateway, service, prices, logger } = deps;
-  const now = () => (deps.clock?.() ?? new Date()).toISOString();
+  const clockNow = () => deps.clock?.() ?? new Date();
+  const now = () => clockNow().toISOString();
+  const today = () => now().slice(0, 10);
   const staticDir = deps.staticDir ?? STATIC_DIR;
   const assets = new Set(
     readdirSync(staticDir).filter((f) => CONTENT_TYPES[extname(f)] !== undefined && !f.startsWith('.')),
@@ -138,31 +130,60 @@ export function uiRouter(deps: UiDeps): express.Router {
 
   router.get('/api/ui/worklist', async (req, res) => {
     const filter = parseWorklistFilter(req.query);
-    const { resources, truncated } = await readOpenGaps(gateway);
-    res.json(buildWorklist(resources, filter, prices, truncated));
+    const sort = parseSort(req.query);
+    const page = parsePage(req.query);
+    const gaps = await readOpenGaps(gateway);
+    res.json(buildWorklist(gaps, { filter, sort, ...page, asOf: today() }, prices));
+  });
+
+  router.get('/api/ui/worklist.csv', async (req, res) => {
+    const filter = parseWorklistFilter(req.query);
+    const sort = parseSort(req.query);
+    const { matched } = matchingRows(await readOpenGaps(gateway), { filter, sort, asOf: today() });
+    const name = `vialwise-worklist-${filter.queue ?? 'all-queues'}-${today()}.csv`;
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+    res.type('text/csv; charset=utf-8').send(worklistCsv(matched, prices.anyIllustrative));
   });
 
   router.get('/api/ui/practitioners', async (_req, res) => {
     res.json({ practitioners: practitionerOptions(await readPractitioners(gateway)) });
   });
 
-  const ackJson = express.json({ limit: ACK_BODY_LIMIT, type: ['application/json'] });
-  router.post('/api/ui/gaps/:id/acknowledge', ackJson, async (req, res) => {
+  const actionJson = express.json({ limit: ACTION_BODY_LIMIT, type: ['application/json'] });
+
+  router.post('/api/ui/gaps/acknowledge', actionJson, async (req, res) => {
+    if (!requireJson(req, res)) return;
+    const result = await acknowledgeGaps(gateway, parseBulkAcknowledgeRequest(req.body), now());
+    logger.info(
+      { event: 'gaps-acknowledged', count: result.succeeded, failed: result.failed },
+      'gaps acknowledged',
+    );
+    res.json(result);
+  });
+
+  router.post('/api/ui/gaps/assign', actionJson, async (req, res) => {
+    if (!requireJson(req, res)) return;
+    const result = await assignGaps(gateway, parseAssignRequest(req.body), now());
+    logger.info({ event: 'gaps-assigned', count: result.succeeded, failed: result.failed }, 'gaps assigned');
+    res.json(result);
+  });
+
+  router.post('/api/ui/gaps/:id/acknowledge', actionJson, async (req, res) => {
     const id = param(req, 'id', 'DetectedIssue');
-    // A JSON content type also keeps other sites' plain form posts out (they cannot send it without CORS).
-    if (!req.is('application/json'))
-      return sendOutcome(res, 415, outcome('not-supported', 'Send the acknowledgement as application/json'));
+    if (!requireJson(req, res)) return;
     const ack = parseAcknowledgeRequest(req.body);
-    const written = await acknowledgeGap(gateway, id, ack, now());
+    const { results } = await acknowledgeGaps(
+      gateway,
+      { items: [{ id, version: ack.version }], author: ack.author, note: ack.note },
+      now(),
+    );
+    const [result] = results;
+    if (!result?.ok) return sendFailure(res, result ?? { id, ok: false, status: 500 });
     logger.info(
       { event: 'gap-acknowledged', resourceType: 'DetectedIssue', resourceId: id },
       'gap acknowledged',
     );
-    res.json({
-      id: written.id,
-      version: written.meta?.versionId,
-      acknowledgements: acknowledgementsOf(written),
-    });
+    res.json({ id, version: result.version, acknowledgements: result.acknowledgements });
   });
 
   router.get('/api/ui/encounters/:id', async (req, res) => {
@@ -172,19 +193,17 @@ export function uiRouter(deps: UiDeps): express.Router {
 
   router.get('/api/ui/dashboard', async (req, res) => {
     const range = parseDateRange(req.query);
-    const { resources, truncated } = await readDashboardResources(gateway);
-    res.json(buildDashboard(resources, range, prices, truncated));
+    res.json(buildDashboard(await readDashboardResources(gateway, range), range, prices));
   });
 
   router.get('/api/ui/dashboard.csv', async (req, res) => {
     const range = parseDateRange(req.query);
-    const { resources, truncated } = await readDashboardResources(gateway);
-    const csv = dashboardCsv(buildDashboard(resources, range, prices, truncated));
+    const csv = dashboardCsv(buildDashboard(await readDashboardResources(gateway, range), range, prices));
     const name = `vialwise-dashboard-${range.from ?? 'start'}-to-${range.to ?? 'latest'}.csv`;
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     res.type('text/csv; charset=utf-8').send(csv);
   });
 
-  router.use(uiErrors);
+  router.use(uiErrors(logger));
   return router;
 }

@@ -1,11 +1,17 @@
 /**
  * The UI's HTTP side over the real service and the embedded FHIR server with the demo data: the
  * page and its modules, the JSON the pages are built from (checked against the FHIR server), the
- * acknowledgement write with If-Match, errors as OperationOutcome, and no patient data in logs.
+ * acknowledgement and assignment writes with If-Match, one at a time and in bulk, the worklist
+ * CSV, errors as OperationOutcome in the UI's own words, and no patient data in logs.
  */
-import type { Claim, DetectedIssue, OperationOutcome } from '@medplum/fhirtypes';
+import type { Claim, DetectedIssue, OperationOutcome, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dashboard, EncounterView, Worklist } from '../../src/ui/data.ts';
+import type {
+  BulkOutcome,
+  Dashboard,
+  EncounterView,
+  WorklistPage as Worklist,
+} from '../../src/ui/contract.ts';
 import {
   demoPatientData,
   fhir,
@@ -18,8 +24,11 @@ import {
 let demo: DemoService;
 let base: string;
 
+/** The day the worklist counts aging to (the demo's dates of service are in November 2026). */
+const NOW = new Date('2026-12-01T15:00:00Z');
+
 beforeAll(async () => {
-  demo = await startDemoService();
+  demo = await startDemoService({}, { clock: () => NOW });
   base = demo.running.serviceUrl;
 });
 
@@ -98,11 +107,19 @@ describe('worklist API', () => {
     expect(w.priceNote).toMatch(/ILLUSTRATIVE/);
     const md = w.rows.find((x) => x.code === 'missing-diagnosis');
     expect(md).toMatchObject({
+      queue: 'clinical-documentation',
       encounter: { id: 'demo-enc-05' },
-      patient: { id: 'demo-pat-05' },
+      // demo/encounters/05-*.json: the Patient's MRN and the Medicare payer of its Coverage.
+      patient: { id: 'demo-pat-05', name: 'Demo Patient-NoDiagnosis', mrn: 'DEMO-MRN-0005' },
+      payer: 'Medicare Part B (demo payer, synthetic)',
       revenueAtRisk: 2.75,
       dateOfService: '2026-11-10',
+      agingDays: 21,
     });
+    expect(w).toMatchObject({ asOf: '2026-12-01', page: 1, pages: 1, matched: w.total });
+    // Self-pay: no payer; its gap is registration's.
+    expect(w.rows.find((x) => x.code === 'no-coverage')).toMatchObject({ queue: 'registration-coverage' });
+    expect(w.rows.find((x) => x.code === 'no-coverage')?.payer).toBeUndefined();
     expect(md?.administrations[0]).toMatchObject({
       id: 'demo-ma-05-a',
       dose: '40 mg',
@@ -126,6 +143,59 @@ describe('worklist API', () => {
     expect(r.res.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
     const o = r.json() as OperationOutcome;
     expect(o.issue[0]?.details?.text).toMatch(/^from /);
+    const reversed = await get('/api/ui/worklist?from=2026-11-30&to=2026-11-01');
+    expect(reversed.res.status).toBe(400);
+    expect((reversed.json() as OperationOutcome).issue[0]?.details?.text).toMatch(/reversed/);
+    for (const q of ['queue=billing', 'sort=name', 'page=0', 'pageSize=7', 'patient=..'])
+      expect((await get(`/api/ui/worklist?${q}`)).res.status, q).toBe(400);
+  });
+
+  it('routes each gap to its queue and counts the queues', async () => {
+    const all = (await get('/api/ui/worklist')).json() as Worklist;
+    const charges = (await get('/api/ui/worklist?queue=charge-correction')).json() as Worklist;
+    // demo/README.md: the charge reviewer's gaps are the wrong posted code (08) and the missing JW line (09).
+    expect(charges.rows.map((r) => r.code).sort()).toEqual([
+      'charge-code-mismatch',
+      'charge-modifier-missing',
+    ]);
+    expect(charges.total).toBe(all.total);
+    expect(Object.fromEntries(all.queues.map((q) => [q.id, q.open]))).toEqual({
+      'clinical-documentation': all.total - 3,
+      'charge-correction': 2,
+      'registration-coverage': 1,
+    });
+    expect(charges.queues).toEqual(all.queues);
+  });
+
+  it('sorts by a column and cuts pages', async () => {
+    const w = (await get('/api/ui/worklist?sort=aging&dir=desc&pageSize=25')).json() as Worklist;
+    const aging = w.rows.map((r) => r.agingDays ?? -1);
+    expect(aging).toEqual([...aging].sort((a, b) => b - a));
+    expect(w.sort).toEqual({ key: 'aging', dir: 'desc' });
+    expect(w.pageSize).toBe(25);
+    const byPatient = (await get('/api/ui/worklist?sort=patient')).json() as Worklist;
+    const names = byPatient.rows.map((r) => r.patient?.name ?? '');
+    expect(names).toEqual(
+      [...names].sort((a, b) => a.toLocaleLowerCase().localeCompare(b.toLocaleLowerCase())),
+    );
+  });
+
+  it('exports the filtered list as CSV, with MRNs, guarded, never cached', async () => {
+    const r = await get('/api/ui/worklist.csv?queue=charge-correction');
+    expect(r.res.status).toBe(200);
+    expect(r.res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(r.res.headers.get('cache-control')).toBe('no-store');
+    expect(r.res.headers.get('content-disposition')).toBe(
+      'attachment; filename="vialwise-worklist-charge-correction-2026-12-01.csv"',
+    );
+    const lines = r.text.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(
+      /^gap_id,queue,severity,gap_code,gap,what_to_document,patient,mrn,account,payer,/,
+    );
+    expect(r.text).toContain('DEMO-MRN-0008');
+    expect(r.text).toContain('charge-code-mismatch');
+    expect(r.text).not.toContain('missing-diagnosis');
   });
 });
 
@@ -253,9 +323,15 @@ describe('encounter API', () => {
     expect(v.pricesIllustrative).toBe(true);
   });
 
-  it('answers unknown and malformed ids with OperationOutcomes', async () => {
-    expect((await get('/api/ui/encounters/no-such-encounter')).res.status).toBe(404);
+  it('answers unknown and malformed ids with OperationOutcomes that say so in words', async () => {
+    const missing = await get('/api/ui/encounters/no-such-encounter');
+    expect(missing.res.status).toBe(404);
+    expect(missing.json()).toMatchObject({
+      id: 'encounter-not-found',
+      issue: [{ code: 'not-found', details: { text: 'Encounter not found' } }],
+    });
     expect((await get('/api/ui/encounters/bad%20id')).res.status).toBe(400);
+    expect((await get('/api/ui/encounters/...')).res.status).toBe(400);
   });
 });
 
@@ -295,6 +371,189 @@ describe('dashboard API', () => {
     for (const s of demoPatientData()) expect(r.text).not.toContain(s);
     expect((await get('/api/ui/dashboard.csv?to=nope')).res.status).toBe(400);
   });
+
+  it('charts the same gaps and lines it counts, by date of service', async () => {
+    const d = (await get('/api/ui/dashboard?from=2026-11-10&to=2026-11-17')).json() as Dashboard;
+    const sum = (k: 'open' | 'closed' | 'lines') => d.series.points.reduce((n, p) => n + p[k], 0);
+    expect(d.openGaps).toBeGreaterThan(0);
+    expect(sum('open')).toBe(d.openGaps);
+    expect(sum('closed')).toBe(d.gapsClosed);
+    expect(sum('lines')).toBe(d.lines);
+    expect(d.series.points[0]?.date).toBe('2026-11-10');
+    expect(d.series.points.at(-1)?.date).toBe('2026-11-17');
+  });
+});
+
+async function post(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+async function read<T>(path: string): Promise<T> {
+  return (await fhir<T>(demo.running, 'GET', path)).body;
+}
+
+describe('acknowledging several gaps at once', () => {
+  it('writes each with If-Match and reports the ones that changed since the page loaded', async () => {
+    const w = (await get('/api/ui/worklist?queue=charge-correction')).json() as Worklist;
+    const [first, second] = w.rows;
+    if (!first?.version || !second?.version) throw new Error('two charge gaps expected');
+    // Someone else writes the second gap after the page loaded it.
+    const changed = await read<DetectedIssue>(`DetectedIssue/${second.id}`);
+    await fhir(demo.running, 'PUT', `DetectedIssue/${second.id}`, {
+      ...changed,
+      detail: `${changed.detail ?? ''} `,
+    });
+    const r = await post('/api/ui/gaps/acknowledge', {
+      items: [
+        { id: first.id, version: first.version },
+        { id: second.id, version: second.version },
+        { id: 'no-such-gap', version: '1' },
+      ],
+      author: { reference: 'Practitioner/demo-md-delta' },
+      note: 'Reviewed with billing; corrected charge to follow',
+    });
+    expect(r.status).toBe(200);
+    const out = r.body as BulkOutcome;
+    expect(out).toMatchObject({ succeeded: 1, failed: 2 });
+    expect(out.results.map((x) => [x.id, x.ok, x.status])).toEqual([
+      [first.id, true, 200],
+      [second.id, false, 412],
+      ['no-such-gap', false, 404],
+    ]);
+    expect(out.results[1]?.message).toMatch(/changed since the page loaded it/);
+    const acked = await read<DetectedIssue>(`DetectedIssue/${first.id}`);
+    expect(acked.meta?.versionId).toBe(out.results[0]?.version);
+    expect(acked.mitigation?.at(-1)).toMatchObject({
+      action: { text: 'Reviewed with billing; corrected charge to follow' },
+      author: { reference: 'Practitioner/demo-md-delta', display: 'Demo Physician-Delta, MD (synthetic)' },
+    });
+    expect((await read<DetectedIssue>(`DetectedIssue/${second.id}`)).mitigation ?? []).toEqual(
+      changed.mitigation ?? [],
+    );
+  });
+
+  it('refuses a malformed request before writing anything', async () => {
+    const w = (await get('/api/ui/worklist')).json() as Worklist;
+    const row = w.rows[0];
+    if (!row?.version) throw new Error('a gap expected');
+    const ok = { items: [{ id: row.id, version: row.version }], note: 'n' };
+    for (const author of [
+      { reference: 'Practitioner/.' },
+      { reference: 'Practitioner/..' },
+      { reference: 'Practitioner/nobody' },
+    ]) {
+      const r = await post('/api/ui/gaps/acknowledge', { ...ok, author });
+      expect(r.status, JSON.stringify(author)).toBe(400);
+    }
+    expect(
+      (await post('/api/ui/gaps/acknowledge', { ...ok, author: { display: 'A' }, items: [] })).status,
+    ).toBe(400);
+    expect((await read<DetectedIssue>(`DetectedIssue/${row.id}`)).meta?.versionId).toBe(row.version);
+  });
+});
+
+describe('assigning gaps', () => {
+  it('creates one Task per gap, reassigns it with If-Match, refuses a stale page, and unassigns', async () => {
+    const w = (await get('/api/ui/worklist?queue=clinical-documentation')).json() as Worklist;
+    const [a, b] = w.rows;
+    if (!a || !b) throw new Error('two gaps expected');
+    expect(a.assignment).toBeUndefined();
+    const r = await post('/api/ui/gaps/assign', {
+      items: [{ id: a.id }, { id: b.id }],
+      owner: { reference: 'Practitioner/demo-rn-bravo' },
+    });
+    expect(r.status).toBe(200);
+    const out = r.body as BulkOutcome;
+    expect(out).toMatchObject({ succeeded: 2, failed: 0 });
+    const tasks = await search<Task>(
+      demo.running,
+      `Task?identifier=${encodeURIComponent(`https://vialwise.dev/fhir/sid/gap-assignment|${a.id}`)}`,
+    );
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      status: 'ready',
+      intent: 'order',
+      focus: { reference: `DetectedIssue/${a.id}` },
+      owner: { reference: 'Practitioner/demo-rn-bravo', display: 'Demo Nurse-Bravo, RN (synthetic)' },
+      performerType: [{ coding: [{ code: 'clinical-documentation' }] }],
+      lastModified: NOW.toISOString(),
+    });
+    const seen = out.results[0]?.assignment;
+    expect(seen).toEqual({
+      id: tasks[0]?.id,
+      version: tasks[0]?.meta?.versionId,
+      owner: { reference: 'Practitioner/demo-rn-bravo', display: 'Demo Nurse-Bravo, RN (synthetic)' },
+      since: NOW.toISOString(),
+    });
+    if (!seen?.version) throw new Error('assignment expected');
+
+    // The worklist shows the owner and filters by it.
+    const mine = (await get('/api/ui/worklist?owner=Practitioner%2Fdemo-rn-bravo')).json() as Worklist;
+    expect(mine.rows.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
+    expect(mine.rows[0]?.assignment?.owner?.display).toBe('Demo Nurse-Bravo, RN (synthetic)');
+
+    // A page that loaded before the assignment cannot overwrite it.
+    const late = (
+      await post('/api/ui/gaps/assign', { items: [{ id: a.id }], owner: { display: 'Someone Else' } })
+    ).body as BulkOutcome;
+    expect(late.results[0]).toMatchObject({ ok: false, status: 412 });
+
+    // Reassigned by name with the version seen; the old version is then stale.
+    const moved = (
+      await post('/api/ui/gaps/assign', {
+        items: [{ id: a.id, assignment: { id: seen.id, version: seen.version } }],
+        owner: { display: 'Dana Coder' },
+      })
+    ).body as BulkOutcome;
+    expect(moved.results[0]).toMatchObject({
+      ok: true,
+      assignment: { id: seen.id, owner: { display: 'Dana Coder' } },
+    });
+    const stale = (
+      await post('/api/ui/gaps/assign', {
+        items: [{ id: a.id, assignment: { id: seen.id, version: seen.version } }],
+        owner: null,
+      })
+    ).body as BulkOutcome;
+    expect(stale.results[0]).toMatchObject({ ok: false, status: 412 });
+    const now = moved.results[0]?.assignment;
+    const cleared = (
+      await post('/api/ui/gaps/assign', {
+        items: [{ id: a.id, assignment: { id: now?.id, version: now?.version } }],
+        owner: null,
+      })
+    ).body as BulkOutcome;
+    expect(cleared.results[0]).toMatchObject({ ok: true, status: 200 });
+    const task = await read<Task>(`Task/${seen.id}`);
+    expect(task.status).toBe('requested');
+    expect(task.owner).toBeUndefined();
+    expect(
+      ((await get('/api/ui/worklist?owner=none')).json() as Worklist).rows.some((x) => x.id === a.id),
+    ).toBe(true);
+  });
+
+  it('refuses owners it cannot write and gaps that are not open vialwise gaps', async () => {
+    const w = (await get('/api/ui/worklist')).json() as Worklist;
+    const id = w.rows[0]?.id ?? '';
+    for (const owner of [{ reference: 'Practitioner/.' }, { reference: 'Patient/demo-pat-05' }, {}])
+      expect(
+        (await post('/api/ui/gaps/assign', { items: [{ id }], owner })).status,
+        JSON.stringify(owner),
+      ).toBe(400);
+    const foreign = await fhir<DetectedIssue>(demo.running, 'POST', 'DetectedIssue', {
+      resourceType: 'DetectedIssue',
+      status: 'preliminary',
+    });
+    const out = (
+      await post('/api/ui/gaps/assign', { items: [{ id: foreign.body.id }], owner: { display: 'A' } })
+    ).body as BulkOutcome;
+    expect(out.results[0]).toMatchObject({ ok: false, status: 404, message: 'No such documentation gap' });
+  });
 });
 
 describe('logs', () => {
@@ -302,7 +561,17 @@ describe('logs', () => {
     const text = demo.log.join('');
     expect(text).toContain('"route":"/api/ui/worklist"');
     expect(text).toContain('"event":"gap-acknowledged"');
-    for (const s of [...demoPatientData(), 'Route was IV push', 'Dr Late', 'demo-pat-11', 'severity=low'])
+    expect(text).toContain('"event":"gaps-acknowledged"');
+    expect(text).toContain('"event":"gaps-assigned"');
+    for (const s of [
+      ...demoPatientData(),
+      'Route was IV push',
+      'Dr Late',
+      'Dana Coder',
+      'corrected charge to follow',
+      'demo-pat-11',
+      'severity=low',
+    ])
       expect(text, s).not.toContain(s);
   });
 });

@@ -12,8 +12,14 @@ export interface DemoService {
   readonly encounterIds: readonly string[];
 }
 
-/** `env` adds to the configuration (e.g. API_TOKEN, so that the demo needs the token too). */
-export async function startDemoService(env: Record<string, string> = {}): Promise<DemoService> {
+/**
+ * `env` adds to the configuration (e.g. API_TOKEN, so that the demo needs the token too);
+ * `clock` fixes "now" (what the service writes, and the day the worklist counts aging to).
+ */
+export async function startDemoService(
+  env: Record<string, string> = {},
+  options: { readonly clock?: () => Date } = {},
+): Promise<DemoService> {
   const log: string[] = [];
   const logger = createLogger('debug', { write: (line: string) => void log.push(line) });
   const config = loadConfig({
@@ -27,6 +33,7 @@ export async function startDemoService(env: Record<string, string> = {}): Promis
     priceFiles: [DEMO_PRICES],
     delivery: { retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000 },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await running.registered;
   const encounterIds = await seedDemo(running.gateway);

@@ -1,0 +1,205 @@
+/**
+ * One Encounter side by side: the lines its documentation gives now (the service's dry run),
+ * the Claim draft on the FHIR server, the charges billing posted, and every gap with its
+ * history. Pure: reads/encounter.ts gathers the resources.
+ */
+import type {
+  ChargeItem,
+  Claim,
+  ClaimItem,
+  Condition,
+  DetectedIssue,
+  Encounter,
+  Medication,
+  MedicationAdministration,
+  Patient,
+  Practitioner,
+} from '@medplum/fhirtypes';
+import { calendarDate, codesOf } from '../../domain/fhir-values.ts';
+import type { BillingLine, Evaluation } from '../../domain/types.ts';
+import { GAP_SID, SYSTEMS } from '../../domain/vocabulary.ts';
+import type { EncounterView, GapView, LineView } from '../contract.ts';
+import {
+  acknowledgementsOf,
+  conceptText,
+  gapCodeOf,
+  gapDefinition,
+  gapDisplay,
+  idOf,
+  ILLUSTRATIVE_NOTE,
+  indexResources,
+  isVialwiseIssue,
+  personName,
+  resolvedAt,
+  revenueAtRisk,
+  SEVERITY_RANK,
+  summarizeAdministration,
+  summarizeCharge,
+  type PriceInfo,
+} from '../shape.ts';
+
+export function lineFromBilling(l: BillingLine): LineView {
+  return {
+    code: l.code,
+    modifiers: [...l.modifiers],
+    units: l.units,
+    dateOfService: l.dateOfService,
+    ...(l.ndc ? { ndc: l.ndc.ndc, ndcQuantity: `${l.ndc.quantity} ${l.ndc.unit}` } : {}),
+    ...(l.unitPrice ? { unitPrice: l.unitPrice.value } : {}),
+    ...(l.net ? { net: l.net.value } : {}),
+    illustrative: !!l.priceIllustrative,
+  };
+}
+
+export function lineFromClaimItem(item: ClaimItem, prices: PriceInfo): LineView {
+  const codes = codesOf(item.productOrService, SYSTEMS.hcpcs);
+  const code = codes[0] ?? conceptText(item.productOrService) ?? '?';
+  const modifiers = (item.modifier ?? []).flatMap((m) => codesOf(m, SYSTEMS.hcpcs));
+  const detail = item.detail?.[0];
+  const ndc = detail ? codesOf(detail.productOrService, SYSTEMS.ndc)[0] : undefined;
+  const date = item.servicedDate ?? calendarDate(item.servicedPeriod?.start);
+  const net = item.net?.value;
+  return {
+    code,
+    modifiers,
+    units: item.quantity?.value ?? 0,
+    ...(date ? { dateOfService: date } : {}),
+    ...(ndc ? { ndc } : {}),
+    ...(ndc && detail?.quantity?.value !== undefined
+      ? { ndcQuantity: `${detail.quantity.value} ${detail.quantity.unit ?? ''}`.trim() }
+      : {}),
+    ...(typeof item.unitPrice?.value === 'number' ? { unitPrice: item.unitPrice.value } : {}),
+    ...(typeof net === 'number' ? { net } : {}),
+    illustrative: typeof net === 'number' && !!date && prices.illustrative(code, date),
+  };
+}
+
+function lineKey(l: LineView): string {
+  return [l.code, [...l.modifiers].sort().join('+'), l.units, l.dateOfService ?? '', l.ndc ?? ''].join('|');
+}
+
+export interface EncounterViewInput {
+  readonly encounter: Encounter;
+  readonly patient?: Patient;
+  readonly administrations: readonly MedicationAdministration[];
+  readonly medications: readonly Medication[];
+  readonly conditions: readonly Condition[];
+  readonly chargeItems: readonly ChargeItem[];
+  readonly claims: readonly Claim[];
+  readonly issues: readonly DetectedIssue[];
+  readonly practitioners?: readonly Practitioner[];
+  /** The evaluation of the documentation as it is now (the service's dry run). */
+  readonly evaluation?: Evaluation;
+}
+
+export function encounterView(input: EncounterViewInput, prices: PriceInfo): EncounterView {
+  const { encounter, evaluation } = input;
+  const index = indexResources([...input.medications, ...(input.practitioners ?? [])]);
+  const derivedLines = (evaluation?.lines ?? []).map(lineFromBilling);
+  const claim = [...input.claims].sort(
+    (a, b) => Number(b.status === 'draft') - Number(a.status === 'draft'),
+  )[0];
+  const claimLines = (claim?.item ?? []).map((i) => lineFromClaimItem(i, prices));
+  const gaps: GapView[] = input.issues.filter(isVialwiseIssue).map((issue): GapView => {
+    const code = gapCodeOf(issue);
+    const state =
+      issue.status === 'preliminary'
+        ? 'open'
+        : issue.status === 'entered-in-error'
+          ? 'entered-in-error'
+          : 'closed';
+    const closed = resolvedAt(issue);
+    const at = revenueAtRisk(issue);
+    return {
+      ...(issue.id ? { id: issue.id } : {}),
+      code,
+      display: gapDisplay(code, issue),
+      severity: issue.severity ?? 'moderate',
+      state,
+      detail: issue.detail ?? gapDefinition(code),
+      ...(at !== undefined ? { revenueAtRisk: at } : {}),
+      ...(issue.identifiedDateTime ? { identified: issue.identifiedDateTime } : {}),
+      ...(closed ? { closed } : {}),
+      acknowledgements: acknowledgementsOf(issue),
+    };
+  });
+  // Gaps the documentation raises now that the server does not have open yet.
+  const openKeys = new Set(
+    input.issues
+      .filter((i) => i.status === 'preliminary')
+      .map((i) => i.identifier?.find((x) => x.system === GAP_SID)?.value),
+  );
+  const foundNow = (evaluation?.gaps ?? []).map((g) => `${encounter.id ?? ''}:${g.code}:${g.subjectKey}`);
+  for (const g of evaluation?.gaps ?? []) {
+    if (openKeys.has(`${encounter.id ?? ''}:${g.code}:${g.subjectKey}`)) continue;
+    gaps.push({
+      code: g.code,
+      display: gapDisplay(g.code),
+      severity: g.severity,
+      state: 'not-written',
+      detail: g.detail,
+      ...(g.revenueAtRisk ? { revenueAtRisk: g.revenueAtRisk.value } : {}),
+      acknowledgements: [],
+    });
+  }
+  const stateOrder = { open: 0, 'not-written': 1, closed: 2, 'entered-in-error': 3 } as const;
+  gaps.sort(
+    (a, b) =>
+      stateOrder[a.state] - stateOrder[b.state] ||
+      (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3),
+  );
+  const linesInSync =
+    claim?.status !== 'draft' ||
+    derivedLines.map(lineKey).sort().join('\n') === claimLines.map(lineKey).sort().join('\n');
+  const gapsInSync =
+    !evaluation || (foundNow.every((k) => openKeys.has(k)) && openKeys.size === foundNow.length);
+  const conditionIndex = new Map(
+    input.conditions.flatMap((c) =>
+      codesOf(c.code, SYSTEMS.icd10cm).map((code) => [code, conceptText(c.code)] as const),
+    ),
+  );
+  const diagnoses = (evaluation?.diagnoses ?? [...conditionIndex.keys()]).map((code) => {
+    const display = conditionIndex.get(code);
+    return { code, ...(display && display !== code ? { display } : {}) };
+  });
+  const illustrative =
+    derivedLines.some((l) => l.illustrative) ||
+    claimLines.some((l) => l.illustrative) ||
+    (prices.anyIllustrative && gaps.some((g) => g.revenueAtRisk !== undefined));
+  const patientId = idOf(encounter.subject, 'Patient');
+  const patientName = personName(input.patient?.name);
+  return {
+    encounter: {
+      id: encounter.id ?? '',
+      ...(encounter.status ? { status: encounter.status } : {}),
+      ...(encounter.class?.code ? { class: encounter.class.code } : {}),
+      ...(encounter.period?.start ? { start: encounter.period.start } : {}),
+      ...(encounter.period?.end ? { end: encounter.period.end } : {}),
+    },
+    ...(patientId ? { patient: { id: patientId, name: patientName ?? `Patient/${patientId}` } } : {}),
+    ...(evaluation?.payerCategory ? { payerCategory: evaluation.payerCategory } : {}),
+    diagnoses,
+    administrations: [...input.administrations]
+      .map((ma) => summarizeAdministration(ma, index))
+      .sort((a, b) => (a.start ?? '').localeCompare(b.start ?? '') || a.id.localeCompare(b.id)),
+    derivedLines,
+    ...(claim?.id
+      ? {
+          claim: {
+            id: claim.id,
+            status: claim.status,
+            ...(claim.created ? { created: claim.created } : {}),
+            ...(typeof claim.total?.value === 'number' ? { total: claim.total.value } : {}),
+            lines: claimLines,
+          },
+        }
+      : {}),
+    charges: input.chargeItems
+      .map(summarizeCharge)
+      .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id)),
+    gaps,
+    inSync: linesInSync && gapsInSync,
+    pricesIllustrative: illustrative,
+    ...(illustrative ? { priceNote: ILLUSTRATIVE_NOTE } : {}),
+  };
+}
