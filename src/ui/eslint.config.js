@@ -14,6 +14,7 @@ const browserGlobals = [
   'HTMLElement',
   'Intl',
   'Node',
+  'ResizeObserver',
   'Response',
   'SVGElement',
   'URLSearchParams',

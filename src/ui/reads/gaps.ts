@@ -4,7 +4,7 @@
  * Encounters, Patients, the patients' Coverages with their payers, and the gaps' assignment
  * Tasks. With 2,000 open gaps that is about 4 pages and a few dozen small searches.
  */
-import type { DetectedIssue, Encounter, Resource, Task } from '@medplum/fhirtypes';
+import type { DetectedIssue, Resource, Task } from '@medplum/fhirtypes';
 import type { FhirGateway } from '../../fhir/gateway.ts';
 import { GAP_SID } from '../../domain/vocabulary.ts';
 import { idOf, implicatedIds, isSafeId } from '../shape.ts';
@@ -24,7 +24,7 @@ function patientIds(issues: readonly DetectedIssue[], encounters: readonly Resou
     if (id && isSafeId(id)) out.add(id);
   }
   for (const e of encounters) {
-    const id = e.resourceType === 'Encounter' ? idOf((e as Encounter).subject, 'Patient') : undefined;
+    const id = e.resourceType === 'Encounter' ? idOf(e.subject, 'Patient') : undefined;
     if (id && isSafeId(id)) out.add(id);
   }
   return [...out];

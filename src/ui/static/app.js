@@ -13,8 +13,10 @@ import { renderWorklist } from './worklist.js';
 
 /**
  * @typedef {{ name: string, id?: string, params: URLSearchParams }} Route
- * @typedef {{ focus?: string }} NavigateOptions
- * @typedef {{ main: HTMLElement, route: Route, navigate: (hash: string, opts?: NavigateOptions) => void, signal: AbortSignal }} ViewContext
+ * @typedef {{ focus?: string, flash?: string }} NavigateOptions
+ * `flash`: a confirmation the next render shows (the view is rebuilt after a change).
+ * @typedef {{ main: HTMLElement, route: Route, navigate: (hash: string, opts?: NavigateOptions) => void,
+ *   signal: AbortSignal, flash?: string }} ViewContext
  */
 
 /** @returns {Route} */
@@ -39,6 +41,8 @@ let current;
 let firstRender = true;
 /** Where to put focus after the next render, when a view re-renders itself (default: the heading). */
 let focusAfter = 'h1';
+/** @type {string | undefined} */
+let flashAfter;
 /**
  * What stands in for the view, if anything: the sign-in form or the API-disabled notice.
  * @type {'sign-in' | 'disabled' | undefined}
@@ -107,13 +111,17 @@ async function render() {
     else a.removeAttribute('aria-current');
   }
   main.setAttribute('aria-busy', 'true');
+  const flash = flashAfter;
+  flashAfter = undefined;
   try {
     await views[route.name]?.({
       main,
       route,
       signal: controller.signal,
+      ...(flash ? { flash } : {}),
       navigate: (hash, opts) => {
         focusAfter = opts?.focus ?? 'h1';
+        flashAfter = opts?.flash;
         if (window.location.hash === hash) void render();
         else window.location.hash = hash;
       },

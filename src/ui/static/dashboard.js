@@ -1,28 +1,16 @@
 /**
- * The revenue-cycle dashboard for a date range: claims, lines and units, JW captured, revenue at
- * risk by gap code, gaps opened and closed over time, top codes; the same figures as CSV.
+ * The revenue-cycle dashboard for a range of dates of service: every figure and chart counts by
+ * date of service. Claims, lines (lines of vialwise Claims), billed value, JW captured, revenue
+ * at risk by queue and by gap, recovered revenue, gaps and lines per date of service, top codes;
+ * the same figures as CSV.
  */
-import { download, getJson, query } from './api.js';
-import { gapsChart } from './chart.js';
-import { errorBox, field, h, int, priceNotice, replace, usd } from './dom.js';
+import { ApiError, download, getJson, query } from './api.js';
+import { bar, dosChart } from './charts.js';
+import { errorBox, field, h, int, plural, priceNotice, replace, usd } from './dom.js';
 
 /**
- * @typedef {{ code: string, lines: number, units: number, jwUnits: number, value: number }} CodeFigures
- * @typedef {{ code: string, display: string, severity: string, open: number, estimated: number, atRisk: number }} GapFigures
- * @typedef {{ range: { from?: string, to?: string }, claimsDrafted: number, claimsByStatus: Record<string, number>, lines: number,
- *   units: number, billedValue: number, unpricedLines: number, jwLines: number, jwUnits: number, jwValue: number, jzLines: number,
- *   openGaps: number, atRisk: number, atRiskByCode: GapFigures[], gapsOpened: number, gapsClosed: number, recovered: number,
- *   series: { bucket: 'day' | 'week', points: { date: string, opened: number, closed: number }[] }, topCodes: CodeFigures[],
- *   pricesIllustrative: boolean, priceNote?: string, truncated: boolean }} Dashboard
+ * @typedef {import('../contract.ts').Dashboard} Dashboard
  */
-
-/**
- * @param {number} n
- * @param {string} word
- */
-function plural(n, word) {
-  return `${int(n)} ${word}${n === 1 ? '' : 's'}`;
-}
 
 /**
  * @param {string} label
@@ -45,19 +33,193 @@ function kpi(label, value, sub, key) {
 }
 
 /**
+ * @param {Dashboard} d
+ * @param {(n: number) => string} money
+ */
+function kpis(d, money) {
+  const statuses = Object.entries(d.claimsByStatus)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  return h(
+    'dl',
+    { class: 'kpis' },
+    kpi('Claims drafted', int(d.claimsDrafted), statuses || undefined, 'claims'),
+    kpi(
+      'Lines',
+      int(d.lines),
+      `${plural(d.units, 'unit')} on Claims${d.unpricedLines ? `, ${d.unpricedLines} unpriced` : ''}`,
+      'lines',
+    ),
+    kpi('Billed value', money(d.billedValue), plural(d.lines - d.unpricedLines, 'priced line'), 'billed'),
+    kpi(
+      'JW units captured',
+      int(d.jwUnits),
+      `${money(d.jwValue)} on ${plural(d.jwLines, 'JW line')}; ${plural(d.jzLines, 'JZ line')}`,
+      'jw',
+    ),
+    kpi('Revenue at risk', money(d.atRisk), plural(d.openGaps, 'open gap'), 'at-risk'),
+    kpi(
+      'Recovered',
+      money(d.recovered),
+      `${plural(d.gapsClosed, 'gap')} closed by documentation, of ${int(d.gapsFound)} found`,
+      'recovered',
+    ),
+  );
+}
+
+/**
+ * A cell with a bar and its figure written beside it.
+ * @param {Element | null} drawn
+ * @param {string} text
+ */
+function barCell(drawn, text) {
+  return h('td', null, h('div', { class: 'bar-cell' }, drawn, h('span', { class: 'bar-cell__value' }, text)));
+}
+
+/**
+ * Revenue at risk by gap code: a table with a bar per row.
+ * @param {Dashboard} d
+ * @param {(n: number) => string} money
+ */
+function atRiskByGap(d, money) {
+  if (!d.atRiskByCode.length) return h('p', { class: 'empty' }, 'No open gaps in this range.');
+  const max = Math.max(...d.atRiskByCode.map((g) => g.atRisk));
+  return h(
+    'table',
+    { class: 'bars', id: 'at-risk-by-code' },
+    h('caption', null, 'Open gaps and their revenue at risk, by gap'),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, 'Gap'),
+        h('th', { scope: 'col', class: 'num' }, 'Open'),
+        h('th', { scope: 'col' }, d.pricesIllustrative ? 'At risk (illustrative)' : 'At risk'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      d.atRiskByCode.map((g) =>
+        h(
+          'tr',
+          { 'data-code': g.code },
+          h('th', { scope: 'row' }, g.display, h('code', { class: 'gap__code' }, g.code)),
+          h('td', { class: 'num' }, int(g.open)),
+          barCell(bar(g.atRisk, max), g.estimated ? money(g.atRisk) : 'not estimated'),
+        ),
+      ),
+    ),
+    h(
+      'tfoot',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'row' }, 'Total'),
+        h('td', { class: 'num' }, int(d.openGaps)),
+        barCell(null, money(d.atRisk)),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {Dashboard} d
+ * @param {(n: number) => string} money
+ */
+function byQueue(d, money) {
+  const max = Math.max(0, ...d.byQueue.map((q) => q.atRisk));
+  return h(
+    'table',
+    { class: 'bars', id: 'at-risk-by-queue' },
+    h('caption', null, 'Open gaps and their revenue at risk, by queue'),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, 'Queue'),
+        h('th', { scope: 'col', class: 'num' }, 'Open'),
+        h('th', { scope: 'col' }, d.pricesIllustrative ? 'At risk (illustrative)' : 'At risk'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      d.byQueue.map((q) =>
+        h(
+          'tr',
+          { 'data-queue': q.id },
+          h('th', { scope: 'row' }, q.label),
+          h('td', { class: 'num' }, int(q.open)),
+          barCell(bar(q.atRisk, max), money(q.atRisk)),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * @param {Dashboard} d
+ * @param {(n: number) => string} money
+ */
+function topCodes(d, money) {
+  if (!d.topCodes.length) return h('p', { class: 'empty' }, 'No billed lines in this range.');
+  const max = Math.max(...d.topCodes.map((c) => c.value));
+  return h(
+    'table',
+    { class: 'bars', id: 'top-codes' },
+    h('caption', null, 'HCPCS codes by billed value'),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', { scope: 'col' }, 'Code'),
+        h('th', { scope: 'col' }, d.pricesIllustrative ? 'Billed value (illustrative)' : 'Billed value'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      d.topCodes.map((c) =>
+        h(
+          'tr',
+          { 'data-code': c.code },
+          h(
+            'th',
+            { scope: 'row' },
+            h('code', null, c.code),
+            h(
+              'span',
+              { class: 'sub' },
+              `${plural(c.lines, 'line')}, ${plural(c.units, 'unit')}${c.jwUnits ? `, ${int(c.jwUnits)} JW` : ''}`,
+            ),
+          ),
+          barCell(bar(c.value, max), money(c.value)),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
  * @param {import('./app.js').ViewContext} ctx
  */
 export async function renderDashboard(ctx) {
   const { main, route, signal, navigate } = ctx;
   document.title = 'Dashboard – vialwise';
   const range = { from: route.params.get('from') ?? undefined, to: route.params.get('to') ?? undefined };
-  const d = /** @type {Dashboard} */ (await getJson('/api/ui/dashboard', range));
-  if (signal.aborted) return;
-  const money = (/** @type {number} */ n) => `${usd(n)}${d.pricesIllustrative ? '*' : ''}`;
   const from = h('input', { type: 'date', name: 'from', value: range.from ?? '' });
   const to = h('input', { type: 'date', name: 'to', value: range.to ?? '' });
-  // Fetched with the API token (a plain link could not send it); the href is the same file.
+  const formError = h('p', { class: 'form-error', role: 'alert', id: 'range-error', hidden: true });
   const csvStatus = h('div', { class: 'csv-status' });
+  // Fetched with the API token (a plain link could not send it); the href is the same file.
   const csvLink = h(
     'a',
     { class: 'button button--secondary', href: `/api/ui/dashboard.csv${query(range)}`, download: '' },
@@ -72,38 +234,68 @@ export async function renderDashboard(ctx) {
   });
   const form = h(
     'form',
-    { class: 'filters filters--inline', 'aria-label': 'Date range' },
+    { class: 'filters filters--inline', 'aria-label': 'Dates of service', novalidate: true },
     h(
       'div',
       { class: 'filters__grid' },
       field('d-from', 'From (date of service)', from),
       field('d-to', 'To (date of service)', to),
     ),
+    formError,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'button' }, 'Show'), csvLink),
     csvStatus,
   );
+  const body = h('div', { class: 'dashboard-body' });
+  /** @param {string} message */
+  const rangeError = (message) => {
+    formError.hidden = false;
+    replace(formError, message);
+    for (const input of [from, to]) {
+      input.setAttribute('aria-invalid', 'true');
+      input.setAttribute('aria-describedby', 'range-error');
+    }
+    // The figures of another range must not stay beside the error.
+    replace(body, h('p', { class: 'empty' }, 'Fix the dates to see the figures.'));
+  };
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    if (from.value && to.value && from.value > to.value) {
+      rangeError('The date range is reversed: “From” is after “To”.');
+      from.focus();
+      return;
+    }
     navigate(`#/dashboard${query({ from: from.value || undefined, to: to.value || undefined })}`, {
       focus: '#dashboard-range',
     });
   });
+  const lede = h('p', { class: 'lede', id: 'dashboard-range', tabindex: '-1' });
+  replace(main, h('h1', { tabindex: '-1' }, 'Dashboard'), lede, form, body);
+
+  /** @type {Dashboard} */
+  let d;
+  try {
+    d = /** @type {Dashboard} */ (await getJson('/api/ui/dashboard', range));
+  } catch (err) {
+    if (signal.aborted) return;
+    if (err instanceof ApiError && err.status === 400) {
+      replace(lede, 'These dates cannot be shown.');
+      rangeError(err.message);
+      return;
+    }
+    throw err;
+  }
+  if (signal.aborted) return;
+  const money = (/** @type {number} */ n) => `${usd(n)}${d.pricesIllustrative ? '*' : ''}`;
   const rangeText =
     d.range.from || d.range.to
       ? `${d.range.from ?? 'the first record'} to ${d.range.to ?? 'the latest record'}`
       : 'all dates';
-  const statuses = Object.entries(d.claimsByStatus)
-    .map(([s, n]) => `${n} ${s}`)
-    .join(', ');
-
   replace(
-    main,
-    h('h1', { tabindex: '-1' }, 'Dashboard'),
-    h(
-      'p',
-      { class: 'lede', id: 'dashboard-range', tabindex: '-1' },
-      `Figures for ${rangeText}. Lines and revenue at risk count by date of service; the chart counts gaps by the day (UTC) they were opened and closed.`,
-    ),
+    lede,
+    `Services from ${rangeText}. Every figure and chart counts by date of service: a line by the date it bills, a gap by the date of the administration it is about.`,
+  );
+  replace(
+    body,
     priceNotice(d.priceNote),
     d.pricesIllustrative
       ? h('p', { class: 'muted' }, '* Amounts marked with an asterisk rest on illustrative prices.')
@@ -115,152 +307,58 @@ export async function renderDashboard(ctx) {
           'The FHIR server holds more records than the dashboard reads at once: the figures are incomplete.',
         )
       : null,
-    form,
-    h(
-      'section',
-      { 'aria-labelledby': 'kpi-h' },
-      h('h2', { id: 'kpi-h' }, 'Summary'),
-      h(
-        'dl',
-        { class: 'kpis' },
-        kpi('Claims drafted', int(d.claimsDrafted), statuses || undefined, 'claims'),
-        kpi(
-          'Lines',
-          int(d.lines),
-          `${plural(d.units, 'unit')}${d.unpricedLines ? `, ${d.unpricedLines} unpriced` : ''}`,
-          'lines',
-        ),
-        kpi('Billed value', money(d.billedValue), plural(d.lines - d.unpricedLines, 'priced line'), 'billed'),
-        kpi(
-          'JW units captured',
-          int(d.jwUnits),
-          `${money(d.jwValue)} on ${plural(d.jwLines, 'JW line')}; ${plural(d.jzLines, 'JZ line')}`,
-          'jw',
-        ),
-        kpi('Revenue at risk', money(d.atRisk), plural(d.openGaps, 'open gap'), 'at-risk'),
-        kpi(
-          'Recovered',
-          money(d.recovered),
-          `${plural(d.gapsClosed, 'gap')} closed by documentation (${int(d.gapsOpened)} opened)`,
-          'recovered',
-        ),
-      ),
-    ),
-    h(
-      'section',
-      { 'aria-labelledby': 'chart-h' },
-      h('h2', { id: 'chart-h' }, 'Gaps opened and closed over time'),
-      gapsChart(d.series, 'gaps-chart'),
-    ),
+    h('section', { 'aria-labelledby': 'kpi-h' }, h('h2', { id: 'kpi-h' }, 'Summary'), kpis(d, money)),
     h(
       'div',
       { class: 'side-by-side side-by-side--two' },
       h(
         'section',
+        { 'aria-labelledby': 'gaps-chart-h', class: 'panel' },
+        h('h2', { id: 'gaps-chart-h' }, 'Gaps by date of service'),
+        dosChart({
+          id: 'gaps-chart',
+          title: 'Documentation gaps by date of service',
+          unit: 'documentation gaps',
+          series: d.series,
+          layers: [
+            { key: 'closed', className: 'chart__bar chart__bar--closed', label: 'Closed' },
+            { key: 'open', className: 'chart__bar chart__bar--open', label: 'Open' },
+          ],
+        }),
+      ),
+      h(
+        'section',
+        { 'aria-labelledby': 'lines-chart-h', class: 'panel' },
+        h('h2', { id: 'lines-chart-h' }, 'Lines by date of service'),
+        dosChart({
+          id: 'lines-chart',
+          title: 'Claim lines by date of service',
+          unit: 'Claim lines',
+          series: d.series,
+          layers: [{ key: 'lines', className: 'chart__bar chart__bar--lines', label: 'Lines' }],
+        }),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'side-by-side side-by-side--three' },
+      h(
+        'section',
+        { 'aria-labelledby': 'queue-h', class: 'panel' },
+        h('h2', { id: 'queue-h' }, 'Revenue at risk by queue'),
+        byQueue(d, money),
+      ),
+      h(
+        'section',
         { 'aria-labelledby': 'risk-h', class: 'panel' },
         h('h2', { id: 'risk-h' }, 'Revenue at risk by gap'),
-        d.atRiskByCode.length
-          ? h(
-              'div',
-              { class: 'table-wrap' },
-              h(
-                'table',
-                { class: 'compact', id: 'at-risk-by-code' },
-                h('caption', null, 'Open gaps and their revenue at risk, by gap code'),
-                h(
-                  'thead',
-                  null,
-                  h(
-                    'tr',
-                    null,
-                    h('th', { scope: 'col' }, 'Gap'),
-                    h('th', { scope: 'col', class: 'num' }, 'Open'),
-                    h(
-                      'th',
-                      { scope: 'col', class: 'num' },
-                      d.pricesIllustrative ? 'At risk (illustrative)' : 'At risk',
-                    ),
-                  ),
-                ),
-                h(
-                  'tbody',
-                  null,
-                  d.atRiskByCode.map((g) =>
-                    h(
-                      'tr',
-                      { 'data-code': g.code },
-                      h('th', { scope: 'row' }, g.display, ' ', h('code', { class: 'gap__code' }, g.code)),
-                      h('td', { class: 'num' }, int(g.open)),
-                      h(
-                        'td',
-                        { class: 'num' },
-                        g.estimated ? usd(g.atRisk) : h('span', { class: 'muted' }, 'not estimated'),
-                      ),
-                    ),
-                  ),
-                ),
-                h(
-                  'tfoot',
-                  null,
-                  h(
-                    'tr',
-                    null,
-                    h('th', { scope: 'row' }, 'Total'),
-                    h('td', { class: 'num' }, int(d.openGaps)),
-                    h('td', { class: 'num' }, usd(d.atRisk)),
-                  ),
-                ),
-              ),
-            )
-          : h('p', { class: 'empty' }, 'No open gaps in this range.'),
+        atRiskByGap(d, money),
       ),
       h(
         'section',
         { 'aria-labelledby': 'codes-h', class: 'panel' },
         h('h2', { id: 'codes-h' }, 'Top codes'),
-        d.topCodes.length
-          ? h(
-              'div',
-              { class: 'table-wrap' },
-              h(
-                'table',
-                { class: 'compact', id: 'top-codes' },
-                h('caption', null, 'HCPCS codes by billed value'),
-                h(
-                  'thead',
-                  null,
-                  h(
-                    'tr',
-                    null,
-                    h('th', { scope: 'col' }, 'Code'),
-                    h('th', { scope: 'col', class: 'num' }, 'Lines'),
-                    h('th', { scope: 'col', class: 'num' }, 'Units'),
-                    h('th', { scope: 'col', class: 'num' }, 'JW units'),
-                    h(
-                      'th',
-                      { scope: 'col', class: 'num' },
-                      d.pricesIllustrative ? 'Value (illustrative)' : 'Value',
-                    ),
-                  ),
-                ),
-                h(
-                  'tbody',
-                  null,
-                  d.topCodes.map((c) =>
-                    h(
-                      'tr',
-                      { 'data-code': c.code },
-                      h('th', { scope: 'row' }, h('code', null, c.code)),
-                      h('td', { class: 'num' }, int(c.lines)),
-                      h('td', { class: 'num' }, int(c.units)),
-                      h('td', { class: 'num' }, int(c.jwUnits)),
-                      h('td', { class: 'num' }, usd(c.value)),
-                    ),
-                  ),
-                ),
-              ),
-            )
-          : h('p', { class: 'empty' }, 'No billed lines in this range.'),
+        topCodes(d, money),
       ),
     ),
   );

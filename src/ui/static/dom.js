@@ -206,15 +206,78 @@ export function select(name, options, selected) {
 }
 
 /**
+ * What a failed request means for the user, in words: the service's own message (it never passes
+ * on the FHIR server's), with what to do when the cause is known.
+ * @param {unknown} err
+ * @returns {{ title: string, text: string }}
+ */
+export function problem(err) {
+  const message = err instanceof Error ? err.message : String(err);
+  const status = /** @type {{ status?: unknown }} */ (err)?.status;
+  if (status === 503)
+    return {
+      title: 'The FHIR server is not answering.',
+      text: 'Nothing was changed. Try again in a moment.',
+    };
+  if (status === 400) return { title: 'Check what you entered.', text: message };
+  if (status === 404) return { title: 'Not found.', text: message };
+  if (status === 409 || status === 412) return { title: 'Changed since you loaded it.', text: message };
+  if (typeof status === 'number' && status >= 500)
+    return { title: 'The service could not do this.', text: `${message} Try again in a moment.` };
+  if (typeof status !== 'number')
+    return { title: 'The service could not be reached.', text: 'Check the connection and try again.' };
+  return { title: 'This did not work.', text: message };
+}
+
+/**
  * An error box for a failed request.
  * @param {unknown} err
  */
 export function errorBox(err) {
-  const message = err instanceof Error ? err.message : String(err);
+  const p = problem(err);
+  return h('div', { class: 'notice notice--error', role: 'alert' }, h('strong', null, p.title), ' ', p.text);
+}
+
+/**
+ * A visible confirmation (also read out by screen readers: role status).
+ * @param {string} text
+ * @param {...Child} more
+ */
+export function successBox(text, ...more) {
+  return h('div', { class: 'notice notice--success', role: 'status' }, h('strong', null, text), ...more);
+}
+
+/**
+ * A table cell that says what it holds when the table is shown as cards on small screens
+ * (styles.css, `.cards`).
+ * @param {string} label
+ * @param {Attrs | null} attrs
+ * @param {...Child} children
+ */
+export function cell(label, attrs, ...children) {
+  return h('td', { ...(attrs ?? {}), 'data-label': label }, h('div', { class: 'cell' }, ...children));
+}
+
+/**
+ * A row's header cell (`<th scope="row">`) that is labelled on cards like `cell`.
+ * @param {string} label
+ * @param {Attrs | null} attrs
+ * @param {...Child} children
+ */
+export function rowHeader(label, attrs, ...children) {
   return h(
-    'div',
-    { class: 'notice notice--error', role: 'alert' },
-    h('strong', null, 'Something went wrong. '),
-    message,
+    'th',
+    { ...(attrs ?? {}), scope: 'row', 'data-label': label },
+    h('div', { class: 'cell' }, ...children),
   );
+}
+
+/**
+ * `n thing` or `n things`.
+ * @param {number} n
+ * @param {string} word
+ * @param {string} [many]
+ */
+export function plural(n, word, many) {
+  return `${int(n)} ${n === 1 ? word : (many ?? `${word}s`)}`;
 }

@@ -3,31 +3,28 @@
  * on the FHIR server, the charges billing posted, and the gaps, with a button that has the
  * service re-evaluate the Encounter and write back.
  */
-import { getJson, postJson } from './api.js';
+import { ApiError, getJson, postJson } from './api.js';
 import {
-  announce,
+  cell,
+  rowHeader,
   day,
   errorBox,
   h,
   instantText,
   int,
+  plural,
   priceNotice,
   replace,
   severityBadge,
+  successBox,
   time,
   usd,
 } from './dom.js';
 
 /**
- * @typedef {{ code: string, modifiers: string[], units: number, dateOfService?: string, ndc?: string, ndcQuantity?: string,
- *   unitPrice?: number, net?: number, illustrative: boolean }} Line
- * @typedef {{ id?: string, code: string, display: string, severity: string, state: string, detail: string, revenueAtRisk?: number,
- *   identified?: string, closed?: string, acknowledgements: { date?: string, author?: string, note?: string }[] }} Gap
- * @typedef {{ encounter: { id: string, status?: string, class?: string, start?: string, end?: string },
- *   patient?: { id: string, name: string }, payerCategory?: string, diagnoses: { code: string, display?: string }[],
- *   administrations: import('./worklist.js').Administration[], derivedLines: Line[],
- *   claim?: { id: string, status: string, created?: string, total?: number, lines: Line[] },
- *   charges: import('./worklist.js').Charge[], gaps: Gap[], inSync: boolean, pricesIllustrative: boolean, priceNote?: string }} View
+ * @typedef {import('../contract.ts').LineView} Line
+ * @typedef {import('../contract.ts').EncounterView} View
+ * @typedef {import('../contract.ts').EvaluateResult} EvaluateResult
  */
 
 const STATE_LABEL = /** @type {Record<string, string>} */ ({
@@ -49,7 +46,7 @@ function linesTable(caption, lines, illustrative) {
     { class: 'table-wrap' },
     h(
       'table',
-      { class: 'compact' },
+      { class: 'compact cards' },
       h('caption', null, caption),
       h(
         'thead',
@@ -77,18 +74,18 @@ function linesTable(caption, lines, illustrative) {
           h(
             'tr',
             null,
-            h('th', { scope: 'row', class: 'nowrap' }, h('code', null, [l.code, ...l.modifiers].join('-'))),
-            h('td', { class: 'num' }, int(l.units)),
-            h('td', { class: 'nowrap' }, l.dateOfService ?? '—'),
-            h(
-              'td',
+            rowHeader('Code', { class: 'nowrap' }, h('code', null, [l.code, ...l.modifiers].join('-'))),
+            cell('Units', { class: 'num' }, int(l.units)),
+            cell('Date of service', { class: 'nowrap' }, l.dateOfService ?? '—'),
+            cell(
+              'NDC',
               null,
               l.ndc
                 ? [h('span', { class: 'nowrap' }, l.ndc), h('span', { class: 'sub' }, l.ndcQuantity ?? '?')]
                 : h('span', { class: 'muted' }, 'none'),
             ),
-            h(
-              'td',
+            cell(
+              illustrative ? 'Net (illustrative)' : 'Net',
               { class: 'num' },
               l.net === undefined ? h('span', { class: 'muted' }, 'not priced') : usd(l.net),
             ),
@@ -106,22 +103,44 @@ export async function renderEncounter(ctx) {
   const { main, route, signal } = ctx;
   const id = route.id ?? '';
   document.title = `Encounter ${id} – vialwise`;
-  const v = /** @type {View} */ (await getJson(`/api/ui/encounters/${encodeURIComponent(id)}`));
+  /** @type {View} */
+  let v;
+  try {
+    v = /** @type {View} */ (await getJson(`/api/ui/encounters/${encodeURIComponent(id)}`));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 404) throw err;
+    if (signal.aborted) return;
+    document.title = 'Encounter not found – vialwise';
+    replace(
+      main,
+      h('p', { class: 'breadcrumb' }, h('a', { href: '#/worklist' }, '← Worklist')),
+      h('h1', { tabindex: '-1' }, 'Encounter not found'),
+      h(
+        'p',
+        { class: 'notice notice--warning', role: 'note', id: 'not-found' },
+        `The FHIR server has no encounter “${id}”. The link may be mistyped, or the encounter was deleted or merged in the EHR.`,
+      ),
+      h('p', null, h('a', { href: '#/worklist' }, 'Back to the worklist')),
+    );
+    return;
+  }
   if (signal.aborted) return;
-  const status = h('div', { class: 'reevaluate-status' });
+  const status = h(
+    'div',
+    { class: 'reevaluate-status', id: 'reevaluate-status' },
+    ctx.flash ? successBox(ctx.flash) : null,
+  );
   const reevaluate = h('button', { type: 'button', class: 'button', id: 'reevaluate' }, 'Re-evaluate now');
   reevaluate.addEventListener('click', () => {
     reevaluate.disabled = true;
-    replace(status, h('p', { class: 'muted' }, 'Re-evaluating…'));
-    /** @type {Promise<{ writes: number, evaluation: { gaps: unknown[] } }>} */ (
-      postJson(`/api/encounters/${encodeURIComponent(id)}/evaluate`)
-    )
+    replace(status, h('p', { class: 'muted', role: 'status' }, 'Re-evaluating…'));
+    /** @type {Promise<EvaluateResult>} */ (postJson(`/api/encounters/${encodeURIComponent(id)}/evaluate`))
       .then((r) => {
-        announce(
-          `Re-evaluated: ${r.writes} change${r.writes === 1 ? '' : 's'} written, ${r.evaluation.gaps.length} gap${r.evaluation.gaps.length === 1 ? '' : 's'} open.`,
-        );
-        // The view is rebuilt with the new state: keep keyboard focus on the button.
-        ctx.navigate(window.location.hash, { focus: '#reevaluate' });
+        const at = new Date().toISOString().slice(11, 16);
+        const gaps = r.evaluation.gaps.length;
+        const flash = `Re-evaluated at ${at} UTC: ${r.writes ? `${plural(r.writes, 'change')} written to the FHIR server` : 'nothing needed writing'}; ${gaps ? `${plural(gaps, 'gap')} open` : 'no gap open'}.`;
+        // The view is rebuilt with the new state; it shows the confirmation and keeps focus on the button.
+        ctx.navigate(window.location.hash, { focus: '#reevaluate', flash });
       })
       .catch((/** @type {unknown} */ err) => {
         reevaluate.disabled = false;
@@ -153,7 +172,18 @@ export async function renderEncounter(ctx) {
           time(e.end, (e.end ?? '—').replace('T', ' ').slice(0, 16)),
         ),
       ),
-      h('div', null, h('dt', null, 'Payer'), h('dd', null, v.payerCategory ?? 'no active coverage')),
+      h(
+        'div',
+        null,
+        h('dt', null, 'Payer'),
+        h(
+          'dd',
+          null,
+          v.payerCategory
+            ? v.payerCategory[0]?.toUpperCase() + v.payerCategory.slice(1)
+            : 'No active coverage',
+        ),
+      ),
       h(
         'div',
         null,
@@ -194,7 +224,7 @@ export async function renderEncounter(ctx) {
             { class: 'table-wrap' },
             h(
               'table',
-              { class: 'compact' },
+              { class: 'compact cards' },
               h('caption', null, 'Drug administrations documented in this encounter'),
               h(
                 'thead',
@@ -214,12 +244,12 @@ export async function renderEncounter(ctx) {
                   h(
                     'tr',
                     null,
-                    h('th', { scope: 'row' }, a.drug),
-                    h('td', null, a.dose ?? h('em', null, 'not documented')),
-                    h('td', null, a.route ?? h('em', null, 'not documented')),
-                    h('td', null, a.time ? time(a.start, a.time) : h('em', null, 'not documented')),
-                    h('td', null, a.status ?? '—'),
-                    h('td', null, a.performer ?? h('em', null, 'not documented')),
+                    rowHeader('Drug', null, a.drug),
+                    cell('Dose', null, a.dose ?? h('em', null, 'not documented')),
+                    cell('Route', null, a.route ?? h('em', null, 'not documented')),
+                    cell('Time', null, a.time ? time(a.start, a.time) : h('em', null, 'not documented')),
+                    cell('Status', null, a.status ?? '—'),
+                    cell('Performer', null, a.performer ?? h('em', null, 'not documented')),
                   ),
                 ),
               ),
@@ -276,7 +306,7 @@ export async function renderEncounter(ctx) {
               { class: 'table-wrap' },
               h(
                 'table',
-                { class: 'compact' },
+                { class: 'compact cards' },
                 h('caption', null, 'ChargeItems posted for this encounter'),
                 h(
                   'thead',
@@ -296,14 +326,14 @@ export async function renderEncounter(ctx) {
                     h(
                       'tr',
                       null,
-                      h(
-                        'th',
-                        { scope: 'row', class: 'nowrap' },
+                      rowHeader(
+                        'Code',
+                        { class: 'nowrap' },
                         h('code', null, [c.code ?? '?', ...c.modifiers].join('-')),
                       ),
-                      h('td', { class: 'num' }, int(c.units)),
-                      h('td', { class: 'nowrap' }, c.date ?? '—'),
-                      h('td', null, /** @type {{ status?: string }} */ (c).status ?? '—'),
+                      cell('Units', { class: 'num' }, int(c.units)),
+                      cell('Date', { class: 'nowrap' }, c.date ?? '—'),
+                      cell('Status', null, c.status ?? '—'),
                     ),
                   ),
                 ),
@@ -322,7 +352,7 @@ export async function renderEncounter(ctx) {
             { class: 'table-wrap' },
             h(
               'table',
-              null,
+              { class: 'cards' },
               h('caption', null, 'Gaps of this encounter: open ones first, then closed ones'),
               h(
                 'thead',
@@ -348,29 +378,29 @@ export async function renderEncounter(ctx) {
                   h(
                     'tr',
                     { 'data-state': g.state },
-                    h(
-                      'th',
-                      { scope: 'row', class: 'gap' },
+                    rowHeader(
+                      'Gap',
+                      { class: 'gap' },
                       severityBadge(g.severity),
                       ' ',
                       h('span', { class: 'gap__name' }, g.display),
                       h('code', { class: 'gap__code' }, g.code),
                     ),
-                    h(
-                      'td',
+                    cell(
+                      'State',
                       null,
                       h('span', { class: `state state--${g.state}` }, STATE_LABEL[g.state] ?? g.state),
                     ),
-                    h('td', null, g.detail),
-                    h(
-                      'td',
+                    cell('What to document', null, g.detail),
+                    cell(
+                      v.pricesIllustrative ? 'At risk (illustrative)' : 'At risk',
                       { class: 'num' },
                       g.revenueAtRisk === undefined
                         ? h('span', { class: 'muted' }, 'not estimated')
                         : usd(g.revenueAtRisk),
                     ),
-                    h(
-                      'td',
+                    cell(
+                      'History',
                       null,
                       h(
                         'ul',

@@ -1,96 +1,97 @@
 /**
- * The clinicians' worklist: open documentation gaps with what to document, the administration
- * each is about and the revenue at risk; filters; and the acknowledge form, which records a
- * mitigation on the DetectedIssue (written by the service with If-Match on the version shown).
+ * The worklist: open documentation gaps routed to queues (clinical documentation, charge
+ * correction, registration and coverage). It opens on the queue this browser chose last
+ * (localStorage: a preference, not patient data, and not in the page address); filters, sorting
+ * and the page are in the address as ids and codes only. People sort by any column, acknowledge
+ * or assign one gap or the selected ones, and download the filtered list as CSV.
  */
-import { ApiError, getJson, postJson, query } from './api.js';
+import { download, getJson, query } from './api.js';
+import { errorBox, field, h, plural, priceNotice, replace, select, successBox, usd } from './dom.js';
 import {
-  announce,
-  day,
-  errorBox,
-  field,
-  h,
-  instantText,
-  priceNotice,
-  replace,
-  select,
-  severityBadge,
-  time,
-  usd,
-} from './dom.js';
+  acknowledgeForm,
+  acknowledgeRows,
+  assignForm,
+  assignRows,
+  gapName,
+  outcomeText,
+  practitionerList,
+} from './worklist-actions.js';
+import { acknowledgementList, COLUMNS, ownerCell, worklistTable } from './worklist-table.js';
 
 /**
- * @typedef {{ id: string, drug: string, dose?: string, route?: string, time?: string, start?: string, status?: string, performer?: string, charted?: string }} Administration
- * @typedef {{ id: string, code?: string, modifiers: string[], units?: number, date?: string }} Charge
- * @typedef {{ date?: string, author?: string, note?: string }} Ack
- * @typedef {{ id: string, version?: string, code: string, display: string, severity: string, detail: string, identified?: string,
- *   dateOfService?: string, revenueAtRisk?: number, administrations: Administration[], charges: Charge[],
- *   encounter?: { id: string, class?: string, start?: string }, patient?: { id: string, name: string }, claimId?: string,
- *   acknowledgements: Ack[] }} Row
- * @typedef {{ severities: string[], codes: { code: string, display: string, count: number }[], encounters: string[],
- *   patients: { id: string, name: string }[] }} Options
- * @typedef {{ rows: Row[], total: number, atRisk: number, options: Options, pricesIllustrative: boolean, priceNote?: string,
- *   truncated: boolean }} Worklist
- * @typedef {{ reference: string, display: string }} PractitionerOption
+ * @typedef {import('../contract.ts').WorklistPage} WorklistPage
+ * @typedef {import('../contract.ts').WorklistRow} Row
+ * @typedef {import('../contract.ts').WorklistOptions} Options
+ * @typedef {import('../contract.ts').SortKey} SortKey
+ * @typedef {import('../contract.ts').BulkOutcome} BulkOutcome
+ * @typedef {import('../contract.ts').PractitionerOption} PractitionerOption
+ * @typedef {{ filter: Record<string, string | undefined>, queue: string, sort: SortKey, dir: 'asc' | 'desc',
+ *   page: number, pageSize: number }} State
  */
 
-const FILTERS = ['severity', 'code', 'from', 'to', 'patient', 'encounter', 'acknowledged'];
+const FILTERS = ['severity', 'code', 'from', 'to', 'patient', 'encounter', 'owner', 'acknowledged'];
+const QUEUE_KEY = 'vialwise.queue';
+const SORT_KEYS = COLUMNS.map(([, key]) => /** @type {string} */ (key));
 
-/** @param {URLSearchParams} params */
-function filterFrom(params) {
+/** @returns {string | undefined} the queue this browser chose last */
+function rememberedQueue() {
+  try {
+    return window.localStorage.getItem(QUEUE_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {string} queue */
+function rememberQueue(queue) {
+  try {
+    window.localStorage.setItem(QUEUE_KEY, queue);
+  } catch {
+    // Storage disabled: the choice lasts for this page only.
+  }
+}
+
+/**
+ * @param {URLSearchParams} params
+ * @returns {State}
+ */
+function stateFrom(params) {
   /** @type {Record<string, string | undefined>} */
-  const f = {};
-  for (const k of FILTERS) f[k] = params.get(k) ?? undefined;
-  return f;
+  const filter = {};
+  for (const k of FILTERS) filter[k] = params.get(k) || undefined;
+  const sort = params.get('sort') ?? '';
+  const page = Number(params.get('page'));
+  const pageSize = Number(params.get('pageSize'));
+  return {
+    filter,
+    queue: rememberedQueue() ?? 'all',
+    sort: /** @type {SortKey} */ (SORT_KEYS.includes(sort) ? sort : 'severity'),
+    dir: params.get('dir') === 'desc' ? 'desc' : 'asc',
+    page: Number.isInteger(page) && page > 0 ? page : 1,
+    pageSize: [25, 50, 100, 200].includes(pageSize) ? pageSize : 50,
+  };
 }
 
-/** @param {Administration} a */
-function administrationCell(a) {
-  return h(
-    'div',
-    { class: 'admin' },
-    h('p', { class: 'admin__drug' }, a.drug),
-    h(
-      'dl',
-      { class: 'facts' },
-      h('div', null, h('dt', null, 'Dose'), h('dd', null, a.dose ?? h('em', null, 'not documented'))),
-      h('div', null, h('dt', null, 'Route'), h('dd', null, a.route ?? h('em', null, 'not documented'))),
-      h(
-        'div',
-        null,
-        h('dt', null, 'Time'),
-        h('dd', null, a.time ? time(a.start, a.time) : h('em', null, 'not documented')),
-      ),
-      a.status && a.status !== 'completed'
-        ? h('div', null, h('dt', null, 'Status'), h('dd', null, a.status))
-        : null,
-    ),
-  );
+/** @param {State} s the page address: filters, sort and page (never the queue, never a name) */
+function hashOf(s) {
+  return `#/worklist${query({
+    ...s.filter,
+    ...(s.sort !== 'severity' || s.dir !== 'asc' ? { sort: s.sort, dir: s.dir } : {}),
+    ...(s.page > 1 ? { page: String(s.page) } : {}),
+    ...(s.pageSize !== 50 ? { pageSize: String(s.pageSize) } : {}),
+  })}`;
 }
 
-/** @param {Charge} c */
-function chargeText(c) {
-  const code = [c.code ?? '?', ...c.modifiers].join('-');
-  return `Posted charge ${code} × ${c.units ?? '?'}${c.date ? ` on ${c.date}` : ''}`;
-}
-
-/** @param {readonly Ack[]} acks */
-function acknowledgementList(acks) {
-  if (!acks.length) return null;
-  return h(
-    'ul',
-    { class: 'acks', 'aria-label': 'Acknowledgements' },
-    acks.map((a) =>
-      h(
-        'li',
-        null,
-        h('span', { class: 'acks__who' }, `Acknowledged by ${a.author ?? 'a clinician'}`),
-        ' ',
-        h('span', { class: 'muted' }, `(${instantText(a.date)})`),
-        a.note ? h('span', { class: 'acks__note' }, `: ${a.note}`) : null,
-      ),
-    ),
-  );
+/** @param {State} s the API's parameters */
+function apiParams(s) {
+  return {
+    ...s.filter,
+    queue: s.queue === 'all' ? undefined : s.queue,
+    sort: s.sort,
+    dir: s.dir,
+    page: String(s.page),
+    pageSize: String(s.pageSize),
+  };
 }
 
 /**
@@ -99,26 +100,257 @@ function acknowledgementList(acks) {
 export async function renderWorklist(ctx) {
   const { main, route, signal } = ctx;
   document.title = 'Worklist – vialwise';
-  let filter = filterFrom(route.params);
-  const [data, practitioners] = await Promise.all([
-    /** @type {Promise<Worklist>} */ (getJson('/api/ui/worklist', filter)),
+  const state = stateFrom(route.params);
+  const firstVisit = rememberedQueue() === undefined;
+  const [first, people] = await Promise.all([
+    /** @type {Promise<WorklistPage>} */ (getJson('/api/ui/worklist', apiParams(state))),
     /** @type {Promise<{ practitioners: PractitionerOption[] }>} */ (getJson('/api/ui/practitioners')).catch(
       () => ({ practitioners: [] }),
     ),
   ]);
   if (signal.aborted) return;
-  const byName = new Map(practitioners.practitioners.map((p) => [p.display, p.reference]));
+  let data = first;
+  const byName = new Map(people.practitioners.map((p) => [p.display, p.reference]));
+  /** Ids selected on this page. @type {Set<string>} */
+  const selected = new Set();
+  /** @type {Map<string, Row>} */
+  let rowsById = new Map();
 
-  const summary = h('p', { class: 'summary', id: 'worklist-summary' });
-  const results = h('div', { class: 'results' });
+  const queues = h('div', { class: 'queues', role: 'group', 'aria-label': 'Queue' });
+  const queueWho = h('p', { class: 'queue-who muted', id: 'queue-who' });
   const notices = h('div');
+  const summary = h('p', { class: 'summary', id: 'worklist-summary' });
+  const flashArea = h('div', { class: 'flash', id: 'worklist-flash' });
+  const bulk = h('div', { class: 'bulk', id: 'bulk' });
+  const bulkPanel = h('div', { class: 'bulk-panel' });
+  const results = h('div', { class: 'results' });
+  const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
+  const csvStatus = h('div');
 
-  /** @param {Worklist} w */
-  const showResults = (w) => {
+  /** @param {Node | null} box */
+  const flash = (box) => replace(flashArea, box);
+
+  const queueButtons = () => {
+    const tabs = [
+      ...data.queues.map((q) => ({ id: q.id, label: q.label, open: q.open })),
+      { id: 'all', label: 'All queues', open: data.queues.reduce((n, q) => n + q.open, 0) },
+    ];
+    replace(
+      queues,
+      tabs.map((t) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'queue',
+            'data-queue': t.id,
+            'aria-pressed': String(state.queue === t.id),
+            onclick: () => {
+              state.queue = t.id;
+              state.page = 1;
+              rememberQueue(t.id);
+              void refresh();
+            },
+          },
+          h('span', { class: 'queue__label' }, t.label),
+          h('span', { class: 'queue__count' }, String(t.open)),
+        ),
+      ),
+    );
+    const q = data.queues.find((x) => x.id === state.queue);
+    replace(
+      queueWho,
+      q ? q.who : 'Every open gap, whoever works it.',
+      firstVisit ? ' Pick your queue: this browser opens on it next time.' : '',
+    );
+  };
+
+  const bulkBar = () => {
+    const onPage = data.rows.map((r) => r.id);
+    const all = h('input', {
+      type: 'checkbox',
+      id: 'select-all',
+      checked: onPage.length > 0 && onPage.every((id) => selected.has(id)),
+      disabled: onPage.length === 0,
+    });
+    all.addEventListener('change', () => {
+      for (const id of onPage) {
+        if (all.checked) selected.add(id);
+        else selected.delete(id);
+      }
+      for (const box of results.querySelectorAll('input.select-row'))
+        /** @type {HTMLInputElement} */ (box).checked = all.checked;
+      bulkBar();
+    });
+    const n = selected.size;
+    const rows = () => [...selected].map((id) => rowsById.get(id)).filter((r) => r !== undefined);
+    replace(
+      bulk,
+      h('div', { class: 'bulk__select' }, all, h('label', { for: 'select-all' }, 'Select all on this page')),
+      h('span', { class: 'bulk__count', 'aria-live': 'polite' }, n ? `${n} selected` : 'None selected'),
+      h(
+        'div',
+        { class: 'bulk__actions' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button--secondary',
+            disabled: n === 0,
+            onclick: () => openBulk('acknowledge', rows()),
+          },
+          'Acknowledge selected',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button button--secondary',
+            disabled: n === 0,
+            onclick: () => openBulk('assign', rows()),
+          },
+          'Assign selected',
+        ),
+      ),
+    );
+  };
+
+  /**
+   * @param {string} verb
+   * @param {BulkOutcome} outcome
+   */
+  const report = (verb, outcome) => {
+    const o = outcomeText(verb, outcome, rowsById);
+    flash(
+      o.ok
+        ? successBox(o.text)
+        : h(
+            'div',
+            { class: 'notice notice--error', role: 'alert' },
+            h('strong', null, o.text),
+            h(
+              'ul',
+              null,
+              o.failures.map((f) => h('li', null, f)),
+            ),
+          ),
+    );
+    return o;
+  };
+
+  /**
+   * @param {'acknowledge' | 'assign'} kind
+   * @param {Row[]} rows
+   */
+  const openBulk = (kind, rows) => {
+    if (!rows.length) return;
+    const close = () => {
+      replace(bulkPanel);
+      /** @type {HTMLElement | null} */ (bulk.querySelector('button:not([disabled])'))?.focus();
+    };
+    const done = async (/** @type {string} */ verb, /** @type {BulkOutcome} */ outcome) => {
+      report(verb, outcome);
+      replace(bulkPanel);
+      selected.clear();
+      await refresh({ keepFlash: true });
+      flashArea.querySelector('[role]')?.setAttribute('tabindex', '-1');
+      /** @type {HTMLElement | null} */ (flashArea.querySelector('[role]'))?.focus();
+    };
+    const title = `${kind === 'acknowledge' ? 'Acknowledge' : 'Assign'} ${plural(rows.length, 'selected gap')}`;
+    replace(
+      bulkPanel,
+      kind === 'acknowledge'
+        ? acknowledgeForm({
+            id: 'bulk-ack',
+            title,
+            submitLabel: `Record ${plural(rows.length, 'acknowledgement')}`,
+            byName,
+            onClose: close,
+            onSubmit: async (author, note) => done('acknowledged', await acknowledgeRows(rows, author, note)),
+          })
+        : assignForm({
+            id: 'bulk-assign',
+            title,
+            byName,
+            onClose: close,
+            onSubmit: async (owner) => done(owner ? 'assigned' : 'unassigned', await assignRows(rows, owner)),
+          }),
+    );
+    /** @type {HTMLElement | null} */ (bulkPanel.querySelector('input, textarea'))?.focus();
+  };
+
+  /**
+   * One row's form, in place under the row; on success the row shows the change at once.
+   * @param {Row} r
+   * @param {'acknowledge' | 'assign'} kind
+   * @param {HTMLElement} container
+   * @param {() => void} close
+   */
+  const openForm = (r, kind, container, close) => {
+    const rowEl = () => document.getElementById(`gap-${r.id}`);
+    const single = (/** @type {BulkOutcome} */ outcome, /** @type {string} */ verb) => {
+      const result = outcome.results[0];
+      if (!result?.ok) throw new Error(result?.message ?? `The gap was not ${verb}.`);
+      return result;
+    };
+    if (kind === 'acknowledge') {
+      replace(
+        container,
+        acknowledgeForm({
+          id: `ack-${r.id}`,
+          title: `Acknowledge: ${gapName(r, r.id)}`,
+          submitLabel: 'Record acknowledgement',
+          byName,
+          onClose: close,
+          onSubmit: async (author, note) => {
+            const result = single(await acknowledgeRows([r], author, note), 'acknowledged');
+            // The row keeps working with the new version (a second acknowledgement, an assignment).
+            Object.assign(r, updated(r, result));
+            const list = rowEl()?.querySelector('.ack-list');
+            if (list) replace(list, acknowledgementList(r.acknowledgements));
+            close();
+            flash(successBox(`Acknowledgement recorded for ${gapName(r, r.id)}.`));
+          },
+        }),
+      );
+    } else {
+      replace(
+        container,
+        assignForm({
+          id: `assign-${r.id}`,
+          title: `Assign: ${gapName(r, r.id)}`,
+          ...(r.assignment?.owner ? { current: r.assignment.owner.display } : {}),
+          byName,
+          onClose: close,
+          onSubmit: async (owner) => {
+            const result = single(await assignRows([r], owner), owner ? 'assigned' : 'unassigned');
+            const next = updated(r, result);
+            if (!next.assignment) delete (/** @type {{ assignment?: unknown }} */ (r).assignment);
+            Object.assign(r, next);
+            const ownerEl = rowEl()?.querySelector('.owner-cell');
+            if (ownerEl) replace(ownerEl, ownerCell(r));
+            close();
+            flash(
+              successBox(
+                result.assignment?.owner
+                  ? `${gapName(r, r.id)} assigned to ${result.assignment.owner.display}.`
+                  : `${gapName(r, r.id)} is unassigned.`,
+              ),
+            );
+          },
+        }),
+      );
+    }
+  };
+
+  const show = () => {
+    rowsById = new Map(data.rows.map((r) => [r.id, r]));
+    for (const id of [...selected]) if (!rowsById.has(id)) selected.delete(id);
+    queueButtons();
     replace(
       notices,
-      priceNotice(w.priceNote),
-      w.truncated
+      priceNotice(data.priceNote),
+      data.truncated
         ? h(
             'p',
             { class: 'notice', role: 'note' },
@@ -126,244 +358,104 @@ export async function renderWorklist(ctx) {
           )
         : null,
     );
-    const shown = w.rows.length;
-    const text = `Showing ${shown} of ${w.total} open gap${w.total === 1 ? '' : 's'}; ${usd(w.atRisk)} at risk${w.pricesIllustrative ? ' (illustrative prices)' : ''}.`;
+    const from = (data.page - 1) * data.pageSize + 1;
+    const to = from + data.rows.length - 1;
+    const queueName = data.queues.find((q) => q.id === state.queue)?.label;
+    const text = data.matched
+      ? `Showing ${from}–${to} of ${plural(data.matched, 'open gap')}${queueName ? ` in ${queueName}` : ''}; ${usd(data.atRisk)} at risk${data.pricesIllustrative ? ' (illustrative prices)' : ''}.`
+      : `No open gaps${queueName ? ` in ${queueName}` : ''}${data.total ? ' match these filters' : ''}.`;
     replace(summary, text);
     replace(
       results,
-      shown
-        ? table(w)
+      data.rows.length
+        ? worklistTable(data, { selected, onSelect: bulkBar, onSort, openForm })
         : h(
             'p',
             { class: 'empty' },
-            w.total
+            data.total
               ? 'No open gap matches these filters.'
               : 'No open documentation gaps. Nothing to fix right now.',
           ),
     );
+    pagerControls();
+    bulkBar();
     return text;
   };
 
-  /** @param {Worklist} w */
-  const table = (w) =>
-    h(
-      'div',
-      { class: 'table-wrap' },
-      h(
-        'table',
-        { class: 'worklist' },
-        h('caption', null, 'Open documentation gaps, highest severity and revenue at risk first'),
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            h('th', { scope: 'col' }, 'Gap'),
-            h('th', { scope: 'col' }, 'What to document'),
-            h('th', { scope: 'col' }, 'Administration'),
-            h('th', { scope: 'col', class: 'col-patient' }, 'Patient and encounter'),
-            h(
-              'th',
-              { scope: 'col', class: 'num' },
-              w.pricesIllustrative ? 'At risk (illustrative)' : 'At risk',
-            ),
-            h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          w.rows.map((r) => rowElements(r)),
-        ),
-      ),
-    );
+  /** @param {SortKey} key */
+  const onSort = (key) => {
+    state.dir = state.sort === key && state.dir === 'asc' ? 'desc' : 'asc';
+    state.sort = key;
+    state.page = 1;
+    void refresh({ focus: `button.sort[data-sort="${key}"]` });
+  };
 
-  /** @param {Row} r */
-  const rowElements = (r) => {
-    const formId = `ack-${r.id}`;
-    const ackCell = h('div', { class: 'ack-list' }, acknowledgementList(r.acknowledgements));
-    const button = h(
-      'button',
-      {
-        type: 'button',
-        class: 'button button--secondary',
-        'aria-expanded': 'false',
-        'aria-controls': formId,
-      },
-      'Acknowledge',
-      h('span', { class: 'visually-hidden' }, ` ${r.display}${r.patient ? ` for ${r.patient.name}` : ''}`),
-    );
-    const formRow = h('tr', { id: formId, class: 'ack-row', hidden: true }, h('td', { colspan: '6' }));
-    button.addEventListener('click', () => {
-      const open = button.getAttribute('aria-expanded') === 'true';
-      if (open) return closeForm();
-      button.setAttribute('aria-expanded', 'true');
-      formRow.hidden = false;
-      const td = /** @type {HTMLElement} */ (formRow.firstElementChild);
-      replace(
-        td,
-        ackForm(r, closeForm, (acks) => replace(ackCell, acknowledgementList(acks))),
-      );
-      td.querySelector('input')?.focus();
-    });
-    const closeForm = () => {
-      button.setAttribute('aria-expanded', 'false');
-      formRow.hidden = true;
-      button.focus();
+  const pagerControls = () => {
+    const go = (/** @type {number} */ page) => {
+      state.page = page;
+      void refresh({ focus: '#worklist-summary' });
     };
-    const row = h(
-      'tr',
-      { id: `gap-${r.id}`, 'data-code': r.code },
-      h(
-        'th',
-        { scope: 'row', class: 'gap' },
-        severityBadge(r.severity),
-        ' ',
-        h('span', { class: 'gap__name' }, r.display),
-        h('code', { class: 'gap__code' }, r.code),
-      ),
-      h('td', null, h('p', { class: 'detail' }, r.detail), ackCell),
-      h(
-        'td',
-        null,
-        r.administrations.length
-          ? r.administrations.map(administrationCell)
-          : h('p', { class: 'muted' }, 'No single administration (the whole encounter)'),
-        r.charges.map((c) => h('p', { class: 'charge' }, chargeText(c))),
-      ),
-      h(
-        'td',
-        null,
-        r.patient ? h('p', { class: 'patient' }, r.patient.name) : null,
-        r.encounter
-          ? h(
-              'p',
-              null,
-              h(
-                'a',
-                { href: `#/encounter/${encodeURIComponent(r.encounter.id)}` },
-                `Encounter ${r.encounter.id}`,
-              ),
-              r.encounter.class ? ` · ${r.encounter.class}` : '',
-            )
-          : null,
-        h('p', { class: 'muted' }, 'Date of service ', h('span', { class: 'nowrap' }, day(r.dateOfService))),
-      ),
-      h(
-        'td',
-        { class: 'num' },
-        r.revenueAtRisk === undefined ? h('span', { class: 'muted' }, 'not estimated') : usd(r.revenueAtRisk),
-      ),
-      h('td', null, button),
+    const size = select(
+      'pageSize',
+      [25, 50, 100, 200].map((n) => ({ value: String(n), label: `${n} per page` })),
+      String(state.pageSize),
     );
-    return [row, formRow];
+    size.addEventListener('change', () => {
+      state.pageSize = Number(size.value);
+      go(1);
+    });
+    replace(
+      pager,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button button--secondary',
+          disabled: data.page <= 1,
+          onclick: () => go(data.page - 1),
+        },
+        '← Previous',
+      ),
+      h('span', { class: 'pager__where' }, `Page ${data.page} of ${data.pages}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button button--secondary',
+          disabled: data.page >= data.pages,
+          onclick: () => go(data.page + 1),
+        },
+        'Next →',
+      ),
+      field('page-size', 'Rows per page', size),
+    );
   };
 
-  /**
-   * @param {Row} r
-   * @param {() => void} close
-   * @param {(acks: Ack[]) => void} onSaved
-   */
-  const ackForm = (r, close, onSaved) => {
-    const errorEl = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const clinician = h('input', {
-      type: 'text',
-      name: 'clinician',
-      list: 'practitioner-names',
-      required: true,
-      autocomplete: 'name',
-      maxlength: '200',
-    });
-    const note = h('textarea', { name: 'note', required: true, rows: '3', maxlength: '2000' });
-    const submit = h('button', { type: 'submit', class: 'button' }, 'Record acknowledgement');
-    const form = h(
-      'form',
-      { class: 'ack-form', 'aria-labelledby': `ack-title-${r.id}`, novalidate: true },
-      h(
-        'h2',
-        { id: `ack-title-${r.id}`, class: 'ack-form__title' },
-        `Acknowledge: ${r.display}${r.patient ? ` (${r.patient.name})` : ''}`,
-      ),
-      field(
-        `ack-clinician-${r.id}`,
-        'Clinician',
-        clinician,
-        'Your name as a Practitioner on the FHIR server (pick from the list), your own name, or Practitioner/<id>.',
-      ),
-      field(
-        `ack-note-${r.id}`,
-        'Note',
-        note,
-        'What you did or will do about this gap, for example “Asked Dr Charlie to link the asthma diagnosis”.',
-      ),
-      errorEl,
-      h(
-        'div',
-        { class: 'actions' },
-        submit,
-        h('button', { type: 'button', class: 'button button--secondary', onclick: close }, 'Cancel'),
-      ),
-    );
-    form.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') close();
-    });
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const name = clinician.value.trim();
-      const text = note.value.trim();
-      const problems = [];
-      if (!name) problems.push('Say who you are (Clinician).');
-      if (!text) problems.push('Write a note.');
-      clinician.setAttribute('aria-invalid', String(!name));
-      note.setAttribute('aria-invalid', String(!text));
-      if (problems.length) {
-        errorEl.hidden = false;
-        replace(errorEl, problems.join(' '));
-        (name ? note : clinician).focus();
-        return;
-      }
-      const reference = /^Practitioner\/[A-Za-z0-9\-.]{1,64}$/.test(name) ? name : byName.get(name);
-      const author = reference
-        ? { reference, ...(reference === name ? {} : { display: name }) }
-        : { display: name };
-      submit.disabled = true;
-      /** @type {Promise<{ version?: string, acknowledgements: Ack[] }>} */ (
-        postJson(`/api/ui/gaps/${encodeURIComponent(r.id)}/acknowledge`, {
-          version: r.version,
-          author,
-          note: text,
-        })
-      )
-        .then((saved) => {
-          r.version = saved.version;
-          r.acknowledgements = saved.acknowledgements;
-          onSaved(saved.acknowledgements);
-          close();
-          announce(`Acknowledgement recorded for ${r.display}.`);
-        })
-        .catch((/** @type {unknown} */ err) => {
-          submit.disabled = false;
-          errorEl.hidden = false;
-          const stale = err instanceof ApiError && (err.status === 412 || err.status === 409);
-          replace(
-            errorEl,
-            err instanceof Error ? err.message : String(err),
-            stale ? ' ' : null,
-            stale
-              ? h(
-                  'button',
-                  { type: 'button', class: 'link-button', onclick: () => void refresh() },
-                  'Reload the worklist',
-                )
-              : null,
-          );
-        });
-    });
-    return form;
+  /** @param {{ keepFlash?: boolean, focus?: string }} [opts] */
+  const refresh = async (opts = {}) => {
+    history.replaceState(null, '', hashOf(state));
+    if (!opts.keepFlash) flash(null);
+    results.setAttribute('aria-busy', 'true');
+    try {
+      data = /** @type {WorklistPage} */ (await getJson('/api/ui/worklist', apiParams(state)));
+      show();
+      sortControl.value = state.sort;
+      dirControl.value = state.dir;
+      if (opts.focus) /** @type {HTMLElement | null} */ (main.querySelector(opts.focus))?.focus();
+    } catch (err) {
+      // Stale rows must not stay under an error: the error replaces them.
+      replace(summary, 'No results to show.');
+      replace(results, errorBox(err));
+      replace(pager);
+      selected.clear();
+    } finally {
+      results.removeAttribute('aria-busy');
+    }
   };
 
-  const form = filterForm(data.options, filter);
+  const form = filterForm(data.options, state.filter);
+  const formError = h('p', { class: 'form-error', role: 'alert', id: 'filter-error', hidden: true });
+  form.querySelector('.actions')?.before(formError);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const fd = new FormData(form);
@@ -373,38 +465,84 @@ export async function renderWorklist(ctx) {
       const v = fd.get(k);
       next[k] = typeof v === 'string' && v ? v : undefined;
     }
-    filter = next;
-    history.replaceState(null, '', `#/worklist${query(filter)}`);
+    const reversed = !!(next['from'] && next['to'] && next['from'] > next['to']);
+    for (const name of ['from', 'to']) {
+      const input = form.querySelector(`[name="${name}"]`);
+      if (reversed) {
+        input?.setAttribute('aria-invalid', 'true');
+        input?.setAttribute('aria-describedby', 'filter-error');
+      } else {
+        input?.removeAttribute('aria-invalid');
+        input?.removeAttribute('aria-describedby');
+      }
+    }
+    formError.hidden = !reversed;
+    if (reversed) {
+      replace(formError, 'The date range is reversed: “Date of service from” is after “to”.');
+      replace(summary, 'No results to show.');
+      replace(results, h('p', { class: 'empty' }, 'Fix the date range to see the gaps.'));
+      replace(pager);
+      /** @type {HTMLElement | null} */ (form.querySelector('[name="from"]'))?.focus();
+      return;
+    }
+    state.filter = next;
+    state.page = 1;
     void refresh();
   });
   form.addEventListener('reset', (e) => {
     e.preventDefault();
-    for (const el of form.querySelectorAll('select, input')) /** @type {HTMLInputElement} */ (el).value = '';
-    filter = {};
-    history.replaceState(null, '', '#/worklist');
+    for (const el of form.querySelectorAll('select, input')) {
+      /** @type {HTMLInputElement} */ (el).value = '';
+      el.removeAttribute('aria-invalid');
+    }
+    formError.hidden = true;
+    state.filter = {};
+    state.page = 1;
     void refresh();
   });
 
-  const refresh = async () => {
-    results.setAttribute('aria-busy', 'true');
-    try {
-      const w = /** @type {Worklist} */ (await getJson('/api/ui/worklist', filter));
-      announce(showResults(w));
-    } catch (err) {
-      replace(results, errorBox(err));
-    } finally {
-      results.removeAttribute('aria-busy');
-    }
+  const sortControl = select(
+    'sort',
+    COLUMNS.map(([label, key]) => ({ value: key, label })),
+    state.sort,
+  );
+  const dirControl = select(
+    'dir',
+    [
+      { value: 'asc', label: 'Ascending' },
+      { value: 'desc', label: 'Descending' },
+    ],
+    state.dir,
+  );
+  const resort = () => {
+    state.sort = /** @type {SortKey} */ (sortControl.value);
+    state.dir = dirControl.value === 'desc' ? 'desc' : 'asc';
+    state.page = 1;
+    void refresh();
   };
+  sortControl.addEventListener('change', resort);
+  dirControl.addEventListener('change', resort);
+
+  const csvButton = h('button', { type: 'button', class: 'button button--secondary' }, 'Download CSV');
+  csvButton.addEventListener('click', () => {
+    replace(csvStatus);
+    // Every matching gap, not only this page.
+    const params = { ...apiParams(state), page: undefined, pageSize: undefined };
+    download('/api/ui/worklist.csv', params, 'vialwise-worklist.csv').catch((/** @type {unknown} */ err) =>
+      replace(csvStatus, errorBox(err)),
+    );
+  });
 
   replace(
     main,
-    h('h1', { tabindex: '-1' }, 'Open documentation gaps'),
+    h('h1', { tabindex: '-1' }, 'Worklist'),
     h(
       'p',
       { class: 'lede' },
-      'Each gap says what to document so that the drug can be billed. Fix the documentation in the EHR; vialwise closes the gap when it re-evaluates the encounter. Acknowledge a gap to tell billing you are on it.',
+      'Open documentation gaps: what to fix so that the drug can be billed. Fix it in the EHR; vialwise closes the gap when it re-evaluates the encounter. Acknowledge a gap to say you are on it, or assign it to someone.',
     ),
+    queues,
+    queueWho,
     notices,
     form,
     h(
@@ -412,19 +550,49 @@ export async function renderWorklist(ctx) {
       { class: 'toolbar' },
       summary,
       h(
-        'button',
-        { type: 'button', class: 'button button--secondary', onclick: () => void refresh() },
-        'Refresh',
+        'div',
+        { class: 'toolbar__controls' },
+        field('sort-by', 'Sort by', sortControl),
+        field('sort-dir', 'Order', dirControl),
+        h(
+          'div',
+          { class: 'toolbar__buttons' },
+          csvButton,
+          h(
+            'button',
+            { type: 'button', class: 'button button--secondary', onclick: () => void refresh() },
+            'Refresh',
+          ),
+        ),
       ),
     ),
+    csvStatus,
+    flashArea,
+    bulk,
+    bulkPanel,
     results,
-    h(
-      'datalist',
-      { id: 'practitioner-names' },
-      practitioners.practitioners.map((p) => h('option', { value: p.display })),
-    ),
+    pager,
+    practitionerList(people.practitioners),
   );
-  showResults(data);
+  show();
+}
+
+/**
+ * The row after a write: the new version and acknowledgements, or the new assignment.
+ * @param {Row} r
+ * @param {import('../contract.ts').ActionOutcome} result
+ * @returns {Row}
+ */
+function updated(r, result) {
+  if (result.acknowledgements)
+    return {
+      ...r,
+      ...(result.version ? { version: result.version } : {}),
+      acknowledgements: result.acknowledgements,
+    };
+  const rest = { ...r };
+  delete rest.assignment;
+  return result.assignment ? { ...rest, assignment: result.assignment } : rest;
 }
 
 /**
@@ -432,63 +600,72 @@ export async function renderWorklist(ctx) {
  * @param {Record<string, string | undefined>} filter
  */
 function filterForm(options, filter) {
-  const severity = select(
-    'severity',
-    [
-      { value: '', label: 'Any severity' },
-      ...options.severities.map((s) => ({ value: s, label: s[0]?.toUpperCase() + s.slice(1) })),
-    ],
-    filter['severity'],
-  );
-  const code = select(
-    'code',
-    [
-      { value: '', label: 'Any gap' },
-      ...options.codes.map((c) => ({ value: c.code, label: `${c.display} (${c.count})` })),
-    ],
-    filter['code'],
-  );
-  const patient = select(
-    'patient',
-    [{ value: '', label: 'Any patient' }, ...options.patients.map((p) => ({ value: p.id, label: p.name }))],
-    filter['patient'],
-  );
-  const encounter = select(
-    'encounter',
-    [{ value: '', label: 'Any encounter' }, ...options.encounters.map((e) => ({ value: e, label: e }))],
-    filter['encounter'],
-  );
-  const acknowledged = select(
-    'acknowledged',
-    [
-      { value: '', label: 'All open gaps' },
-      { value: 'no', label: 'Not acknowledged yet' },
-      { value: 'yes', label: 'Acknowledged' },
-    ],
-    filter['acknowledged'],
-  );
-  const from = h('input', { type: 'date', name: 'from', value: filter['from'] ?? '' });
-  const to = h('input', { type: 'date', name: 'to', value: filter['to'] ?? '' });
+  const opt = (/** @type {string} */ value, /** @type {string} */ label) => ({ value, label });
+  const controls = {
+    severity: select(
+      'severity',
+      [opt('', 'Any severity'), ...options.severities.map((s) => opt(s, s[0]?.toUpperCase() + s.slice(1)))],
+      filter['severity'],
+    ),
+    code: select(
+      'code',
+      [opt('', 'Any gap'), ...options.codes.map((c) => opt(c.code, `${c.display} (${c.count})`))],
+      filter['code'],
+    ),
+    from: h('input', { type: 'date', name: 'from', value: filter['from'] ?? '' }),
+    to: h('input', { type: 'date', name: 'to', value: filter['to'] ?? '' }),
+    patient: select(
+      'patient',
+      [opt('', 'Any patient'), ...options.patients.map((p) => opt(p.id, p.name))],
+      filter['patient'],
+    ),
+    encounter: select(
+      'encounter',
+      [opt('', 'Any encounter'), ...options.encounters.map((e) => opt(e, e))],
+      filter['encounter'],
+    ),
+    owner: select(
+      'owner',
+      [
+        opt('', 'Anyone or nobody'),
+        opt('none', 'Unassigned'),
+        opt('any', 'Assigned to someone'),
+        ...options.owners.map((o) => opt(o.value, `${o.label} (${o.count ?? 0})`)),
+      ],
+      filter['owner'],
+    ),
+    acknowledged: select(
+      'acknowledged',
+      [opt('', 'All open gaps'), opt('no', 'Not acknowledged yet'), opt('yes', 'Acknowledged')],
+      filter['acknowledged'],
+    ),
+  };
+  const active = FILTERS.filter((k) => filter[k]).length;
   return h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter the worklist' },
-    h('h2', { class: 'visually-hidden' }, 'Filters'),
     h(
-      'div',
-      { class: 'filters__grid' },
-      field('f-severity', 'Severity', severity),
-      field('f-code', 'Gap', code),
-      field('f-from', 'Date of service from', from),
-      field('f-to', 'Date of service to', to),
-      field('f-patient', 'Patient', patient),
-      field('f-encounter', 'Encounter', encounter),
-      field('f-acknowledged', 'Acknowledgement', acknowledged),
-    ),
-    h(
-      'div',
-      { class: 'actions' },
-      h('button', { type: 'submit', class: 'button' }, 'Apply filters'),
-      h('button', { type: 'reset', class: 'button button--secondary' }, 'Clear filters'),
+      'details',
+      { class: 'filters__details', open: active > 0 || window.matchMedia('(min-width: 75rem)').matches },
+      h('summary', null, active ? `Filters (${active} active)` : 'Filters'),
+      h(
+        'div',
+        { class: 'filters__grid' },
+        field('f-severity', 'Severity', controls.severity),
+        field('f-code', 'Gap', controls.code),
+        field('f-from', 'Date of service from', controls.from),
+        field('f-to', 'Date of service to', controls.to),
+        field('f-patient', 'Patient', controls.patient),
+        field('f-encounter', 'Encounter', controls.encounter),
+        field('f-owner', 'Owner', controls.owner),
+        field('f-acknowledged', 'Acknowledgement', controls.acknowledged),
+      ),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit', class: 'button' }, 'Apply filters'),
+        h('button', { type: 'reset', class: 'button button--secondary' }, 'Clear filters'),
+      ),
     ),
   );
 }

@@ -225,7 +225,8 @@ export function assignmentTask(input: AssignmentInput): Task {
     ...(input.encounter ? { encounter: { reference: `Encounter/${input.encounter}` } } : {}),
     authoredOn: now,
   };
-  const { owner: _previous, ...rest } = base;
+  const rest: Task = { ...base };
+  delete rest.owner;
   const ownerRef: Task['owner'] = owner
     ? { ...(owner.reference ? { reference: owner.reference } : {}), display: owner.display }
     : undefined;

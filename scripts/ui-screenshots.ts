@@ -1,0 +1,97 @@
+/**
+ * Screenshots of every view of the web UI at a desktop (1440x900) and a phone (390x844) size,
+ * for docs/ui.md (`npm run screenshots`): the real service and embedded FHIR server with the demo
+ * data, in Debian's Chromium through playwright-core. The clock is fixed so that aging and dates
+ * come out the same on every run.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, VIEWPORTS } from '../test/ui/browser-support.ts';
+import { startDemoService } from '../test/ui/support.ts';
+
+const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
+const NOW = new Date('2026-12-01T15:00:00Z');
+
+async function prepare(base: string): Promise<void> {
+  // A realistic morning: a few gaps assigned, one acknowledged.
+  const w = (await (await fetch(`${base}/api/ui/worklist`)).json()) as {
+    rows: { id: string; code: string; version?: string }[];
+  };
+  const pick = (code: string) => w.rows.find((r) => r.code === code);
+  const post = (path: string, body: unknown) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const wastage = pick('wastage-undocumented');
+  const route = pick('missing-route');
+  const code = pick('charge-code-mismatch');
+  if (wastage && route)
+    await post('/api/ui/gaps/assign', {
+      items: [{ id: wastage.id }, { id: route.id }],
+      owner: { reference: 'Practitioner/demo-rn-alpha' },
+    });
+  if (code) await post('/api/ui/gaps/assign', { items: [{ id: code.id }], owner: { display: 'Dana Coder' } });
+  const ndc = pick('ndc-missing');
+  if (ndc?.version)
+    await post(`/api/ui/gaps/${ndc.id}/acknowledge`, {
+      version: ndc.version,
+      author: { reference: 'Practitioner/demo-rn-bravo' },
+      note: 'Pharmacy is looking up the NDC of the vial used',
+    });
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  console.log(`docs/screenshots/${name}.png`);
+}
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const demo = await startDemoService({}, { clock: () => NOW });
+  const base = demo.running.serviceUrl;
+  await prepare(base);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      await page.evaluate(() => window.localStorage.setItem('vialwise.queue', 'clinical-documentation'));
+      await page.goto(`${base}/#/worklist`);
+      await page.reload();
+      await page.locator('table.worklist').waitFor();
+      await shoot(page, `worklist-${size}`);
+
+      await page.locator('button.queue[data-queue="charge-correction"]').click();
+      await page.locator('table.worklist tbody tr[data-queue="charge-correction"]').first().waitFor();
+      await page.locator('#select-all').check();
+      await page.locator('button:has-text("Acknowledge selected")').click();
+      await page.locator('#bulk-ack-clinician').fill('Demo Physician-Delta, MD (synthetic)');
+      await page.locator('#bulk-ack-note').fill('Corrected charges sent to billing');
+      await shoot(page, `worklist-bulk-${size}`);
+
+      await page.goto(`${base}/#/encounter/demo-enc-09`);
+      await page.locator('#reevaluate').click();
+      await page.locator('#reevaluate-status .notice--success').waitFor();
+      await shoot(page, `encounter-${size}`);
+
+      await page.goto(`${base}/#/encounter/no-such-encounter`);
+      await page.locator('#not-found').waitFor();
+      await shoot(page, `encounter-not-found-${size}`);
+
+      await page.goto(`${base}/#/dashboard`);
+      await page.locator('.kpis').waitFor();
+      await page.locator('#gaps-chart svg.chart').waitFor();
+      await shoot(page, `dashboard-${size}`);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await demo.running.stop();
+  }
+}
+
+await main();
