@@ -1,20 +1,23 @@
 /**
  * The web UI in a real browser (Debian's Chromium through playwright-core) against the real
- * service and the embedded FHIR server with the demo data: a clinician finds a gap, acknowledges
- * it (with the mouse and with the keyboard only), the documentation is fixed through the FHIR API,
- * the Encounter is re-evaluated from the UI and the gap leaves the open list; an analyst's
- * dashboard and CSV agree with the FHIR server. With API_TOKEN set, the page asks for the token,
- * keeps it in sessionStorage only, sends it on every API call and forgets it on sign-out; without
- * it outside embedded mode, the page says the API is disabled. Screenshots go to test-artifacts/ui/.
+ * service and the embedded FHIR server with the demo data, at a desktop size: a clinician finds
+ * a gap, acknowledges it (with the mouse and with the keyboard only), the documentation is fixed
+ * through the FHIR API, the Encounter is re-evaluated from the UI and the gap leaves the open
+ * list; an analyst's dashboard and CSV agree with the FHIR server. Both sizes of every view:
+ * browser-views.test.ts; the API token: browser-token.test.ts. Screenshots go to
+ * test-artifacts/ui/.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Claim, Condition, DetectedIssue } from '@medplum/fhirtypes';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVialwise, type Running } from '../../src/bootstrap.ts';
-import { loadConfig } from '../../src/config.ts';
-import { startEmbeddedFhirServer, type EmbeddedFhirServer } from '../../src/fhir-server/index.ts';
-import { silentLogger } from '../../src/logger.ts';
+import {
+  accessibilityProblems as problemsOf,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  hasChromium,
+  VIEWPORTS,
+} from './browser-support.ts';
 import {
   demoPatientData,
   fhir,
@@ -24,17 +27,6 @@ import {
   type DemoService,
 } from './support.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(
     `\n  test/ui/browser.test.ts SKIPPED: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)\n`,
@@ -81,90 +73,7 @@ async function issueFor(encounter: string, code: string): Promise<DetectedIssue>
   return found;
 }
 
-/** WCAG checks the browser can do: landmarks, one h1, labels, captions, names, text contrast. */
-async function accessibilityProblems(on: Page = page): Promise<string[]> {
-  return on.evaluate(() => {
-    const problems: string[] = [];
-    if (document.querySelectorAll('h1').length !== 1)
-      problems.push(`h1 count ${document.querySelectorAll('h1').length}`);
-    for (const sel of ['header', 'nav', 'main', 'footer'])
-      if (!document.querySelector(sel)) problems.push(`no ${sel} landmark`);
-    for (const el of document.querySelectorAll<HTMLInputElement>('input, select, textarea')) {
-      if (el.type === 'hidden') continue;
-      if (!el.labels?.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
-        problems.push(`unlabelled ${el.tagName} ${el.name}`);
-    }
-    for (const t of document.querySelectorAll('table'))
-      if (!t.querySelector(':scope > caption')?.textContent?.trim()) problems.push('table without caption');
-    for (const b of document.querySelectorAll('button, a[href]'))
-      if (!b.textContent?.trim() && !b.getAttribute('aria-label'))
-        problems.push(`${b.tagName} without a name`);
-    for (const img of document.querySelectorAll('[role="img"]')) {
-      const ids = (img.getAttribute('aria-labelledby') ?? '').split(/\s+/).filter(Boolean);
-      if (!ids.length || ids.some((id) => !document.getElementById(id)?.textContent?.trim()))
-        problems.push('image without a text alternative');
-    }
-    // Contrast of every visible text against its effective background (WCAG 1.4.3).
-    const parse = (c: string) => {
-      const m = /rgba?\(([^)]+)\)/.exec(c);
-      if (!m?.[1]) return undefined;
-      const p = m[1]
-        .split(/[\s,/]+/)
-        .filter(Boolean)
-        .map(Number);
-      return { r: p[0] ?? 0, g: p[1] ?? 0, b: p[2] ?? 0, a: p[3] ?? 1 };
-    };
-    const lum = (c: { r: number; g: number; b: number }) => {
-      const f = (v: number) => {
-        const s = v / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      };
-      return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
-    };
-    const background = (el: Element) => {
-      const layers: { r: number; g: number; b: number; a: number }[] = [];
-      for (let e: Element | null = el; e; e = e.parentElement) {
-        const c = parse(getComputedStyle(e).backgroundColor);
-        if (c && c.a > 0) {
-          layers.push(c);
-          if (c.a >= 1) break;
-        }
-      }
-      let out = { r: 255, g: 255, b: 255 };
-      for (const c of layers.reverse())
-        out = {
-          r: c.r * c.a + out.r * (1 - c.a),
-          g: c.g * c.a + out.g * (1 - c.a),
-          b: c.b * c.a + out.b * (1 - c.a),
-        };
-      return out;
-    };
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const el = n.parentElement;
-      if (
-        !el ||
-        !n.textContent?.trim() ||
-        el.closest('.visually-hidden, [hidden], script, style, title, desc, option')
-      )
-        continue;
-      const rect = el.getBoundingClientRect();
-      const cs = getComputedStyle(el);
-      if (!rect.width || !rect.height || cs.visibility === 'hidden' || (el as HTMLButtonElement).disabled)
-        continue;
-      const fg = parse(el instanceof SVGElement ? cs.fill : cs.color);
-      if (!fg) continue;
-      const bg = background(el);
-      const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a) as [number, number];
-      const ratio = (hi + 0.05) / (lo + 0.05);
-      const size = parseFloat(cs.fontSize);
-      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
-      if (ratio < (large ? 3 : 4.5))
-        problems.push(`contrast ${ratio.toFixed(2)} for "${n.textContent.trim().slice(0, 40)}"`);
-    }
-    return problems;
-  });
-}
+const accessibilityProblems = (on: Page = page) => problemsOf(on);
 
 describe.skipIf(!hasChromium)('web UI in Chromium', () => {
   beforeAll(async () => {
@@ -172,7 +81,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     demo = await startDemoService();
     base = demo.running.serviceUrl;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+    context = await browser.newContext({ viewport: VIEWPORTS.desktop, acceptDownloads: true });
     // The page may talk to the service only: anything else is recorded and refused.
     await context.route('**/*', async (route) => {
       const url = route.request().url();
@@ -197,9 +106,11 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     const open = await openGapsByCode(demo.running);
     const total = Object.values(open).reduce((a, b) => a + b, 0);
     await expect.poll(() => page.locator('table.worklist tbody tr[data-code]').count()).toBe(total);
+    // A browser that never chose a queue sees every queue.
+    expect(await page.locator('button.queue[aria-pressed="true"]').getAttribute('data-queue')).toBe('all');
     await expect
       .poll(() => page.locator('#worklist-summary').textContent())
-      .toContain(`Showing ${total} of ${total} open gaps`);
+      .toContain(`Showing 1–${total} of ${total} open gaps`);
     const md = row('missing-diagnosis');
     const text = (await md.textContent()) ?? '';
     for (const s of [
@@ -218,7 +129,22 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     await expect
       .poll(() => page.locator('.notice--illustrative').first().textContent())
       .toMatch(/ILLUSTRATIVE demo prices/);
-    expect(await page.locator('table.worklist thead').textContent()).toContain('At risk (illustrative)');
+    const head = (await page.locator('table.worklist thead').textContent()) ?? '';
+    expect(head).toContain('At risk');
+    expect(head).toContain('(illustrative)');
+    for (const column of [
+      'Patient',
+      'MRN / account',
+      'Payer',
+      'Date of service',
+      'Aging',
+      'Severity',
+      'What to document',
+      'Owner',
+    ])
+      expect(head, column).toContain(column);
+    expect(text).toContain('DEMO-MRN-0005');
+    expect(text).toContain('Medicare Part B (demo payer, synthetic)');
     expect(await accessibilityProblems()).toEqual([]);
     await shot('01-worklist');
   });
@@ -256,7 +182,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     await page.locator('body').focus();
     const target = row('missing-performer').locator('button:has-text("Acknowledge")');
     let reached = false;
-    for (let i = 0; i < 80 && !reached; i++) {
+    for (let i = 0; i < 150 && !reached; i++) {
       await page.keyboard.press('Tab');
       reached = await target.evaluate((el) => el === document.activeElement);
     }
@@ -284,8 +210,12 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     await expect
       .poll(() => row('missing-performer').locator('.acks').textContent())
       .toContain('Acknowledged by Demo Nurse-Alpha, RN (synthetic)');
-    // Focus returns to the button; screen readers hear the result.
+    // Focus returns to the button; everyone sees the result, screen readers hear it.
     expect(await target.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect
+      .poll(() => page.locator('#worklist-flash').textContent())
+      .toContain('Acknowledgement recorded');
+    expect(await page.locator('#worklist-flash .notice--success').isVisible()).toBe(true);
     await expect.poll(() => page.locator('#announcer').textContent()).toContain('Acknowledgement recorded');
     const issue = await issueFor('demo-enc-11', 'missing-performer');
     expect(issue.mitigation?.at(-1)).toMatchObject({
@@ -304,7 +234,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
 
     // Acknowledge with a name typed by hand (no Practitioner on file for it).
     await row('missing-diagnosis').locator('button:has-text("Acknowledge")').click();
-    const form = page.locator('tr.ack-row:not([hidden]) form.ack-form');
+    const form = page.locator('tr.form-row:not([hidden]) form.action-form');
     await form.getByLabel('Clinician').fill('Dr Test Clinician');
     await form.getByLabel('Note').fill('Asked Dr Charlie to link the asthma diagnosis');
     await shot('03-acknowledge-form');
@@ -371,6 +301,12 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     await expect
       .poll(() => page.locator('tr[data-state="closed"]').textContent(), { timeout: 10_000 })
       .toContain('Missing diagnosis');
+    // A visible confirmation, and focus stays on the button.
+    expect(await page.locator('#reevaluate-status .notice--success').textContent()).toMatch(
+      // The FHIR server's own notification may have re-evaluated it first.
+      /^Re-evaluated at \d\d:\d\d UTC: (\d+ changes? written to the FHIR server|nothing needed writing); (\d+ gaps? open|no gap open)\.$/,
+    );
+    expect(await page.locator('#reevaluate').evaluate((el) => el === document.activeElement)).toBe(true);
     expect(await page.locator('#derived-h + p + .table-wrap').textContent()).toContain('J2920-JZ');
     expect(await page.locator('dd:has-text("J45.41")').count()).toBe(1);
     expect(await accessibilityProblems()).toEqual([]);
@@ -418,10 +354,15 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     expect(await page.locator('[data-kpi="recovered"] .kpi__sub').textContent()).toContain('1 gap closed');
     expect(await page.locator('.notice--illustrative').textContent()).toMatch(/ILLUSTRATIVE/);
 
-    const chart = page.locator('svg.chart[role="img"]');
+    const chart = page.locator('#gaps-chart svg.chart[role="img"]');
     expect(await chart.count()).toBe(1);
-    expect(await chart.locator('desc').textContent()).toMatch(/opened and closed per day/);
+    expect(await chart.locator('desc').textContent()).toMatch(
+      /gaps per date of service, from 2026-11-\d\d to 2026-11-\d\d/,
+    );
     expect(await chart.locator('rect.chart__bar--closed').count()).toBeGreaterThan(0);
+    // Bars for revenue at risk by gap and for top codes.
+    expect(await page.locator('#at-risk-by-code svg.bar').count()).toBe(Object.keys(open).length);
+    expect(await page.locator('#top-codes svg.bar').count()).toBeGreaterThan(0);
     expect(await accessibilityProblems()).toEqual([]);
     await shot('07-dashboard');
 
@@ -476,220 +417,6 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 });
-
-describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
-  const API_TOKEN = 'browser-api-token-Rz8Lq3Vn6Tc1Wm5K';
-  let guarded: DemoService;
-  let disabledFhir: EmbeddedFhirServer;
-  let disabled: Running;
-  let tokenBrowser: Browser;
-  let ctx: BrowserContext;
-  let tab: Page;
-  /** Every request the pages made: URL and headers. */
-  const sent: Promise<{ url: string; headers: Record<string, string> }>[] = [];
-  const offsite: string[] = [];
-  const errors: string[] = [];
-
-  const storage = (p: Page) =>
-    p.evaluate(() => ({
-      session: Object.entries(window.sessionStorage),
-      local: Object.entries(window.localStorage),
-      cookie: document.cookie,
-    }));
-
-  function watch(p: Page): Page {
-    p.on('request', (r) => sent.push(r.allHeaders().then((headers) => ({ url: r.url(), headers }))));
-    p.on('pageerror', (e) => errors.push(e.message));
-    return p;
-  }
-
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    guarded = await startDemoService({ API_TOKEN });
-    // Outside embedded mode without API_TOKEN: the API is disabled.
-    disabledFhir = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
-    disabled = await startVialwise(
-      loadConfig({
-        PORT: '0',
-        FHIR_BASE_URL: disabledFhir.baseUrl,
-        WEBHOOK_SECRET: 'test-secret-0123456789abcdef',
-        LOG_LEVEL: 'silent',
-      }),
-      silentLogger,
-    );
-    tokenBrowser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    ctx = await tokenBrowser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-    await ctx.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url.startsWith(guarded.running.serviceUrl + '/') || url.startsWith(disabled.serviceUrl + '/'))
-        await route.continue();
-      else {
-        offsite.push(url);
-        await route.abort();
-      }
-    });
-    tab = watch(await ctx.newPage());
-  }, 120_000);
-
-  afterAll(async () => {
-    await tokenBrowser?.close();
-    await guarded?.running.stop();
-    await disabled?.stop();
-    await disabledFhir?.stop();
-  });
-
-  it('asks for the token with an accessible form, refuses a wrong one, and loads the worklist with the right one', async () => {
-    const base = guarded.running.serviceUrl;
-    await tab.goto(`${base}/#/worklist`);
-    const input = tab.getByLabel('API token');
-    await input.waitFor();
-    expect(await tab.locator('h1').textContent()).toBe('Sign in to vialwise');
-    expect(await input.getAttribute('type')).toBe('password');
-    expect(await tab.locator('#sign-out').isVisible()).toBe(false);
-    expect(await tab.locator('table.worklist').count()).toBe(0);
-    expect(await accessibilityProblems(tab)).toEqual([]);
-    await shot2(tab, '10-sign-in');
-
-    // A wrong token: an error message tied to the field, focus back in it, nothing kept.
-    await input.fill('not-the-token-0123456789abcdef');
-    await tab.click('button:has-text("Sign in")');
-    await expect
-      .poll(() => tab.locator('#sign-in-error[role="alert"]').textContent())
-      .toContain('was not accepted');
-    expect(await tab.getByLabel('API token').getAttribute('aria-invalid')).toBe('true');
-    expect(await tab.getByLabel('API token').getAttribute('aria-describedby')).toContain('sign-in-error');
-    expect(await tab.evaluate(() => document.activeElement?.id)).toBe('sign-in-token');
-    expect((await storage(tab)).session).toEqual([]);
-    expect(await accessibilityProblems(tab)).toEqual([]);
-    await shot2(tab, '11-sign-in-refused');
-
-    // Empty: said so, nothing sent.
-    await tab.getByLabel('API token').fill('');
-    await tab.keyboard.press('Enter');
-    await expect.poll(() => tab.locator('#sign-in-error').textContent()).toBe('Enter the API token.');
-
-    // The right token, typed and submitted with the keyboard.
-    await tab.getByLabel('API token').fill(API_TOKEN);
-    await tab.keyboard.press('Enter');
-    await tab.locator('table.worklist').waitFor();
-    const open = await openGapsByCode(guarded.running);
-    await expect
-      .poll(() => tab.locator('table.worklist tbody tr[data-code]').count())
-      .toBe(Object.values(open).reduce((a, b) => a + b, 0));
-    expect(await tab.locator('#sign-out').isVisible()).toBe(true);
-    expect(await tab.locator('h1').evaluate((el) => el === document.activeElement)).toBe(true);
-    // Kept in this tab's sessionStorage only: not localStorage, not a cookie, not the address.
-    const kept = await storage(tab);
-    expect(kept.session).toEqual([['vialwise.apiToken', API_TOKEN]]);
-    expect(kept.local).toEqual([]);
-    expect(kept.cookie).toBe('');
-    expect(tab.url()).not.toContain(API_TOKEN);
-    await shot2(tab, '12-signed-in');
-  });
-
-  it('sends the token on every API call: filters, encounter view, dashboard and the CSV download', async () => {
-    const base = guarded.running.serviceUrl;
-    await tab.selectOption('#f-code', 'missing-diagnosis');
-    await tab.click('button:has-text("Apply filters")');
-    await expect.poll(() => tab.locator('table.worklist tbody tr[data-code]').count()).toBe(1);
-    await tab.locator('table.worklist tbody tr[data-code] a:has-text("Encounter demo-enc-05")').click();
-    await tab.locator('#reevaluate').waitFor();
-    await tab.click('#reevaluate');
-    await expect.poll(() => tab.locator('#announcer').textContent()).toContain('Re-evaluated');
-
-    await tab.click('nav a:has-text("Dashboard")');
-    await tab.locator('.kpis').waitFor();
-    const [download] = await Promise.all([
-      tab.waitForEvent('download'),
-      tab.click('a:has-text("Download CSV")'),
-    ]);
-    expect(download.suggestedFilename()).toMatch(/^vialwise-dashboard-.*\.csv$/);
-    const csv = readFileSync((await download.path()) ?? '', 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('section,metric,code,date,count,units,amount_usd,prices');
-
-    const requests = await Promise.all(sent);
-    const api = requests.filter((r) => r.url.startsWith(`${base}/api/`));
-    // From the sign-in on (before it: none, then the wrong token once).
-    const after = api.slice(api.findIndex((r) => r.headers.authorization === `Bearer ${API_TOKEN}`));
-    expect(after.length).toBeGreaterThan(5);
-    expect(after.map((r) => new URL(r.url).pathname)).toEqual(
-      expect.arrayContaining([
-        '/api/ui/worklist',
-        '/api/ui/practitioners',
-        '/api/ui/encounters/demo-enc-05',
-        '/api/encounters/demo-enc-05/evaluate',
-        '/api/ui/dashboard',
-        '/api/ui/dashboard.csv',
-      ]),
-    );
-    for (const r of after) expect(r.headers.authorization, r.url).toBe(`Bearer ${API_TOKEN}`);
-    for (const r of requests) {
-      expect(r.url).not.toContain(API_TOKEN);
-      expect(r.headers.cookie ?? '').not.toContain(API_TOKEN);
-    }
-  });
-
-  it('keeps the session across a reload of the tab, not into a new tab', async () => {
-    const base = guarded.running.serviceUrl;
-    await tab.goto(`${base}/#/worklist`);
-    await tab.reload();
-    await tab.locator('table.worklist').waitFor();
-    const other = watch(await ctx.newPage());
-    try {
-      await other.goto(`${base}/#/worklist`);
-      await other.getByLabel('API token').waitFor();
-      expect((await storage(other)).session).toEqual([]);
-    } finally {
-      await other.close();
-    }
-  });
-
-  it('signs out: the token and the patient data on screen are gone, and the next call asks again', async () => {
-    await tab.locator('table.worklist').waitFor();
-    await tab.click('#sign-out');
-    await tab.getByLabel('API token').waitFor();
-    expect(await tab.locator('main').textContent()).toContain('You are signed out.');
-    expect(await tab.locator('#sign-out').isVisible()).toBe(false);
-    expect(await tab.locator('h1').evaluate((el) => el === document.activeElement)).toBe(true);
-    expect((await storage(tab)).session).toEqual([]);
-    const text = (await tab.locator('main').textContent()) ?? '';
-    for (const s of demoPatientData()) expect(text).not.toContain(s);
-    expect(await accessibilityProblems(tab)).toEqual([]);
-    await shot2(tab, '13-signed-out');
-
-    await tab.click('nav a:has-text("Dashboard")');
-    await expect.poll(() => tab.locator('h1').textContent()).toBe('Sign in to vialwise');
-    expect(await tab.locator('.kpis').count()).toBe(0);
-  });
-
-  it('says the API is disabled when API_TOKEN is not set outside embedded mode', async () => {
-    const p = watch(await ctx.newPage());
-    try {
-      await p.goto(`${disabled.serviceUrl}/#/worklist`);
-      await p.locator('#api-disabled').waitFor();
-      expect(await p.locator('#api-disabled').textContent()).toContain('disabled until API_TOKEN is set');
-      expect(await p.locator('h1').textContent()).toBe('vialwise is not available');
-      expect(await p.getByLabel('API token').count()).toBe(0);
-      expect(await accessibilityProblems(p)).toEqual([]);
-      await shot2(p, '14-api-disabled');
-    } finally {
-      await p.close();
-    }
-  });
-
-  it('logged no token and threw no errors, talking to nothing but the service', () => {
-    expect(offsite).toEqual([]);
-    expect(errors).toEqual([]);
-    const log = guarded.log.join('');
-    expect(log).not.toContain(API_TOKEN);
-    expect(log).not.toContain('not-the-token');
-    expect(log).toContain('"event":"api-unauthorized"');
-  });
-});
-
-async function shot2(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-}
 
 if (!hasChromium) {
   describe('web UI in Chromium', () => {

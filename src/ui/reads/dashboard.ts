@@ -1,6 +1,7 @@
 /**
- * The dashboard's reads: the vialwise Claims and DetectedIssues in pages of 500 (no
- * `_include`), then what dates the issues (administrations, Encounters) by id, in chunks.
+ * The dashboard's reads: the vialwise Claims and DetectedIssues (by their code system, as in
+ * gaps.ts) in pages of 500 (no `_include`), then what dates the issues (administrations,
+ * Encounters) read by id in batches.
  *
  * With a range that has a start, both searches ask only for records written since the day
  * before it (`_lastUpdated`): a Claim line or a gap is written after the administration it is
@@ -9,11 +10,11 @@
  */
 import type { Claim, DetectedIssue } from '@medplum/fhirtypes';
 import type { FhirGateway } from '../../fhir/gateway.ts';
-import { CLAIM_DRAFT_SID, GAP_SID } from '../../domain/vocabulary.ts';
+import { CLAIM_DRAFT_SID, GAP_CODE_SYSTEM } from '../../domain/vocabulary.ts';
 import type { DateRange } from '../contract.ts';
 import { implicatedIds } from '../shape.ts';
 import type { DashboardResources } from '../views/dashboard.ts';
-import { readByValues, searchFound } from './paged.ts';
+import { readByIds, searchFound } from './paged.ts';
 
 const PAGE = 500;
 const MAX_PAGES = 40;
@@ -37,23 +38,19 @@ export async function readDashboardResources(
     ),
     searchFound(
       gateway,
-      `DetectedIssue?identifier=${enc(`${GAP_SID}|`)}${since(range)}&_count=${PAGE}`,
+      `DetectedIssue?code=${enc(`${GAP_CODE_SYSTEM}|`)}${since(range)}&_count=${PAGE}`,
       MAX_PAGES,
     ),
   ]);
   const gaps = issues.resources.filter((r): r is DetectedIssue => r.resourceType === 'DetectedIssue');
-  const related = await readByValues(gateway, [
-    {
-      type: 'MedicationAdministration',
-      param: '_id',
-      values: implicatedIds(gaps, 'MedicationAdministration'),
-    },
-    { type: 'Encounter', param: '_id', values: implicatedIds(gaps, 'Encounter') },
+  const related = await readByIds(gateway, [
+    ...implicatedIds(gaps, 'MedicationAdministration').map((id) => `MedicationAdministration/${id}`),
+    ...implicatedIds(gaps, 'Encounter').map((id) => `Encounter/${id}`),
   ]);
   return {
     claims: claims.resources.filter((r): r is Claim => r.resourceType === 'Claim'),
     issues: gaps,
-    related: related.resources,
-    truncated: claims.truncated || issues.truncated || related.truncated,
+    related,
+    truncated: claims.truncated || issues.truncated,
   };
 }

@@ -1,12 +1,16 @@
 /**
  * Bounded reads for the UI: every search goes through the one pager (`searchAll`, src/fhir/
- * gateway.ts) with a bounded `_count`, and what a list of gaps points at is read by id in
- * chunks (`_id=a,b,c`), a few at a time, instead of one `_include` whose size grows with the
- * list (a server refuses or truncates includes beyond its limit: Medplum at 1,000).
+ * gateway.ts) with a bounded `_count`; what a list of gaps points at is read by id in batches
+ * of 250 reads (`GET Type/id`, the batch interaction the service's own context read already
+ * needs), or searched in chunks of values (`beneficiary=a,b,c`), a few requests at a time:
+ * never one `_include` whose size grows with the list (a server refuses or truncates includes
+ * beyond its limit: Medplum at 1,000).
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { searchAll, type FhirGateway } from '../../fhir/gateway.ts';
 
+/** Reads in one batch. */
+const BATCH_READS = 250;
 /** Characters of ids in one query: well under the 8 KiB request lines servers accept. */
 const ID_BUDGET = 2_500;
 /** Searches in flight at once: the FHIR server serves clinicians too. */
@@ -89,4 +93,28 @@ export async function readByValues(gateway: FhirGateway, searches: readonly ByVa
     resources: found.flatMap((f) => f.resources),
     truncated: found.some((f) => f.truncated),
   };
+}
+
+/**
+ * Resources by reference (`Type/id`, each once), read in batches. What the server does not
+ * return (deleted, or not visible to the service) is left out: the rows show what is known.
+ */
+export async function readByIds(gateway: FhirGateway, refs: readonly string[]): Promise<Resource[]> {
+  const unique = [...new Set(refs)];
+  const jobs: (() => Promise<Resource[]>)[] = [];
+  for (let i = 0; i < unique.length; i += BATCH_READS) {
+    const chunk = unique.slice(i, i + BATCH_READS);
+    jobs.push(async () => {
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: chunk.map((url) => ({ request: { method: 'GET', url } })),
+      };
+      const response = await gateway.batch(bundle);
+      return (response.entry ?? [])
+        .filter((e) => e.response?.status?.startsWith('2') && e.resource)
+        .map((e) => e.resource as Resource);
+    });
+  }
+  return (await inPool(jobs)).flat();
 }

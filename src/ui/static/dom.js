@@ -239,12 +239,13 @@ export function errorBox(err) {
 }
 
 /**
- * A visible confirmation (also read out by screen readers: role status).
+ * A visible confirmation. Put it in a live region (or also `announce` it): a status element
+ * added to the page is not reliably read out on its own.
  * @param {string} text
  * @param {...Child} more
  */
 export function successBox(text, ...more) {
-  return h('div', { class: 'notice notice--success', role: 'status' }, h('strong', null, text), ...more);
+  return h('div', { class: 'notice notice--success' }, h('strong', null, text), ...more);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { ApiError, getJson, postJson } from './api.js';
 import {
+  announce,
   cell,
   rowHeader,
   day,
@@ -140,6 +141,7 @@ export async function renderEncounter(ctx) {
         const gaps = r.evaluation.gaps.length;
         const flash = `Re-evaluated at ${at} UTC: ${r.writes ? `${plural(r.writes, 'change')} written to the FHIR server` : 'nothing needed writing'}; ${gaps ? `${plural(gaps, 'gap')} open` : 'no gap open'}.`;
         // The view is rebuilt with the new state; it shows the confirmation and keeps focus on the button.
+        announce(flash);
         ctx.navigate(window.location.hash, { focus: '#reevaluate', flash });
       })
       .catch((/** @type {unknown} */ err) => {

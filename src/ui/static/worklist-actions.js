@@ -80,7 +80,7 @@ function markInvalid(control, bad) {
 }
 
 /**
- * The acknowledge form, for one gap or several.
+ * The acknowledge form, for one gap or several (`id`: the gap's, or `bulk`).
  * @param {{ id: string, title: string, submitLabel: string,
  *   onSubmit: (author: PersonInput, note: string) => Promise<void>, onClose: () => void,
  *   byName: ReadonlyMap<string, string> }} opts
@@ -93,16 +93,16 @@ export function acknowledgeForm(opts) {
   const submit = h('button', { type: 'submit', class: 'button' }, opts.submitLabel);
   const form = h(
     'form',
-    { class: 'action-form', 'aria-labelledby': `${opts.id}-title`, novalidate: true },
-    h('h2', { id: `${opts.id}-title`, class: 'action-form__title' }, opts.title),
+    { class: 'action-form', 'aria-labelledby': `ack-title-${opts.id}`, novalidate: true },
+    h('h2', { id: `ack-title-${opts.id}`, class: 'action-form__title' }, opts.title),
     field(
-      `${opts.id}-clinician`,
+      `ack-clinician-${opts.id}`,
       'Clinician',
       clinician,
       'Your name as a Practitioner on the FHIR server (pick from the list), your own name, or Practitioner/<id>.',
     ),
     field(
-      `${opts.id}-note`,
+      `ack-note-${opts.id}`,
       'Note',
       note,
       'What you did or will do about this gap, for example “Asked Dr Charlie to link the asthma diagnosis”.',
@@ -174,10 +174,10 @@ export function assignForm(opts) {
   };
   const form = h(
     'form',
-    { class: 'action-form', 'aria-labelledby': `${opts.id}-title`, novalidate: true },
-    h('h2', { id: `${opts.id}-title`, class: 'action-form__title' }, opts.title),
+    { class: 'action-form', 'aria-labelledby': `assign-title-${opts.id}`, novalidate: true },
+    h('h2', { id: `assign-title-${opts.id}`, class: 'action-form__title' }, opts.title),
     field(
-      `${opts.id}-owner`,
+      `assign-owner-${opts.id}`,
       'Assign to',
       owner,
       'A Practitioner on the FHIR server (pick from the list), a name, or Practitioner/<id>.',

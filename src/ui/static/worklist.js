@@ -6,7 +6,18 @@
  * or assign one gap or the selected ones, and download the filtered list as CSV.
  */
 import { download, getJson, query } from './api.js';
-import { errorBox, field, h, plural, priceNotice, replace, select, successBox, usd } from './dom.js';
+import {
+  announce,
+  errorBox,
+  field,
+  h,
+  plural,
+  priceNotice,
+  replace,
+  select,
+  successBox,
+  usd,
+} from './dom.js';
 import {
   acknowledgeForm,
   acknowledgeRows,
@@ -120,7 +131,7 @@ export async function renderWorklist(ctx) {
   const queueWho = h('p', { class: 'queue-who muted', id: 'queue-who' });
   const notices = h('div');
   const summary = h('p', { class: 'summary', id: 'worklist-summary' });
-  const flashArea = h('div', { class: 'flash', id: 'worklist-flash' });
+  const flashArea = h('div', { class: 'flash', id: 'worklist-flash', 'aria-live': 'polite' });
   const bulk = h('div', { class: 'bulk', id: 'bulk' });
   const bulkPanel = h('div', { class: 'bulk-panel' });
   const results = h('div', { class: 'results' });
@@ -253,15 +264,17 @@ export async function renderWorklist(ctx) {
       replace(bulkPanel);
       selected.clear();
       await refresh({ keepFlash: true });
-      flashArea.querySelector('[role]')?.setAttribute('tabindex', '-1');
-      /** @type {HTMLElement | null} */ (flashArea.querySelector('[role]'))?.focus();
+      // Focus on the result, so that keyboard and screen-reader users hear it and go on from there.
+      const box = /** @type {HTMLElement | null} */ (flashArea.querySelector('.notice'));
+      box?.setAttribute('tabindex', '-1');
+      box?.focus();
     };
     const title = `${kind === 'acknowledge' ? 'Acknowledge' : 'Assign'} ${plural(rows.length, 'selected gap')}`;
     replace(
       bulkPanel,
       kind === 'acknowledge'
         ? acknowledgeForm({
-            id: 'bulk-ack',
+            id: 'bulk',
             title,
             submitLabel: `Record ${plural(rows.length, 'acknowledgement')}`,
             byName,
@@ -269,7 +282,7 @@ export async function renderWorklist(ctx) {
             onSubmit: async (author, note) => done('acknowledged', await acknowledgeRows(rows, author, note)),
           })
         : assignForm({
-            id: 'bulk-assign',
+            id: 'bulk',
             title,
             byName,
             onClose: close,
@@ -297,7 +310,7 @@ export async function renderWorklist(ctx) {
       replace(
         container,
         acknowledgeForm({
-          id: `ack-${r.id}`,
+          id: r.id,
           title: `Acknowledge: ${gapName(r, r.id)}`,
           submitLabel: 'Record acknowledgement',
           byName,
@@ -310,6 +323,7 @@ export async function renderWorklist(ctx) {
             if (list) replace(list, acknowledgementList(r.acknowledgements));
             close();
             flash(successBox(`Acknowledgement recorded for ${gapName(r, r.id)}.`));
+            announce(`Acknowledgement recorded for ${gapName(r, r.id)}.`);
           },
         }),
       );
@@ -317,7 +331,7 @@ export async function renderWorklist(ctx) {
       replace(
         container,
         assignForm({
-          id: `assign-${r.id}`,
+          id: r.id,
           title: `Assign: ${gapName(r, r.id)}`,
           ...(r.assignment?.owner ? { current: r.assignment.owner.display } : {}),
           byName,
