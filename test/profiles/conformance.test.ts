@@ -159,8 +159,10 @@ describe('the exported conformance resources', () => {
         { type: 'DetectedIssue', url: PROFILE_URLS.documentationGap },
         { type: 'MedicationAdministration', url: PROFILE_URLS.medicationAdministration },
         { type: 'Medication', url: PROFILE_URLS.medication },
+        // Written by the web UI: the assignment of a gap (docs/ui.md, "Assignment").
+        { type: 'Task', url: 'https://vialwise.dev/fhir/StructureDefinition/vialwise-gap-assignment' },
       ]),
     );
-    expect(supportedProfiles()).toHaveLength(6);
+    expect(supportedProfiles()).toHaveLength(7);
   });
 });

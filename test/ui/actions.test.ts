@@ -1,5 +1,8 @@
 /** What people do to gaps (pure): the request bodies, the acknowledgement mitigation, the assignment Task. */
+import type { CodeSystem, Task } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { formatIssues, loadProfiles, validateAgainstProfile } from '../../src/fhir/profiles.ts';
+import { QUEUES } from '../../src/ui/queues.ts';
 import {
   acknowledgeIssue,
   assignedGap,
@@ -253,6 +256,34 @@ describe('assigning gaps', () => {
     });
     // A cancelled Task assigns nobody.
     expect(assignmentOf({ ...written, status: 'cancelled' }).owner).toBeUndefined();
+  });
+});
+
+describe('the gap-queue CodeSystem (fhir-profiles/)', () => {
+  it('lists the queues the UI shows, with the same names', () => {
+    const cs = loadProfiles().byUrl.get('https://vialwise.dev/fhir/CodeSystem/gap-queue') as
+      CodeSystem | undefined;
+    expect(cs?.concept?.map((c) => [c.code, c.display])).toEqual(QUEUES.map((q) => [q.id, q.label]));
+  });
+
+  it('builds Tasks that conform to the VialwiseGapAssignment profile, assigned or not', () => {
+    const url = 'https://vialwise.dev/fhir/StructureDefinition/vialwise-gap-assignment';
+    const gap = issue('di-1', 'missing-route', { enc: 'enc-1' });
+    const base = {
+      issue: gap,
+      queue: 'clinical-documentation' as const,
+      encounter: 'enc-1',
+      now: '2026-12-01T10:00:00Z',
+    };
+    const assigned = assignmentTask({ ...base, owner: { display: 'Nurse A' } });
+    expect(formatIssues(validateAgainstProfile(assigned, url))).toBe('');
+    expect(
+      formatIssues(validateAgainstProfile(assignmentTask({ ...base, current: assigned, owner: null }), url)),
+    ).toBe('');
+    // The profile's invariant: assigned means an owner.
+    expect(formatIssues(validateAgainstProfile({ ...assigned, owner: undefined } as Task, url))).toMatch(
+      /vw-assign-1/,
+    );
   });
 });
 

@@ -12,6 +12,7 @@ import type {
   EncounterView,
   WorklistPage as Worklist,
 } from '../../src/ui/contract.ts';
+import { formatIssues, validateAgainstProfile } from '../../src/fhir/profiles.ts';
 import {
   demoPatientData,
   fhir,
@@ -23,6 +24,8 @@ import {
 
 let demo: DemoService;
 let base: string;
+
+const ASSIGNMENT_PROFILE = 'https://vialwise.dev/fhir/StructureDefinition/vialwise-gap-assignment';
 
 /** The day the worklist counts aging to (the demo's dates of service are in November 2026). */
 const NOW = new Date('2026-12-01T15:00:00Z');
@@ -483,6 +486,8 @@ describe('assigning gaps', () => {
       performerType: [{ coding: [{ code: 'clinical-documentation' }] }],
       lastModified: NOW.toISOString(),
     });
+    // It conforms to the VialwiseGapAssignment profile (fhir-profiles/input/fsh/gap-assignment.fsh).
+    expect(formatIssues(validateAgainstProfile(tasks[0] as Task, ASSIGNMENT_PROFILE))).toBe('');
     const seen = out.results[0]?.assignment;
     expect(seen).toEqual({
       id: tasks[0]?.id,
@@ -532,6 +537,7 @@ describe('assigning gaps', () => {
     const task = await read<Task>(`Task/${seen.id}`);
     expect(task.status).toBe('requested');
     expect(task.owner).toBeUndefined();
+    expect(formatIssues(validateAgainstProfile(task, ASSIGNMENT_PROFILE))).toBe('');
     expect(
       ((await get('/api/ui/worklist?owner=none')).json() as Worklist).rows.some((x) => x.id === a.id),
     ).toBe(true);

@@ -12,7 +12,7 @@ Description: "The interactions vialwise performs as a client: the searches that 
 * title = "vialwise FHIR server requirements"
 * status = #draft
 * experimental = false
-* date = "2026-11-27"
+* date = "2026-12-01"
 * publisher = "vialwise"
 * description = "The interactions vialwise performs as a client: the searches that gather an Encounter's documentation, the transaction that writes the draft Claim and the DetectedIssues with conditional creates, and the rest-hook Subscriptions that trigger it."
 * kind = #requirements
@@ -66,6 +66,9 @@ Description: "The interactions vialwise performs as a client: the searches that 
 * rest[=].resource[=].interaction[+].code = #search-type
 * rest[=].resource[=].searchParam[+].name = "patient"
 * rest[=].resource[=].searchParam[=].type = #reference
+* rest[=].resource[=].searchParam[+].name = "beneficiary"
+* rest[=].resource[=].searchParam[=].type = #reference
+* rest[=].resource[=].searchParam[=].documentation = "The web UI reads the Coverages of the worklist's patients (beneficiary=Patient/a,Patient/b) with _include=Coverage:payor for the payer's name."
 * rest[=].resource[=].searchParam[+].name = "status"
 * rest[=].resource[=].searchParam[=].type = #token
 * rest[=].resource[=].searchParam[+].name = "_lastUpdated"
@@ -123,6 +126,36 @@ Description: "The interactions vialwise performs as a client: the searches that 
 * rest[=].resource[=].searchParam[=].type = #token
 * rest[=].resource[=].searchParam[+].name = "patient"
 * rest[=].resource[=].searchParam[=].type = #reference
+* rest[=].resource[=].searchParam[+].name = "code"
+* rest[=].resource[=].searchParam[=].type = #token
+* rest[=].resource[=].searchParam[=].documentation = "The web UI finds vialwise's gaps by their code system (code=https://vialwise.dev/fhir/CodeSystem/documentation-gap|) with status and, for the dashboard, _lastUpdated."
+* rest[=].resource[=].searchParam[+].name = "status"
+* rest[=].resource[=].searchParam[=].type = #token
+* rest[=].resource[=].searchParam[+].name = "_lastUpdated"
+* rest[=].resource[=].searchParam[=].type = #date
+
+* rest[=].resource[+].type = #Task
+* rest[=].resource[=].supportedProfile = Canonical(VialwiseGapAssignment)
+* rest[=].resource[=].documentation = "Written by the web UI only: one Task per documentation gap assigned to someone, conditional create on identifier (https://vialwise.dev/fhir/sid/gap-assignment|<DetectedIssue id>), then update with If-Match; read back by focus."
+* rest[=].resource[=].interaction[+].code = #read
+* rest[=].resource[=].interaction[+].code = #search-type
+* rest[=].resource[=].interaction[+].code = #create
+* rest[=].resource[=].interaction[+].code = #update
+* rest[=].resource[=].versioning = #versioned-update
+* rest[=].resource[=].conditionalCreate = true
+* rest[=].resource[=].searchParam[+].name = "identifier"
+* rest[=].resource[=].searchParam[=].type = #token
+* rest[=].resource[=].searchParam[+].name = "focus"
+* rest[=].resource[=].searchParam[=].type = #reference
+
+* rest[=].resource[+].type = #Patient
+* rest[=].resource[=].documentation = "Read by the web UI (in batches) for the patient's name and medical record number."
+* rest[=].resource[=].interaction[+].code = #read
+
+* rest[=].resource[+].type = #Practitioner
+* rest[=].resource[=].documentation = "Offered by the web UI's acknowledge and assign forms; a Practitioner named there is read to check it exists."
+* rest[=].resource[=].interaction[+].code = #read
+* rest[=].resource[=].interaction[+].code = #search-type
 
 * rest[=].resource[+].type = #Device
 * rest[=].resource[=].documentation = "The vialwise Device, author of every DetectedIssue: conditional create on identifier https://vialwise.dev/fhir/sid/device|vialwise."
