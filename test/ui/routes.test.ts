@@ -4,7 +4,7 @@
  * acknowledgement and assignment writes with If-Match, one at a time and in bulk, the worklist
  * CSV, errors as OperationOutcome in the UI's own words, and no patient data in logs.
  */
-import type { Claim, DetectedIssue, OperationOutcome, Task } from '@medplum/fhirtypes';
+import type { Bundle, Claim, DetectedIssue, OperationOutcome, Task } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   BulkOutcome,
@@ -12,7 +12,15 @@ import type {
   EncounterView,
   WorklistPage as Worklist,
 } from '../../src/ui/contract.ts';
+import type { AddressInfo } from 'node:net';
+import { badRequest, OperationOutcomeError } from '@medplum/core';
+import express from 'express';
+import type { FhirGateway } from '../../src/fhir/gateway.ts';
 import { formatIssues, validateAgainstProfile } from '../../src/fhir/profiles.ts';
+import { errorHandler } from '../../src/http/errors.ts';
+import { createLogger } from '../../src/logger.ts';
+import { uiRouter } from '../../src/ui/routes.ts';
+import { ILLUSTRATIVE } from './builders.ts';
 import {
   demoPatientData,
   fhir,
@@ -559,6 +567,61 @@ describe('assigning gaps', () => {
       await post('/api/ui/gaps/assign', { items: [{ id: foreign.body.id }], owner: { display: 'A' } })
     ).body as BulkOutcome;
     expect(out.results[0]).toMatchObject({ ok: false, status: 404, message: 'No such documentation gap' });
+  });
+});
+
+describe('errors of the FHIR server', () => {
+  it("are answered in the UI's own words, never with the server's text", async () => {
+    const SECRET = 'HAPI-0389: org.hibernate.exception at db-primary.internal:5432 for Patient/demo-pat-05';
+    const refused = () => new OperationOutcomeError(badRequest(SECRET));
+    const real = demo.running.gateway;
+    const failing: FhirGateway = {
+      ...real,
+      read: () => Promise.reject(refused()),
+      batch: () => Promise.reject(refused()),
+      searchPages: (): AsyncIterable<Bundle> => ({
+        [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refused()) }),
+      }),
+    };
+    const log: string[] = [];
+    const logger = createLogger('debug', { write: (line: string) => void log.push(line) });
+    const app = express();
+    app.use(uiRouter({ gateway: failing, service: demo.running.service, prices: ILLUSTRATIVE, logger }));
+    app.use(errorHandler(logger));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const at = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      for (const path of [
+        '/api/ui/worklist',
+        '/api/ui/dashboard',
+        '/api/ui/worklist.csv',
+        '/api/ui/encounters/demo-enc-05',
+      ]) {
+        const res = await fetch(at + path);
+        const text = await res.text();
+        expect(res.status, path).toBe(502);
+        expect(JSON.parse(text)).toMatchObject({
+          issue: [{ details: { text: 'The FHIR server refused the request' } }],
+        });
+        expect(text, path).not.toMatch(/HAPI|hibernate|db-primary|demo-pat-05/);
+      }
+      const ack = await fetch(`${at}/api/ui/gaps/acknowledge`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ id: 'x', version: '1' }], author: { display: 'A' }, note: 'n' }),
+      });
+      const body = (await ack.json()) as BulkOutcome;
+      expect(body.results[0]).toEqual({
+        id: 'x',
+        ok: false,
+        status: 502,
+        message: 'The FHIR server refused the change',
+      });
+      expect(log.join('')).not.toMatch(/HAPI|hibernate|db-primary/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
