@@ -8,12 +8,51 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, VIEWPORTS } from '../test/ui/browser-support.ts';
-import { startDemoService } from '../test/ui/support.ts';
+import { startDemoService, type DemoService } from '../test/ui/support.ts';
 
 const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
 const NOW = new Date('2026-12-01T15:00:00Z');
 
-async function prepare(base: string): Promise<void> {
+async function prepare(demo: DemoService): Promise<void> {
+  const base = demo.running.serviceUrl;
+  // A physician linked the missing diagnosis in the EHR and the encounter was re-evaluated: one
+  // gap closed by documentation (the dashboard's "Recovered").
+  await fetch(`${demo.running.fhirBaseUrl}/Condition/screenshot-cond-05`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/fhir+json' },
+    body: JSON.stringify({
+      resourceType: 'Condition',
+      id: 'screenshot-cond-05',
+      clinicalStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+      },
+      verificationStatus: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }],
+      },
+      category: [
+        {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/condition-category',
+              code: 'encounter-diagnosis',
+            },
+          ],
+        },
+      ],
+      code: {
+        coding: [
+          {
+            system: 'http://hl7.org/fhir/sid/icd-10-cm',
+            code: 'J45.41',
+            display: 'Moderate persistent asthma with (acute) exacerbation',
+          },
+        ],
+      },
+      subject: { reference: 'Patient/demo-pat-05' },
+      encounter: { reference: 'Encounter/demo-enc-05' },
+    }),
+  });
+  await demo.running.service.evaluate('demo-enc-05');
   // A realistic morning: a few gaps assigned, one acknowledged.
   const w = (await (await fetch(`${base}/api/ui/worklist`)).json()) as {
     rows: { id: string; code: string; version?: string }[];
@@ -52,12 +91,14 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const demo = await startDemoService({}, { clock: () => NOW });
   const base = demo.running.serviceUrl;
-  await prepare(base);
+  await prepare(demo);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
       const page = await context.newPage();
+      // The page's own clock too (the re-evaluation confirmation says when).
+      await page.clock.setFixedTime(NOW);
       await page.goto(`${base}/`);
       await page.evaluate(() => window.localStorage.setItem('vialwise.queue', 'clinical-documentation'));
       await page.goto(`${base}/#/worklist`);
@@ -69,8 +110,8 @@ async function main(): Promise<void> {
       await page.locator('table.worklist tbody tr[data-queue="charge-correction"]').first().waitFor();
       await page.locator('#select-all').check();
       await page.locator('button:has-text("Acknowledge selected")').click();
-      await page.locator('#bulk-ack-clinician').fill('Demo Physician-Delta, MD (synthetic)');
-      await page.locator('#bulk-ack-note').fill('Corrected charges sent to billing');
+      await page.locator('#ack-clinician-bulk').fill('Demo Physician-Delta, MD (synthetic)');
+      await page.locator('#ack-note-bulk').fill('Corrected charges sent to billing');
       await shoot(page, `worklist-bulk-${size}`);
 
       await page.goto(`${base}/#/encounter/demo-enc-09`);

@@ -105,7 +105,7 @@ export function acknowledgeForm(opts) {
       `ack-note-${opts.id}`,
       'Note',
       note,
-      'What you did or will do about this gap, for example “Asked Dr Charlie to link the asthma diagnosis”.',
+      'What you did or will do about it, for example “Asked Dr Charlie to link the asthma diagnosis”.',
     ),
     errorEl,
     h(
