@@ -183,3 +183,17 @@ export function dashboardResources(resources: readonly Resource[], truncated = f
     truncated,
   };
 }
+
+/** The assignment Task the web UI writes for a gap. */
+export const task = (gap: string, owner: Task['owner'], extra: Partial<Task> = {}): Task => ({
+  resourceType: 'Task',
+  id: `task-${gap}`,
+  meta: { versionId: `tv-${gap}` },
+  identifier: [{ system: 'https://vialwise.dev/fhir/sid/gap-assignment', value: gap }],
+  status: owner ? 'ready' : 'requested',
+  intent: 'order',
+  focus: { reference: `DetectedIssue/${gap}` },
+  lastModified: '2026-11-30T10:00:00Z',
+  ...(owner ? { owner } : {}),
+  ...extra,
+});

@@ -5,7 +5,7 @@
  * failed and why.
  */
 import { postJson } from './api.js';
-import { field, h, replace } from './dom.js';
+import { field, h, replace, successBox } from './dom.js';
 
 /**
  * @typedef {import('../contract.ts').WorklistRow} Row
@@ -276,4 +276,44 @@ export function outcomeText(verb, outcome, rows) {
     text: failures.length ? `${text} ${failures.length} could not be ${verb}:` : text,
     failures,
   };
+}
+
+/**
+ * What a (bulk) action did, as the box the page shows.
+ * @param {string} verb
+ * @param {BulkOutcome} outcome
+ * @param {ReadonlyMap<string, Row>} rows
+ */
+export function outcomeBox(verb, outcome, rows) {
+  const o = outcomeText(verb, outcome, rows);
+  return o.ok
+    ? successBox(o.text)
+    : h(
+        'div',
+        { class: 'notice notice--error', role: 'alert' },
+        h('strong', null, o.text),
+        h(
+          'ul',
+          null,
+          o.failures.map((f) => h('li', null, f)),
+        ),
+      );
+}
+
+/**
+ * The row after a write: the new version and acknowledgements, or the new assignment.
+ * @param {Row} r
+ * @param {import('../contract.ts').ActionOutcome} result
+ * @returns {Row}
+ */
+export function updated(r, result) {
+  if (result.acknowledgements)
+    return {
+      ...r,
+      ...(result.version ? { version: result.version } : {}),
+      acknowledgements: result.acknowledgements,
+    };
+  const rest = { ...r };
+  delete rest.assignment;
+  return result.assignment ? { ...rest, assignment: result.assignment } : rest;
 }

@@ -3,7 +3,19 @@
  * with the same cells. Column headers sort; every row has a checkbox and its actions
  * (Acknowledge, Assign), whose forms open in place.
  */
-import { cell, day, h, instantText, replace, rowHeader, severityBadge, time, usd } from './dom.js';
+import {
+  cell,
+  day,
+  field,
+  h,
+  instantText,
+  replace,
+  rowHeader,
+  select,
+  severityBadge,
+  time,
+  usd,
+} from './dom.js';
 
 /**
  * @typedef {import('../contract.ts').WorklistPage} WorklistPage
@@ -288,4 +300,42 @@ function rowElements(r, w, hooks) {
 /** @param {WorklistPage} w */
 function money(w) {
   return w.pricesIllustrative ? 'At risk (illustrative)' : 'At risk';
+}
+
+/**
+ * Previous, the page, Next, and the page size.
+ * @param {WorklistPage} data
+ * @param {(page: number, pageSize: number) => void} go
+ */
+export function pageControls(data, go) {
+  const size = select(
+    'pageSize',
+    [25, 50, 100, 200].map((n) => ({ value: String(n), label: `${n} per page` })),
+    String(data.pageSize),
+  );
+  size.addEventListener('change', () => go(1, Number(size.value)));
+  return [
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--secondary',
+        disabled: data.page <= 1,
+        onclick: () => go(data.page - 1, data.pageSize),
+      },
+      '← Previous',
+    ),
+    h('span', { class: 'pager__where' }, `Page ${data.page} of ${data.pages}`),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'button button--secondary',
+        disabled: data.page >= data.pages,
+        onclick: () => go(data.page + 1, data.pageSize),
+      },
+      'Next →',
+    ),
+    field('page-size', 'Rows per page', size),
+  ];
 }

@@ -5,7 +5,7 @@
  * and the page are in the address as ids and codes only. People sort by any column, acknowledge
  * or assign one gap or the selected ones, and download the filtered list as CSV.
  */
-import { download, getJson, query } from './api.js';
+import { download, getJson } from './api.js';
 import {
   announce,
   errorBox,
@@ -24,86 +24,28 @@ import {
   assignForm,
   assignRows,
   gapName,
-  outcomeText,
+  outcomeBox,
+  updated,
   practitionerList,
 } from './worklist-actions.js';
-import { acknowledgementList, COLUMNS, ownerCell, worklistTable } from './worklist-table.js';
+import { acknowledgementList, COLUMNS, ownerCell, pageControls, worklistTable } from './worklist-table.js';
+import {
+  apiParams,
+  FILTERS,
+  filterForm,
+  hashOf,
+  rememberedQueue,
+  rememberQueue,
+  stateFrom,
+} from './worklist-state.js';
 
 /**
  * @typedef {import('../contract.ts').WorklistPage} WorklistPage
  * @typedef {import('../contract.ts').WorklistRow} Row
- * @typedef {import('../contract.ts').WorklistOptions} Options
  * @typedef {import('../contract.ts').SortKey} SortKey
  * @typedef {import('../contract.ts').BulkOutcome} BulkOutcome
  * @typedef {import('../contract.ts').PractitionerOption} PractitionerOption
- * @typedef {{ filter: Record<string, string | undefined>, queue: string, sort: SortKey, dir: 'asc' | 'desc',
- *   page: number, pageSize: number }} State
  */
-
-const FILTERS = ['severity', 'code', 'from', 'to', 'patient', 'encounter', 'owner', 'acknowledged'];
-const QUEUE_KEY = 'vialwise.queue';
-const SORT_KEYS = COLUMNS.map(([, key]) => /** @type {string} */ (key));
-
-/** @returns {string | undefined} the queue this browser chose last */
-function rememberedQueue() {
-  try {
-    return window.localStorage.getItem(QUEUE_KEY) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** @param {string} queue */
-function rememberQueue(queue) {
-  try {
-    window.localStorage.setItem(QUEUE_KEY, queue);
-  } catch {
-    // Storage disabled: the choice lasts for this page only.
-  }
-}
-
-/**
- * @param {URLSearchParams} params
- * @returns {State}
- */
-function stateFrom(params) {
-  /** @type {Record<string, string | undefined>} */
-  const filter = {};
-  for (const k of FILTERS) filter[k] = params.get(k) || undefined;
-  const sort = params.get('sort') ?? '';
-  const page = Number(params.get('page'));
-  const pageSize = Number(params.get('pageSize'));
-  return {
-    filter,
-    queue: rememberedQueue() ?? 'all',
-    sort: /** @type {SortKey} */ (SORT_KEYS.includes(sort) ? sort : 'severity'),
-    dir: params.get('dir') === 'desc' ? 'desc' : 'asc',
-    page: Number.isInteger(page) && page > 0 ? page : 1,
-    pageSize: [25, 50, 100, 200].includes(pageSize) ? pageSize : 50,
-  };
-}
-
-/** @param {State} s the page address: filters, sort and page (never the queue, never a name) */
-function hashOf(s) {
-  return `#/worklist${query({
-    ...s.filter,
-    ...(s.sort !== 'severity' || s.dir !== 'asc' ? { sort: s.sort, dir: s.dir } : {}),
-    ...(s.page > 1 ? { page: String(s.page) } : {}),
-    ...(s.pageSize !== 50 ? { pageSize: String(s.pageSize) } : {}),
-  })}`;
-}
-
-/** @param {State} s the API's parameters */
-function apiParams(s) {
-  return {
-    ...s.filter,
-    queue: s.queue === 'all' ? undefined : s.queue,
-    sort: s.sort,
-    dir: s.dir,
-    page: String(s.page),
-    pageSize: String(s.pageSize),
-  };
-}
 
 /**
  * @param {import('./app.js').ViewContext} ctx
@@ -227,29 +169,6 @@ export async function renderWorklist(ctx) {
   };
 
   /**
-   * @param {string} verb
-   * @param {BulkOutcome} outcome
-   */
-  const report = (verb, outcome) => {
-    const o = outcomeText(verb, outcome, rowsById);
-    flash(
-      o.ok
-        ? successBox(o.text)
-        : h(
-            'div',
-            { class: 'notice notice--error', role: 'alert' },
-            h('strong', null, o.text),
-            h(
-              'ul',
-              null,
-              o.failures.map((f) => h('li', null, f)),
-            ),
-          ),
-    );
-    return o;
-  };
-
-  /**
    * @param {'acknowledge' | 'assign'} kind
    * @param {Row[]} rows
    */
@@ -260,7 +179,7 @@ export async function renderWorklist(ctx) {
       /** @type {HTMLElement | null} */ (bulk.querySelector('button:not([disabled])'))?.focus();
     };
     const done = async (/** @type {string} */ verb, /** @type {BulkOutcome} */ outcome) => {
-      report(verb, outcome);
+      flash(outcomeBox(verb, outcome, rowsById));
       replace(bulkPanel);
       selected.clear();
       await refresh({ keepFlash: true });
@@ -404,46 +323,15 @@ export async function renderWorklist(ctx) {
     void refresh({ focus: `button.sort[data-sort="${key}"]` });
   };
 
-  const pagerControls = () => {
-    const go = (/** @type {number} */ page) => {
-      state.page = page;
-      void refresh({ focus: '#worklist-summary' });
-    };
-    const size = select(
-      'pageSize',
-      [25, 50, 100, 200].map((n) => ({ value: String(n), label: `${n} per page` })),
-      String(state.pageSize),
-    );
-    size.addEventListener('change', () => {
-      state.pageSize = Number(size.value);
-      go(1);
-    });
+  const pagerControls = () =>
     replace(
       pager,
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'button button--secondary',
-          disabled: data.page <= 1,
-          onclick: () => go(data.page - 1),
-        },
-        '← Previous',
-      ),
-      h('span', { class: 'pager__where' }, `Page ${data.page} of ${data.pages}`),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'button button--secondary',
-          disabled: data.page >= data.pages,
-          onclick: () => go(data.page + 1),
-        },
-        'Next →',
-      ),
-      field('page-size', 'Rows per page', size),
+      pageControls(data, (page, pageSize) => {
+        state.page = page;
+        state.pageSize = pageSize;
+        void refresh({ focus: '#worklist-summary' });
+      }),
     );
-  };
 
   /** @param {{ keepFlash?: boolean, focus?: string }} [opts] */
   const refresh = async (opts = {}) => {
@@ -589,97 +477,4 @@ export async function renderWorklist(ctx) {
     practitionerList(people.practitioners),
   );
   show();
-}
-
-/**
- * The row after a write: the new version and acknowledgements, or the new assignment.
- * @param {Row} r
- * @param {import('../contract.ts').ActionOutcome} result
- * @returns {Row}
- */
-function updated(r, result) {
-  if (result.acknowledgements)
-    return {
-      ...r,
-      ...(result.version ? { version: result.version } : {}),
-      acknowledgements: result.acknowledgements,
-    };
-  const rest = { ...r };
-  delete rest.assignment;
-  return result.assignment ? { ...rest, assignment: result.assignment } : rest;
-}
-
-/**
- * @param {Options} options
- * @param {Record<string, string | undefined>} filter
- */
-function filterForm(options, filter) {
-  const opt = (/** @type {string} */ value, /** @type {string} */ label) => ({ value, label });
-  const controls = {
-    severity: select(
-      'severity',
-      [opt('', 'Any severity'), ...options.severities.map((s) => opt(s, s[0]?.toUpperCase() + s.slice(1)))],
-      filter['severity'],
-    ),
-    code: select(
-      'code',
-      [opt('', 'Any gap'), ...options.codes.map((c) => opt(c.code, `${c.display} (${c.count})`))],
-      filter['code'],
-    ),
-    from: h('input', { type: 'date', name: 'from', value: filter['from'] ?? '' }),
-    to: h('input', { type: 'date', name: 'to', value: filter['to'] ?? '' }),
-    patient: select(
-      'patient',
-      [opt('', 'Any patient'), ...options.patients.map((p) => opt(p.id, p.name))],
-      filter['patient'],
-    ),
-    encounter: select(
-      'encounter',
-      [opt('', 'Any encounter'), ...options.encounters.map((e) => opt(e, e))],
-      filter['encounter'],
-    ),
-    owner: select(
-      'owner',
-      [
-        opt('', 'Anyone or nobody'),
-        opt('none', 'Unassigned'),
-        opt('any', 'Assigned to someone'),
-        ...options.owners.map((o) => opt(o.value, `${o.label} (${o.count ?? 0})`)),
-      ],
-      filter['owner'],
-    ),
-    acknowledged: select(
-      'acknowledged',
-      [opt('', 'All open gaps'), opt('no', 'Not acknowledged yet'), opt('yes', 'Acknowledged')],
-      filter['acknowledged'],
-    ),
-  };
-  const active = FILTERS.filter((k) => filter[k]).length;
-  return h(
-    'form',
-    { class: 'filters', role: 'search', 'aria-label': 'Filter the worklist' },
-    h(
-      'details',
-      { class: 'filters__details', open: active > 0 || window.matchMedia('(min-width: 75rem)').matches },
-      h('summary', null, active ? `Filters (${active} active)` : 'Filters'),
-      h(
-        'div',
-        { class: 'filters__grid' },
-        field('f-severity', 'Severity', controls.severity),
-        field('f-code', 'Gap', controls.code),
-        field('f-from', 'Date of service from', controls.from),
-        field('f-to', 'Date of service to', controls.to),
-        field('f-patient', 'Patient', controls.patient),
-        field('f-encounter', 'Encounter', controls.encounter),
-        field('f-owner', 'Owner', controls.owner),
-        field('f-acknowledged', 'Acknowledgement', controls.acknowledged),
-      ),
-      h(
-        'div',
-        { class: 'actions' },
-        h('button', { type: 'submit', class: 'button' }, 'Apply filters'),
-        h('button', { type: 'reset', class: 'button button--secondary' }, 'Clear filters'),
-      ),
-    ),
-  );
 }
