@@ -1,148 +1,17 @@
 /**
- * The in-memory drug catalog and its look-ups (pure: built from parsed files, no I/O).
+ * The in-memory drug catalog and its look-ups (pure: built from parsed files, no I/O). The engine
+ * calls productByNdc, productsByRxnormCode, ingredientsByRxnormCode, ingredientsInText,
+ * candidateCodes, statusOn and priceOn (docs/catalog.md "Look-ups").
  */
 import { candidatesFor10Digit, normalizeNdc } from './ndc.ts';
-import type { CodesFile, IngredientsFile, PricesFile, ProductsFile } from './schema.ts';
-import type { HcpcsCode, Ingredient, Price, Product } from './types.ts';
+import { quarterOf } from './quarters.ts';
+import type { TermIndex } from './terms.ts';
+import type { CatalogCode, HcpcsCode, Ingredient, Price, Product } from './types.ts';
+
+export { quarterOf } from './quarters.ts';
 
 export class CatalogError extends Error {
   readonly code = 'catalog-invalid';
-}
-
-export interface AmbiguousTerm {
-  readonly term: string;
-  readonly rxnorm: readonly string[];
-  readonly ingredients: readonly string[];
-}
-
-export class DrugCatalog {
-  readonly codes: ReadonlyMap<string, HcpcsCode>;
-  readonly products: ReadonlyMap<string, Product>;
-  readonly ingredients: ReadonlyMap<string, Ingredient>;
-  readonly ambiguous: readonly AmbiguousTerm[];
-  private readonly productByAnyNdc = new Map<string, Product>();
-  private readonly productsByRxnorm = new Map<string, Product[]>();
-  private readonly ingredientsByRxnorm = new Map<string, string[]>();
-  private readonly codesByIngredient = new Map<string, HcpcsCode[]>();
-  /** Synonyms longest first, so "methylprednisolone acetate" wins over "methylprednisolone". */
-  private readonly textTerms: { term: string; ingredients: string[] }[] = [];
-
-  constructor(
-    codes: HcpcsCode[],
-    products: Product[],
-    ingredients: Ingredient[],
-    ambiguous: AmbiguousTerm[] = [],
-  ) {
-    this.codes = new Map(codes.map((c) => [c.code, c]));
-    this.products = new Map(products.map((p) => [p.ndc, p]));
-    this.ingredients = new Map(ingredients.map((i) => [i.key, i]));
-    this.ambiguous = ambiguous;
-    for (const c of codes) {
-      if (!this.ingredients.has(c.ingredient)) {
-        throw new CatalogError(`code ${c.code}: unknown ingredient "${c.ingredient}"`);
-      }
-      push(this.codesByIngredient, c.ingredient, c);
-    }
-    for (const p of products) {
-      if (!this.ingredients.has(p.ingredient)) {
-        throw new CatalogError(`product ${p.ndc}: unknown ingredient "${p.ingredient}"`);
-      }
-      for (const code of p.hcpcs) {
-        const c = this.codes.get(code);
-        if (!c) throw new CatalogError(`product ${p.ndc}: unknown HCPCS code ${code}`);
-        if (c.ingredient !== p.ingredient) {
-          throw new CatalogError(
-            `product ${p.ndc} (${p.ingredient}) maps to ${code}, a code for ${c.ingredient}`,
-          );
-        }
-      }
-      for (const ndc of [p.ndc, ...(p.outerNdcs ?? [])]) {
-        if (this.productByAnyNdc.has(ndc))
-          throw new CatalogError(`NDC ${ndc} is listed for more than one product`);
-        this.productByAnyNdc.set(ndc, p);
-      }
-      for (const rx of p.rxnorm ?? []) push(this.productsByRxnorm, rx, p);
-    }
-    for (const i of ingredients) {
-      for (const rx of i.rxnorm) push(this.ingredientsByRxnorm, rx, i.key);
-      for (const s of i.synonyms) this.textTerms.push({ term: s.toLowerCase(), ingredients: [i.key] });
-    }
-    for (const a of ambiguous) {
-      for (const rx of a.rxnorm) for (const k of a.ingredients) push(this.ingredientsByRxnorm, rx, k);
-      this.textTerms.push({ term: a.term.toLowerCase(), ingredients: [...a.ingredients] });
-    }
-    this.textTerms.sort((a, b) => b.term.length - a.term.length);
-  }
-
-  /** Product by NDC in any 10- or 11-digit form, hyphenated or not (package or outer package). */
-  productByNdc(ndc: string): Product | undefined {
-    const n = normalizeNdc(ndc);
-    if (n) return this.productByAnyNdc.get(n);
-    const hits = candidatesFor10Digit(ndc)
-      .map((c) => this.productByAnyNdc.get(c))
-      .filter((p): p is Product => p !== undefined);
-    return hits.length === 1 ? hits[0] : undefined;
-  }
-
-  /** Products of a clinical-drug RxNorm code (several labelers may share one). */
-  productsByRxnormCode(rxcui: string): readonly Product[] {
-    return this.productsByRxnorm.get(rxcui) ?? [];
-  }
-
-  /** Ingredient keys of an ingredient-level RxNorm code (more than one when ambiguous). */
-  ingredientsByRxnormCode(rxcui: string): readonly string[] {
-    return this.ingredientsByRxnorm.get(rxcui) ?? [];
-  }
-
-  /** Ingredient keys named in free text (longest synonym first); several when ambiguous. */
-  ingredientsInText(text: string): readonly string[] {
-    const t = text.toLowerCase();
-    for (const { term, ingredients } of this.textTerms) if (t.includes(term)) return ingredients;
-    return [];
-  }
-
-  /** Codes valid on a date of service (termination date is the last valid date). */
-  codesValidOn(codes: Iterable<string>, dateOfService: string): HcpcsCode[] {
-    const out: HcpcsCode[] = [];
-    for (const code of codes) {
-      const c = this.codes.get(code);
-      if (c && isValidOn(c, dateOfService)) out.push(c);
-    }
-    return out;
-  }
-
-  codesForIngredient(ingredient: string): readonly HcpcsCode[] {
-    return this.codesByIngredient.get(ingredient) ?? [];
-  }
-
-  /**
-   * The codes an administration can bill on a date of service: the drug family of the product
-   * (or of the ingredient when no product is known), restricted to the codes valid that day.
-   * The engine chooses among them by the amount given.
-   */
-  candidateCodes(ingredient: string, product: Product | undefined, dateOfService: string): HcpcsCode[] {
-    return this.codesValidOn(
-      product ? product.hcpcs : this.codesForIngredient(ingredient).map((c) => c.code),
-      dateOfService,
-    );
-  }
-
-  /** The OPPS status indicator of a code on a date of service, when a source gives one. */
-  statusOn(code: string, dateOfService: string): OppsStatus | undefined {
-    const c = this.codes.get(code);
-    if (!c?.oppsStatusIndicator || !isValidOn(c, dateOfService)) return undefined;
-    return {
-      indicator: c.oppsStatusIndicator.value,
-      quarter: quarterOf(dateOfService),
-      source: c.oppsStatusIndicator.source,
-    };
-  }
-
-  /** Payment limit for the code in the calendar quarter of the date of service. */
-  priceOn(code: string, dateOfService: string): Price | undefined {
-    const quarter = quarterOf(dateOfService);
-    return this.codes.get(code)?.prices?.find((p) => p.quarter === quarter);
-  }
 }
 
 /** OPPS Addendum B status of a code for the quarter of a date of service. */
@@ -150,22 +19,39 @@ export interface OppsStatus {
   /** Status indicator: K and G separately payable drugs, N packaged. */
   readonly indicator: string;
   readonly apc?: string;
-  /** The quarter whose Addendum B release gave the status, e.g. `2025Q3`. */
+  /** The quarter of the Addendum B release that gave the status, e.g. `2025Q3`. */
   readonly quarter: string;
+  /** The date of service's quarter, when another release's status stands in for it. */
+  readonly forQuarter?: string;
   readonly source: string;
   /** True when taken from a later release because the one in force did not list the code yet. */
   readonly inferred?: boolean;
+  /** Says what stands in for what, for the UI and the audit. */
+  readonly note?: string;
 }
 
-export function isValidOn(code: HcpcsCode, dateOfService: string): boolean {
-  if (code.effective && dateOfService < code.effective) return false;
-  if (code.terminated && dateOfService > code.terminated) return false;
-  return true;
+/** How a product was found by its NDC. */
+export interface NdcMatch {
+  readonly product: Product;
+  /** `package`: the NDC the crosswalk lists; `labeler-product`: same first 9 digits (a vial in a tray). */
+  readonly match: 'package' | 'labeler-product';
 }
 
-export function quarterOf(date: string): string {
-  const month = Number(date.slice(5, 7));
-  return `${date.slice(0, 4)}Q${Math.floor((month - 1) / 3) + 1}`;
+export interface CatalogData {
+  readonly codes: readonly CatalogCode[];
+  /** Per code, the versions whose unit differs by quarter: `[first quarter, version]`, oldest first. */
+  readonly codeVersions: ReadonlyMap<string, readonly (readonly [string, CatalogCode])[]>;
+  readonly products: readonly Product[];
+  readonly families: readonly Ingredient[];
+  readonly terms: TermIndex;
+  /** Ingredient-level RxNorm code -> family keys. */
+  readonly rxnormFamilies: ReadonlyMap<string, readonly string[]>;
+  /** Clinical-drug RxNorm code -> products. */
+  readonly rxnormProducts: ReadonlyMap<string, readonly Product[]>;
+  /** Addendum B releases: quarter -> file. */
+  readonly releases: readonly (readonly [string, string])[];
+  /** The last quarter a pricing file was loaded for. */
+  readonly lastPricedQuarter: string | undefined;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -174,29 +60,203 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** Builds a catalog from the parsed files; prices are merged into their codes. */
-export function buildCatalog(files: {
-  codes: CodesFile;
-  products: ProductsFile;
-  ingredients: IngredientsFile;
-  prices?: PricesFile;
-}): DrugCatalog {
-  const priceByCode = new Map<string, Price[]>();
-  for (const { code, ...price } of files.prices?.prices ?? []) push(priceByCode, code, price);
-  const codes = files.codes.codes.map((c) => {
-    const extra = priceByCode.get(c.code) ?? [];
-    const prices = [...(c.prices ?? []).filter((p) => !extra.some((e) => e.quarter === p.quarter)), ...extra];
-    return prices.length ? { ...c, prices } : c;
-  });
-  const seen = new Set<string>();
-  for (const c of codes) {
-    if (seen.has(c.code)) throw new CatalogError(`code ${c.code} is listed twice`);
-    seen.add(c.code);
+function isBillable(c: CatalogCode): c is HcpcsCode {
+  return c.unit !== undefined;
+}
+
+export function isValidOn(code: Pick<CatalogCode, 'effective' | 'terminated'>, dateOfService: string): boolean {
+  if (code.effective && dateOfService < code.effective) return false;
+  if (code.terminated && dateOfService > code.terminated) return false;
+  return true;
+}
+
+export class DrugCatalog {
+  /** Codes that bill by amount (the engine's). */
+  readonly codes: ReadonlyMap<string, HcpcsCode>;
+  /** Every code of the pricing files. */
+  readonly allCodes: ReadonlyMap<string, CatalogCode>;
+  /** Products by their package NDC. */
+  readonly products: ReadonlyMap<string, Product>;
+  /** Drug families by key. */
+  readonly ingredients: ReadonlyMap<string, Ingredient>;
+  /** The quarter of the latest pricing file, e.g. `2026Q1`. */
+  readonly lastPricedQuarter: string | undefined;
+  private readonly data: CatalogData;
+  private readonly byPrefix = new Map<string, Product | null>();
+  private readonly codesByFamily = new Map<string, CatalogCode[]>();
+
+  constructor(data: CatalogData) {
+    this.data = data;
+    this.allCodes = new Map(data.codes.map((c) => [c.code, c]));
+    this.codes = new Map(data.codes.filter(isBillable).map((c) => [c.code, c]));
+    this.products = new Map(data.products.map((p) => [p.ndc, p]));
+    this.ingredients = new Map(data.families.map((f) => [f.key, f]));
+    this.lastPricedQuarter = data.lastPricedQuarter;
+    for (const c of data.codes) push(this.codesByFamily, c.ingredient, c);
+    const groups = new Map<string, Product[]>();
+    for (const p of data.products) {
+      for (const ndc of [p.ndc, ...(p.outerNdcs ?? [])]) push(groups, ndc.slice(0, 9), p);
+    }
+    for (const [prefix, list] of groups) {
+      const first = list[0];
+      const alike = first !== undefined && list.every((p) => sameItem(p, first));
+      this.byPrefix.set(prefix, alike ? first : null);
+    }
+    const outer = new Map<string, Product>();
+    for (const p of data.products) for (const o of p.outerNdcs ?? []) outer.set(o, p);
+    this.outer = outer;
   }
-  return new DrugCatalog(
-    codes,
-    files.products.products,
-    files.ingredients.ingredients,
-    files.ingredients.ambiguous,
+
+  private readonly outer: ReadonlyMap<string, Product>;
+
+  /** Product by NDC in any 10- or 11-digit form, hyphenated or not (docs/catalog.md "NDC look-up"). */
+  productByNdc(ndc: string): Product | undefined {
+    return this.lookupNdc(ndc)?.product;
+  }
+
+  /** Like productByNdc, saying whether the package itself or its labeler+product matched. */
+  lookupNdc(ndc: string): NdcMatch | undefined {
+    const n = normalizeNdc(ndc);
+    const candidates = n ? [n] : candidatesFor10Digit(ndc);
+    const exact = candidates
+      .map((c) => this.products.get(c) ?? this.outer.get(c))
+      .filter((p): p is Product => p !== undefined);
+    if (exact.length === 1 && exact[0]) return { product: exact[0], match: 'package' };
+    if (exact.length > 1) return undefined;
+    // A bedside scan records the vial (63323-0258-01) inside the package CMS lists (-03): the
+    // first 9 digits are labeler and product, which fix the drug and strength (21 CFR 207.33).
+    const byProduct = [...new Set(candidates.map((c) => this.byPrefix.get(c.slice(0, 9))).filter((p) => p))];
+    return byProduct.length === 1 && byProduct[0] ? { product: byProduct[0], match: 'labeler-product' } : undefined;
+  }
+
+  /** Products of a clinical-drug RxNorm code (several labelers may share one). */
+  productsByRxnormCode(rxcui: string): readonly Product[] {
+    return this.data.rxnormProducts.get(rxcui) ?? [];
+  }
+
+  /** Family keys of an ingredient-level RxNorm code (more than one when ambiguous). */
+  ingredientsByRxnormCode(rxcui: string): readonly string[] {
+    return this.data.rxnormFamilies.get(rxcui) ?? [];
+  }
+
+  /** Family keys named in free text, longest names first; several when it is ambiguous. */
+  ingredientsInText(text: string): readonly string[] {
+    return this.data.terms.find(text);
+  }
+
+  /** A code as it was on a date of service (its unit in force that quarter). */
+  codeOn(code: string, dateOfService: string): CatalogCode | undefined {
+    const versions = this.data.codeVersions.get(code);
+    if (!versions) return this.allCodes.get(code);
+    const q = quarterOf(dateOfService);
+    let pick = versions[0]?.[1];
+    for (const [from, v] of versions) if (from <= q) pick = v;
+    return pick;
+  }
+
+  /** The billable codes among `codes` valid on a date of service, as they were that day. */
+  codesValidOn(codes: Iterable<string>, dateOfService: string): HcpcsCode[] {
+    const out: HcpcsCode[] = [];
+    for (const code of codes) {
+      const c = this.codeOn(code, dateOfService);
+      if (c && isBillable(c) && isValidOn(c, dateOfService)) out.push(c);
+    }
+    return out.sort((a, b) => a.code.localeCompare(b.code));
+  }
+
+  /** Every code of a family, billable by amount or not. */
+  codesForIngredient(ingredient: string): readonly CatalogCode[] {
+    return this.codesByFamily.get(ingredient) ?? [];
+  }
+
+  /**
+   * The codes an administration can bill on a date of service: the drug family of the product's
+   * crosswalk code in that quarter (or of the identified family when no product is known),
+   * restricted to the codes valid that day. The engine chooses among them by the amount given.
+   */
+  candidateCodes(ingredient: string, product: Product | undefined, dateOfService: string): HcpcsCode[] {
+    const families = product ? this.familiesOn(product, dateOfService) : [ingredient];
+    const codes = families.flatMap((f) => this.codesForIngredient(f).map((c) => c.code));
+    return this.codesValidOn(new Set(codes), dateOfService);
+  }
+
+  /** The families of a product's codes in the quarter of a date (the nearest listed quarter otherwise). */
+  private familiesOn(product: Product, dateOfService: string): string[] {
+    const listings = product.listings ?? [];
+    if (listings.length === 0) return [product.ingredient];
+    const q = quarterOf(dateOfService);
+    let chosen = listings.filter((l) => l.from <= q && q <= l.to);
+    if (chosen.length === 0) {
+      const before = listings.filter((l) => l.to < q).map((l) => l.to);
+      const at = before.length ? before.sort().at(-1) : listings.map((l) => l.from).sort()[0];
+      chosen = listings.filter((l) => l.to === at || l.from === at);
+    }
+    const families = chosen.map((l) => this.allCodes.get(l.code)?.ingredient ?? product.ingredient);
+    return [...new Set(families)].sort();
+  }
+
+  /**
+   * The OPPS status of a code on a date of service: from the latest Addendum B release at or
+   * before its quarter; a code that release does not list yet (J2919 in 2024Q2-Q4) takes the
+   * status of the earliest later release listing it, marked `inferred`.
+   */
+  statusOn(code: string, dateOfService: string): OppsStatus | undefined {
+    const c = this.allCodes.get(code);
+    if (!c?.opps?.length || !isValidOn(c, dateOfService)) return undefined;
+    const q = quarterOf(dateOfService);
+    const releases = this.data.releases.map(([rq]) => rq);
+    const inForce = releases.filter((r) => r <= q).at(-1);
+    const listed = (r: string | undefined) => (r ? c.opps?.find((o) => o.quarter === r) : undefined);
+    const own = listed(inForce);
+    const later = c.opps.find((o) => !inForce || o.quarter > inForce);
+    const earlier = [...c.opps].reverse().find((o) => inForce && o.quarter < inForce);
+    const use = own ?? later ?? earlier;
+    if (!use) return undefined;
+    const inferred = use !== own;
+    const latest = releases.at(-1);
+    const note = inferred
+      ? `${use.quarter} Addendum B status used for ${q}: the release in force ${inForce ? `(${inForce})` : ''} does not list ${code}`.replace(' ()', '')
+      : use.quarter !== q
+        ? `${use.quarter} Addendum B is the latest release at or before ${q}${use.quarter === latest && q > use.quarter ? ' (no later release loaded)' : ''}`
+        : undefined;
+    return {
+      indicator: use.indicator,
+      ...(use.apc ? { apc: use.apc } : {}),
+      quarter: use.quarter,
+      ...(use.quarter !== q ? { forQuarter: q } : {}),
+      source: use.source,
+      ...(inferred ? { inferred: true } : {}),
+      ...(note ? { note } : {}),
+    };
+  }
+
+  /**
+   * Payment limit for the code in the quarter of the date of service; after the last loaded
+   * quarter, the latest limit, saying so.
+   */
+  priceOn(code: string, dateOfService: string): Price | undefined {
+    const prices = this.allCodes.get(code)?.prices;
+    if (!prices?.length) return undefined;
+    const q = quarterOf(dateOfService);
+    const own = prices.find((p) => p.quarter === q);
+    if (own) return own;
+    const last = this.lastPricedQuarter;
+    if (!last || q <= last) return undefined;
+    const latest = prices.find((p) => p.quarter === last);
+    return latest
+      ? { ...latest, forQuarter: q, note: `priced with ${last} limits (the latest loaded) for ${q}` }
+      : undefined;
+  }
+}
+
+/** Two packages the engine can treat alike: same family, same content per item, same container. */
+function sameItem(a: Product, b: Product): boolean {
+  return (
+    a.ingredient === b.ingredient &&
+    a.amount?.value === b.amount?.value &&
+    a.amount?.measure === b.amount?.measure &&
+    a.volumeMl === b.volumeMl &&
+    a.containerUse === b.containerUse &&
+    a.hcpcs.join() === b.hcpcs.join()
   );
 }

@@ -1,10 +1,23 @@
-/** Reads and validates a catalog folder (codes.json, products.json, ingredients.json, optional prices.json). */
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
+/**
+ * Reads and validates a catalog folder: codes.json, products.json and families.json (built from
+ * the CMS files by `npm run catalog:build`), curated.json (by hand), and any extra price files.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { buildCatalog, CatalogError, type DrugCatalog } from './catalog.ts';
-import { codesFileSchema, ingredientsFileSchema, pricesFileSchema, productsFileSchema } from './schema.ts';
+import { assembleCatalog } from './assemble.ts';
+import type { ExtraPrice } from './assemble.ts';
+import { CatalogError } from './catalog.ts';
+import type { DrugCatalog } from './catalog.ts';
+import type { CodesFile, CuratedFile, FamiliesFile, ProductsFile } from './files.ts';
+import {
+  codesFileSchema,
+  curatedFileSchema,
+  familiesFileSchema,
+  pricesFileSchema,
+  productsFileSchema,
+} from './schema.ts';
 
 export const SHIPPED_CATALOG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../catalog');
 
@@ -24,16 +37,34 @@ export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
-export function loadCatalog(dir: string = SHIPPED_CATALOG_DIR, extraPriceFiles: string[] = []): DrugCatalog {
-  const pricesFile = join(dir, 'prices.json');
-  const priceSets = [
-    ...(existsSync(pricesFile) ? [readJsonFile(pricesFile, pricesFileSchema)] : []),
-    ...extraPriceFiles.map((f) => readJsonFile(f, pricesFileSchema)),
-  ];
-  return buildCatalog({
+export interface CatalogFolder {
+  readonly codes: CodesFile;
+  readonly products: ProductsFile;
+  readonly families: FamiliesFile;
+  readonly curated: CuratedFile;
+}
+
+export function readCatalogFolder(dir: string): CatalogFolder {
+  return {
     codes: readJsonFile(join(dir, 'codes.json'), codesFileSchema),
     products: readJsonFile(join(dir, 'products.json'), productsFileSchema),
-    ingredients: readJsonFile(join(dir, 'ingredients.json'), ingredientsFileSchema),
-    prices: { prices: priceSets.flatMap((s) => s.prices) },
-  });
+    families: readJsonFile(join(dir, 'families.json'), familiesFileSchema),
+    curated: readJsonFile(join(dir, 'curated.json'), curatedFileSchema),
+  };
+}
+
+/**
+ * The catalog of a folder, with extra price files (illustrative demo or generator prices) and
+ * extra prices given directly (tests). A `prices.json` in the folder is an extra price file too.
+ */
+export function loadCatalog(
+  dir: string = SHIPPED_CATALOG_DIR,
+  extraPriceFiles: readonly string[] = [],
+  extraPrices: readonly ExtraPrice[] = [],
+): DrugCatalog {
+  const folderPrices = join(dir, 'prices.json');
+  const fromFiles = [...(existsSync(folderPrices) ? [folderPrices] : []), ...extraPriceFiles].flatMap(
+    (f) => readJsonFile(f, pricesFileSchema).prices,
+  );
+  return assembleCatalog({ ...readCatalogFolder(dir), extraPrices: [...fromFiles, ...extraPrices] });
 }

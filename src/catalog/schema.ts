@@ -1,77 +1,132 @@
-/** zod schemas of the catalog folder's JSON files (SPEC section 8). */
+/** zod schemas of the catalog folder's JSON files (docs/catalog.md "On disk"). */
 import { z } from 'zod';
+import { CATALOG_FORMAT } from './files.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
-const ndc11 = z.string().regex(/^\d{11}$/, 'expected an 11-digit NDC without hyphens');
+const quarter = z.string().regex(/^\d{4}Q[1-4]$/, 'expected a quarter such as 2025Q4');
+const code = z.string().regex(/^(?:[A-Z]\d{4}|\d{4}[0-9A-Z])$/, 'expected a HCPCS or CPT code such as J2919');
 const source = z.string().min(3, 'every catalog entry names its source');
 const measure = z.enum(['mg', 'ug', 'g', 'mL', 'unit']);
+const format = z.literal(CATALOG_FORMAT, { error: `expected "format": "${CATALOG_FORMAT}" (rebuild the catalog)` });
+const quarterFile = z.tuple([quarter, z.string().min(1)]);
 
 export const priceSchema = z.object({
-  quarter: z.string().regex(/^\d{4}Q[1-4]$/, 'expected a quarter such as 2025Q4'),
+  code,
+  quarter,
   paymentLimit: z.number().positive(),
   source,
   illustrative: z.boolean().optional(),
 });
 
-export const codeSchema = z.object({
-  code: z.string().regex(/^[A-Z]\d{4}$/, 'expected a HCPCS Level II code such as J2930'),
-  descriptor: z.string().min(1),
-  ingredient: z.string().min(1),
-  unit: z.object({ amount: z.number().positive(), measure }),
+/** Extra price files (the demo's or the audit generator's illustrative prices). */
+export const pricesFileSchema = z.object({ prices: z.array(priceSchema) });
+
+export const codeRecordSchema = z.object({
+  code,
+  long: z.string().min(1).optional(),
+  short: z.string(),
+  dosages: z.array(z.tuple([quarter, z.string()])).min(1),
+  prices: z.array(z.tuple([quarter, z.number().positive().nullable()])).min(1),
+  notes: z.array(z.tuple([quarter, z.string()])).optional(),
+  opps: z.array(z.tuple([quarter, z.string().min(1).max(2), z.string()])).optional(),
+  family: z.string().min(1),
+  unit: z.object({ amount: z.number().positive(), measure, upTo: z.literal(true).optional() }).optional(),
+  per: z.string().optional(),
+  unitNote: z.string().optional(),
   effective: isoDate.optional(),
+  effectiveBasis: z.string().optional(),
   terminated: isoDate.optional(),
-  oppsStatusIndicator: z.object({ value: z.string().min(1).max(2), source }).optional(),
-  mue: z
-    .object({
-      value: z.number().int().positive(),
-      source,
-      adjudicationIndicator: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
-    })
+  terminatedBasis: z.string().optional(),
+});
+
+export const codesFileSchema = z.object({
+  format,
+  sources: z.object({
+    pricing: z.array(quarterFile),
+    crosswalk: z.array(quarterFile),
+    opps: z.array(quarterFile),
+    oppsSuperseded: z.array(quarterFile),
+    descriptors: z.string().nullable(),
+  }),
+  codes: z.array(codeRecordSchema),
+  unpriced: z
+    .array(
+      z.object({
+        code,
+        long: z.string().min(1).optional(),
+        opps: z.array(z.tuple([quarter, z.string().min(1).max(2), z.string()])).optional(),
+      }),
+    )
     .optional(),
-  prices: z.array(priceSchema).optional(),
-  source,
 });
 
-export const productSchema = z.object({
-  ndc: ndc11,
-  outerNdcs: z.array(ndc11).optional(),
-  description: z.string().min(1),
-  labeler: z.string().min(1),
-  ingredient: z.string().min(1),
-  rxnorm: z.array(z.string().regex(/^\d+$/)).optional(),
-  hcpcs: z.array(z.string().regex(/^[A-Z]\d{4}$/)).min(1),
-  amount: z.object({ value: z.number().positive(), measure }),
+const listing = z.tuple([code, quarter, quarter, z.number(), z.number(), z.number(), z.number()]);
+
+export const productRecordSchema = z.object({
+  ndc: z.string().regex(/^\d{11}$/, 'expected an 11-digit NDC without hyphens'),
+  labeler: z.string(),
+  name: z.string(),
+  listings: z.array(listing).min(1),
+  family: z.string().min(1),
+  amount: z.object({ value: z.number().positive(), measure }).optional(),
+  amountBasis: z.string().optional(),
   volumeMl: z.number().positive().optional(),
-  containerUse: z.enum(['single-dose', 'multi-dose']).optional(),
-  source,
+  volumeBasis: z.string().optional(),
 });
 
-export const ingredientSchema = z.object({
-  key: z.string().min(1),
-  name: z.string().min(1),
-  rxnorm: z.array(z.string().regex(/^\d+$/)),
-  synonyms: z.array(z.string().min(3)),
-  source,
+export const productsFileSchema = z.object({
+  format,
+  products: z.array(productRecordSchema),
+  unpriced: z
+    .array(
+      z.object({
+        ndc: z.string().regex(/^\d{11}$/),
+        labeler: z.string(),
+        name: z.string(),
+        listings: z.array(listing).min(1),
+      }),
+    )
+    .optional(),
 });
 
-export const ambiguousSchema = z.object({
-  term: z.string().min(3),
-  rxnorm: z.array(z.string().regex(/^\d+$/)),
-  ingredients: z.array(z.string()).min(2),
-  source,
+export const familiesFileSchema = z.object({
+  format,
+  families: z.array(
+    z.object({
+      key: z.string().min(1),
+      name: z.string().min(1),
+      codes: z.array(code).min(1),
+      terms: z.array(z.string().min(1)),
+    }),
+  ),
 });
 
-export const codesFileSchema = z.object({ codes: z.array(codeSchema) });
-export const productsFileSchema = z.object({ products: z.array(productSchema) });
-export const ingredientsFileSchema = z.object({
-  ingredients: z.array(ingredientSchema),
-  ambiguous: z.array(ambiguousSchema).default([]),
-});
-export const pricesFileSchema = z.object({
-  prices: z.array(priceSchema.extend({ code: z.string().regex(/^[A-Z]\d{4}$/) })),
+const ndcOrProduct = z
+  .string()
+  .regex(/^(?:\d{4,5}-\d{3,4}(?:-\d{1,2})?|\d{9}|\d{11})$/, 'expected an NDC or a labeler+product code');
+
+export const curatedFileSchema = z.object({
+  rxnorm: z.array(
+    z
+      .object({
+        rxcui: z.string().regex(/^\d+$/),
+        name: z.string().min(1),
+        families: z.array(code).min(1).optional(),
+        ndcs: z.array(ndcOrProduct).min(1).optional(),
+        source,
+      })
+      .refine((r) => r.families || r.ndcs, 'an RxNorm entry names families or NDCs'),
+  ),
+  synonyms: z.array(z.object({ term: z.string().min(3), family: code, source })),
+  containers: z.array(
+    z.object({
+      ndc: ndcOrProduct,
+      label: z.string().min(1),
+      containerUse: z.enum(['single-dose', 'multi-dose']),
+      volumeMl: z.number().positive().optional(),
+      source,
+    }),
+  ),
 });
 
-export type CodesFile = z.infer<typeof codesFileSchema>;
-export type ProductsFile = z.infer<typeof productsFileSchema>;
-export type IngredientsFile = z.infer<typeof ingredientsFileSchema>;
 export type PricesFile = z.infer<typeof pricesFileSchema>;

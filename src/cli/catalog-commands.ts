@@ -1,12 +1,14 @@
 /**
- * `vialwise catalog ...`: load the CMS quarterly files into a catalog folder (SPEC section 8).
+ * `vialwise catalog ...`: build the drug catalog from a folder of CMS files, and add each new
+ * quarter's files to it (docs/catalog.md).
  */
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { buildFromFolder, writeBuild } from '../catalog/build/run.ts';
+import type { CmsKind } from '../catalog/build/run.ts';
+import { importCmsFile } from '../catalog/build/import.ts';
+import { formatSkipped, parseQuarter } from '../catalog/import/cms-files.ts';
 import { ImportError } from '../catalog/import/errors.ts';
-import { parseQuarter } from '../catalog/import/prices.ts';
-import { importCrosswalkFile, importPricesFile } from '../catalog/import/run.ts';
 import { SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
 import { say } from './output.ts';
 
@@ -26,45 +28,59 @@ function quarterOption(value: string): string {
 
 const CATALOG_DIR_HELP = 'catalog folder to update (the shipped catalog unless given)';
 
+const IMPORTS: readonly { command: string; alias?: string; kind: CmsKind; what: string }[] = [
+  { command: 'import-crosswalk', kind: 'crosswalk', what: 'an ASP NDC-HCPCS crosswalk CSV (products, billing units per item)' },
+  { command: 'import-pricing', alias: 'import-prices', kind: 'pricing', what: 'an ASP pricing file CSV (codes, billing units, payment limits)' },
+  { command: 'import-opps', kind: 'opps', what: 'an OPPS Addendum B CSV (status indicator and APC per code)' },
+  { command: 'import-descriptors', kind: 'descriptors', what: 'a HCPCS long descriptor CSV (HCPCS, LONG_DESCRIPTION)' },
+];
+
 /** Registers the `catalog` command and its subcommands on the program. */
 export function registerCatalogCommands(program: Command): Command {
   const catalog = program
     .command('catalog')
-    .description('maintain the drug catalog: import the CMS quarterly files');
+    .description('maintain the drug catalog: build it from the CMS files, import each new quarter');
 
   catalog
-    .command('import-crosswalk')
-    .description('merge a CMS ASP NDC-HCPCS crosswalk CSV into products.json')
-    .argument('<file>', 'crosswalk CSV as CMS publishes it (latin-1, title rows above the header)')
-    .option('--catalog-dir <dir>', CATALOG_DIR_HELP, SHIPPED_CATALOG_DIR)
-    .action((file: string, options: { catalogDir: string }) => {
-      const result = importCrosswalkFile({ catalogDir: options.catalogDir, file });
-      const { added, updated, skipped } = result.summary;
-      const target = result.written
-        ? `wrote ${join(options.catalogDir, 'products.json')}`
-        : 'nothing to write';
+    .command('build')
+    .description('build the catalog from a folder of CMS files (pricing, crosswalk, Addendum B, descriptors)')
+    .argument('<folder>', 'folder of CMS CSV files as CMS publishes them')
+    .option('--catalog-dir <dir>', 'catalog folder to write (the shipped catalog unless given)', SHIPPED_CATALOG_DIR)
+    .action((folder: string, options: { catalogDir: string }) => {
+      const result = buildFromFolder(folder);
+      writeBuild(options.catalogDir, result);
+      const { codes, products, findings } = result.derived;
       say(
-        `${file}: ${plural(added, 'product')} added, ${updated} updated, ${plural(skipped, 'row')} skipped; ${target}`,
+        `${folder}: ${plural(result.folder.files.length, 'file')} read, ${plural(codes.codes.length, 'code')} ` +
+          `(${findings.unparsed.length} with a dosage not parsed), ${plural(products.products.length, 'NDC')}, ` +
+          `${plural(result.folder.skipped.length, 'row')} skipped; wrote ${options.catalogDir} (see BUILD-REPORT.md)`,
       );
     });
 
-  catalog
-    .command('import-prices')
-    .description('load the payment limits of a CMS ASP pricing file into prices.json')
-    .argument('<file>', 'ASP pricing CSV as CMS publishes it (latin-1, title rows above the header)')
-    .requiredOption('--quarter <quarter>', 'calendar quarter the limits apply to, e.g. 2025Q4', quarterOption)
-    .option('--illustrative', 'mark the prices as illustrative demo prices, not CMS payment limits', false)
-    .option('--catalog-dir <dir>', CATALOG_DIR_HELP, SHIPPED_CATALOG_DIR)
-    .action((file: string, options: { quarter: string; illustrative: boolean; catalogDir: string }) => {
-      const result = importPricesFile({ ...options, file });
-      const { imported, blank, notInCatalog } = result.summary;
-      const kind = result.illustrative ? 'illustrative prices' : 'payment limits';
-      const target = result.written ? `wrote ${join(options.catalogDir, 'prices.json')}` : 'nothing to write';
+  for (const spec of IMPORTS) {
+    const cmd = catalog
+      .command(spec.command)
+      .description(`add ${spec.what} to the catalog: its quarter replaces the same quarter, the rest is kept`)
+      .argument('<file>', 'the CSV as CMS publishes it (latin-1, title rows above the header)')
+      .option('--quarter <quarter>', 'quarter the file is for, e.g. 2026Q2 (else its title row or name)', quarterOption)
+      .option('--catalog-dir <dir>', CATALOG_DIR_HELP, SHIPPED_CATALOG_DIR);
+    if (spec.alias) cmd.alias(spec.alias);
+    cmd.action((file: string, options: { quarter?: string; catalogDir: string }) => {
+      const r = importCmsFile({
+        catalogDir: options.catalogDir,
+        file,
+        kind: spec.kind,
+        ...(options.quarter ? { quarter: options.quarter } : {}),
+      });
+      for (const s of r.skipped) say(formatSkipped(s));
       say(
-        `${file}: ${imported} ${kind} for ${result.quarter}, ${blank} blank skipped, ` +
-          `${plural(notInCatalog, 'code')} not in the catalog skipped; ${target}`,
+        `${file}: ${spec.kind}${r.quarter ? ` ${r.quarter}` : ''}, ${plural(r.rows, 'row')} read, ` +
+          `${plural(r.skipped.length, 'row')} skipped` +
+          (r.replacedRelease ? `, replaces ${r.replacedRelease}` : '') +
+          `; codes ${r.before.codes} -> ${r.after.codes}, NDCs ${r.before.products} -> ${r.after.products}; ` +
+          `wrote ${options.catalogDir}`,
       );
     });
-
+  }
   return catalog;
 }

@@ -43,8 +43,9 @@ export function concentrationOf(
   product: Product | undefined,
   medication: Medication | undefined,
 ): number | undefined {
-  if (product?.volumeMl && product.amount.measure !== 'mL' && product.amount.measure !== 'unit') {
-    const a = fromMeasure(product.amount.value, product.amount.measure);
+  const content = product?.amount;
+  if (product?.volumeMl && content && content.measure !== 'mL' && content.measure !== 'unit') {
+    const a = fromMeasure(content.value, content.measure);
     if (a.kind === 'mass') return a.mg / product.volumeMl;
   }
   const ratios: (Ratio | undefined)[] = [
@@ -73,7 +74,7 @@ export function containerAmountOf(
   product: Product | undefined,
   medication: Medication | undefined,
 ): Amount | undefined {
-  if (product) return fromMeasure(product.amount.value, product.amount.measure);
+  if (product?.amount) return fromMeasure(product.amount.value, product.amount.measure);
   const n = medication?.amount?.numerator ? quantityAmount(medication.amount.numerator) : undefined;
   return n && typeof n === 'object' && n.kind !== 'volume' ? n : undefined;
 }

@@ -86,8 +86,8 @@ export function identify(
       const alike = products.every(
         (p) =>
           p.ingredient === first.ingredient &&
-          p.amount.value === first.amount.value &&
-          p.amount.measure === first.amount.measure &&
+          p.amount?.value === first.amount?.value &&
+          p.amount?.measure === first.amount?.measure &&
           p.volumeMl === first.volumeMl &&
           p.containerUse === first.containerUse &&
           p.hcpcs.join() === first.hcpcs.join(),

@@ -17,20 +17,15 @@ import type {
   Observation,
   Quantity,
 } from '@medplum/fhirtypes';
-import { buildCatalog, type DrugCatalog } from '../../src/catalog/catalog.ts';
-import { loadCatalog, readJsonFile, SHIPPED_CATALOG_DIR } from '../../src/catalog/load.ts';
+import type { DrugCatalog } from '../../src/catalog/catalog.ts';
+import { loadCatalog, SHIPPED_CATALOG_DIR } from '../../src/catalog/load.ts';
 import {
   loadPayerRules,
   parsePayerRules,
   type CategoryRules,
   type PayerRules,
 } from '../../src/catalog/payer-rules.ts';
-import {
-  codesFileSchema,
-  ingredientsFileSchema,
-  productsFileSchema,
-  type PricesFile,
-} from '../../src/catalog/schema.ts';
+import type { PricesFile } from '../../src/catalog/schema.ts';
 import type { EncounterInput } from '../../src/domain/input.ts';
 import type { Evaluation, PayerCategory } from '../../src/domain/types.ts';
 import { evaluateEncounter, type EngineReference } from '../../src/rules/index.ts';
@@ -72,14 +67,9 @@ export function reference(): EngineReference {
   return shipped;
 }
 
-/** The shipped catalog files plus a price file (buildCatalog merges prices into codes). */
+/** The shipped catalog with extra prices (they replace the CMS limit of their code and quarter). */
 export function catalogWithPrices(prices: PricesFile['prices']): DrugCatalog {
-  return buildCatalog({
-    codes: readJsonFile(`${SHIPPED_CATALOG_DIR}/codes.json`, codesFileSchema),
-    products: readJsonFile(`${SHIPPED_CATALOG_DIR}/products.json`, productsFileSchema),
-    ingredients: readJsonFile(`${SHIPPED_CATALOG_DIR}/ingredients.json`, ingredientsFileSchema),
-    prices: { prices },
-  });
+  return loadCatalog(SHIPPED_CATALOG_DIR, [], prices);
 }
 
 /**

@@ -3,7 +3,6 @@
  * header row, columns found by name rather than position because CMS renames and reorders them.
  */
 import { parse } from 'csv-parse/sync';
-import type { Measure } from '../../domain/types.ts';
 import { ImportError } from './errors.ts';
 
 /** One non-blank record of the file with the 1-based line it starts on. */
@@ -14,14 +13,20 @@ export interface CsvRow {
 
 /**
  * CMS publishes latin-1. The WHATWG decoder for that label is windows-1252, which reads latin-1
- * letters the same and also the curly quotes and dashes Excel writes in 0x80-0x9F. A UTF-8 byte
- * order mark means someone re-saved the file as UTF-8: honour it.
+ * letters the same and also the curly quotes and dashes Excel writes in 0x80-0x9F. Some files
+ * are UTF-8 (the 2024 Addendum B, a UTF-8 byte order mark after a re-save): a file that decodes
+ * as UTF-8 without error is read as UTF-8, since latin-1 text with accented letters almost never
+ * forms valid UTF-8 sequences.
  */
 export function decodeCmsText(input: Uint8Array): string {
   if (input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) {
     return new TextDecoder('utf-8').decode(input.subarray(3));
   }
-  return new TextDecoder('windows-1252').decode(input);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(input);
+  } catch {
+    return new TextDecoder('windows-1252').decode(input);
+  }
 }
 
 interface ParsedRecord {
@@ -81,6 +86,8 @@ export interface ColumnSpec {
   readonly label: string;
   /** Accepted header names in order of preference, compared trimmed and case-insensitively. */
   readonly names: readonly (string | RegExp)[];
+  /** A column some releases of the file lack: its cells read as blank. */
+  readonly optional?: boolean;
 }
 
 export interface LocatedTable<K extends string> {
@@ -133,6 +140,11 @@ export function locateColumns<K extends string>(
       if (found.length) break;
     }
     const [at, again] = found;
+    if (at === undefined && spec.optional) {
+      index[k] = -1;
+      name[k] = spec.label;
+      continue;
+    }
     if (at === undefined) {
       throw new ImportError('column-missing', `header has no column ${spec.label}`, {
         row: header.line,
@@ -201,56 +213,4 @@ export function parseCmsNumber(text: string): number | undefined {
   if (!NUMBER.test(t) || !/\d/.test(t)) return undefined;
   const value = Number(t.replace(/[$,]/g, ''));
   return Number.isFinite(value) ? value : undefined;
-}
-
-/** A HCPCS dosage as CMS writes it ("125 MG", "UP TO 40 MG", "100 UNITS", "1 ML"). */
-export interface Dosage {
-  readonly amount: number;
-  readonly measure: Measure;
-}
-
-const DOSAGE = /^(?:up to |per )?(\d+(?:\.\d+)?|\.\d+) ?([a-z]+)$/;
-const MEASURE_WORDS: Readonly<Record<string, Measure>> = {
-  mg: 'mg',
-  mgs: 'mg',
-  milligram: 'mg',
-  milligrams: 'mg',
-  mcg: 'ug',
-  ug: 'ug',
-  microgram: 'ug',
-  micrograms: 'ug',
-  g: 'g',
-  gm: 'g',
-  gram: 'g',
-  grams: 'g',
-  ml: 'mL',
-  cc: 'mL',
-  unit: 'unit',
-  units: 'unit',
-  iu: 'unit',
-};
-
-/** The dosage, or undefined when it is not a plain amount and measure (e.g. "EACH", "1 MG/KG"). */
-export function parseDosage(text: string): Dosage | undefined {
-  const m = DOSAGE.exec(text.trim().replace(/\s+/g, ' ').toLowerCase());
-  if (!m) return undefined;
-  const measure = MEASURE_WORDS[m[2] ?? ''];
-  const amount = Number(m[1]);
-  return measure && amount > 0 ? { amount, measure } : undefined;
-}
-
-const MG_PER: Readonly<Partial<Record<Measure, number>>> = { ug: 0.001, mg: 1, g: 1000 };
-
-/** The dosage in mg, or undefined when it is not a mass. */
-export function massInMg(dosage: Dosage): number | undefined {
-  const factor = MG_PER[dosage.measure];
-  return factor === undefined ? undefined : dosage.amount * factor;
-}
-
-/** True when two dosages are the same quantity (mass compared across ug, mg and g). */
-export function sameDosage(a: Dosage, b: Dosage): boolean {
-  const ma = massInMg(a);
-  const mb = massInMg(b);
-  if (ma !== undefined && mb !== undefined) return Math.abs(ma - mb) < 1e-9;
-  return a.measure === b.measure && a.amount === b.amount;
 }

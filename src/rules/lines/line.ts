@@ -50,7 +50,7 @@ export function ndcDetail(
   const mg = mass ? amountInMeasure / mass : undefined;
   const round = (n: number) => Math.round(n * 1000) / 1000;
   if (mg !== undefined && mgPerMl) return { ndc, quantity: round(mg / mgPerMl), unit: 'ML' };
-  if (mg !== undefined && product && product.amount.measure === 'mg')
+  if (mg !== undefined && product?.amount?.measure === 'mg')
     return { ndc, quantity: round(mg / product.amount.value), unit: 'UN' };
   if (mg !== undefined) return { ndc, quantity: round(mg), unit: 'ME' };
   return { ndc, quantity: round(amountInMeasure), unit: 'UN' };
