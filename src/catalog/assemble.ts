@@ -145,11 +145,27 @@ export function assembleCatalog(files: CatalogFiles): DrugCatalog {
   const extraByCode = new Map<string, ExtraPrice[]>();
   for (const e of files.extraPrices ?? []) extraByCode.set(e.code, [...(extraByCode.get(e.code) ?? []), e]);
 
+  const mues = new Map(files.curated.mues.map((m) => [m.code, m]));
+  for (const m of files.curated.mues) {
+    if (!files.codes.codes.some((c) => c.code === m.code)) throw new CatalogError(`curated.json: MUE for ${m.code}, not a code of the catalog`);
+  }
   const codes: CatalogCode[] = [];
   const codeVersions = new Map<string, (readonly [string, CatalogCode])[]>();
   const familyOfCode = new Map<string, string>();
   for (const r of files.codes.codes) {
-    const c = codeFrom(r, pricing, opps, extraByCode.get(r.code) ?? []);
+    const m = mues.get(r.code);
+    const c: CatalogCode = {
+      ...codeFrom(r, pricing, opps, extraByCode.get(r.code) ?? []),
+      ...(m
+        ? {
+            mue: {
+              value: m.value,
+              source: m.source,
+              ...(m.adjudicationIndicator ? { adjudicationIndicator: m.adjudicationIndicator } : {}),
+            },
+          }
+        : {}),
+    };
     codes.push(c);
     familyOfCode.set(r.code, r.family);
     const versions = versionsOf(r, c);
@@ -219,6 +235,7 @@ export function assembleCatalog(files: CatalogFiles): DrugCatalog {
     for (const t of termsOfName(s.term)) addTerm(t, family);
     synonymsByFamily.set(family, [...(synonymsByFamily.get(family) ?? []), termOf(s.term)]);
   }
+  for (const x of curated.excludedTerms) termFamilies.delete(termOf(x.term));
   const families: Ingredient[] = files.families.families.map((f) => ({
     key: f.key,
     name: f.name,

@@ -125,8 +125,18 @@ export class DrugCatalog {
     if (exact.length > 1) return undefined;
     // A bedside scan records the vial (63323-0258-01) inside the package CMS lists (-03): the
     // first 9 digits are labeler and product, which fix the drug and strength (21 CFR 207.33).
-    const byProduct = [...new Set(candidates.map((c) => this.byPrefix.get(c.slice(0, 9))).filter((p) => p))];
-    return byProduct.length === 1 && byProduct[0] ? { product: byProduct[0], match: 'labeler-product' } : undefined;
+    const hits = candidates.flatMap((c) => {
+      const p = this.byPrefix.get(c.slice(0, 9));
+      return p ? [{ ndc: c, product: p }] : [];
+    });
+    const [hit] = hits;
+    if (hits.length !== 1 || !hit) return undefined;
+    return { product: this.asScanned(hit.ndc, hit.product), match: 'labeler-product' };
+  }
+
+  /** The package's product under the NDC actually scanned (the claim reports what was given). */
+  private asScanned(ndc: string, product: Product): Product {
+    return { ...product, ndc, outerNdcs: [product.ndc] };
   }
 
   /** Products of a clinical-drug RxNorm code (several labelers may share one). */

@@ -48,6 +48,9 @@ export function singletonKey(code: string, shortDescription: string): string {
   return [code.toLowerCase(), ...words(shortDescription)].join('-').slice(0, 120);
 }
 
+/** A bracketed use ("for ESRD on dialysis", "non-ESRD use"), not a brand. */
+const NOT_A_BRAND = /^(?:for|non)\b|\buse\b/i;
+
 /**
  * Terms a family's descriptor gives: its drug segment (the first part after "Injection,") and the
  * bracketed brand, each with its molecule ("methylprednisolone" for the sodium succinate).
@@ -59,11 +62,14 @@ export function descriptorTerms(stem: string): string[] {
     .filter((s) => s && !/^(?:injections?|infusions?)$/.test(s));
   const drug = segments[0];
   if (!drug) return [];
-  const out = new Set(termsOfName(drug));
+  // CMS names the labeler of a labeler-specific code in brackets: "pemetrexed (hospira), not
+  // therapeutically equivalent to j9305". A labeler names no drug.
+  const labelerSpecific = /not therapeutically equivalent/.test(stem);
+  const out = new Set(termsOfName(labelerSpecific ? drug.replace(/\([^)]*\)/g, ' ') : drug));
   // A brand in brackets in a later segment: "trastuzumab-dkst, biosimilar, (ogivri)".
   for (const s of segments.slice(1)) {
     const m = /^\(([^)]+)\)$/.exec(s);
-    if (m?.[1]) for (const t of termsOfName(m[1])) out.add(t);
+    if (m?.[1] && !NOT_A_BRAND.test(m[1]) && !labelerSpecific) for (const t of termsOfName(m[1])) out.add(t);
   }
   return [...out].filter((t) => t !== termOf('biosimilar'));
 }

@@ -128,6 +128,15 @@ export interface CuratedFile {
     readonly source: string;
   }[];
   readonly synonyms: readonly { readonly term: string; readonly family: string; readonly source: string }[];
+  /** Medically unlikely edits per date of service, each with its source (the NCCI tables are not loaded). */
+  readonly mues: readonly {
+    readonly code: string;
+    readonly value: number;
+    readonly adjudicationIndicator?: 1 | 2 | 3;
+    readonly source: string;
+  }[];
+  /** Names that never identify a family by themselves (carriers, diluents, flushes): NDC only. */
+  readonly excludedTerms: readonly { readonly term: string; readonly source: string }[];
   readonly containers: readonly {
     /** 9-digit labeler+product (every package) or 11-digit NDC, hyphens allowed. */
     readonly ndc: string;

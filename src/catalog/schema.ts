@@ -118,6 +118,15 @@ export const curatedFileSchema = z.object({
       .refine((r) => r.families || r.ndcs, 'an RxNorm entry names families or NDCs'),
   ),
   synonyms: z.array(z.object({ term: z.string().min(3), family: code, source })),
+  excludedTerms: z.array(z.object({ term: z.string().min(3), source })),
+  mues: z.array(
+    z.object({
+      code,
+      value: z.number().int().positive(),
+      adjudicationIndicator: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+      source,
+    }),
+  ),
   containers: z.array(
     z.object({
       ndc: ndcOrProduct,

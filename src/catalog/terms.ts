@@ -93,6 +93,16 @@ const NOT_A_NAME = new Set([
   'otherwise',
   'specified',
   'nos',
+  'recombinant',
+  'porcine',
+  'bovine',
+  'equine',
+  'ovine',
+  'most',
+  'preservative',
+  'free',
+  'concentrate',
+  'biosimilar',
 ]);
 
 function usable(term: string): boolean {
@@ -114,8 +124,9 @@ export function termsOfName(name: string): string[] {
   const add = (t: string | undefined) => {
     if (t && usable(t)) out.add(t);
   };
-  // "Trastuzumab-anns (Kanjinti)": the outer name and the bracketed one are each a name.
-  const inner = [...name.matchAll(/\(([^)]*)\)/g)].map((m) => m[1] ?? '');
+  // "Trastuzumab-anns (Kanjinti)": the outer name and the bracketed one are each a name; a
+  // bracketed use ("(for ESRD on dialysis)") is not.
+  const inner = [...name.matchAll(/\(([^)]*)\)/g)].map((m) => m[1] ?? '').filter((x) => !/^\s*(?:for|non)\b|\buse\b/i.test(x));
   const outer = name.replace(/\([^)]*\)/g, ' ');
   for (const part of [outer, ...inner]) {
     const t = termOf(part);

@@ -38,21 +38,24 @@ export const ENCOUNTER = `Encounter/${ENCOUNTER_ID}`;
 export const DOS = '2025-03-10';
 export const NOW = '2025-06-30T12:00:00Z';
 
-/** NDCs of the shipped catalog (BILLING.md section 6), 11-digit. */
+/**
+ * NDCs of the shipped catalog, 11-digit: crosswalk packages, or the vials inside them (same labeler
+ * and product code). Codes per asp-crosswalk-2025q1.csv; container use per catalog/curated.json.
+ */
 export const NDC = {
-  /** Fresenius methylprednisolone sodium succinate 125 mg / 2 mL, single-dose: J2930. */
+  /** Fresenius methylprednisolone sodium succinate 125 mg / 2 mL vial (in tray 63323-0258-03), single-dose: J2919 x 25. */
   solumedrol125: '63323025801',
-  /** Hikma methylprednisolone sodium succinate 40 mg / 1 mL, single-dose: J2920. */
+  /** Hikma methylprednisolone sodium succinate 40 mg vial (in carton 0143-9753-25), single-dose: J2919 x 8. */
   mps40: '00143975301',
   /** Depo-Medrol 400 mg / 5 mL (80 mg/mL), multi-dose: acetate family. */
   depoMedrol: '00009030602',
   /** Hospira dobutamine 250 mg / 20 mL (12.5 mg/mL), single-dose vial: J1250. */
   dobutamineVial: '00409234401',
-  /** Hospira dobutamine in D5W 500 mg / 250 mL (2 mg/mL), single-dose bag: J1250. */
-  dobutamineBag: '00409015101',
+  /** Baxter dobutamine in D5W 500 mg / 250 mL (2 mg/mL) bag: J1250 BILLUNITS 2, PKG SIZE 250; container use not in any CMS file. */
+  dobutamineBag: '00338107502',
   /** Remicade 100 mg lyophilized, single-dose: J1745 (per 10 mg). */
   remicade: '57894003001',
-  /** Solu-Medrol 500 mg / 4 mL: container use unverified in the catalog. */
+  /** Solu-Medrol 500 mg / 4 mL relabel: not in the CMS crosswalk (an NDC the catalog does not know). */
   solumedrol500: '51662148301',
 } as const;
 
@@ -211,6 +214,11 @@ export interface AdminOpts {
   readonly text?: string;
   /** A Medication to contain (`#id`), instead of a codeable concept. */
   readonly contained?: Medication;
+  /**
+   * The `container-use` extension an EHR's Medication carries: the codings go into a contained
+   * Medication with it (the crosswalk does not say single- or multi-dose).
+   */
+  readonly containerUse?: 'single-dose' | 'multi-dose';
   /** `Medication/<id>` reference to a Medication given in the input. */
   readonly medicationRef?: string;
   readonly dose?: Qty | Quantity;
@@ -248,8 +256,19 @@ export function admin(opts: AdminOpts = {}): MedicationAdministration {
     ...(opts.discarded ? [{ url: EXT.discardedAmount, valueQuantity: quantity(opts.discarded) }] : []),
     ...(opts.opened !== undefined ? [{ url: EXT.containersOpened, valueInteger: opts.opened }] : []),
   ];
-  const medicationX = opts.contained
-    ? { contained: [opts.contained], medicationReference: { reference: `#${opts.contained.id ?? ''}` } }
+  const contained =
+    opts.contained ??
+    (opts.containerUse
+      ? medication({
+          id: 'med',
+          ndc: opts.ndc,
+          rxnorm: opts.rxnorm,
+          text: opts.text,
+          containerUse: opts.containerUse,
+        })
+      : undefined);
+  const medicationX = contained
+    ? { contained: [contained], medicationReference: { reference: `#${contained.id ?? ''}` } }
     : opts.medicationRef
       ? { medicationReference: { reference: opts.medicationRef } }
       : { medicationCodeableConcept: concept(opts) };

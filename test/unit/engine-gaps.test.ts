@@ -184,8 +184,8 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
       'zero discarded documented': () =>
         evaluate(scenario({ administrations: [admin({ ...INFLIXIMAB(100), discarded: mg(0) })] })),
       'the whole vial given': () => evaluate(scenario({ administrations: [admin(INFLIXIMAB(100))] })),
-      'rounding covers the remainder (up to 125 mg, 60 mg given)': () =>
-        evaluate(scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: mg(60) })] })),
+      'rounding covers the remainder (J1745 per 10 mg, 95 mg of a 100 mg vial)': () =>
+        evaluate(scenario({ administrations: [admin(INFLIXIMAB(95))] })),
       'multi-dose vial': () =>
         evaluate(scenario({ administrations: [admin({ ndc: NDC.depoMedrol, dose: mg(40) })] })),
       'payer requires no JW': () =>
@@ -233,7 +233,7 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
           }),
         ),
       'a drug outside the catalog': () =>
-        evaluate(scenario({ administrations: [admin({ text: 'ondansetron', dose: mg(4) })] })),
+        evaluate(scenario({ administrations: [admin({ text: 'oxycodone 5 mg tablet', dose: mg(5) })] })),
     },
   },
   'ndc-missing': {
@@ -251,7 +251,11 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
     near: {
       'context is the encounter': () => evaluate(scenario({ administrations: [admin(SOLU)] })),
       'a drug outside the catalog': () =>
-        evaluate(scenario({ administrations: [admin({ text: 'ondansetron', dose: mg(4), context: null })] })),
+        evaluate(
+          scenario({
+            administrations: [admin({ text: 'oxycodone 5 mg tablet', dose: mg(5), context: null })],
+          }),
+        ),
     },
   },
   'patient-mismatch': {
@@ -271,7 +275,9 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
     near: {
       'active Medicare coverage': () => evaluate(scenario({ administrations: [admin(SOLU)] })),
       'nothing billable': () =>
-        evaluate(scenario({ administrations: [admin({ text: 'ondansetron', dose: mg(4) })], payer: null })),
+        evaluate(
+          scenario({ administrations: [admin({ text: 'oxycodone 5 mg tablet', dose: mg(5) })], payer: null }),
+        ),
       'active self-pay coverage': () =>
         evaluate(scenario({ administrations: [admin(SOLU)], payer: 'other' })),
     },
@@ -356,8 +362,9 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
             chargeItems: [
               chargeItem({
                 id: 'ci7',
-                code: 'J2930',
+                code: 'J2919',
                 modifiers: ['JZ'],
+                units: 25,
                 service: ['MedicationAdministration/ma1'],
               }),
             ],
@@ -391,16 +398,16 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
       evaluate(
         scenario({
           administrations: [admin(SOLU)],
-          chargeItems: [chargeItem({ code: 'J2930', modifiers: ['JZ'], units: 2 })],
+          chargeItems: [chargeItem({ code: 'J2919', modifiers: ['JZ'], units: 50 })],
         }),
       ),
-    subjectKey: LINE('J2930'),
+    subjectKey: LINE('J2919'),
     near: {
       'posted units match': () =>
         evaluate(
           scenario({
             administrations: [admin(SOLU)],
-            chargeItems: [chargeItem({ code: 'J2930', modifiers: ['JZ'], units: 1 })],
+            chargeItems: [chargeItem({ code: 'J2919', modifiers: ['JZ'], units: 25 })],
           }),
         ),
       'posted JW and main lines match': () =>
@@ -419,15 +426,15 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
   'charge-modifier-missing': {
     raise: () =>
       evaluate(
-        scenario({ administrations: [admin(SOLU)], chargeItems: [chargeItem({ code: 'J2930', units: 1 })] }),
+        scenario({ administrations: [admin(SOLU)], chargeItems: [chargeItem({ code: 'J2919', units: 25 })] }),
       ),
-    subjectKey: LINE('J2930'),
+    subjectKey: LINE('J2919'),
     near: {
       'posted with JZ': () =>
         evaluate(
           scenario({
             administrations: [admin(SOLU)],
-            chargeItems: [chargeItem({ code: 'J2930', modifiers: ['JZ'], units: 1 })],
+            chargeItems: [chargeItem({ code: 'J2919', modifiers: ['JZ'], units: 25 })],
           }),
         ),
       'the payer needs no JZ': () =>
@@ -435,7 +442,7 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
           scenario({
             administrations: [admin(SOLU)],
             payer: 'medicaid',
-            chargeItems: [chargeItem({ code: 'J2930', units: 1 })],
+            chargeItems: [chargeItem({ code: 'J2919', units: 25 })],
           }),
         ),
       'waste posted with JW': () =>
@@ -467,7 +474,7 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
       evaluate(
         scenario({
           administrations: [admin(SOLU)],
-          claims: [claim([{ code: 'J2930', modifiers: ['JZ'], units: 2 }])],
+          claims: [claim([{ code: 'J2919', modifiers: ['JZ'], units: 50 }])],
         }),
       ),
     subjectKey: 'encounter',
@@ -476,21 +483,21 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
         evaluate(
           scenario({
             administrations: [admin(SOLU)],
-            claims: [claim([{ code: 'J2930', modifiers: ['JZ'], units: 1 }])],
+            claims: [claim([{ code: 'J2919', modifiers: ['JZ'], units: 25 }])],
           }),
         ),
       'the claim is still a draft': () =>
         evaluate(
           scenario({
             administrations: [admin(SOLU)],
-            claims: [claim([{ code: 'J2930', modifiers: ['JZ'], units: 2 }], { status: 'draft' })],
+            claims: [claim([{ code: 'J2919', modifiers: ['JZ'], units: 50 }], { status: 'draft' })],
           }),
         ),
       'the claim was cancelled': () =>
         evaluate(
           scenario({
             administrations: [admin(SOLU)],
-            claims: [claim([{ code: 'J2930', modifiers: ['JZ'], units: 2 }], { status: 'cancelled' })],
+            claims: [claim([{ code: 'J2919', modifiers: ['JZ'], units: 50 }], { status: 'cancelled' })],
           }),
         ),
     },
@@ -655,7 +662,7 @@ describe('gap details', () => {
     const ev = evaluate(
       scenario({
         administrations: [admin(INFLIXIMAB(400))],
-        priorAuthorizations: [priorAuthorization({ codes: ['J2930'] })],
+        priorAuthorizations: [priorAuthorization({ codes: ['J2919'] })],
       }),
       {
         payerRules: paRules,
@@ -719,7 +726,7 @@ describe('gap details', () => {
     const ev = evaluate(
       scenario({
         administrations: [admin({ ...SOLU, status: 'entered-in-error' })],
-        claims: [claim([{ code: 'J2930', modifiers: ['JZ'], units: 1 }])],
+        claims: [claim([{ code: 'J2919', modifiers: ['JZ'], units: 25 }])],
       }),
     );
     expect(gapSummary(ev)).toEqual(['claim-already-submitted@encounter']);
@@ -734,6 +741,6 @@ describe('gap details', () => {
   it('a clean encounter raises nothing', () => {
     const ev = evaluate(scenario({ administrations: [admin(SOLU)] }));
     expect(ev.gaps).toEqual([]);
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 });

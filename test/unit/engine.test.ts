@@ -121,7 +121,8 @@ describe('NDC forms (SPEC 4.1, BILLING.md section 4)', () => {
     ['10-digit unhyphenated (one catalog match)', '6332325801'],
   ])('%s %s identifies the Fresenius 125 mg vial', (_label, ndc) => {
     const ev = evaluate(scenario({ administrations: [admin({ ndc, dose: { value: 125, unit: 'mg' } })] }));
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    // J2919 (5 mg) from 2024-04-01: 125 mg is 25 units, the whole vial (crosswalk BILLUNITS 25).
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
     expect(ev.lines[0]?.ndc?.ndc).toMatch(/^6332302580[13]$/);
   });
 
@@ -136,11 +137,11 @@ describe('NDC forms (SPEC 4.1, BILLING.md section 4)', () => {
   });
 
   it.each([
-    [40, 'J2920', 1],
-    [125, 'J2930', 1],
-    [250, 'J2930', 2],
+    [40, 'J2919', 8],
+    [125, 'J2919', 25],
+    [250, 'J2919', 50],
   ])(
-    'sodium succinate by name only, %s mg -> %s x %s (smallest billed amount covering the dose)',
+    'sodium succinate by name only, %s mg -> %s x %s (J2919, 5 mg, the one code of the family in 2025)',
     (dose, code, units) => {
       const ev = evaluate(
         scenario({ administrations: [admin({ text: 'Solu-Medrol', dose: { value: dose, unit: 'mg' } })] }),
@@ -150,22 +151,36 @@ describe('NDC forms (SPEC 4.1, BILLING.md section 4)', () => {
     },
   );
 
-  it('the 40 mg sodium succinate vial maps to J2920, the 125 mg vial to J2930', () => {
+  it('the 40 mg and the 125 mg sodium succinate vials both bill J2919 in 2025, each used up: JZ', () => {
     const ev40 = evaluate(
       scenario({ administrations: [admin({ ndc: NDC.mps40, dose: { value: 40, unit: 'mg' } })] }),
     );
-    expect(lineSummary(ev40)).toEqual([`J2920|JZ|1|${DOS}`]);
+    expect(lineSummary(ev40)).toEqual([`J2919|JZ|8|${DOS}`]);
     const ev125 = evaluate(
       scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })] }),
     );
-    expect(lineSummary(ev125)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev125)).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 
-  it('RxNorm 1743704 (shared by three 125 mg labelers that bill alike) identifies J2930 without an NDC', () => {
+  it('before 2024-04-01 the same vials bill the J2920/J2930 family: 40 mg J2920 x 1, 125 mg J2930 x 1', () => {
+    const at = '2024-03-20T09:00:00Z';
+    const ev40 = evaluate(
+      scenario({ administrations: [admin({ ndc: NDC.mps40, dose: { value: 40, unit: 'mg' }, at })] }),
+    );
+    expect(lineSummary(ev40)).toEqual(['J2920|JZ|1|2024-03-20']);
+    const ev125 = evaluate(
+      scenario({
+        administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, at })],
+      }),
+    );
+    expect(lineSummary(ev125)).toEqual(['J2930|JZ|1|2024-03-20']);
+  });
+
+  it('RxNorm 1743704 (shared by three 125 mg labelers that bill alike) identifies J2919 without an NDC', () => {
     const ev = evaluate(
       scenario({ administrations: [admin({ rxnorm: '1743704', dose: { value: 125, unit: 'mg' } })] }),
     );
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
     expect(ev.lines[0]?.ndc).toBeUndefined();
   });
 
@@ -174,27 +189,27 @@ describe('NDC forms (SPEC 4.1, BILLING.md section 4)', () => {
     const ev1 = evaluate(
       scenario({ administrations: [admin({ contained, dose: { value: 2, unit: 'mL' } })] }),
     );
-    expect(lineSummary(ev1)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev1)).toEqual([`J2919|JZ|25|${DOS}`]);
     const ev2 = evaluate(
       scenario({
         administrations: [admin({ medicationRef: 'Medication/m2', dose: { value: 2, unit: 'mL' } })],
         medications: [medication({ id: 'm2', ndc: '63323-0258-01' })],
       }),
     );
-    expect(lineSummary(ev2)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev2)).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 });
 
 describe('mL doses', () => {
-  it('2 mL of a 125 mg/2 mL vial is J2930 x 1 with NDC detail ML 2', () => {
+  it('2 mL of a 125 mg/2 mL vial is J2919 x 25 with NDC detail ML 2', () => {
     const ev = evaluate(
       scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 2, unit: 'mL' } })] }),
     );
     expect(ev.lines).toHaveLength(1);
     expect(ev.lines[0]).toMatchObject({
-      code: 'J2930',
+      code: 'J2919',
       modifiers: ['JZ'],
-      units: 1,
+      units: 25,
       dateOfService: DOS,
       ndc: { ndc: '63323025801', quantity: 2, unit: 'ML' },
       sourceAdministrations: ['MedicationAdministration/ma1'],
@@ -224,11 +239,11 @@ describe('mL doses', () => {
     expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
   });
 
-  it('grams are converted: 0.125 g of the 125 mg vial is J2930 x 1', () => {
+  it('grams are converted: 0.125 g of the 125 mg vial is J2919 x 25', () => {
     const ev = evaluate(
       scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 0.125, unit: 'g' } })] }),
     );
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 });
 
@@ -239,20 +254,32 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
     const ev = evaluate(
       scenario({
         administrations: [
-          admin({ ndc: NDC.dobutamineBag, rate: { value: 15, unit: 'mL/h' }, period: tenHours }),
+          admin({
+            ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
+            rate: { value: 15, unit: 'mL/h' },
+            period: tenHours,
+          }),
         ],
       }),
     );
     // Two units (500 mg) cover the whole 500 mg bag: JZ.
     expect(lineSummary(ev)).toEqual([`J1250|JZ|2|${DOS}`]);
-    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00409015101', quantity: 150, unit: 'ML' });
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00338107502', quantity: 150, unit: 'ML' });
     expect(ev.gaps).toEqual([]);
   });
 
   it('the same by the bag RxNorm code (309986)', () => {
     const ev = evaluate(
       scenario({
-        administrations: [admin({ rxnorm: '309986', rate: { value: 15, unit: 'mL/h' }, period: tenHours })],
+        administrations: [
+          admin({
+            rxnorm: '309986',
+            containerUse: 'single-dose',
+            rate: { value: 15, unit: 'mL/h' },
+            period: tenHours,
+          }),
+        ],
       }),
     );
     expect(lineSummary(ev)).toEqual([`J1250|JZ|2|${DOS}`]);
@@ -282,7 +309,14 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   it.each(['ug/kg/min', 'mcg/kg/min'])('5 %s x 80 kg x 600 min = 240 mg -> J1250 x 1', (unit) => {
     const ev = evaluate(
       scenario({
-        administrations: [admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit }, period: tenHours })],
+        administrations: [
+          admin({
+            ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
+            rate: { value: 5, unit },
+            period: tenHours,
+          }),
+        ],
         bodyWeights: [bodyWeight(80, '2025-03-09T20:00:00Z')],
       }),
     );
@@ -299,6 +333,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
         administrations: [
           admin({
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 5, unit: 'ug/kg/min' },
             period: tenHours,
             discarded: { value: 130, unit: 'mL' },
@@ -311,19 +346,19 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
     expect(ev.gaps).toEqual([]);
     // NDC quantities in mL of the 2 mg/mL bag: 240 mg given = 120 mL, 260 mg discarded = 130 mL.
     expect(ev.lines.find((l) => l.modifiers.length === 0)?.ndc).toEqual({
-      ndc: '00409015101',
+      ndc: '00338107502',
       quantity: 120,
       unit: 'ML',
     });
     expect(ev.lines.find((l) => l.modifiers.includes('JW'))?.ndc).toEqual({
-      ndc: '00409015101',
+      ndc: '00338107502',
       quantity: 130,
       unit: 'ML',
     });
   });
 
   it('rateRatio: 15 mL per 1 h, and 5 ug/kg per 1 min, as the Quantity forms', () => {
-    const byVolume = admin({ ndc: NDC.dobutamineBag, period: tenHours });
+    const byVolume = admin({ ndc: NDC.dobutamineBag, containerUse: 'single-dose', period: tenHours });
     byVolume.dosage = {
       ...byVolume.dosage,
       rateRatio: { numerator: qty(15, 'mL'), denominator: qty(1, 'h') },
@@ -346,6 +381,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
         administrations: [
           admin({
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 15, unit: 'mL/h' },
             period: { start: `${DOS}T20:00:00Z`, end: '2025-03-11T06:00:00Z' },
           }),
@@ -404,6 +440,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
           admin({
             status: 'stopped',
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 15, unit: 'mL/h' },
             period: { start: `${DOS}T08:00:00Z`, end: `${DOS}T12:00:00Z` },
           }),
@@ -440,7 +477,7 @@ describe('grouping by code and date of service (SPEC 4.4-4.5)', () => {
     expect(lineSummary(ev)).toEqual([`J1100||1|${DOS}`, 'J1100||1|2025-03-11']);
   });
 
-  it('60 mg + 60 mg of methylprednisolone sodium succinate on one day: J2930 x 1, and the second vial wasted is JW x 1', () => {
+  it('60 mg + 60 mg of methylprednisolone sodium succinate on one day: J2919 x 24 (rounded once), JW x 26 for the rest of both vials', () => {
     const ev = evaluate(
       scenario({
         administrations: [
@@ -461,11 +498,12 @@ describe('grouping by code and date of service (SPEC 4.4-4.5)', () => {
         ],
       }),
     );
-    expect(lineSummary(ev)).toEqual([`J2930|JW|1|${DOS}`, `J2930||1|${DOS}`]);
+    // ceil(120 / 5) = 24; floor((120 + 130) / 5) - 24 = 26.
+    expect(lineSummary(ev)).toEqual([`J2919|JW|26|${DOS}`, `J2919||24|${DOS}`]);
     expect(ev.gaps).toEqual([]);
   });
 
-  it('the same two doses on different days: J2930 x 1 each with JZ (one unit covers each vial)', () => {
+  it('the same two doses on different days: each day J2919 x 12 and JW x 13 (the rest of its vial)', () => {
     const ev = evaluate(
       scenario({
         administrations: [
@@ -486,7 +524,13 @@ describe('grouping by code and date of service (SPEC 4.4-4.5)', () => {
         ],
       }),
     );
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`, 'J2930|JZ|1|2025-03-11']);
+    // Each day: ceil(60 / 5) = 12; floor((60 + 65) / 5) - 12 = 13.
+    expect(lineSummary(ev)).toEqual([
+      `J2919|JW|13|${DOS}`,
+      'J2919|JW|13|2025-03-11',
+      `J2919||12|${DOS}`,
+      'J2919||12|2025-03-11',
+    ]);
   });
 
   it('infliximab 350 mg from 4 x 100 mg vials, 50 mg discarded: J1745 x 35 + JW x 5 (Noridian)', () => {
@@ -545,7 +589,7 @@ describe('statuses (SPEC section 3)', () => {
       }),
     );
     expect(ev.enteredInError).toEqual(['MedicationAdministration/bad']);
-    expect(lineSummary(ev)).toEqual(['J2930|JZ|1|2025-03-11']);
+    expect(lineSummary(ev)).toEqual(['J2919|JZ|25|2025-03-11']);
     expect(ev.lines.flatMap((l) => l.sourceAdministrations)).toEqual(['MedicationAdministration/good']);
     expect(ev.gaps.flatMap((g) => g.implicated)).not.toContain('MedicationAdministration/bad');
   });
@@ -566,7 +610,7 @@ describe('statuses (SPEC section 3)', () => {
   it('completed and stopped are billed', () => {
     for (const status of ['completed', 'stopped'] as const) {
       expect(lineSummary(evaluate(scenario({ administrations: [admin({ status, ...dose })] })))).toEqual([
-        `J2930|JZ|1|${DOS}`,
+        `J2919|JZ|25|${DOS}`,
       ]);
     }
   });
@@ -578,9 +622,10 @@ describe('drugs the catalog does not know', () => {
       scenario({
         administrations: [
           admin({
-            text: 'ondansetron 4 mg',
-            ndc: '0409-1120-01',
-            dose: { value: 4, unit: 'mg' },
+            // Oral oxycodone: in no ASP pricing file or crosswalk (not a Part B drug).
+            text: 'oxycodone 5 mg tablet',
+            ndc: '0406-0552-01',
+            dose: { value: 5, unit: 'mg' },
             route: null,
             performer: null,
           }),
@@ -598,13 +643,13 @@ describe('drugs the catalog does not know', () => {
     const ev = evaluate(
       scenario({
         administrations: [
-          admin({ id: 'a1', text: 'acetaminophen', dose: { value: 1, unit: 'g' } }),
+          admin({ id: 'a1', text: 'oxycodone 5 mg tablet', dose: { value: 5, unit: 'mg' } }),
           admin({ id: 'a2', ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } }),
         ],
       }),
     );
     expect(ev.skippedAdministrations).toBe(1);
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 });
 
@@ -624,9 +669,9 @@ describe('posted charges', () => {
     expect(gap?.implicated).toEqual(
       expect.arrayContaining(['ChargeItem/ci-j1250', 'MedicationAdministration/ma1']),
     );
-    expect(gap?.detail).toMatch(/J2930/);
+    expect(gap?.detail).toMatch(/J2919/);
     // The derived line is unchanged.
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|1|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 
   it('the same without a link to the administration, matched by date of service', () => {
@@ -645,9 +690,9 @@ describe('posted charges', () => {
         administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
         chargeItems: [
           chargeItem({
-            code: 'J2930',
+            code: 'J2919',
             modifiers: ['JZ'],
-            units: 1,
+            units: 25,
             service: ['MedicationAdministration/ma1'],
           }),
         ],
@@ -660,7 +705,7 @@ describe('posted charges', () => {
 describe('prices (SPEC 4.9)', () => {
   const catalog = catalogWithPrices([
     { code: 'J1745', quarter: '2025Q1', paymentLimit: 7.5, source: 'test price file', illustrative: true },
-    { code: 'J2930', quarter: '2025Q1', paymentLimit: 3.25, source: 'test price file' },
+    { code: 'J2919', quarter: '2025Q1', paymentLimit: 0.13, source: 'test price file' },
   ]);
 
   it('a posted charge with the wrong code puts the right line at risk', () => {
@@ -673,6 +718,7 @@ describe('prices (SPEC 4.9)', () => {
       }),
       { catalog },
     );
+    // The right line, J2919 x 25, at the file's 0.13: 3.25.
     expect(ev.gaps.find((g) => g.code === 'charge-code-mismatch')?.revenueAtRisk).toEqual({
       value: 3.25,
       currency: 'USD',
@@ -708,7 +754,7 @@ describe('prices (SPEC 4.9)', () => {
     });
   });
 
-  it('only for the quarter of the date of service', () => {
+  it("only for the quarter of the date of service: 2025Q2 takes CMS's 2025Q2 limit, not the file's 2025Q1 one", () => {
     const ev = evaluate(
       scenario({
         administrations: [
@@ -717,8 +763,9 @@ describe('prices (SPEC 4.9)', () => {
       }),
       { catalog },
     );
-    expect(ev.lines[0]?.unitPrice).toBeUndefined();
-    expect(ev.lines[0]?.net).toBeUndefined();
+    // asp-pricing-2025q2.csv: J1745 30.523 per 10 mg (the line's money is in cents).
+    expect(ev.lines[0]?.unitPrice).toEqual({ value: 30.52, currency: 'USD' });
+    expect(ev.lines[0]?.priceIllustrative).toBeUndefined();
   });
 
   it('revenue at risk: undocumented waste (3 JW units) and a missing diagnosis (7 units)', () => {
@@ -761,21 +808,24 @@ describe('prices (SPEC 4.9)', () => {
     const ev = evaluate(
       scenario({
         administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 250, unit: 'mg' }, opened: 2 })],
-        chargeItems: [chargeItem({ code: 'J2930', modifiers: ['JZ'], units: 1 })],
+        chargeItems: [chargeItem({ code: 'J2919', modifiers: ['JZ'], units: 25 })],
       }),
       { catalog },
     );
-    expect(lineSummary(ev)).toEqual([`J2930|JZ|2|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|50|${DOS}`]);
+    // 25 units missing at the file's 0.13: 3.25.
     expect(ev.gaps.find((g) => g.code === 'charge-units-mismatch')?.revenueAtRisk).toEqual({
       value: 3.25,
       currency: 'USD',
     });
   });
 
-  it('without a price file nothing is priced and no revenue is invented', () => {
+  it('a quarter no pricing file covers (before 2024Q1): nothing is priced and no revenue is invented', () => {
     const ev = evaluate(
       scenario({
-        administrations: [admin({ ndc: NDC.remicade, dose: { value: 70, unit: 'mg' } })],
+        administrations: [
+          admin({ ndc: NDC.remicade, dose: { value: 70, unit: 'mg' }, at: '2023-12-15T09:00:00Z' }),
+        ],
         conditions: [],
       }),
     );
@@ -821,7 +871,7 @@ describe('implausible amounts and unit spellings', () => {
     const ev = evaluate(
       scenario({ administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'MG' } })] }),
     );
-    expect(lineSummary(ev)[0]).toMatch(/^J2930\|JZ\|1\|/);
+    expect(lineSummary(ev)[0]).toMatch(/^J2919\|JZ\|25\|/);
   });
 
   it('an astronomically large dose becomes dose-unit-unconvertible, never a line', () => {
@@ -851,7 +901,12 @@ describe('implausible amounts and unit spellings', () => {
 describe('body weight for weight-based rates', () => {
   const tenHours = { start: '2025-03-10T08:00:00Z', end: '2025-03-10T18:00:00Z' };
   const drip = () =>
-    admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours });
+    admin({
+      ndc: NDC.dobutamineBag,
+      containerUse: 'single-dose',
+      rate: { value: 5, unit: 'ug/kg/min' },
+      period: tenHours,
+    });
 
   it('the latest weight on or before the start is used, not a later or an older one', () => {
     const ev = evaluate(
@@ -912,11 +967,15 @@ describe('containers and waste across a line (review findings)', () => {
     expect(gapCodes(ev)).toContain('wastage-inconsistent');
   });
 
-  it('Medicare, container status unverified (Solu-Medrol 500 mg): no JW/JZ can be decided, so a gap says what to record', () => {
+  it('Medicare, container status unverified (Solu-Medrol 500 mg, by name): no JW/JZ can be decided, so a gap says what to record', () => {
     const ev = evaluate(
-      scenario({ administrations: [admin({ ndc: NDC.solumedrol500, dose: { value: 500, unit: 'mg' } })] }),
+      scenario({
+        administrations: [
+          admin({ ndc: NDC.solumedrol500, text: 'Solu-Medrol 500 mg', dose: { value: 500, unit: 'mg' } }),
+        ],
+      }),
     );
-    expect(lineSummary(ev)).toEqual([`J2930||4|${DOS}`]);
+    expect(lineSummary(ev)).toEqual([`J2919||100|${DOS}`]);
     expect(gapSummary(ev)).toEqual(['wastage-undocumented@ma1']);
     expect(ev.gaps[0]?.detail).toMatch(/single- or multi-dose/);
   });
@@ -942,6 +1001,7 @@ describe('containers and waste across a line (review findings)', () => {
           admin({
             id: 'ma-a',
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 20, unit: 'mL/h' },
             period: firstHalf,
             discarded: { value: 0, unit: 'mL' },
@@ -949,6 +1009,7 @@ describe('containers and waste across a line (review findings)', () => {
           admin({
             id: 'ma-b',
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 10, unit: 'mL/h' },
             period: secondHalf,
             opened: 0,
@@ -965,10 +1026,17 @@ describe('containers and waste across a line (review findings)', () => {
     const ev = evaluate(
       scenario({
         administrations: [
-          admin({ id: 'ma-a', ndc: NDC.dobutamineBag, rate: { value: 20, unit: 'mL/h' }, period: firstHalf }),
+          admin({
+            id: 'ma-a',
+            ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
+            rate: { value: 20, unit: 'mL/h' },
+            period: firstHalf,
+          }),
           admin({
             id: 'ma-b',
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 10, unit: 'mL/h' },
             period: secondHalf,
             opened: 0,
@@ -989,6 +1057,7 @@ describe('containers and waste across a line (review findings)', () => {
           admin({
             id: 'ma-a',
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 20, unit: 'mL/h' },
             period: firstHalf,
             discarded: { value: 0, unit: 'mL' },
@@ -996,6 +1065,7 @@ describe('containers and waste across a line (review findings)', () => {
           admin({
             id: 'ma-b',
             ndc: NDC.dobutamineBag,
+            containerUse: 'single-dose',
             rate: { value: 10, unit: 'mL/h' },
             period: secondHalf,
             discarded: { value: 190, unit: 'mL' },

@@ -14,7 +14,7 @@ import type {
   UnpricedCodeRecord,
   UnpricedListingRecord,
 } from '../files.ts';
-import { termsOfName } from '../terms.ts';
+import { termOf, termsOfName } from '../terms.ts';
 import { deriveCodes, nameOfFamily } from './derive-codes.ts';
 import type { DerivedCode } from './derive-codes.ts';
 import { deriveProduct, runsOf, tallyUnknownCodes } from './derive-products.ts';
@@ -96,11 +96,14 @@ function deriveFamilies(derived: readonly DerivedCode[], products: readonly Prod
     set.add(p.name);
     names.set(p.family, set);
   }
+  // Descriptors name some labelers in brackets ("pemetrexed (hospira)"): a labeler names no drug.
+  const labelers = [...new Set(products.map((p) => termOf(p.labeler)).filter(Boolean))];
+  const isLabeler = (t: string) => labelers.some((l) => l === t || l.startsWith(`${t} `));
   const out: FamilyRecord[] = [];
   for (const [key, list] of [...members].sort((a, b) => a[0].localeCompare(b[0]))) {
     const terms = new Set<string>();
-    for (const d of list) if (d.hasLong) for (const t of descriptorTerms(d.stem)) terms.add(t);
-    for (const name of names.get(key) ?? []) for (const t of termsOfName(name)) terms.add(t);
+    for (const d of list) if (d.hasLong) for (const t of descriptorTerms(d.stem)) if (!isLabeler(t)) terms.add(t);
+    for (const name of names.get(key) ?? []) for (const t of termsOfName(name)) if (!isLabeler(t)) terms.add(t);
     out.push({
       key,
       name: nameOfFamily(list),
