@@ -55,14 +55,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   // Loaded once the configuration is valid, so that a configuration error answers at once.
-  const [{ startVialwise }, { DEMO_PRICES, seedDemo }, { formatSummary, summarize }] = await Promise.all([
+  const [{ startVialwise }, { seedDemo }, { formatSummary, summarize }] = await Promise.all([
     import('./bootstrap.ts'),
     import('./demo/seed.ts'),
     import('./demo/summary.ts'),
   ]);
-  running = await startVialwise(config, logger, {
-    ...(config.demoData ? { priceFiles: [DEMO_PRICES] } : {}),
-  });
+  // The demo is priced with the CMS payment limits of the catalog (its dates are after the last
+  // loaded quarter: every figure says which quarter's limits it uses).
+  running = await startVialwise(config, logger);
   if (config.demoData) {
     await running.registered;
     const ids = await seedDemo(running.gateway);

@@ -6,7 +6,6 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { FhirGateway } from '../fhir/gateway.ts';
 
 export const DEMO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../demo');
-export const DEMO_PRICES = join(DEMO_DIR, 'prices-illustrative.json');
 
 export function demoBundles(dir: string = join(DEMO_DIR, 'encounters')): { file: string; bundle: Bundle }[] {
   return readdirSync(dir)

@@ -2,7 +2,7 @@
 import type { Bundle, DetectedIssue, Resource } from '@medplum/fhirtypes';
 import { startVialwise, type Running } from '../../src/bootstrap.ts';
 import { loadConfig } from '../../src/config.ts';
-import { DEMO_PRICES, demoBundles, seedDemo } from '../../src/demo/seed.ts';
+import { demoBundles, seedDemo } from '../../src/demo/seed.ts';
 import { createLogger } from '../../src/logger.ts';
 
 export interface DemoService {
@@ -30,7 +30,6 @@ export async function startDemoService(
     ...env,
   });
   const running = await startVialwise(config, logger, {
-    priceFiles: [DEMO_PRICES],
     delivery: { retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000 },
     ...(options.clock ? { clock: options.clock } : {}),

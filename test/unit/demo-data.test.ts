@@ -15,7 +15,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrugCatalog } from '../../src/catalog/catalog.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { loadPayerRules, type PayerRules } from '../../src/catalog/payer-rules.ts';
-import { pricesFileSchema } from '../../src/catalog/schema.ts';
 import type { Evaluation, PayerCategory } from '../../src/domain/types.ts';
 import { inputFromBundle } from '../../src/fhir/read-context.ts';
 import { evaluateEncounter } from '../../src/rules/index.ts';
@@ -23,7 +22,6 @@ import { evaluateEncounter } from '../../src/rules/index.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEMO_DIR = join(HERE, '../../demo');
 const ENCOUNTERS_DIR = join(DEMO_DIR, 'encounters');
-const PRICES_FILE = join(DEMO_DIR, 'prices-illustrative.json');
 const SHARED_FILE = '00-shared.json';
 /** The moment the demo is evaluated at: every date in the demo lies before it. */
 const NOW = '2026-11-27T12:00:00Z';
@@ -35,7 +33,7 @@ const EXT = 'https://vialwise.dev/fhir/StructureDefinition';
 interface ExpectedGap {
   /** `<gap code>@<subject key>`: the MedicationAdministration id, `<code>:<date>`, the ChargeItem id or `encounter`. */
   readonly gap: string;
-  /** Revenue at risk in USD (illustrative demo prices), checked only where given. */
+  /** Revenue at risk in USD (CMS 2026Q1 limits), checked only where given. */
   readonly atRisk?: number;
 }
 
@@ -49,25 +47,28 @@ interface ExpectedScenario {
 }
 
 /*
- * Hand-computed expectations (SPEC section 4; demo/README.md shows the arithmetic).
- * Illustrative prices per unit: J2930 4.50, J2920 2.75, J1250 12.40, J1010 0.20, J1745 38.60, J1100 0.10.
+ * Hand-computed expectations (SPEC section 4; demo/README.md shows the arithmetic). The demo's
+ * dates are in 2026Q4, after the last loaded ASP quarter: prices are the 2026Q1 limits
+ * (asp-pricing-2026q1.csv: J2919 0.264, J1250 8.024, J1010 0.120, J1745 32.423, J1100 0.105),
+ * and OPPS statuses are from the latest Addendum B release (opps-addendum-b-2025q4.csv: J1250 N).
  */
+const J1745_2026Q1 = 32.423;
 const EXPECTED: readonly ExpectedScenario[] = [
   {
-    // 125 mg from one 125 mg vial, 0 discarded: ceil(125/125)=1, JW=floor(125/125)-1=0, W=0 -> JZ. Posted J2930-JZ x1 matches.
+    // J2919 (5 mg): 125 mg = 25 units, the whole vial (crosswalk BILLUNITS 25), 0 discarded -> JZ. Posted J2919-JZ x25 matches.
     file: '01-ed-asthma-methylpred-125-jz.json',
     encounter: 'demo-enc-01',
     payer: 'medicare',
-    lines: ['J2930 JZ x1 2026-11-02 63323025801'],
+    lines: ['J2919 JZ x25 2026-11-02 63323025801'],
     gaps: [],
   },
   {
-    // 10 mL/h x 10 h = 100 mL x 2 mg/mL = 200 mg; W=150 mL=300 mg; n=1 bag of 500 mg.
-    // units ceil(200/250)=1; JW=floor(500/250)-1=1. Posted J1250 x1 and J1250-JW x1 match.
+    // 10 mL/h x 10 h = 100 mL x 2 mg/mL = 200 mg: ceil(200/250) = 1. J1250 is OPPS SI N (packaged) in a
+    // hospital outpatient observation stay: no JW for the 300 mg left. Posted J1250 x1 matches.
     file: '02-obs-dobutamine-ml-per-hour-jw.json',
     encounter: 'demo-enc-02',
     payer: 'medicare',
-    lines: ['J1250 x1 2026-11-04 00409015101', 'J1250 JW x1 2026-11-04 00409015101'],
+    lines: ['J1250 x1 2026-11-04 00409015101'],
     gaps: [],
   },
   {
@@ -79,19 +80,19 @@ const EXPECTED: readonly ExpectedScenario[] = [
     gaps: [],
   },
   {
-    // Inpatient: 3 x 60 mg on 11-09 = 180 mg -> ceil(180/125)=2; 2 x 60 mg on 11-10 = 120 mg -> 1. IMP: no JW/JZ, no waste gap.
+    // Inpatient: 3 x 60 mg on 11-09 = 180 mg -> J2919 x36; 2 x 60 mg on 11-10 = 120 mg -> x24. IMP: no JW/JZ.
     file: '04-inpatient-copd-methylpred-no-modifiers.json',
     encounter: 'demo-enc-04',
     payer: 'medicare',
-    lines: ['J2930 x2 2026-11-09 43598012901', 'J2930 x1 2026-11-10 43598012901'],
+    lines: ['J2919 x36 2026-11-09 43598012901', 'J2919 x24 2026-11-10 43598012901'],
     gaps: [],
   },
   {
-    // 40 mg from the 40 mg vial: J2920 x1; 1 x 40 >= 1 x 40 (nothing left) -> JZ. No diagnosis linked anywhere.
+    // 40 mg from the Hikma 40 mg vial: J2919 x8, 8 x 5 mg = the vial -> JZ. No diagnosis linked anywhere.
     file: '05-ed-methylpred-40-missing-diagnosis.json',
     encounter: 'demo-enc-05',
     payer: 'medicare',
-    lines: ['J2920 JZ x1 2026-11-10 00143975301'],
+    lines: ['J2919 JZ x8 2026-11-10 00143975301'],
     gaps: [{ gap: 'missing-diagnosis@demo-ma-05-a' }],
   },
   {
@@ -100,23 +101,23 @@ const EXPECTED: readonly ExpectedScenario[] = [
     encounter: 'demo-enc-06',
     payer: 'medicare',
     lines: ['J1745 x35 2026-11-12 57894003001'],
-    gaps: [{ gap: 'wastage-undocumented@demo-ma-06-a', atRisk: 5 * 38.6 }],
+    gaps: [{ gap: 'wastage-undocumented@demo-ma-06-a', atRisk: Math.round(5 * J1745_2026Q1 * 100) / 100 }],
   },
   {
-    // RxNorm 1743704 only (three alike 125 mg vials): 80 mg -> 1 unit; W=45, JW=floor(125/125)-1=0;
-    // Medicaid does not require JZ: no modifier; NDC required, none documented.
+    // RxNorm 1743704 only (three alike 125 mg single-dose vials): 80 mg -> J2919 x16; W=45 ->
+    // JW floor(125/5)-16 = 9. Medicaid requires JW, not JZ; NDC required, none documented.
     file: '07-ed-medicaid-rxnorm-only-ndc-missing.json',
     encounter: 'demo-enc-07',
     payer: 'medicaid',
-    lines: ['J2930 x1 2026-11-13 no-ndc'],
+    lines: ['J2919 x16 2026-11-13 no-ndc', 'J2919 JW x9 2026-11-13 no-ndc'],
     gaps: [{ gap: 'ndc-missing@demo-ma-07-a' }],
   },
   {
-    // 2 mL x 62.5 mg/mL = 125 mg: J2930 x1 JZ; the posted ChargeItem bills J1250 (dobutamine) for it.
+    // 2 mL x 62.5 mg/mL = 125 mg: J2919 x25 JZ; the posted ChargeItem bills J1250 (dobutamine) for it.
     file: '08-ed-charge-j1250-posted-for-methylpred.json',
     encounter: 'demo-enc-08',
     payer: 'medicare',
-    lines: ['J2930 JZ x1 2026-11-16 00009004725'],
+    lines: ['J2919 JZ x25 2026-11-16 00009004725'],
     gaps: [{ gap: 'charge-code-mismatch@demo-ci-08-1' }],
   },
   {
@@ -125,15 +126,17 @@ const EXPECTED: readonly ExpectedScenario[] = [
     encounter: 'demo-enc-09',
     payer: 'medicare',
     lines: ['J1745 x35 2026-11-17 57894003001', 'J1745 JW x5 2026-11-17 57894003001'],
-    gaps: [{ gap: 'charge-modifier-missing@J1745:2026-11-17', atRisk: 5 * 38.6 }],
+    gaps: [
+      { gap: 'charge-modifier-missing@J1745:2026-11-17', atRisk: Math.round(5 * J1745_2026Q1 * 100) / 100 },
+    ],
   },
   {
-    // 5 ug/kg/min x 80 kg x 720 min = 288 mg; W=178 mL x 4 mg/mL = 712 mg; n=1 bag of 1000 mg.
-    // units ceil(288/250)=2; JW=floor(1000/250)-2=2. Commercial: NDC documented, JZ not required.
+    // 5 ug/kg/min x 80 kg x 720 min = 288 mg: ceil(288/250) = 2. Observation is hospital outpatient and
+    // J1250 is SI N: packaged, no JW for the 712 mg left, whatever the payer. NDC documented.
     file: '10-obs-dobutamine-weight-based-commercial.json',
     encounter: 'demo-enc-10',
     payer: 'commercial',
-    lines: ['J1250 x2 2026-11-18 00338107702', 'J1250 JW x2 2026-11-18 00338107702'],
+    lines: ['J1250 x2 2026-11-18 00338107702'],
     gaps: [],
   },
   {
@@ -146,11 +149,11 @@ const EXPECTED: readonly ExpectedScenario[] = [
     gaps: [{ gap: 'missing-performer@demo-ma-11-a' }, { gap: 'missing-route@demo-ma-11-a' }],
   },
   {
-    // No Coverage at all: J2930 x1 with no payer rules (no JW/JZ); no Claim can be drafted.
+    // No Coverage at all: J2919 x25 with no payer rules (no JW/JZ); no Claim can be drafted.
     file: '12-ed-self-pay-no-coverage.json',
     encounter: 'demo-enc-12',
     payer: 'other',
-    lines: ['J2930 x1 2026-11-20 63323025801'],
+    lines: ['J2919 x25 2026-11-20 63323025801'],
     gaps: [{ gap: 'no-coverage@encounter' }],
   },
   {
@@ -334,16 +337,15 @@ describe('demo data: the seed files themselves', () => {
     },
   );
 
-  it('prices every demo code for 2026Q4, each marked illustrative', () => {
-    const { prices } = pricesFileSchema.parse(JSON.parse(readFileSync(PRICES_FILE, 'utf8')));
-    expect(prices.map((p) => p.code).sort()).toEqual(['J1010', 'J1100', 'J1250', 'J1745', 'J2920', 'J2930']);
-    for (const p of prices) {
-      expect(p.quarter).toBe('2026Q4');
-      expect(p.illustrative).toBe(true);
-      expect(p.source).toMatch(/ILLUSTRATIVE/);
+  it('ships no illustrative prices: every code the demo bills has a CMS limit', () => {
+    expect(readdirSync(DEMO_DIR).filter((f) => /price/i.test(f))).toEqual([]);
+    const catalog = loadCatalog();
+    const billed = new Set(EXPECTED.flatMap((e) => e.lines.map((l) => l.split(' ')[0] ?? '')));
+    for (const code of billed) {
+      const price = catalog.priceOn(code, '2026-11-15');
+      expect(price, code).toMatchObject({ quarter: '2026Q1', forQuarter: '2026Q4' });
+      expect(price?.illustrative, code).toBeUndefined();
     }
-    const billed = new Set(EXPECTED.flatMap((e) => e.lines.map((l) => l.split(' ')[0])));
-    for (const code of billed) expect(prices.map((p) => p.code)).toContain(code);
   });
 });
 
@@ -351,7 +353,7 @@ describe('demo data: each scenario gives the hand-computed lines and gaps', () =
   let catalog: DrugCatalog;
   let payerRules: PayerRules;
   beforeAll(() => {
-    catalog = loadCatalog(undefined, [PRICES_FILE]);
+    catalog = loadCatalog();
     payerRules = loadPayerRules();
   });
 
@@ -378,10 +380,12 @@ describe('demo data: each scenario gives the hand-computed lines and gaps', () =
       const actual = evaluation.gaps.find((x) => `${x.code}@${x.subjectKey}` === g.gap);
       expect(actual?.revenueAtRisk?.value, `${g.gap} revenue at risk`).toBeCloseTo(g.atRisk, 2);
     }
-    // Every demo line is priced from the illustrative file, and says so.
+    // Every demo line is priced with the 2026Q1 CMS limit (the latest loaded), none illustrative.
     for (const l of evaluation.lines) {
-      expect(l.priceIllustrative, `${l.key} priced as illustrative`).toBe(true);
-      expect(l.net?.value).toBeCloseTo((l.unitPrice?.value ?? Number.NaN) * l.units, 2);
+      const price = catalog.priceOn(l.code, l.dateOfService);
+      expect(price?.quarter, `${l.key} priced`).toBe('2026Q1');
+      expect(l.priceIllustrative).toBeUndefined();
+      expect(l.net?.value).toBeCloseTo((price?.paymentLimit ?? Number.NaN) * l.units, 2);
     }
   });
 });
