@@ -615,8 +615,9 @@ const rows: Row[] = [
     body: json(weightCodeNumber()),
     status: 200,
     gap: null,
-    // The UCUM code is junk but the unit says kg: the weight is read from it (J1250 + JW).
-    lines: 2,
+    // The UCUM code is junk but the unit says kg: the weight is read from it (J1250; golden case
+    // 04 is an observation stay, where J1250 is OPPS SI N: packaged, no JW line).
+    lines: 1,
   },
   {
     name: 'posted Claim identifier is a string',

@@ -295,7 +295,7 @@ describe('/notify: forms, authentication and errors', () => {
       sortLines(goldenExpected(C29).lines),
     );
     expect((await issuesFor(running, 'enc-golden-29')).map(gapIdentifier)).toEqual([
-      'enc-golden-29:charge-modifier-missing:J2930:2025-12-23',
+      'enc-golden-29:charge-modifier-missing:J2919:2025-12-23',
     ]);
     // An empty body must still be authenticated.
     expectOutcome(await send(notifyUrl, 'POST', ''), 401);

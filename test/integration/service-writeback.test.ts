@@ -106,10 +106,10 @@ describe('write-back triggered by subscriptions', () => {
     const item = c.item![0]!;
     expect(item.sequence).toBe(1);
     expect(item.productOrService.coding).toContainEqual(
-      expect.objectContaining({ system: HCPCS, code: 'J2930' }),
+      expect.objectContaining({ system: HCPCS, code: 'J2919' }),
     );
     expect(item.modifier).toEqual([{ coding: [expect.objectContaining({ system: HCPCS, code: 'JZ' })] }]);
-    expect(item.quantity?.value).toBe(1);
+    expect(item.quantity?.value).toBe(25);
     expect(item.servicedDate).toBe('2025-03-04');
     expect(item.locationCodeableConcept?.coding).toContainEqual(
       expect.objectContaining({ system: POS, code: '23' }),
@@ -271,7 +271,7 @@ describe('write-back triggered by subscriptions', () => {
     await put(running, b);
     const both = await claimFor(running, 'enc-golden-22');
     expect(claimLines(both!)).toEqual([
-      { code: 'J2920', modifiers: ['JZ'], units: 2, dateOfService: '2025-11-04', ndc: '00143975301' },
+      { code: 'J2919', modifiers: ['JZ'], units: 16, dateOfService: '2025-11-04', ndc: '00143975301' },
     ]);
     expect(sources(both!).sort()).toEqual([
       'MedicationAdministration/ma-golden-22-a',
@@ -293,7 +293,7 @@ describe('write-back triggered by subscriptions', () => {
     expect(claim?.status).toBe('draft');
     expect(sources(claim!)).toEqual(['MedicationAdministration/ma-golden-22-b']);
     expect(claimLines(claim!)).toEqual([
-      { code: 'J2920', modifiers: ['JZ'], units: 1, dateOfService: '2025-11-04', ndc: '00143975301' },
+      { code: 'J2919', modifiers: ['JZ'], units: 8, dateOfService: '2025-11-04', ndc: '00143975301' },
     ]);
     const issues = await issuesFor(running, 'enc-golden-22');
     expect(issues).toHaveLength(2);
@@ -323,7 +323,7 @@ describe('write-back triggered by subscriptions', () => {
     ]);
     // Medicare now applies: the fully used 125 mg vial gets JZ.
     expect(claimLines(claim!)).toEqual([
-      { code: 'J2930', modifiers: ['JZ'], units: 1, dateOfService: '2025-11-11', ndc: '63323025801' },
+      { code: 'J2919', modifiers: ['JZ'], units: 25, dateOfService: '2025-11-11', ndc: '63323025801' },
     ]);
     const [issue, ...more] = await issuesFor(running, 'enc-golden-23');
     expect(more).toHaveLength(0);
@@ -356,10 +356,11 @@ describe('write-back triggered by subscriptions', () => {
       ...charge,
       code: {
         coding: [
-          { system: HCPCS, code: 'J2930' },
+          { system: HCPCS, code: 'J2919' },
           { system: HCPCS, code: 'JZ' },
         ],
       },
+      quantity: { value: 25 },
     });
     const after = byCode(await issuesFor(running, 'enc-golden-01'), 'charge-code-mismatch');
     expect(after).toHaveLength(1);

@@ -120,18 +120,17 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
       '40 mg',
       'IV push',
       '2026-11-10 21:30',
-      '$2.75',
+      '$2.11',
       'Demo Patient-NoDiagnosis',
       'Encounter demo-enc-05',
     ]) {
       expect(text, s).toContain(s);
     }
-    await expect
-      .poll(() => page.locator('.notice--illustrative').first().textContent())
-      .toMatch(/ILLUSTRATIVE demo prices/);
+    // CMS payment limits: no illustrative notice, and the column says so.
+    expect(await page.locator('.notice--illustrative').count()).toBe(0);
     const head = (await page.locator('table.worklist thead').textContent()) ?? '';
     expect(head).toContain('At risk');
-    expect(head).toContain('(illustrative)');
+    expect(head).not.toContain('illustrative');
     for (const column of [
       'Patient',
       'MRN / account',
@@ -307,7 +306,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
       /^Re-evaluated at \d\d:\d\d UTC: (\d+ changes? written to the FHIR server|nothing needed writing); (\d+ gaps? open|no gap open)\.$/,
     );
     expect(await page.locator('#reevaluate').evaluate((el) => el === document.activeElement)).toBe(true);
-    expect(await page.locator('#derived-h + p + .table-wrap').textContent()).toContain('J2920-JZ');
+    expect(await page.locator('#derived-h + p + .table-wrap').textContent()).toContain('J2919-JZ');
     expect(await page.locator('dd:has-text("J45.41")').count()).toBe(1);
     expect(await accessibilityProblems()).toEqual([]);
     await shot('05-encounter-after-fix');
@@ -349,10 +348,10 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     const kpi = (key: string) => page.locator(`[data-kpi="${key}"] .kpi__value`).textContent();
     expect(await kpi('claims')).toBe(String(claims.length));
     expect(await kpi('lines')).toBe(String(claims.reduce((n, c) => n + (c.item?.length ?? 0), 0)));
-    expect(await kpi('jw')).toBe('8');
-    expect(await kpi('recovered')).toBe('$2.75*');
+    expect(await kpi('jw')).toBe('14');
+    expect(await kpi('recovered')).toBe('$2.11');
     expect(await page.locator('[data-kpi="recovered"] .kpi__sub').textContent()).toContain('1 gap closed');
-    expect(await page.locator('.notice--illustrative').textContent()).toMatch(/ILLUSTRATIVE/);
+    expect(await page.locator('.notice--illustrative').count()).toBe(0);
 
     const chart = page.locator('#gaps-chart svg.chart[role="img"]');
     expect(await chart.count()).toBe(1);
@@ -372,7 +371,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
     ]);
     const csv = readFileSync((await download.path()) ?? '', 'utf8');
     expect(csv.split('\r\n')[0]).toBe('section,metric,code,date,count,units,amount_usd,prices');
-    expect(csv).toContain('"ILLUSTRATIVE demo prices, not CMS payment limits"');
+    expect(csv).not.toContain('ILLUSTRATIVE');
     expect(csv).toContain(`summary,claims_drafted,,,${claims.length},,,`);
     for (const [code, n] of Object.entries(open))
       expect(csv).toMatch(new RegExp(`^at_risk_by_gap_code,[^,]+,${code},,${n},`, 'm'));

@@ -99,7 +99,8 @@ describe('worklist API', () => {
     for (const row of w.rows) byCode[row.code] = (byCode[row.code] ?? 0) + 1;
     expect(byCode).toEqual(open);
     expect(w.total).toBe(Object.values(open).reduce((a, b) => a + b, 0));
-    expect(w.priceNote).toMatch(/ILLUSTRATIVE/);
+    // CMS payment limits (2026Q1, the latest loaded): nothing to label illustrative.
+    expect(w.priceNote).toBeUndefined();
     const md = w.rows.find((x) => x.code === 'missing-diagnosis');
     expect(md).toMatchObject({
       queue: 'clinical-documentation',
@@ -107,7 +108,7 @@ describe('worklist API', () => {
       // demo/encounters/05-*.json: the Patient's MRN and the Medicare payer of its Coverage.
       patient: { id: 'demo-pat-05', name: 'Demo Patient-NoDiagnosis', mrn: 'DEMO-MRN-0005' },
       payer: 'Medicare Part B (demo payer, synthetic)',
-      revenueAtRisk: 2.75,
+      revenueAtRisk: 2.11,
       dateOfService: '2026-11-10',
       agingDays: 21,
     });
@@ -315,7 +316,7 @@ describe('encounter API', () => {
     expect(v.charges.map((c) => `${c.code ?? ''} x${c.units ?? 0}`)).toEqual(['J1745 x35']);
     expect(v.gaps.map((g) => [g.code, g.state])).toEqual([['charge-modifier-missing', 'open']]);
     expect(v.inSync).toBe(true);
-    expect(v.pricesIllustrative).toBe(true);
+    expect(v.pricesIllustrative).toBe(false);
   });
 
   it('answers unknown and malformed ids with OperationOutcomes that say so in words', async () => {
@@ -340,8 +341,15 @@ describe('dashboard API', () => {
     expect(d.claimsDrafted).toBe(claims.length);
     const open = await openGapsByCode(demo.running);
     expect(Object.fromEntries(d.atRiskByCode.map((g) => [g.code, g.open]))).toEqual(open);
-    // demo/README.md: 17 lines and 219 units, of which demo-enc-12 (J2930 x1) has no Claim (no coverage).
-    expect(d).toMatchObject({ lines: 16, units: 218, jwUnits: 8, jwValue: 230.2, pricesIllustrative: true });
+    // demo/README.md: 16 lines and 376 units, of which demo-enc-12 (J2919 x25) has no Claim (no coverage);
+    // JW: J2919 x9 at 0.264 (2.38) and J1745 x5 at 32.423 (162.12), asp-pricing-2026q1.csv.
+    expect(d).toMatchObject({
+      lines: 15,
+      units: 351,
+      jwUnits: 14,
+      jwValue: 164.5,
+      pricesIllustrative: false,
+    });
     // Revenue at risk is the sum of the open issues' revenue-at-risk extensions on the server.
     const issues = await search<DetectedIssue>(demo.running, 'DetectedIssue?status=preliminary&_count=1000');
     const risk = issues.reduce(
@@ -351,18 +359,19 @@ describe('dashboard API', () => {
           ?.valueMoney?.value ?? 0),
       0,
     );
-    expect(risk).toBeGreaterThan(390);
+    expect(risk).toBeGreaterThan(300);
     expect(d.atRisk).toBeCloseTo(risk, 2);
   });
 
-  it('downloads the same figures as CSV, labelled illustrative, without patient data', async () => {
+  it('downloads the same figures as CSV, CMS-priced (not labelled illustrative), without patient data', async () => {
     const r = await get('/api/ui/dashboard.csv?from=2026-11-01&to=2026-11-30');
     expect(r.res.status).toBe(200);
     expect(r.res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(r.res.headers.get('content-disposition')).toBe(
       'attachment; filename="vialwise-dashboard-2026-11-01-to-2026-11-30.csv"',
     );
-    expect(r.text).toContain('summary,jw_captured,,,3,8,230.2,ILLUSTRATIVE');
+    expect(r.text).toContain('summary,jw_captured,,,2,14,164.5,\r\n');
+    expect(r.text).not.toContain('ILLUSTRATIVE');
     for (const s of demoPatientData()) expect(r.text).not.toContain(s);
     expect((await get('/api/ui/dashboard.csv?to=nope')).res.status).toBe(400);
   });
