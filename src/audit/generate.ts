@@ -31,15 +31,16 @@ import { CLAIM_DRAFT_SID, EXT, SYSTEMS } from '../domain/vocabulary.ts';
 export const DEFAULT_GENERATED_RANGE: DateRange = { since: '2026-07-01', until: '2026-09-30' };
 export const PRICE_FILE = 'prices-illustrative.json';
 
-/** Illustrative payment limits per unit (the demo's), in cents, for the generated quarter. */
+/** Illustrative payment limits per unit, in cents, for the generated quarter (not CMS limits). */
 const PRICE_CENTS: Readonly<Record<string, number>> = {
-  J2930: 450,
-  J2920: 275,
+  J2919: 26,
   J1250: 1240,
   J1010: 20,
   J1745: 3860,
   J1100: 10,
 };
+/** J2919 (5 mg) x 25: a 125 mg vial of methylprednisolone sodium succinate. */
+const J2919_25 = 25 * PRICE_CENTS.J2919!;
 
 export const SYNTHETIC_TAGS = [
   {
@@ -81,9 +82,10 @@ const J1745_40 = 40 * PRICE_CENTS.J1745!;
 
 /**
  * Infliximab (J1745, 10 mg) from Remicade 100 mg single-dose vials, methylprednisolone sodium
- * succinate (J2930 up to 125 mg, J2920 up to 40 mg), dobutamine (J1250 per 250 mg) and
- * methylprednisolone acetate (J1010 per 1 mg, multi-dose vial). Medicare requires JW and JZ,
- * Medicaid JW and the NDC (catalog/payer-rules.json).
+ * succinate (J2919 per 5 mg from 2024-04-01: 25 units a 125 mg vial), dobutamine (J1250 per 250 mg,
+ * OPPS SI N: packaged in hospital outpatient stays, no JW) and methylprednisolone acetate (J1010
+ * per 1 mg, multi-dose vial). Medicare requires JW and JZ, Medicaid JW and the NDC
+ * (catalog/payer-rules.json).
  */
 export const SCENARIOS = {
   // 350 mg from 4 x 100 mg, 50 mg discarded: ceil(350/10) = 35; JW floor(400/10) - 35 = 5. Posted 35 + JW 5.
@@ -115,36 +117,36 @@ export const SCENARIOS = {
       gaps: { 'charge-modifier-missing': { count: 1, cents: 5 * 3860 } },
     },
   },
-  // Methylprednisolone 125 mg from a 125 mg vial, 0 discarded: J2930-JZ x1; posted without JZ.
+  // Methylprednisolone 125 mg from a 125 mg vial, 0 discarded: J2919-JZ x25; posted without JZ.
   'jz-missing': {
     weight: 7,
     expect: {
       audited: true,
       administrations: 1,
       lines: 1,
-      units: 1,
+      units: 25,
       jwUnits: 0,
-      derivedCents: 450,
+      derivedCents: J2919_25,
       postedSource: 'charges',
       missingJz: 1,
       gaps: { 'charge-modifier-missing': { count: 1, cents: 0 } },
     },
   },
-  // The same, posted as J1250 (dobutamine): a wrong code, at risk the J2930 line it should have been;
-  // J2930 leaves the unit comparison.
+  // The same, posted as J1250 (dobutamine): a wrong code, at risk the J2919 line it should have been;
+  // J2919 leaves the unit comparison.
   'wrong-code-j1250': {
     weight: 4,
     expect: {
       audited: true,
       administrations: 1,
       lines: 1,
-      units: 1,
+      units: 25,
       jwUnits: 0,
-      derivedCents: 450,
+      derivedCents: J2919_25,
       postedSource: 'charges',
       wrongCodes: 1,
-      // At risk: what the right line pays (J2930 x1 = $4.50).
-      gaps: { 'charge-code-mismatch': { count: 1, cents: 450 } },
+      // At risk: what the right line pays (J2919 x25 = $6.50).
+      gaps: { 'charge-code-mismatch': { count: 1, cents: J2919_25 } },
     },
   },
   // Infliximab 400 mg from 4 vials, 0 discarded: J1745-JZ x40; 30 posted: 10 under ($386.00).
@@ -163,34 +165,34 @@ export const SCENARIOS = {
       gaps: { 'charge-units-mismatch': { count: 1, cents: 10 * 3860 } },
     },
   },
-  // Methylprednisolone 80 mg + 45 discarded from one 125 mg vial: J2930-JZ x1 (one unit covers both); 2 posted.
+  // Methylprednisolone 80 mg + 45 discarded from one 125 mg vial: J2919 x16 + JW x9; posted x18 + JW x9.
   'over-billed': {
     weight: 4,
     expect: {
       audited: true,
       administrations: 1,
-      lines: 1,
-      units: 1,
-      jwUnits: 0,
-      derivedCents: 450,
+      lines: 2,
+      units: 16,
+      jwUnits: 9,
+      derivedCents: J2919_25,
       postedSource: 'charges',
-      overUnits: 1,
-      overCents: 450,
+      overUnits: 2,
+      overCents: 2 * PRICE_CENTS.J2919!,
       gaps: { 'charge-units-mismatch': { count: 1, cents: 0 } },
     },
   },
-  // 125 mg, posted right, but no diagnosis anywhere: missing-diagnosis at risk 1 x $4.50.
+  // 125 mg, posted right, but no diagnosis anywhere: missing-diagnosis at risk 25 x $0.26.
   'missing-diagnosis': {
     weight: 5,
     expect: {
       audited: true,
       administrations: 1,
       lines: 1,
-      units: 1,
+      units: 25,
       jwUnits: 0,
-      derivedCents: 450,
+      derivedCents: J2919_25,
       postedSource: 'charges',
-      gaps: { 'missing-diagnosis': { count: 1, cents: 450 } },
+      gaps: { 'missing-diagnosis': { count: 1, cents: J2919_25 } },
     },
   },
   // Infliximab 250 mg, nothing about waste: 3 vials = 300 mg, J1745 x25; floor(300/10) - 25 = 5 JW units at risk.
@@ -207,22 +209,21 @@ export const SCENARIOS = {
       gaps: { 'wastage-undocumented': { count: 1, cents: 5 * 3860 } },
     },
   },
-  // Dobutamine 2 mg/mL bag at 10 mL/h for 10 h = 200 mg, 150 mL (300 mg) discarded: J1250 x1 + JW x1; nothing posted.
+  // Dobutamine 2 mg/mL bag at 10 mL/h for 10 h = 200 mg in an observation stay: J1250 x1, packaged
+  // (OPPS SI N), so no JW for the 150 mL discarded; nothing posted.
   'nothing-posted': {
     weight: 6,
     expect: {
       audited: true,
       administrations: 1,
-      lines: 2,
+      lines: 1,
       units: 1,
-      jwUnits: 1,
-      derivedCents: 2 * 1240,
+      jwUnits: 0,
+      derivedCents: 1240,
       postedSource: 'none',
       nothingPosted: true,
       underUnits: 1,
       underCents: 1240,
-      missedJwUnits: 1,
-      missedJwCents: 1240,
     },
   },
   // As clean-jw, but a Claim already submitted without the JW line: compared with the Claim.
@@ -254,7 +255,7 @@ export const SCENARIOS = {
       postedSource: 'charges',
     },
   },
-  // Ondansetron (not a catalog drug: skipped) and a not-done methylprednisolone: no line, nothing to say.
+  // Oral oxycodone (in no CMS drug file: skipped) and a not-done methylprednisolone: no line, nothing to say.
   'not-billable': {
     weight: 6,
     expect: {
@@ -267,31 +268,31 @@ export const SCENARIOS = {
       postedSource: 'none',
     },
   },
-  // Two 40 mg doses from two 40 mg vials on one day: 80 mg, J2920-JZ x2, posted right.
+  // Two 40 mg doses from two 40 mg vials on one day: 80 mg, J2919-JZ x16, posted right.
   'two-doses-one-day': {
     weight: 8,
     expect: {
       audited: true,
       administrations: 2,
       lines: 1,
-      units: 2,
+      units: 16,
       jwUnits: 0,
-      derivedCents: 2 * 275,
+      derivedCents: 16 * PRICE_CENTS.J2919!,
       postedSource: 'charges',
     },
   },
-  // Medicaid, RxNorm only (golden case 06): J2930 x1, no JZ for Medicaid; NDC required: ndc-missing at $4.50.
+  // Medicaid, RxNorm only (golden case 06): J2919 x25, no JZ for Medicaid; NDC required: ndc-missing at $6.50.
   'medicaid-ndc-missing': {
     weight: 4,
     expect: {
       audited: true,
       administrations: 1,
       lines: 1,
-      units: 1,
+      units: 25,
       jwUnits: 0,
-      derivedCents: 450,
+      derivedCents: J2919_25,
       postedSource: 'charges',
-      gaps: { 'ndc-missing': { count: 1, cents: 450 } },
+      gaps: { 'ndc-missing': { count: 1, cents: J2919_25 } },
     },
   },
   // Infliximab 400 mg, 0 discarded (J1745-JZ x40), posted J1745 x40 without JZ plus an undocumented JW x5.
@@ -314,32 +315,32 @@ export const SCENARIOS = {
       },
     },
   },
-  // Inpatient: 40 mg every 8 h for 3 days from 125 mg vials: 120 mg a day = J2930 x1 per day, no JW/JZ (IMP); posted per day.
+  // Inpatient: 40 mg every 8 h for 3 days from 125 mg vials: 120 mg a day = J2919 x24 per day, no JW/JZ (IMP); posted per day.
   'inpatient-daily': {
     weight: 5,
     expect: {
       audited: true,
       administrations: 9,
       lines: 3,
-      units: 3,
+      units: 72,
       jwUnits: 0,
-      derivedCents: 3 * 450,
+      derivedCents: 72 * PRICE_CENTS.J2919!,
       postedSource: 'charges',
     },
   },
-  // The same stay posted one unit per dose: 3 a day for 1 derived: 6 units over, one gap per day.
+  // The same stay posted per vial opened (J2919 x25 a dose): 75 a day for 24 derived: 153 units over, one gap per day.
   'inpatient-per-dose': {
     weight: 2,
     expect: {
       audited: true,
       administrations: 9,
       lines: 3,
-      units: 3,
+      units: 72,
       jwUnits: 0,
-      derivedCents: 3 * 450,
+      derivedCents: 72 * PRICE_CENTS.J2919!,
       postedSource: 'charges',
-      overUnits: 6,
-      overCents: 6 * 450,
+      overUnits: 153,
+      overCents: 153 * PRICE_CENTS.J2919!,
       gaps: { 'charge-units-mismatch': { count: 3, cents: 0 } },
     },
   },
@@ -599,7 +600,7 @@ function plan(name: ScenarioName, day: string): Plan {
         submittedClaim: [{ code: 'J1745', units: 35, doses: [0] }],
       };
     case 'jz-missing':
-      return { ...medicareEd, doses: [mp125()], posted: [{ code: 'J2930', units: 1, doses: [0] }] };
+      return { ...medicareEd, doses: [mp125()], posted: [{ code: 'J2919', units: 25, doses: [0] }] };
     case 'wrong-code-j1250':
       return { ...medicareEd, doses: [mp125()], posted: [{ code: 'J1250', units: 1, doses: [0] }] };
     case 'missing-diagnosis':
@@ -607,13 +608,16 @@ function plan(name: ScenarioName, day: string): Plan {
         ...medicareEd,
         diagnosis: false,
         doses: [mp125()],
-        posted: [{ code: 'J2930', modifier: 'JZ', units: 1, doses: [0] }],
+        posted: [{ code: 'J2919', modifier: 'JZ', units: 25, doses: [0] }],
       };
     case 'over-billed':
       return {
         ...medicareEd,
         doses: [mp125(80, 45)],
-        posted: [{ code: 'J2930', modifier: 'JZ', units: 2, doses: [0] }],
+        posted: [
+          { code: 'J2919', units: 18, doses: [0] },
+          { code: 'J2919', modifier: 'JW', units: 9, doses: [0] },
+        ],
       };
     case 'under-billed':
       return {
@@ -659,7 +663,7 @@ function plan(name: ScenarioName, day: string): Plan {
         diagnosis: true,
         days: 1,
         doses: [
-          { concept: 'ondansetron 2 mg/mL injection', at: t('13:10'), dose: mg(4) },
+          { concept: 'oxycodone 5 mg tablet', at: t('13:10'), dose: mg(5) },
           { ...mp125(), status: 'not-done' },
         ],
         posted: [],
@@ -671,7 +675,7 @@ function plan(name: ScenarioName, day: string): Plan {
           { med: MEDS.mp40, at: t('08:15'), dose: mg(40), discarded: mg(0) },
           { med: MEDS.mp40, at: t('15:40'), dose: mg(40), discarded: mg(0) },
         ],
-        posted: [{ code: 'J2920', modifier: 'JZ', units: 2, doses: [0, 1] }],
+        posted: [{ code: 'J2919', modifier: 'JZ', units: 16, doses: [0, 1] }],
       };
     case 'medicaid-ndc-missing':
       return {
@@ -693,7 +697,7 @@ function plan(name: ScenarioName, day: string): Plan {
             dose: mg(125),
           },
         ],
-        posted: [{ code: 'J2930', units: 1, doses: [0] }],
+        posted: [{ code: 'J2919', units: 25, doses: [0] }],
       };
     case 'inpatient-daily':
     case 'inpatient-per-dose': {
@@ -702,8 +706,8 @@ function plan(name: ScenarioName, day: string): Plan {
         for (const at of ['06:00', '14:00', '22:00']) doses.push(mp125(40, 85, at, addDays(day, d)));
       const posted: Posted[] =
         name === 'inpatient-daily'
-          ? [0, 1, 2].map((d) => ({ code: 'J2930', units: 1, doses: [d * 3, d * 3 + 1, d * 3 + 2] }))
-          : doses.map((_, i) => ({ code: 'J2930', units: 1, doses: [i] }));
+          ? [0, 1, 2].map((d) => ({ code: 'J2919', units: 24, doses: [d * 3, d * 3 + 1, d * 3 + 2] }))
+          : doses.map((_, i) => ({ code: 'J2919', units: 25, doses: [i] }));
       return { encounterClass: 'IMP', payer: 'medicare', icd: COPD, diagnosis: true, days: 3, doses, posted };
     }
     case 'depo-medrol-multi-dose':

@@ -110,7 +110,7 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     expect(gapRows).toHaveLength(Object.keys(fixture.answers.totals.gapsByCode).length);
     const mismatch = fixture.answers.totals.gapsByCode['charge-code-mismatch'];
     expect(gapRows.find((r) => r.startsWith('charge-code-mismatch'))).toContain(int(mismatch?.count ?? -1));
-    expect(await page.locator('#wrong-codes tbody tr').first().innerText()).toMatch(/J1250\s+J2930\s+\d+/);
+    expect(await page.locator('#wrong-codes tbody tr').first().innerText()).toMatch(/J1250\s+J2919\s+\d+/);
   });
 
   it('draws both charts as inline SVG', async () => {
