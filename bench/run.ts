@@ -9,6 +9,8 @@
  *    directly to the same server.
  * 3. The batch audit over a generated export of 1,000,000 administrations (bench/audit.ts):
  *    administrations per second and peak RSS, against reading and parsing the same NDJSON.
+ * 4. The drug catalog (bench/catalog.ts): load time and RSS at start, the engine with the full
+ *    catalog against a 9-code one in the same run, the build's time, the size on disk.
  *    `--engine-only` skips 2 and 3.
  */
 import { availableParallelism, cpus } from 'node:os';
@@ -23,6 +25,8 @@ import { loadConfig } from '../src/config.ts';
 import { startVialwise } from '../src/bootstrap.ts';
 import { silentLogger } from '../src/logger.ts';
 import { auditBench } from './audit.ts';
+import { catalogBench, NINE_CODES, subsetCatalog } from './catalog.ts';
+import type { DrugCatalog } from '../src/catalog/catalog.ts';
 import type { EncounterInput } from '../src/domain/input.ts';
 
 const casesDir = new URL('../test/golden/cases/', import.meta.url);
@@ -206,6 +210,22 @@ console.log(
 );
 console.log('');
 engineBench();
+{
+  const nine = subsetCatalog(NINE_CODES);
+  const keys = (catalog: DrugCatalog, i: EncounterInput) =>
+    JSON.stringify(evaluateEncounter(i, { ...reference, catalog }, NOW).lines.map((l) => l.key));
+  const same = inputs.filter((i) => keys(reference.catalog, i) === keys(nine, i));
+  catalogBench((catalog, which) => {
+    const mix = which === 'all' ? inputs : same;
+    let sink = 0;
+    const r = rate((i) => {
+      sink += evaluateEncounter(mix[i % mix.length] as EncounterInput, { ...reference, catalog }, NOW).lines
+        .length;
+    }, 1000);
+    if (sink < 0) console.log(sink);
+    return r.perSecond;
+  });
+}
 if (!process.argv.includes('--engine-only')) {
   await endToEndBench();
   console.log('');

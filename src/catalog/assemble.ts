@@ -5,7 +5,14 @@
  */
 import { CatalogError, DrugCatalog } from './catalog.ts';
 import type { CatalogData } from './catalog.ts';
-import type { CodeRecord, CodesFile, CuratedFile, FamiliesFile, ProductRecord, ProductsFile } from './files.ts';
+import type {
+  CodeRecord,
+  CodesFile,
+  CuratedFile,
+  FamiliesFile,
+  ProductRecord,
+  ProductsFile,
+} from './files.ts';
 import { parseBillingUnit } from './import/dosage.ts';
 import { normalizeNdc } from './ndc.ts';
 import { buildTermIndex, termOf, termsOfName } from './terms.ts';
@@ -41,7 +48,11 @@ function codeFrom(
   const prices: Price[] = [];
   for (const [quarter, limit] of r.prices) {
     if (limit === null || extra.some((e) => e.quarter === quarter)) continue;
-    prices.push({ quarter, paymentLimit: limit, source: `CMS ASP pricing file ${pricing.get(quarter) ?? quarter}` });
+    prices.push({
+      quarter,
+      paymentLimit: limit,
+      source: `CMS ASP pricing file ${pricing.get(quarter) ?? quarter}`,
+    });
   }
   for (const e of extra) {
     prices.push({
@@ -87,10 +98,17 @@ function versionsOf(r: CodeRecord, base: CatalogCode): (readonly [string, Catalo
   if (r.dosages.length < 2) return undefined;
   return r.dosages.map(([quarter, dosage]) => {
     const u = parseBillingUnit(dosage);
-    const { unit: _unit, upTo: _upTo, ...rest } = base;
+    const rest: CatalogCode = { ...base };
+    delete (rest as { unit?: unknown }).unit;
+    delete (rest as { upTo?: unknown }).upTo;
     const version: CatalogCode =
       u.kind === 'amount'
-        ? { ...rest, dosage, unit: { amount: u.amount, measure: u.measure }, ...(u.upTo || base.upTo ? { upTo: true } : {}) }
+        ? {
+            ...rest,
+            dosage,
+            unit: { amount: u.amount, measure: u.measure },
+            ...(u.upTo || base.upTo ? { upTo: true } : {}),
+          }
         : { ...rest, dosage, unitNote: `dosage "${dosage}" in ${quarter} is not an amount` };
     return [quarter, version] as const;
   });
@@ -147,7 +165,8 @@ export function assembleCatalog(files: CatalogFiles): DrugCatalog {
 
   const mues = new Map(files.curated.mues.map((m) => [m.code, m]));
   for (const m of files.curated.mues) {
-    if (!files.codes.codes.some((c) => c.code === m.code)) throw new CatalogError(`curated.json: MUE for ${m.code}, not a code of the catalog`);
+    if (!files.codes.codes.some((c) => c.code === m.code))
+      throw new CatalogError(`curated.json: MUE for ${m.code}, not a code of the catalog`);
   }
   const codes: CatalogCode[] = [];
   const codeVersions = new Map<string, (readonly [string, CatalogCode])[]>();
@@ -182,13 +201,17 @@ export function assembleCatalog(files: CatalogFiles): DrugCatalog {
   const containers = curated.containers.map((c) => ({ ...c, key: ndcKey(c.ndc) }));
   const rxByNdc = new Map<string, string[]>();
   const rxNdcKeys = curated.rxnorm.map((r) => ({ r, keys: (r.ndcs ?? []).map(ndcKey) }));
-  for (const { r, keys } of rxNdcKeys) for (const k of keys) rxByNdc.set(k.full ?? k.prefix ?? '', [...(rxByNdc.get(k.full ?? k.prefix ?? '') ?? []), r.rxcui]);
+  for (const { r, keys } of rxNdcKeys)
+    for (const k of keys)
+      rxByNdc.set(k.full ?? k.prefix ?? '', [...(rxByNdc.get(k.full ?? k.prefix ?? '') ?? []), r.rxcui]);
 
   const products: Product[] = [];
   const used = new Set<string>();
   for (const r of files.products.products) {
     let p = productFrom(r, crosswalk);
-    const c = containers.find((x) => x.key.full === r.ndc) ?? containers.find((x) => x.key.prefix === r.ndc.slice(0, 9));
+    const c =
+      containers.find((x) => x.key.full === r.ndc) ??
+      containers.find((x) => x.key.prefix === r.ndc.slice(0, 9));
     if (c) {
       used.add(c.ndc);
       p = {
@@ -215,8 +238,13 @@ export function assembleCatalog(files: CatalogFiles): DrugCatalog {
   const rxnormFamilies = new Map<string, string[]>();
   for (const { r, keys } of rxNdcKeys) {
     const found = keys.flatMap((k) => productsByKey.get(k.full ?? k.prefix ?? '') ?? []);
-    if (keys.length && found.length === 0) throw new CatalogError(`curated.json: RxNorm ${r.rxcui} names no product`);
-    if (found.length) rxnormProducts.set(r.rxcui, [...new Set(found)].sort((a, b) => a.ndc.localeCompare(b.ndc)));
+    if (keys.length && found.length === 0)
+      throw new CatalogError(`curated.json: RxNorm ${r.rxcui} names no product`);
+    if (found.length)
+      rxnormProducts.set(
+        r.rxcui,
+        [...new Set(found)].sort((a, b) => a.ndc.localeCompare(b.ndc)),
+      );
     const fams = (r.families ?? []).map((code) => familyOf(code, `RxNorm ${r.rxcui}`));
     if (fams.length) rxnormFamilies.set(r.rxcui, [...new Set(fams)].sort());
   }
@@ -265,10 +293,13 @@ function checkReferences(data: CatalogData): void {
   const families = new Set(data.families.map((f) => f.key));
   const codes = new Set(data.codes.map((c) => c.code));
   for (const c of data.codes) {
-    if (!families.has(c.ingredient)) throw new CatalogError(`code ${c.code}: unknown family "${c.ingredient}"`);
+    if (!families.has(c.ingredient))
+      throw new CatalogError(`code ${c.code}: unknown family "${c.ingredient}"`);
   }
   for (const p of data.products) {
-    if (!families.has(p.ingredient)) throw new CatalogError(`product ${p.ndc}: unknown family "${p.ingredient}"`);
-    for (const code of p.hcpcs) if (!codes.has(code)) throw new CatalogError(`product ${p.ndc}: unknown code ${code}`);
+    if (!families.has(p.ingredient))
+      throw new CatalogError(`product ${p.ndc}: unknown family "${p.ingredient}"`);
+    for (const code of p.hcpcs)
+      if (!codes.has(code)) throw new CatalogError(`product ${p.ndc}: unknown code ${code}`);
   }
 }

@@ -64,7 +64,10 @@ function isBillable(c: CatalogCode): c is HcpcsCode {
   return c.unit !== undefined;
 }
 
-export function isValidOn(code: Pick<CatalogCode, 'effective' | 'terminated'>, dateOfService: string): boolean {
+export function isValidOn(
+  code: Pick<CatalogCode, 'effective' | 'terminated'>,
+  dateOfService: string,
+): boolean {
   if (code.effective && dateOfService < code.effective) return false;
   if (code.terminated && dateOfService > code.terminated) return false;
   return true;
@@ -225,7 +228,10 @@ export class DrugCatalog {
     const inferred = use !== own;
     const latest = releases.at(-1);
     const note = inferred
-      ? `${use.quarter} Addendum B status used for ${q}: the release in force ${inForce ? `(${inForce})` : ''} does not list ${code}`.replace(' ()', '')
+      ? `${use.quarter} Addendum B status used for ${q}: the release in force ${inForce ? `(${inForce})` : ''} does not list ${code}`.replace(
+          ' ()',
+          '',
+        )
       : use.quarter !== q
         ? `${use.quarter} Addendum B is the latest release at or before ${q}${use.quarter === latest && q > use.quarter ? ' (no later release loaded)' : ''}`
         : undefined;

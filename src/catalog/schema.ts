@@ -7,7 +7,9 @@ const quarter = z.string().regex(/^\d{4}Q[1-4]$/, 'expected a quarter such as 20
 const code = z.string().regex(/^(?:[A-Z]\d{4}|\d{4}[0-9A-Z])$/, 'expected a HCPCS or CPT code such as J2919');
 const source = z.string().min(3, 'every catalog entry names its source');
 const measure = z.enum(['mg', 'ug', 'g', 'mL', 'unit']);
-const format = z.literal(CATALOG_FORMAT, { error: `expected "format": "${CATALOG_FORMAT}" (rebuild the catalog)` });
+const format = z.literal(CATALOG_FORMAT, {
+  error: `expected "format": "${CATALOG_FORMAT}" (rebuild the catalog)`,
+});
 const quarterFile = z.tuple([quarter, z.string().min(1)]);
 
 export const priceSchema = z.object({

@@ -126,7 +126,9 @@ export function termsOfName(name: string): string[] {
   };
   // "Trastuzumab-anns (Kanjinti)": the outer name and the bracketed one are each a name; a
   // bracketed use ("(for ESRD on dialysis)") is not.
-  const inner = [...name.matchAll(/\(([^)]*)\)/g)].map((m) => m[1] ?? '').filter((x) => !/^\s*(?:for|non)\b|\buse\b/i.test(x));
+  const inner = [...name.matchAll(/\(([^)]*)\)/g)]
+    .map((m) => m[1] ?? '')
+    .filter((x) => !/^\s*(?:for|non)\b|\buse\b/i.test(x));
   const outer = name.replace(/\([^)]*\)/g, ' ');
   for (const part of [outer, ...inner]) {
     const t = termOf(part);

@@ -43,7 +43,9 @@ function unitFields(unit: BillingUnit, long: string | undefined): Partial<CodeRe
     case 'item':
       return { per: unit.per, unitNote: `billed per ${unit.per}, not by amount` };
     case 'other':
-      return { unitNote: `billed per ${unit.amount} ${unit.measure}, a measure doses are not converted into` };
+      return {
+        unitNote: `billed per ${unit.amount} ${unit.measure}, a measure doses are not converted into`,
+      };
     case 'unparsed':
       return { unitNote: `dosage not parsed: ${unit.reason}` };
   }
@@ -70,10 +72,13 @@ function validity(raw: RawCatalog, c: RawCode, findings: Findings): Partial<Code
   const where = (q: string) =>
     asp.includes(q) ? fileOf(pricing, q) : `${fileOf(raw.sources.opps, q)} (Addendum B)`;
   const out: { -readonly [K in keyof CodeRecord]?: CodeRecord[K] } = {};
-  const added = c.pricing.map((p) => ({ q: p.quarter, note: p.note, date: addedDate(p.note) })).find((a) => a.date);
+  const added = c.pricing
+    .map((p) => ({ q: p.quarter, note: p.note, date: addedDate(p.note) }))
+    .find((a) => a.date);
   if (first !== firstLoaded) {
     out.effective = quarterStart(first);
-    out.effectiveBasis = `first listed in ${where(first)}` + (added && added.q === first ? ` ("${added.note}")` : '');
+    out.effectiveBasis =
+      `first listed in ${where(first)}` + (added && added.q === first ? ` ("${added.note}")` : '');
   } else if (added?.date && added.q === first && added.date >= quarterStart(first)) {
     out.effective = added.date;
     out.effectiveBasis = `${fileOf(pricing, added.q)}: "${added.note}"`;
@@ -82,19 +87,17 @@ function validity(raw: RawCatalog, c: RawCode, findings: Findings): Partial<Code
     out.terminated = quarterEnd(last);
     out.terminatedBasis = `last listed in ${where(last)}; absent from every later file`;
   }
-  if (asp[0] !== first) findings.oppsDates.push({ code: c.code, what: `valid from ${out.effective ?? 'before ' + firstLoaded} by ${where(first)}; first priced ${asp[0]}` });
-  if (asp.at(-1) !== last) findings.oppsDates.push({ code: c.code, what: `valid until ${out.terminated ?? 'the last quarter'} by ${where(last)}; last priced ${asp.at(-1)}` });
+  if (asp[0] !== first)
+    findings.oppsDates.push({
+      code: c.code,
+      what: `valid from ${out.effective ?? 'before ' + firstLoaded} by ${where(first)}; first priced ${asp[0]}`,
+    });
+  if (asp.at(-1) !== last)
+    findings.oppsDates.push({
+      code: c.code,
+      what: `valid until ${out.terminated ?? 'the last quarter'} by ${where(last)}; last priced ${asp.at(-1)}`,
+    });
   return out;
-}
-
-function previous(list: readonly { quarter: string }[], quarter: string): string {
-  const at = list.findIndex((s) => s.quarter === quarter);
-  return list[at - 1]?.quarter ?? quarter;
-}
-
-function next(list: readonly { quarter: string }[], quarter: string): string {
-  const at = list.findIndex((s) => s.quarter === quarter);
-  return list[at + 1]?.quarter ?? quarter;
 }
 
 export function deriveCodes(raw: RawCatalog, findings: Findings): DerivedCode[] {
@@ -105,14 +108,21 @@ export function deriveCodes(raw: RawCatalog, findings: Findings): DerivedCode[] 
     const dosages = changePoints(c.pricing.map((p) => ({ quarter: p.quarter, value: p.dosage })));
     const notes = changePoints(c.pricing.map((p) => ({ quarter: p.quarter, value: p.note })));
     const unit = parseBillingUnit(latest.dosage);
-    if (unit.kind === 'unparsed') findings.unparsed.push({ code: c.code, dosage: latest.dosage, why: unit.reason });
-    else if (unit.kind !== 'amount') findings.notByAmount.push({ code: c.code, dosage: latest.dosage, unit: describeUnit(unit) });
+    if (unit.kind === 'unparsed')
+      findings.unparsed.push({ code: c.code, dosage: latest.dosage, why: unit.reason });
+    else if (unit.kind !== 'amount')
+      findings.notByAmount.push({ code: c.code, dosage: latest.dosage, unit: describeUnit(unit) });
     const parsedDosages = dosages.map(([q, d]) => [q, parseBillingUnit(d)] as const);
     for (let i = 1; i < parsedDosages.length; i++) {
       const [q, u] = parsedDosages[i] ?? ['', unit];
       const [, before] = parsedDosages[i - 1] ?? ['', unit];
       if (!sameUnit(u, before)) {
-        findings.unitChanges.push({ code: c.code, quarter: q, from: dosages[i - 1]?.[1] ?? '', to: dosages[i]?.[1] ?? '' });
+        findings.unitChanges.push({
+          code: c.code,
+          quarter: q,
+          from: dosages[i - 1]?.[1] ?? '',
+          to: dosages[i]?.[1] ?? '',
+        });
       }
     }
     if (c.long) checkDescriptorAmount(c.code, c.long, unit, findings);
@@ -131,7 +141,8 @@ export function deriveCodes(raw: RawCatalog, findings: Findings): DerivedCode[] 
       ...unitFields(unit, c.long),
       ...v,
     };
-    for (const p of c.pricing) if (p.paymentLimit === null) findings.noLimit.push({ code: c.code, quarter: p.quarter });
+    for (const p of c.pricing)
+      if (p.paymentLimit === null) findings.noLimit.push({ code: c.code, quarter: p.quarter });
     out.push({ record, stem, hasLong: c.long !== undefined });
   }
   return assignFamilies(out, findings);
@@ -139,9 +150,10 @@ export function deriveCodes(raw: RawCatalog, findings: Findings): DerivedCode[] 
 
 /** The amount at the end of a long descriptor should be the pricing file's dosage. */
 function checkDescriptorAmount(code: string, long: string, unit: BillingUnit, findings: Findings): void {
-  const m = /(?:up to |per )?(\d[\d,]*(?:\.\d+)?|\.\d+) ?(mg|mcg|micrograms?|milligrams?|gm?|grams?|ml|cc|units?|i\.u\.|iu)\s*$/i.exec(
-    long,
-  );
+  const m =
+    /(?:up to |per )?(\d[\d,]*(?:\.\d+)?|\.\d+) ?(mg|mcg|micrograms?|milligrams?|gm?|grams?|ml|cc|units?|i\.u\.|iu)\s*$/i.exec(
+      long,
+    );
   if (!m) return;
   const fromLong = parseBillingUnit(`${m[1]} ${m[2]}`);
   if (fromLong.kind === 'amount' && unit.kind === 'amount' && !sameUnit(fromLong, unit)) {

@@ -40,7 +40,15 @@ export function runsOf(listings: readonly RawListing[], quarters: readonly strin
     let prev: RawListing | undefined;
     const close = () => {
       if (start && prev)
-        runs.push([start.code, start.quarter, prev.quarter, start.billUnits, start.billUnitsPkg, start.pkgSize, start.pkgQty]);
+        runs.push([
+          start.code,
+          start.quarter,
+          prev.quarter,
+          start.billUnits,
+          start.billUnitsPkg,
+          start.pkgSize,
+          start.pkgQty,
+        ]);
     };
     for (const l of list) {
       if (prev && (index.get(l.quarter) ?? -1) === (index.get(prev.quarter) ?? -9) + 1) {
@@ -53,7 +61,9 @@ export function runsOf(listings: readonly RawListing[], quarters: readonly strin
     }
     close();
   }
-  return runs.sort((a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]) || a[2].localeCompare(b[2]));
+  return runs.sort(
+    (a, b) => a[1].localeCompare(b[1]) || a[0].localeCompare(b[0]) || a[2].localeCompare(b[2]),
+  );
 }
 
 interface AmountCandidate {
@@ -67,7 +77,10 @@ interface AmountCandidate {
   readonly basis: string;
 }
 
-function candidates(listings: readonly RawListing[], codes: ReadonlyMap<string, DerivedCode>): AmountCandidate[] {
+function candidates(
+  listings: readonly RawListing[],
+  codes: ReadonlyMap<string, DerivedCode>,
+): AmountCandidate[] {
   const out: AmountCandidate[] = [];
   for (const l of listings) {
     const code = codes.get(l.code);
@@ -134,7 +147,11 @@ export function deriveProduct(
   const latestExact = all.filter((c) => c.quarter === latestQuarter && !c.upTo);
   const distinct = new Set(latestExact.map((c) => `${c.value} ${c.measure}`));
   if (distinct.size > 1) {
-    findings.amountConflicts.push({ ndc: n.ndc, quarter: latestQuarter, amounts: latestExact.map((c) => c.basis).join('; ') });
+    findings.amountConflicts.push({
+      ndc: n.ndc,
+      quarter: latestQuarter,
+      amounts: latestExact.map((c) => c.basis).join('; '),
+    });
   }
   const pick = distinct.size > 1 ? undefined : best(all);
   let amount: ProductRecord['amount'];
@@ -155,7 +172,8 @@ export function deriveProduct(
 
   let volumeMl: number | undefined;
   let volumeBasis: string | undefined;
-  const sizeListing = (pick && known.find((l) => l.quarter === pick.quarter && l.code === pick.code)) ?? latest[0];
+  const sizeListing =
+    (pick && known.find((l) => l.quarter === pick.quarter && l.code === pick.code)) ?? latest[0];
   const sizeCode = sizeListing ? codes.get(sizeListing.code) : undefined;
   if (amount?.measure === 'mL') {
     volumeMl = amount.value;

@@ -57,7 +57,12 @@ export function deriveCatalog(raw: RawCatalog): DerivedCatalog {
     if (p) products.push(p);
     const other = n.listings.filter((l) => !codeMap.has(l.code));
     if (other.length) {
-      unpricedListings.push({ ndc: n.ndc, labeler: n.labeler, name: n.drugName, listings: runsOf(other, quarters) });
+      unpricedListings.push({
+        ndc: n.ndc,
+        labeler: n.labeler,
+        name: n.drugName,
+        listings: runsOf(other, quarters),
+      });
     }
   }
   checkPrefixes(products, findings);
@@ -102,8 +107,10 @@ function deriveFamilies(derived: readonly DerivedCode[], products: readonly Prod
   const out: FamilyRecord[] = [];
   for (const [key, list] of [...members].sort((a, b) => a[0].localeCompare(b[0]))) {
     const terms = new Set<string>();
-    for (const d of list) if (d.hasLong) for (const t of descriptorTerms(d.stem)) if (!isLabeler(t)) terms.add(t);
-    for (const name of names.get(key) ?? []) for (const t of termsOfName(name)) if (!isLabeler(t)) terms.add(t);
+    for (const d of list)
+      if (d.hasLong) for (const t of descriptorTerms(d.stem)) if (!isLabeler(t)) terms.add(t);
+    for (const name of names.get(key) ?? [])
+      for (const t of termsOfName(name)) if (!isLabeler(t)) terms.add(t);
     out.push({
       key,
       name: nameOfFamily(list),

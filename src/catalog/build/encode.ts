@@ -6,7 +6,10 @@ import type { CodesFile, FamiliesFile, ProductsFile } from '../files.ts';
 import type { RawCatalog, RawCode, RawNdc } from './raw.ts';
 
 /** JSON with each listed array one record per line; the other members on one line each. */
-function records(head: Record<string, unknown>, lists: Record<string, readonly unknown[] | undefined>): string {
+function records(
+  head: Record<string, unknown>,
+  lists: Record<string, readonly unknown[] | undefined>,
+): string {
   const members = [
     ...Object.entries(head).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`),
     ...Object.entries(lists)
@@ -14,7 +17,11 @@ function records(head: Record<string, unknown>, lists: Record<string, readonly u
       .map(([k, list]) =>
         list.length === 0
           ? `  ${JSON.stringify(k)}: []`
-          : [`  ${JSON.stringify(k)}: [`, list.map((r) => `    ${JSON.stringify(r)}`).join(',\n'), '  ]'].join('\n'),
+          : [
+              `  ${JSON.stringify(k)}: [`,
+              list.map((r) => `    ${JSON.stringify(r)}`).join(',\n'),
+              '  ]',
+            ].join('\n'),
       ),
   ];
   return `{\n${members.join(',\n')}\n}\n`;
@@ -42,7 +49,8 @@ function at<T>(points: readonly (readonly [string, T])[] | undefined, quarter: s
 /** The raw facts a built catalog keeps: add a new quarter's file to them and derive again. */
 export function rawFromFiles(codes: CodesFile, products: ProductsFile): RawCatalog {
   const s = codes.sources;
-  const qf = (list: readonly (readonly [string, string])[]) => list.map(([quarter, file]) => ({ quarter, file }));
+  const qf = (list: readonly (readonly [string, string])[]) =>
+    list.map(([quarter, file]) => ({ quarter, file }));
   const raw: RawCatalog = {
     sources: {
       pricing: qf(s.pricing),
@@ -56,7 +64,10 @@ export function rawFromFiles(codes: CodesFile, products: ProductsFile): RawCatal
     unpriced: new Map(),
   };
   for (const u of codes.unpriced ?? []) {
-    raw.unpriced.set(u.code, { long: u.long, opps: (u.opps ?? []).map(([quarter, si, apc]) => ({ quarter, si, apc })) });
+    raw.unpriced.set(u.code, {
+      long: u.long,
+      opps: (u.opps ?? []).map(([quarter, si, apc]) => ({ quarter, si, apc })),
+    });
   }
   for (const c of codes.codes) {
     const firstDosage = c.dosages[0]?.[1] ?? '';
@@ -76,10 +87,16 @@ export function rawFromFiles(codes: CodesFile, products: ProductsFile): RawCatal
   }
   const quarters = raw.sources.crosswalk.map((x) => x.quarter);
   for (const p of [...products.products, ...(products.unpriced ?? [])]) {
-    const n: RawNdc = raw.ndcs.get(p.ndc) ?? { ndc: p.ndc, labeler: p.labeler, drugName: p.name, listings: [] };
+    const n: RawNdc = raw.ndcs.get(p.ndc) ?? {
+      ndc: p.ndc,
+      labeler: p.labeler,
+      drugName: p.name,
+      listings: [],
+    };
     for (const [code, from, to, billUnits, billUnitsPkg, pkgSize, pkgQty] of p.listings) {
       for (const quarter of quarters) {
-        if (quarter >= from && quarter <= to) n.listings.push({ quarter, code, billUnits, billUnitsPkg, pkgSize, pkgQty });
+        if (quarter >= from && quarter <= to)
+          n.listings.push({ quarter, code, billUnits, billUnitsPkg, pkgSize, pkgQty });
       }
     }
     n.listings.sort((a, b) => a.quarter.localeCompare(b.quarter) || a.code.localeCompare(b.code));

@@ -7,7 +7,7 @@
  */
 import { basename, join } from 'node:path';
 import { aboutFile } from '../import/cms-files.ts';
-import type { OppsRow, SkippedRow } from '../import/cms-files.ts';
+import type { SkippedRow } from '../import/cms-files.ts';
 import { ImportError } from '../import/errors.ts';
 import { readJsonFile } from '../load.ts';
 import { codesFileSchema, productsFileSchema } from '../schema.ts';
@@ -17,7 +17,12 @@ import { rawFromFiles } from './encode.ts';
 import { addCrosswalk, addDescriptors, addOpps, addPricing } from './raw.ts';
 import { catalogTexts, kindOf, quarterFor, readInput } from './run.ts';
 import type { CmsKind } from './run.ts';
-import { parseCrosswalkFile, parseDescriptorFile, parseOppsFile, parsePricingFile } from '../import/cms-files.ts';
+import {
+  parseCrosswalkFile,
+  parseDescriptorFile,
+  parseOppsFile,
+  parsePricingFile,
+} from '../import/cms-files.ts';
 import { writeFilesAtomically } from './write.ts';
 
 const KIND_NAMES: Readonly<Record<CmsKind, string>> = {
@@ -94,7 +99,10 @@ export function importCmsFile(options: ImportOptions): ImportResult {
       const stillSuperseded = raw.sources.oppsSuperseded
         .filter((s) => s.quarter === quarter && s.file !== name)
         .map((s) => s.file);
-      addOpps(raw, quarter, name, p.rows as OppsRow[], [...stillSuperseded, ...(replacedRelease ? [replacedRelease] : [])]);
+      addOpps(raw, quarter, name, p.rows, [
+        ...stillSuperseded,
+        ...(replacedRelease ? [replacedRelease] : []),
+      ]);
       ({ skipped } = p);
       rows = p.rows.length;
       break;

@@ -108,7 +108,12 @@ function setSource(list: QuarterFile[], entry: QuarterFile): void {
 }
 
 /** Replaces the quarter's pricing facts with the file's rows. */
-export function addPricing(raw: RawCatalog, quarter: string, file: string, rows: readonly PricingRow[]): void {
+export function addPricing(
+  raw: RawCatalog,
+  quarter: string,
+  file: string,
+  rows: readonly PricingRow[],
+): void {
   setSource(raw.sources.pricing, { quarter, file });
   for (const c of raw.codes.values()) c.pricing = c.pricing.filter((p) => p.quarter !== quarter);
   for (const r of rows) {

@@ -38,7 +38,8 @@ function table(head: string[], rows: string[][]): string[] {
 /** Skipped rows with runs of consecutive rows (same file, same reason once values are hidden) folded. */
 export function foldSkipped(rows: readonly SkippedRow[]): string[] {
   const out: string[] = [];
-  const shape = (r: string) => r.replace(/"[^"]*"/g, '"…"').replace(/\b[A-Z]\d{4}\b|\b\d{5}-\d{3,4}-\d{1,2}\b/g, '…');
+  const shape = (r: string) =>
+    r.replace(/"[^"]*"/g, '"…"').replace(/\b[A-Z]\d{4}\b|\b\d{5}-\d{3,4}-\d{1,2}\b/g, '…');
   let i = 0;
   while (i < rows.length) {
     const first = rows[i];
@@ -102,16 +103,25 @@ export function buildReport(input: ReportInput): string {
     '',
     '## Dosages not parsed (these codes cannot be billed by amount)',
     '',
-    ...table(['code', 'HCPCS Code Dosage', 'why'], f.unparsed.map((u) => [u.code, u.dosage, u.why])),
+    ...table(
+      ['code', 'HCPCS Code Dosage', 'why'],
+      f.unparsed.map((u) => [u.code, u.dosage, u.why]),
+    ),
     '## Billed per item or in a measure doses are not converted into',
     '',
     ...table(['unit', 'codes'], byUnit(f.notByAmount)),
     '## Billing units that changed between quarters',
     '',
-    ...table(['code', 'from quarter', 'before', 'after'], f.unitChanges.map((u) => [u.code, u.quarter, u.from, u.to])),
+    ...table(
+      ['code', 'from quarter', 'before', 'after'],
+      f.unitChanges.map((u) => [u.code, u.quarter, u.from, u.to]),
+    ),
     '## Long descriptor and pricing dosage disagree',
     '',
-    ...table(['code', 'long descriptor', 'pricing dosage'], f.descriptorMismatch.map((u) => [u.code, u.long, u.dosage])),
+    ...table(
+      ['code', 'long descriptor', 'pricing dosage'],
+      f.descriptorMismatch.map((u) => [u.code, u.long, u.dosage]),
+    ),
     '## Codes without a long descriptor (the short description stands in)',
     '',
     f.noLong.length ? f.noLong.join(', ') : 'None.',
@@ -124,31 +134,55 @@ export function buildReport(input: ReportInput): string {
     'A pricing file leaves out a code that has no ASP data that quarter; Addendum B lists every code',
     'valid in its quarter, so it extends the dates (docs/catalog.md "Dates of validity").',
     '',
-    ...table(['code', 'dates'], f.oppsDates.map((o) => [o.code, o.what])),
+    ...table(
+      ['code', 'dates'],
+      f.oppsDates.map((o) => [o.code, o.what]),
+    ),
     '## Addendum B rows that changed between releases of one quarter',
     '',
     ...(input.releaseDiffs.length ? [...input.releaseDiffs.map((d) => `- ${d}`), ''] : ['None.', '']),
     '## Drug families with more than one code',
     '',
-    ...table(['family', 'codes'], multi.map((x) => [x.key, x.codes.join(', ')])),
+    ...table(
+      ['family', 'codes'],
+      multi.map((x) => [x.key, x.codes.join(', ')]),
+    ),
     '## Biosimilar codes kept out of a family they shared a descriptor with',
     '',
-    ...table(['family', 'codes'], f.biosimilarSplit.map((x) => [x.family, x.codes.join(', ')])),
+    ...table(
+      ['family', 'codes'],
+      f.biosimilarSplit.map((x) => [x.family, x.codes.join(', ')]),
+    ),
     '## Crosswalk codes no pricing file lists (their rows are not products)',
     '',
-    ...table(['code', 'NDCs', 'quarters'], f.unknownCodes.map((u) => [u.code, String(u.ndcs), u.quarters.join(', ')])),
+    ...table(
+      ['code', 'NDCs', 'quarters'],
+      f.unknownCodes.map((u) => [u.code, String(u.ndcs), u.quarters.join(', ')]),
+    ),
     '## One NDC, two codes, two amounts per item',
     '',
-    ...table(['NDC', 'quarter', 'listings'], f.amountConflicts.map((a) => [a.ndc, a.quarter, a.amounts])),
+    ...table(
+      ['NDC', 'quarter', 'listings'],
+      f.amountConflicts.map((a) => [a.ndc, a.quarter, a.amounts]),
+    ),
     '## Labeler+product codes whose packages hold different amounts (no 9-digit match)',
     '',
-    ...table(['labeler+product', 'NDCs'], f.prefixConflicts.map((p) => [p.prefix, p.ndcs.join(', ')])),
+    ...table(
+      ['labeler+product', 'NDCs'],
+      f.prefixConflicts.map((p) => [p.prefix, p.ndcs.join(', ')]),
+    ),
     '## NDCs without an amount per item',
     '',
-    ...table(['NDC', 'why'], f.noAmount.map((n) => [n.ndc, n.why])),
+    ...table(
+      ['NDC', 'why'],
+      f.noAmount.map((n) => [n.ndc, n.why]),
+    ),
     '## NDCs whose PKG SIZE is not taken as a volume',
     '',
-    ...table(['NDC', 'why'], f.noVolume.map((n) => [n.ndc, n.why])),
+    ...table(
+      ['NDC', 'why'],
+      f.noVolume.map((n) => [n.ndc, n.why]),
+    ),
     '## Rows skipped',
     '',
     ...foldSkipped(input.skipped),

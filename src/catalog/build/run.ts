@@ -104,7 +104,10 @@ export function readCmsFolder(dir: string): FolderRead {
       .filter((n) => n.toLowerCase().endsWith('.csv'))
       .sort();
   } catch (err) {
-    throw new ImportError('file-unreadable', `cannot read the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new ImportError(
+      'file-unreadable',
+      `cannot read the folder ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   const parsed: Parsed[] = [];
   for (const name of names) {
@@ -124,7 +127,9 @@ function assemble(parsed: readonly Parsed[]): FolderRead {
   const skipped: SkippedRow[] = [];
   const releaseDiffs: string[] = [];
   const of = (kind: CmsKind) =>
-    parsed.filter((p) => p.kind === kind).sort((a, b) => a.quarter.localeCompare(b.quarter) || a.name.localeCompare(b.name));
+    parsed
+      .filter((p) => p.kind === kind)
+      .sort((a, b) => a.quarter.localeCompare(b.quarter) || a.name.localeCompare(b.name));
   const note = (p: Parsed, supersededBy?: string) => {
     files.push({
       file: p.name,
@@ -140,7 +145,11 @@ function assemble(parsed: readonly Parsed[]): FolderRead {
     const seen = new Map<string, string>();
     for (const p of of(kind)) {
       const before = seen.get(p.quarter);
-      if (before) throw new ImportError('option-invalid', `two ${kind} files for ${p.quarter}: ${before} and ${p.name}`);
+      if (before)
+        throw new ImportError(
+          'option-invalid',
+          `two ${kind} files for ${p.quarter}: ${before} and ${p.name}`,
+        );
       seen.set(p.quarter, p.name);
       if (kind === 'pricing') addPricing(raw, p.quarter, p.name, p.parsed.rows as never);
       else addCrosswalk(raw, p.quarter, p.name, p.parsed.rows as never);
@@ -155,14 +164,23 @@ function assemble(parsed: readonly Parsed[]): FolderRead {
   for (const p of of('opps')) byQuarter.set(p.quarter, [...(byQuarter.get(p.quarter) ?? []), p]);
   for (const [quarter, list] of byQuarter) {
     const { used, superseded } = chooseRelease(list);
-    addOpps(raw, quarter, used.name, used.parsed.rows as OppsRow[], superseded.map((s) => s.name));
+    addOpps(
+      raw,
+      quarter,
+      used.name,
+      used.parsed.rows as OppsRow[],
+      superseded.map((s) => s.name),
+    );
     for (const s of superseded) {
       note(s, used.name);
       releaseDiffs.push(...diffReleases(raw, s, used));
     }
     note(used);
   }
-  files.sort((a, b) => a.kind.localeCompare(b.kind) || a.quarter.localeCompare(b.quarter) || a.file.localeCompare(b.file));
+  files.sort(
+    (a, b) =>
+      a.kind.localeCompare(b.kind) || a.quarter.localeCompare(b.quarter) || a.file.localeCompare(b.file),
+  );
   skipped.sort((a, b) => a.file.localeCompare(b.file) || a.row - b.row);
   return { raw, files, skipped, releaseDiffs };
 }
@@ -175,7 +193,9 @@ function diffReleases(raw: RawCatalog, old: Parsed, used: Parsed): string[] {
     const b = before.get(r.code);
     if (!b) out.push(`${r.code}: not in ${old.name}; ${used.name} SI ${r.si} APC ${r.apc || '-'}`);
     else if (b.si !== r.si || b.apc !== r.apc)
-      out.push(`${r.code}: ${old.name} SI ${b.si} APC ${b.apc || '-'}; ${used.name} SI ${r.si} APC ${r.apc || '-'} (used)`);
+      out.push(
+        `${r.code}: ${old.name} SI ${b.si} APC ${b.apc || '-'}; ${used.name} SI ${r.si} APC ${r.apc || '-'} (used)`,
+      );
   }
   return out;
 }
@@ -202,10 +222,18 @@ export interface BuildResult {
 export function buildFromFolder(cmsDir: string): BuildResult {
   const folder = readCmsFolder(cmsDir);
   if (folder.raw.sources.pricing.length === 0) {
-    throw new ImportError('no-header', `${cmsDir} holds no ASP pricing file: nothing to build a catalog from`);
+    throw new ImportError(
+      'no-header',
+      `${cmsDir} holds no ASP pricing file: nothing to build a catalog from`,
+    );
   }
   const derived = deriveCatalog(folder.raw);
-  const report = buildReport({ files: folder.files, skipped: folder.skipped, releaseDiffs: folder.releaseDiffs, derived });
+  const report = buildReport({
+    files: folder.files,
+    skipped: folder.skipped,
+    releaseDiffs: folder.releaseDiffs,
+    derived,
+  });
   const texts = catalogTexts(derived);
   texts.set(REPORT_FILE, report);
   return { derived, texts, report, folder };
@@ -219,4 +247,3 @@ export function writeBuild(outDir: string, result: BuildResult): void {
 export function sourceName(file: string): string {
   return basename(file);
 }
-

@@ -35,7 +35,10 @@ const QUARTER = /^\d{4}Q[1-4]$/;
 export function parseQuarter(text: string): string {
   const quarter = text.trim().toUpperCase();
   if (!QUARTER.test(quarter)) {
-    throw new ImportError('option-invalid', `quarter "${text}" is not valid: expected a quarter such as 2025Q4`);
+    throw new ImportError(
+      'option-invalid',
+      `quarter "${text}" is not valid: expected a quarter such as 2025Q4`,
+    );
   }
   return quarter;
 }

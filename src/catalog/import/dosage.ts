@@ -92,7 +92,8 @@ export function parseBillingUnit(dosage: string): BillingUnit {
   if (t === '') return { kind: 'unparsed', reason: 'the dosage is blank' };
   for (const [re, per] of ITEMS) if (re.test(t)) return { kind: 'item', per };
   // Clotting factors billed per international unit of the named activity.
-  if (/^per factor [ivx]+ i\.?u\.?$/.test(t)) return { kind: 'amount', amount: 1, measure: 'unit', upTo: false };
+  if (/^per factor [ivx]+ i\.?u\.?$/.test(t))
+    return { kind: 'amount', amount: 1, measure: 'unit', upTo: false };
   const vwf = /^(\d*\.?\d+) i\.u\. vwf:rco$/.exec(t);
   if (vwf?.[1]) return { kind: 'amount', amount: Number(vwf[1]), measure: 'unit', upTo: false };
 
