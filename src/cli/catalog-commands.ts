@@ -29,10 +29,27 @@ function quarterOption(value: string): string {
 const CATALOG_DIR_HELP = 'catalog folder to update (the shipped catalog unless given)';
 
 const IMPORTS: readonly { command: string; alias?: string; kind: CmsKind; what: string }[] = [
-  { command: 'import-crosswalk', kind: 'crosswalk', what: 'an ASP NDC-HCPCS crosswalk CSV (products, billing units per item)' },
-  { command: 'import-pricing', alias: 'import-prices', kind: 'pricing', what: 'an ASP pricing file CSV (codes, billing units, payment limits)' },
-  { command: 'import-opps', kind: 'opps', what: 'an OPPS Addendum B CSV (status indicator and APC per code)' },
-  { command: 'import-descriptors', kind: 'descriptors', what: 'a HCPCS long descriptor CSV (HCPCS, LONG_DESCRIPTION)' },
+  {
+    command: 'import-crosswalk',
+    kind: 'crosswalk',
+    what: 'an ASP NDC-HCPCS crosswalk CSV (products, billing units per item)',
+  },
+  {
+    command: 'import-pricing',
+    alias: 'import-prices',
+    kind: 'pricing',
+    what: 'an ASP pricing file CSV (codes, billing units, payment limits)',
+  },
+  {
+    command: 'import-opps',
+    kind: 'opps',
+    what: 'an OPPS Addendum B CSV (status indicator and APC per code)',
+  },
+  {
+    command: 'import-descriptors',
+    kind: 'descriptors',
+    what: 'a HCPCS long descriptor CSV (HCPCS, LONG_DESCRIPTION)',
+  },
 ];
 
 /** Registers the `catalog` command and its subcommands on the program. */
@@ -45,7 +62,11 @@ export function registerCatalogCommands(program: Command): Command {
     .command('build')
     .description('build the catalog from a folder of CMS files (pricing, crosswalk, Addendum B, descriptors)')
     .argument('<folder>', 'folder of CMS CSV files as CMS publishes them')
-    .option('--catalog-dir <dir>', 'catalog folder to write (the shipped catalog unless given)', SHIPPED_CATALOG_DIR)
+    .option(
+      '--catalog-dir <dir>',
+      'catalog folder to write (the shipped catalog unless given)',
+      SHIPPED_CATALOG_DIR,
+    )
     .action((folder: string, options: { catalogDir: string }) => {
       const result = buildFromFolder(folder);
       writeBuild(options.catalogDir, result);
@@ -62,7 +83,11 @@ export function registerCatalogCommands(program: Command): Command {
       .command(spec.command)
       .description(`add ${spec.what} to the catalog: its quarter replaces the same quarter, the rest is kept`)
       .argument('<file>', 'the CSV as CMS publishes it (latin-1, title rows above the header)')
-      .option('--quarter <quarter>', 'quarter the file is for, e.g. 2026Q2 (else its title row or name)', quarterOption)
+      .option(
+        '--quarter <quarter>',
+        'quarter the file is for, e.g. 2026Q2 (else its title row or name)',
+        quarterOption,
+      )
       .option('--catalog-dir <dir>', CATALOG_DIR_HELP, SHIPPED_CATALOG_DIR);
     if (spec.alias) cmd.alias(spec.alias);
     cmd.action((file: string, options: { quarter?: string; catalogDir: string }) => {
