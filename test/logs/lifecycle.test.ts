@@ -344,8 +344,8 @@ describe('the first run (npm start): what the summary says', () => {
       expect(Number(lines![1])).toBe(dashboard.lines);
       expect(Number(lines![2])).toBe(dashboard.units);
       expect(Number(/^ {2}draft Claims +(\d+)$/m.exec(out)?.[1])).toBe(dashboard.claimsDrafted);
-      // demo/README.md: demo-enc-12 (self-pay) derives J2930 x1 but gets no Claim.
-      expect(out).toMatch(/^ +\+ 1 line \(1 unit\) derived for 1 encounter without a Claim: no coverage$/m);
+      // demo/README.md: demo-enc-12 (self-pay) derives J2919 x25 but gets no Claim.
+      expect(out).toMatch(/^ +\+ 1 line \(25 units\) derived for 1 encounter without a Claim: no coverage$/m);
     } finally {
       expect(await main.terminate()).toEqual({ code: 0, signal: null });
     }
