@@ -9,23 +9,22 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { CATALOG_FOLDER_FILES } from './catalog/load.ts';
 import { ConfigError, type Config } from './config.ts';
 import { createTokenSource } from './fhir/auth.ts';
 
 const PROBE_TIMEOUT_MS = 8_000;
-const CATALOG_FILES = ['codes.json', 'products.json', 'ingredients.json'];
 
 /** CATALOG_DIR is a folder holding the catalog files; PAYER_RULES_FILE is a file. */
 export async function checkPaths(config: Pick<Config, 'catalogDir' | 'payerRulesFile'>): Promise<void> {
   if (config.catalogDir !== undefined) {
     const dir = config.catalogDir;
-    const hint =
-      'set it to a catalog folder (codes.json, products.json, ingredients.json) or unset it for the shipped catalog';
+    const hint = `set it to a catalog folder (${CATALOG_FOLDER_FILES.join(', ')}) or unset it for the shipped catalog`;
     const kind = await pathKind(dir);
     if (kind === 'missing') throw new ConfigError(`CATALOG_DIR ${dir} does not exist: ${hint}`);
     if (kind === 'unreadable') throw new ConfigError(`CATALOG_DIR ${dir} cannot be read (permission denied)`);
     if (kind !== 'folder') throw new ConfigError(`CATALOG_DIR ${dir} is not a folder: ${hint}`);
-    for (const file of CATALOG_FILES) {
+    for (const file of CATALOG_FOLDER_FILES) {
       if ((await pathKind(join(dir, file))) !== 'file')
         throw new ConfigError(`CATALOG_DIR ${dir} has no ${file}: ${hint}`);
     }

@@ -21,6 +21,9 @@ import {
 
 export const SHIPPED_CATALOG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../catalog');
 
+/** The files a catalog folder must hold (CATALOG_DIR is checked against them at start). */
+export const CATALOG_FOLDER_FILES = ['codes.json', 'products.json', 'families.json', 'curated.json'] as const;
+
 export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
   let raw: unknown;
   try {

@@ -229,7 +229,7 @@ describe('configuration errors at start: exit 2, one line naming the variable an
     mkdirSync(d);
     writeFileSync(join(d, 'codes.json'), '{"codes": [');
     // Present, so that the broken codes.json is what is reported.
-    for (const f of ['products.json', 'ingredients.json']) writeFileSync(join(d, f), '{}');
+    for (const f of ['products.json', 'families.json', 'curated.json']) writeFileSync(join(d, f), '{}');
     return d;
   };
 

@@ -31,6 +31,7 @@ import {
 } from '../../src/catalog/import/cms-files.ts';
 import { ImportError } from '../../src/catalog/import/errors.ts';
 import { loadCatalog, SHIPPED_CATALOG_DIR } from '../../src/catalog/load.ts';
+import { checkPaths } from '../../src/preflight.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EXCERPT = join(ROOT, 'test/fixtures/cms/excerpt');
@@ -206,9 +207,18 @@ describe('importing a new quarter into a built catalog', () => {
   function builtWithout(prefix: string): string {
     const out = tempDir();
     writeBuild(out, buildFromFolder(cmsFolder((n) => !n.includes(prefix))));
-    copyFileSync(join(SHIPPED_CATALOG_DIR, 'curated.json'), join(out, 'curated.json'));
     return out;
   }
+
+  it('a catalog built into a new folder gets the shipped curated.json and passes the CATALOG_DIR check', async () => {
+    const out = join(tempDir(), 'catalog');
+    writeBuild(out, buildFromFolder(EXCERPT));
+    expect(readFileSync(join(out, 'curated.json'), 'utf8')).toBe(
+      readFileSync(join(SHIPPED_CATALOG_DIR, 'curated.json'), 'utf8'),
+    );
+    await checkPaths({ catalogDir: out, payerRulesFile: undefined });
+    expect(loadCatalog(out).productByNdc('63323-0258-01')?.outerNdcs).toEqual(['63323025803']);
+  });
 
   it('the 2026q1 pricing and crosswalk files added to the 2024q1-2025q4 catalog give what building from all gives', () => {
     const dir = builtWithout('2026q1');
@@ -284,7 +294,6 @@ describe('vialwise catalog CLI', () => {
     const built = cli(['build', cmsFolder((n) => !n.includes('crosswalk-2026q1')), '--catalog-dir', out]);
     expect(built.status).toBe(0);
     expect(built.stdout).toMatch(/23 files read, 30 codes .*; wrote /);
-    copyFileSync(join(SHIPPED_CATALOG_DIR, 'curated.json'), join(out, 'curated.json'));
     const r = cli(['import-crosswalk', join(EXCERPT, 'asp-crosswalk-2026q1.csv'), '--catalog-dir', out]);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([

@@ -3,7 +3,7 @@
  * the catalog and write it (docs/catalog.md). Files are recognised by their header row, not their
  * name; the quarter comes from the title row ("Effective January 1, 2026 ..."), else the name.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { decodeCmsText } from '../import/cms-csv.ts';
 import {
@@ -23,6 +23,7 @@ import { addCrosswalk, addDescriptors, addOpps, addPricing, emptyRaw } from './r
 import type { RawCatalog } from './raw.ts';
 import { buildReport } from './report.ts';
 import type { FileRead } from './report.ts';
+import { SHIPPED_CATALOG_DIR } from '../load.ts';
 import { writeFilesAtomically } from './write.ts';
 
 export type CmsKind = 'pricing' | 'crosswalk' | 'opps' | 'descriptors';
@@ -239,8 +240,14 @@ export function buildFromFolder(cmsDir: string): BuildResult {
   return { derived, texts, report, folder };
 }
 
+/**
+ * Writes the built files; a new catalog folder also gets a copy of the shipped curated.json (the
+ * hand-kept part no CMS file gives), so that it loads as CATALOG_DIR.
+ */
 export function writeBuild(outDir: string, result: BuildResult): void {
   writeFilesAtomically(outDir, result.texts);
+  const curated = join(outDir, 'curated.json');
+  if (!existsSync(curated)) copyFileSync(join(SHIPPED_CATALOG_DIR, 'curated.json'), curated);
 }
 
 /** Names a file by its base name in sources and reports (never the full path of the user's disk). */
