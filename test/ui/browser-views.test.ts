@@ -139,10 +139,12 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
         'High',
         'Missing diagnosis',
         'Link the diagnosis',
-        '$2.75*',
+        '$2.11',
         'Unassigned',
       ])
         expect(text, s).toContain(s);
+      // A CMS payment limit (asp-pricing-2026q1.csv, J2919 x8 at 0.264): no illustrative asterisk.
+      expect(text).not.toContain('$2.11*');
       expect(await page.locator('tr.gap-row[data-code="no-coverage"]').textContent()).toContain(
         'No active coverage',
       );
