@@ -5,11 +5,13 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { loadFacilities } from './catalog/facilities.ts';
 import { loadCatalog } from './catalog/load.ts';
 import { loadPayerRules } from './catalog/payer-rules.ts';
 import { ChargemasterError, type Chargemaster } from './catalog/chargemaster.ts';
 import { loadChargemaster } from './catalog/load-chargemaster.ts';
 import { ConfigError, displayHost, listenError, loadConfigured, localHost, type Config } from './config.ts';
+import type { FacilityResolver } from './domain/facility.ts';
 import { AuthError, createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
 import type { RetryPolicy } from './fhir/http-fetch.ts';
@@ -59,6 +61,13 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** FACILITIES_FILE and FACILITY_TIME_ZONE; a file that cannot be read or is malformed is a configuration error. */
+export function facilitiesOf(config: Pick<Config, 'facilitiesFile' | 'facilityTimeZone'>): FacilityResolver {
+  return loadConfigured('FACILITIES_FILE', config.facilitiesFile, () =>
+    loadFacilities(config.facilitiesFile, config.facilityTimeZone),
+  );
+}
+
 /** The project's profiles, extensions, CodeSystems and CapabilityStatement, readable from the embedded server. */
 async function loadConformance(embedded: EmbeddedFhirServer): Promise<void> {
   for (const entry of conformanceBundle().entry ?? []) {
@@ -99,6 +108,7 @@ export async function startVialwise(
     payerRules: loadConfigured('PAYER_RULES_FILE', config.payerRulesFile, () =>
       loadPayerRules(config.payerRulesFile),
     ),
+    facilities: facilitiesOf(config),
   };
   const chargemaster = config.chargemasterFile
     ? readChargemaster(config.chargemasterFile, logger)

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { isTimeZone } from './domain/time-zone.ts';
 
 export class ConfigError extends Error {
   readonly code = 'config-invalid';
@@ -91,6 +92,11 @@ const envSchema = z.object({
   CATALOG_DIR: z.string().min(1).optional(),
   PAYER_RULES_FILE: z.string().min(1).optional(),
   CHARGEMASTER_FILE: z.string().min(1).optional(),
+  FACILITIES_FILE: z.string().min(1).optional(),
+  FACILITY_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as America/Chicago')
+    .optional(),
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
   SWEEP_LOOKBACK_HOURS: positiveInt.default(72),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -135,6 +141,10 @@ export interface Config {
   readonly payerRulesFile: string | undefined;
   /** The hospital's standard charges (CMS price transparency file, CSV or JSON): docs/chargemaster.md. */
   readonly chargemasterFile: string | undefined;
+  /** Billing settings per facility (JSON); unset: one hospital outpatient facility. */
+  readonly facilitiesFile: string | undefined;
+  /** IANA time zone of the default facility; unset: dates of service as written. */
+  readonly facilityTimeZone: string | undefined;
   readonly sweepIntervalSeconds: number;
   readonly sweepLookbackHours: number;
   readonly logLevel: string;
@@ -230,6 +240,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     catalogDir: e.CATALOG_DIR,
     payerRulesFile: e.PAYER_RULES_FILE,
     chargemasterFile: e.CHARGEMASTER_FILE,
+    facilitiesFile: e.FACILITIES_FILE,
+    facilityTimeZone: e.FACILITY_TIME_ZONE,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     sweepLookbackHours: e.SWEEP_LOOKBACK_HOURS,
     // The demo prints a summary to read; its request logs would bury it.

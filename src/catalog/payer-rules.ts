@@ -1,6 +1,9 @@
 /**
- * Payer rules (SPEC section 8): per payer category, with per-payor overrides.
- * The schema rejects a malformed file with a message naming the path of the first problem.
+ * Payer rules: what each payer category requires (JW, JZ, NDC, 340B modifier, prior
+ * authorization, sites of care, supporting diagnoses), how a Coverage's payer is classified
+ * (SOPT prefixes, then the hospital's own payors and financial classes), and per-payor
+ * overrides. The schema rejects a malformed file with a message naming the path of the first
+ * problem (docs/billing-rules.md, "Payer classification").
  */
 import { z } from 'zod';
 import { dirname, resolve } from 'node:path';
@@ -28,6 +31,8 @@ export const categoryRulesSchema = z.strictObject({
   jwRequired: z.boolean(),
   jzRequired: z.boolean(),
   ndcRequired: z.boolean(),
+  /** The payer takes the 340B modifiers JG/TB on separately payable drug lines (Medicare Part B). */
+  report340B: z.boolean().optional(),
   priorAuth: z.strictObject({
     codes: z.array(hcpcs),
     exemptEncounterClasses: z.array(encounterClass),
@@ -54,13 +59,38 @@ export const payerRulesSchema = z.strictObject({
     other: categoryRulesSchema,
   }),
   payors: z.array(
-    z.strictObject({
-      /** `Organization/<id>` as in Coverage.payor, or `system|value` of the payor's identifier. */
-      payor: z.string().min(1),
-      category,
-      overrides: categoryRulesSchema.partial().optional(),
-    }),
+    z
+      .strictObject({
+        /** `Organization/<id>` as in Coverage.payor, or `system|value` of the payor's identifier. */
+        payor: z.string().min(1).optional(),
+        /** The payor's name as in Coverage.payor.display (case and spacing ignored). */
+        name: z.string().min(1).optional(),
+        category,
+        overrides: categoryRulesSchema.partial().optional(),
+        source: z.string().optional(),
+      })
+      .refine((p) => p.payor !== undefined || p.name !== undefined, 'a payor entry needs "payor" or "name"'),
   ),
+  /**
+   * The hospital's financial classes: a Coverage.type coding (`system` and `code`, or `code`
+   * alone for any system) or its text, mapped to a category.
+   */
+  financialClasses: z
+    .array(
+      z
+        .strictObject({
+          system: z.string().min(1).optional(),
+          code: z.string().min(1).optional(),
+          text: z.string().min(1).optional(),
+          category,
+          source: z.string().optional(),
+        })
+        .refine(
+          (f) => f.code !== undefined || f.text !== undefined,
+          'a financial class needs "code" or "text"',
+        ),
+    )
+    .default([]),
 });
 
 export type PayerRules = z.infer<typeof payerRulesSchema>;

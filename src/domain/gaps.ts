@@ -1,6 +1,6 @@
 /**
  * The documentation-gap registry: one place for every code the engine can raise, its fixed
- * severity, and the wording used in the FHIR CodeSystem, the docs and the UI (SPEC section 5).
+ * severity, and the wording used in the FHIR CodeSystem, the docs and the UI (docs/profiles.md lists them).
  */
 export type Severity = 'high' | 'moderate' | 'low';
 
@@ -148,6 +148,13 @@ export const GAPS = {
     severity: 'moderate',
     display: 'Claim already submitted',
     definition: 'The derived lines differ from a Claim that has left draft: a corrected claim is needed.',
+  },
+  'payer-unclassified': {
+    queue: 'registration-coverage',
+    severity: 'moderate',
+    display: 'Payer not classified',
+    definition:
+      "The Coverage's payer is neither an SOPT category nor mapped in the payer rules: lines are drafted under Medicare's JW/JZ rules until registration fixes it.",
   },
 } as const satisfies Record<string, GapDefinition>;
 

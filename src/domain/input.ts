@@ -1,4 +1,4 @@
-/** What the engine needs to evaluate one Encounter (SPEC section 3), as FHIR resources. */
+/** What the engine needs to evaluate one Encounter, as FHIR resources (docs/billing-rules.md). */
 import type {
   ChargeItem,
   Claim,

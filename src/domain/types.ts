@@ -2,6 +2,7 @@
  * Plain domain types shared by the catalog, the rules and the FHIR mappers.
  * Dates are ISO calendar dates (YYYY-MM-DD); amounts are plain numbers with an explicit measure.
  */
+import type { BillingSetting } from './facility.ts';
 import type { GapCode, Severity } from './gaps.ts';
 
 /** Measures a HCPCS billing unit or a product amount can be expressed in. */
@@ -17,7 +18,11 @@ export interface Money {
   readonly currency: 'USD';
 }
 
-export type Modifier = 'JW' | 'JZ';
+/**
+ * Drug line modifiers: JW (amount discarded), JZ (zero discarded), JG / TB (drug acquired
+ * through the 340B program).
+ */
+export type Modifier = 'JW' | 'JZ' | 'JG' | 'TB';
 
 export interface NdcDetail {
   readonly ndc: string;
@@ -62,6 +67,8 @@ export interface Evaluation {
   /** The Coverage a Claim is drafted against, when one is active. */
   readonly coverage?: string;
   readonly payerCategory?: PayerCategory;
+  /** Where the Encounter is billed (facility setting, inpatient stay, time zone, 340B): decides the claim type. */
+  readonly setting?: BillingSetting;
   readonly lines: readonly BillingLine[];
   readonly gaps: readonly Gap[];
   /** ICD-10-CM codes linked to the encounter or its administrations, in claim order. */

@@ -6,11 +6,20 @@ import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { PayerRules } from '../catalog/payer-rules.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import { encounterClassOf } from '../domain/encounter.ts';
-import { calendarDate, localRef } from '../domain/fhir-values.ts';
+import {
+  billingSetting,
+  DEFAULT_FACILITY,
+  type BillingSetting,
+  type FacilityResolver,
+} from '../domain/facility.ts';
+import { localRef } from '../domain/fhir-values.ts';
+import { localDate } from '../domain/time-zone.ts';
 
 export interface EngineReference {
   readonly catalog: DrugCatalog;
   readonly payerRules: PayerRules;
+  /** The billing facility of an Encounter's serviceProvider; unset: one hospital outpatient facility, dates as written. */
+  readonly facilities?: FacilityResolver;
 }
 
 export interface EncounterContext {
@@ -20,16 +29,26 @@ export interface EncounterContext {
   readonly patient: string | undefined;
   /** v3 ActCode of Encounter.class. */
   readonly class: string | undefined;
-  /** Calendar date of the evaluation: a later date of service is in the future. */
+  /** Where the Encounter is billed: setting, inpatient stay, time zone, 340B modifier. */
+  readonly setting: BillingSetting;
+  /** Calendar date of the evaluation in the facility's time zone: a later date of service is in the future. */
   readonly today: string;
+  /** The calendar date of a dateTime in the facility's time zone (as written without one). */
+  readonly dateOf: (dateTime: string | undefined) => string | undefined;
 }
 
-export function encounterContext(input: EncounterInput, now: string): EncounterContext {
+const ONE_FACILITY: FacilityResolver = () => DEFAULT_FACILITY;
+
+export function encounterContext(input: EncounterInput, ref: EngineReference, now: string): EncounterContext {
+  const setting = billingSetting(input.encounter, ref.facilities ?? ONE_FACILITY);
+  const dateOf = (dateTime: string | undefined) => localDate(dateTime, setting.timeZone);
   return {
     ref: `Encounter/${input.encounter.id ?? ''}`,
     patient: localRef(input.encounter.subject),
     class: encounterClassOf(input.encounter),
-    today: calendarDate(now) ?? '9999-12-31',
+    setting,
+    today: dateOf(now) ?? '9999-12-31',
+    dateOf,
   };
 }
 

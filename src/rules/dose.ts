@@ -1,8 +1,16 @@
 /**
- * The amount given by one administration (SPEC section 4.3): a dose, or rate x duration for an
- * infusion (mL/h through the concentration, ug/kg/min through the body weight).
+ * The amount given by one administration: a dose, or rate x duration for an infusion (mL/h
+ * through the concentration of what was given, ug/kg/min through the body weight); a stopped
+ * infusion by what ran until it stopped (docs/billing-rules.md, "Amount given").
  */
-import type { Medication, MedicationAdministration, Observation, Quantity, Ratio } from '@medplum/fhirtypes';
+import type {
+  CodeableConcept,
+  Medication,
+  MedicationAdministration,
+  Observation,
+  Quantity,
+  Ratio,
+} from '@medplum/fhirtypes';
 import {
   type Amount,
   fromMeasure,
@@ -17,15 +25,54 @@ import { BODY_WEIGHT_LOINC, EXT, SYSTEMS } from '../domain/vocabulary.ts';
 import type { Product } from '../catalog/types.ts';
 
 export type DoseResult =
-  | { readonly ok: true; readonly amount: Amount; readonly infusion: boolean }
+  | {
+      readonly ok: true;
+      readonly amount: Amount;
+      /** The amount is a rate x duration (an infusion), not a charted dose. */
+      readonly infusion: boolean;
+      /** A stopped infusion's charted dose: what was prepared, when more than what ran. */
+      readonly prepared?: Amount;
+      /** When the infusion ran (epoch milliseconds), for an amount from rate x duration. */
+      readonly period?: { readonly start: number; readonly end: number };
+    }
   | {
       readonly ok: false;
       readonly gap: 'missing-dose' | 'dose-unit-unconvertible' | 'missing-administration-time';
       readonly why: string;
     };
 
-function unitOf(q: Quantity): string | undefined {
-  return typeof q.code === 'string' ? q.code : typeof q.unit === 'string' ? q.unit : undefined;
+/**
+ * The unit texts of a Quantity to try, best first: its code when the system is UCUM (or
+ * absent), then the human-readable unit, then a code of another system.
+ */
+export function unitTexts(q: Quantity | undefined): string[] {
+  if (!q || typeof q !== 'object') return [];
+  const out: string[] = [];
+  const code = typeof q.code === 'string' ? q.code : undefined;
+  const ucum = q.system === undefined || q.system === SYSTEMS.ucum;
+  if (code && ucum) out.push(code);
+  if (typeof q.unit === 'string') out.push(q.unit);
+  if (code && !ucum) out.push(code);
+  return out;
+}
+
+function unitOf(q: Quantity | undefined): string | undefined {
+  return unitTexts(q)[0];
+}
+
+/** The first reading of a Quantity's units that `parse` understands, in the order of `unitTexts`. */
+export function parseUnits<T>(
+  q: Quantity | undefined,
+  parse: (unit: string) => T | undefined,
+): T | undefined {
+  if (!q || typeof q !== 'object') return undefined;
+  const code = typeof q.code === 'string' ? q.code : undefined;
+  const ucum = q.system === undefined || q.system === SYSTEMS.ucum;
+  let v: T | undefined;
+  if (code && ucum) v = parse(code);
+  if (v === undefined && typeof q.unit === 'string') v = parse(q.unit);
+  if (v === undefined && code && !ucum) v = parse(code);
+  return v;
 }
 
 export function quantityAmount(
@@ -35,38 +82,60 @@ export function quantityAmount(
   const value = finiteNumber(q.value);
   if (value === undefined) return 'missing';
   if (!(value > 0)) return 'not-positive';
-  return parseAmountUnit(unitOf(q), value) ?? 'unknown-unit';
+  return parseUnits(q, (u) => parseAmountUnit(u, value)) ?? 'unknown-unit';
 }
 
-/** mg per mL: the catalog product, else Medication.ingredient.strength, else Medication.amount. */
-export function concentrationOf(
-  product: Product | undefined,
-  medication: Medication | undefined,
-): number | undefined {
-  const content = product?.amount;
+/** mg per mL of a mass-per-volume ratio (250 mg / 500 mL), else undefined. */
+export function massPerVolume(r: Ratio | undefined): number | undefined {
+  const n = r?.numerator && quantityAmount(r.numerator);
+  const d = r?.denominator && quantityAmount(r.denominator);
+  if (n && d && typeof n === 'object' && typeof d === 'object' && n.kind === 'mass' && d.kind === 'volume')
+    return n.mg / d.mL;
+  return undefined;
+}
+
+/** mg per mL of a catalog product as packaged (amount in one container over its volume). */
+export function productConcentration(product: Product | undefined): number | undefined {
+  const content: Product['amount'] | undefined = product?.amount;
   if (product?.volumeMl && content && content.measure !== 'mL' && content.measure !== 'unit') {
     const a = fromMeasure(content.value, content.measure);
     if (a.kind === 'mass') return a.mg / product.volumeMl;
   }
-  const ratios: (Ratio | undefined)[] = [
-    ...(Array.isArray(medication?.ingredient) ? medication.ingredient.map((i) => i?.strength) : []),
-    medication?.amount,
-  ];
-  for (const r of ratios) {
-    const n = r?.numerator && quantityAmount(r.numerator);
-    const d = r?.denominator && quantityAmount(r.denominator);
-    if (
-      n &&
-      d &&
-      typeof n === 'object' &&
-      typeof d === 'object' &&
-      n.kind === 'mass' &&
-      d.kind === 'volume'
-    ) {
-      return n.mg / d.mL;
-    }
-  }
   return undefined;
+}
+
+/**
+ * A container meant to be infused as it is (a premixed bag), as opposed to a vial whose content
+ * is diluted before an infusion. vialwise's own bound: 50 mL or more (docs/billing-rules.md).
+ */
+export const BAG_MIN_ML = 50;
+
+export function readyToInfuse(product: Product | undefined): boolean {
+  return (product?.volumeMl ?? 0) >= BAG_MIN_ML;
+}
+
+/**
+ * The Medication's own strength: the drug ingredient's mass per volume (a bag or an admixture,
+ * e.g. 250 mg in 500 mL), else Medication.amount as mass per volume. With several ingredients
+ * (the drug and its diluent), only the one `isDrug` recognises counts, else the only active one.
+ */
+export function medicationStrength(
+  medication: Medication | undefined,
+  isDrug: (item: CodeableConcept | undefined, display: string | undefined) => boolean,
+): number | undefined {
+  const ingredients = Array.isArray(medication?.ingredient) ? medication.ingredient.filter(Boolean) : [];
+  let drug = ingredients.length === 1 ? ingredients[0] : undefined;
+  if (ingredients.length > 1) {
+    const named = ingredients.filter((i) => isDrug(i.itemCodeableConcept, i.itemReference?.display));
+    const active = ingredients.filter((i) => i.isActive === true);
+    drug = named.length === 1 ? named[0] : named.length === 0 && active.length === 1 ? active[0] : undefined;
+  }
+  return massPerVolume(drug?.strength) ?? massPerVolume(medication?.amount);
+}
+
+/** The Medication is the product as packaged: no admixture of several ingredients. */
+export function asPackaged(medication: Medication | undefined): boolean {
+  return !Array.isArray(medication?.ingredient) || medication.ingredient.length <= 1;
 }
 
 /** Drug amount in one container: the catalog product, else Medication.amount's numerator. */
@@ -74,7 +143,8 @@ export function containerAmountOf(
   product: Product | undefined,
   medication: Medication | undefined,
 ): Amount | undefined {
-  if (product?.amount) return fromMeasure(product.amount.value, product.amount.measure);
+  const content: Product['amount'] | undefined = product?.amount;
+  if (content) return fromMeasure(content.value, content.measure);
   const n = medication?.amount?.numerator ? quantityAmount(medication.amount.numerator) : undefined;
   return n && typeof n === 'object' && n.kind !== 'volume' ? n : undefined;
 }
@@ -96,7 +166,7 @@ export function bodyWeightAt(
     if (t === undefined || t > at || (latest && t <= latest.t)) continue;
     const q = o.valueQuantity;
     const v = finiteNumber(q?.value);
-    const kg = v === undefined ? undefined : weightInKg(typeof q?.code === 'string' ? q.code : q?.unit, v);
+    const kg = v === undefined ? undefined : parseUnits(q, (u) => weightInKg(u, v));
     latest = { t, kg: kg !== undefined && kg > 0 ? kg : undefined };
   }
   return latest?.kg;
@@ -109,6 +179,13 @@ export function amountGiven(
 ): DoseResult {
   const dosage = admin.dosage;
   const dose = quantityAmount(dosage?.dose);
+  // A stopped infusion ran for less than the dose charted (often the ordered dose): bill rate x
+  // the time it actually ran when both are charted, else the dose charted.
+  if (admin.status === 'stopped' && hasRate(admin)) {
+    const ran = infused(admin, weights, patient);
+    if (ran.ok && typeof dose === 'object') return { ...ran, prepared: dose };
+    if (ran.ok || typeof dose !== 'object') return ran;
+  }
   if (typeof dose === 'object') return { ok: true, amount: dose, infusion: false };
   if (dose === 'not-positive')
     return { ok: false, gap: 'missing-dose', why: 'the documented dose is not a positive amount' };
@@ -116,10 +193,23 @@ export function amountGiven(
     return {
       ok: false,
       gap: 'dose-unit-unconvertible',
-      why: `the dose unit "${unitOf(dosage?.dose as Quantity) ?? ''}" is not a mass or volume unit`,
+      why: `the dose unit "${unitOf(dosage?.dose) ?? ''}" is not a mass or volume unit`,
     };
   }
+  return infused(admin, weights, patient);
+}
 
+function hasRate(admin: MedicationAdministration): boolean {
+  return Boolean(admin.dosage?.rateQuantity || admin.dosage?.rateRatio);
+}
+
+/** Rate x duration, with the body weight for a rate per kg. */
+function infused(
+  admin: MedicationAdministration,
+  weights: readonly Observation[],
+  patient: string | undefined,
+): DoseResult {
+  const dosage = admin.dosage;
   const rate = rateOf(dosage?.rateQuantity, dosage?.rateRatio);
   if (rate === 'missing')
     return { ok: false, gap: 'missing-dose', why: 'no dose and no infusion rate is documented' };
@@ -161,7 +251,7 @@ export function amountGiven(
     }
     amount = scale(amount, kg);
   }
-  return { ok: true, amount, infusion: true };
+  return { ok: true, amount, infusion: true, period: { start, end } };
 }
 
 function rateOf(
@@ -172,20 +262,22 @@ function rateOf(
     const v = finiteNumber(q.value);
     if (v === undefined) return 'missing';
     if (!(v > 0)) return 'not-positive';
-    return parseRateUnit(unitOf(q), v) ?? 'unknown-unit';
+    return parseUnits(q, (u) => parseRateUnit(u, v)) ?? 'unknown-unit';
   }
   if (r && typeof r === 'object') {
     const nv = finiteNumber(r.numerator?.value);
     const dv = finiteNumber(r.denominator?.value);
     if (nv === undefined || dv === undefined) return 'missing';
     if (!(nv > 0) || !(dv > 0)) return 'not-positive';
-    const minutes = timeInMinutes(r.denominator ? unitOf(r.denominator) : undefined, dv);
-    const numUnit = r.numerator ? unitOf(r.numerator) : undefined;
+    const minutes = parseUnits(r.denominator, (u) => timeInMinutes(u, dv));
     // A numerator like ug/kg over a time denominator is weight-based.
-    const perKg = typeof numUnit === 'string' && /\/kg$/.test(numUnit);
-    const amount = parseAmountUnit(perKg ? numUnit?.replace(/\/kg$/, '') : numUnit, nv);
-    if (minutes === undefined || !amount) return 'unknown-unit';
-    return { perMinute: scale(amount, 1 / minutes), perKg };
+    const numerator = parseUnits(r.numerator, (u) => {
+      const perKg = /\/\s*kg\s*$/i.test(u);
+      const amount = parseAmountUnit(perKg ? u.replace(/\/\s*kg\s*$/i, '') : u, nv);
+      return amount ? { amount, perKg } : undefined;
+    });
+    if (minutes === undefined || !numerator) return 'unknown-unit';
+    return { perMinute: scale(numerator.amount, 1 / minutes), perKg: numerator.perKg };
   }
   return 'missing';
 }

@@ -6,11 +6,11 @@
  */
 import type { EncounterInput } from '../domain/input.ts';
 import type { Evaluation } from '../domain/types.ts';
-import { calendarDate } from '../domain/fhir-values.ts';
 import { checkPostedCharges } from './checks/charges.ts';
 import type { Check, CheckInput } from './checks/check.ts';
+import { codeByAdministration } from './checks/risk.ts';
 import { checkSubmittedClaims } from './checks/claims.ts';
-import { checkCoverage } from './checks/coverage.ts';
+import { checkCoverage, checkPayerClassified } from './checks/coverage.ts';
 import { checkDiagnoses } from './checks/diagnosis.ts';
 import { checkMue } from './checks/mue.ts';
 import { checkNdc } from './checks/ndc.ts';
@@ -24,6 +24,7 @@ import { payerContext, primaryCoverage } from './payer.ts';
 /** The checks run on the lines, in order. */
 const CHECKS: readonly Check[] = [
   checkCoverage,
+  checkPayerClassified,
   checkDiagnoses,
   checkNdc,
   checkPayerRules,
@@ -34,7 +35,7 @@ const CHECKS: readonly Check[] = [
 
 export function evaluateEncounter(input: EncounterInput, ref: EngineReference, now: string): Evaluation {
   const gaps = new GapList();
-  const encounter = encounterContext(input, now);
+  const encounter = encounterContext(input, ref, now);
 
   // 1. Facts: what each administration documents, or why it cannot be billed.
   const { facts, diagnoses, skipped, enteredInError } = gatherFacts(input, encounter, ref.catalog, gaps);
@@ -44,15 +45,26 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
   const coverage = primaryCoverage(
     input.coverages,
     encounter.patient,
-    dates.length ? dates : [calendarDate(input.encounter.period?.start) ?? encounter.today],
+    dates.length ? dates : [encounter.dateOf(input.encounter.period?.start) ?? encounter.today],
+    encounter.dateOf,
   );
   const payer = payerContext(coverage, ref.payerRules);
 
-  // 3. Lines: code, units, JW/JZ, NDC, price.
-  const lines = buildLines(facts, ref.catalog, payer, encounter.class, gaps);
+  // 3. Lines: code, units per code and day, JW/JZ and 340B modifiers, NDC lines, price.
+  const lines = buildLines(facts, ref.catalog, payer, encounter.setting, gaps);
 
-  // 4. Checks: coverage, diagnoses, NDC, payer rules, MUE, posted charges, submitted claims.
-  const checked: CheckInput = { input, encounter, facts, lines, catalog: ref.catalog, coverage, payer };
+  // 4. Checks: coverage and payer, diagnoses, NDC, payer rules, MUE, posted charges, submitted claims.
+  const codeOf = codeByAdministration(lines);
+  const checked: CheckInput = {
+    input,
+    encounter,
+    facts,
+    lines,
+    catalog: ref.catalog,
+    coverage,
+    payer,
+    codeOf,
+  };
   for (const check of CHECKS) check(checked, gaps);
 
   // 5. The result.
@@ -61,6 +73,7 @@ export function evaluateEncounter(input: EncounterInput, ref: EngineReference, n
     ...(encounter.patient ? { patient: encounter.patient } : {}),
     ...(coverage?.id ? { coverage: `Coverage/${coverage.id}` } : {}),
     payerCategory: payer.category,
+    setting: encounter.setting,
     lines,
     gaps: gaps.list(),
     diagnoses: diagnoses.claimOrder(),

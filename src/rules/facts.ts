@@ -11,18 +11,22 @@ import type { HcpcsCode, Product } from '../catalog/types.ts';
 import type { GapCode } from '../domain/gaps.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { ContainerUse } from '../domain/types.ts';
-import { calendarDate, localRef } from '../domain/fhir-values.ts';
+import { localRef } from '../domain/fhir-values.ts';
 import { compareIds, type EncounterContext } from './context.ts';
 import { indexDiagnoses, type DiagnosisIndex } from './diagnoses.ts';
 import {
   amountGiven,
-  concentrationOf,
+  asPackaged,
   containerAmountOf,
   containersOpened,
   discardedAmount,
+  medicationStrength,
+  productConcentration,
+  readyToInfuse,
+  type DoseResult,
 } from './dose.ts';
 import type { GapList } from './gap-list.ts';
-import { containerUseOf, identify, type Identification } from './identify.ts';
+import { containerUseOf, identify, namesIngredient, type Identification } from './identify.ts';
 import { amountValue, type Amount, toMass } from './quantity.ts';
 import { fewestContainers } from './units.ts';
 
@@ -50,7 +54,14 @@ export interface Fact {
   readonly openedDocumented: boolean;
   readonly containerUse?: ContainerUse;
   readonly singleDose: boolean;
+  /** Concentration of what was given (the bag or admixture, else the product as packaged), mg per mL. */
   readonly mgPerMl?: number;
+  /** Concentration of the NDC's own package, mg per mL, for the NDC quantity in mL. */
+  readonly ndcMgPerMl?: number;
+  /** The infusion ended early (status `stopped`). */
+  readonly stopped: boolean;
+  /** For an amount from rate x duration: when it ran, and the order it belongs to. */
+  readonly infusion?: { readonly start: number; readonly end: number; readonly request?: string };
   readonly diagnoses: readonly string[];
 }
 
@@ -148,7 +159,7 @@ function factOf(
   for (const f of [routeDocumented(s.admin, name), performerDocumented(s.admin, name)])
     if (f) findings.push(f);
 
-  const dos = dateOfService(s.admin, name, encounter.today);
+  const dos = dateOfService(s.admin, name, encounter);
   if (isFinding(dos)) {
     findings.push(dos);
     return undefined;
@@ -165,17 +176,26 @@ function factOf(
   if (stopTime) findings.push(stopTime);
 
   const medication = id.medication;
-  const mgPerMl = concentrationOf(id.product, medication);
+  const conc = concentration(id, dose, name, catalog);
+  if (isFinding(conc)) {
+    findings.push(conc);
+    return undefined;
+  }
+  const { mgPerMl, ndcMgPerMl } = conc;
   const given = toMass(dose.amount, mgPerMl);
   if (!given) {
-    findings.push(massUnknown(name));
+    findings.push(massUnknown(name, medication));
     return undefined;
   }
   const discarded = discardedMass(s.admin, name, mgPerMl, findings);
   const containerUse = id.product?.containerUse ?? containerUseOf(medication);
   const container = containerAmountOf(id.product, medication);
   const containerAmount = container && container.kind === given.kind ? amountValue(container) : undefined;
-  const opened = openedContainers(s.admin, name, given, containerAmount, findings);
+  // A stopped infusion opened the containers of the dose prepared, not only of what ran.
+  const prepared = dose.prepared ? toMass(dose.prepared, mgPerMl) : undefined;
+  const fill =
+    prepared && prepared.kind === given.kind && amountValue(prepared) > amountValue(given) ? prepared : given;
+  const opened = openedContainers(s.admin, name, fill, containerAmount, findings);
   const multiDose = multiDoseWaste(containerUse, discarded, name);
   if (multiDose) findings.push(multiDose);
   return {
@@ -196,6 +216,9 @@ function factOf(
     ...(containerUse ? { containerUse } : {}),
     singleDose: containerUse === 'single-dose',
     ...(mgPerMl ? { mgPerMl } : {}),
+    ...(ndcMgPerMl ? { ndcMgPerMl } : {}),
+    stopped: s.admin.status === 'stopped',
+    ...(dose.period ? { infusion: infusionOf(s.admin, dose.period) } : {}),
   };
 }
 
@@ -246,11 +269,15 @@ function performerDocumented(admin: MedicationAdministration, name: string): Fin
   return { gap: 'missing-performer', detail: `Record who gave the ${name}.` };
 }
 
-/** The calendar date the administration started, not in the future. */
-function dateOfService(admin: MedicationAdministration, name: string, today: string): string | Finding {
+/** The calendar date the administration started in the facility's time zone, not in the future. */
+function dateOfService(
+  admin: MedicationAdministration,
+  name: string,
+  encounter: EncounterContext,
+): string | Finding {
   const startText = admin.effectiveDateTime ?? admin.effectivePeriod?.start;
-  const dos = calendarDate(startText);
-  if (dos && dos <= today) return dos;
+  const dos = encounter.dateOf(startText);
+  if (dos && dos <= encounter.today) return dos;
   const why = !startText
     ? 'no time is documented'
     : !dos
@@ -283,11 +310,60 @@ function infusionStopTime(admin: MedicationAdministration, name: string): Findin
   return { gap: 'missing-administration-time', detail: `Document when the ${name} infusion stopped.` };
 }
 
-function massUnknown(name: string): Finding {
+type Identified = Extract<Identification, { kind: 'identified' }>;
+
+/**
+ * The concentration of what was actually given: the Medication's own strength first (a bag or
+ * an admixture), the catalog product's only when the Medication is that product as packaged.
+ * An infusion rate in mL against a vial (diluted before it is infused) needs the bag's
+ * strength: the vial's would bill the undiluted drug (docs/billing-rules.md, "Concentration").
+ */
+function concentration(
+  id: Identified,
+  dose: Extract<DoseResult, { ok: true }>,
+  name: string,
+  catalog: DrugCatalog,
+): { mgPerMl?: number; ndcMgPerMl?: number } | Finding {
+  const { medication, product } = id;
+  const own = medicationStrength(medication, (item, display) =>
+    namesIngredient(item, display, id.ingredient, catalog),
+  );
+  const ofProduct = productConcentration(product);
+  const asIs = asPackaged(medication);
+  const packaged = asIs ? ofProduct : undefined;
+  if (
+    dose.amount.kind === 'volume' &&
+    dose.infusion &&
+    own === undefined &&
+    packaged !== undefined &&
+    !readyToInfuse(product)
+  ) {
+    return {
+      gap: 'dose-unit-unconvertible',
+      detail: `The ${name} infusion is charted in mL per hour, but only the vial it was mixed from is documented (${product?.description ?? 'vial'}): record the concentration of the bag (the ${name} amount and the bag volume), so the mL infused can be billed.`,
+    };
+  }
+  const mgPerMl = own ?? packaged;
+  const ndcMgPerMl = ofProduct ?? (asIs ? own : undefined);
+  return { ...(mgPerMl ? { mgPerMl } : {}), ...(ndcMgPerMl ? { ndcMgPerMl } : {}) };
+}
+
+function massUnknown(name: string, medication: Medication | undefined): Finding {
   return {
     gap: 'dose-unit-unconvertible',
-    detail: `Document the ${name} dose in mg, or record the product's concentration, so the mL given can be billed.`,
+    detail: asPackaged(medication)
+      ? `Document the ${name} dose in mg, or record the product's concentration, so the mL given can be billed.`
+      : `The ${name} was given from a mixture whose concentration is not documented: record the ${name} amount and the final volume of the bag, so the mL given can be billed.`,
   };
+}
+
+/** When an infusion ran and which order it belongs to, to tell the segments of one titrated drip. */
+function infusionOf(
+  admin: MedicationAdministration,
+  period: { readonly start: number; readonly end: number },
+): NonNullable<Fact['infusion']> {
+  const request = localRef(admin.request);
+  return { start: period.start, end: period.end, ...(request ? { request } : {}) };
 }
 
 /** The documented discarded amount as mass; an unusable one is flagged and ignored. */

@@ -1,8 +1,9 @@
 /**
- * Product identification (SPEC section 4.1): NDC first, then RxNorm, then the ingredient named
- * in the medication's text, through the catalog.
+ * Product identification: the NDC of the Medication (or of the vial an admixture was mixed
+ * from) first, then RxNorm, then the ingredient named in the medication's text, through the
+ * catalog (docs/billing-rules.md, "Identification").
  */
-import type { Medication, MedicationAdministration } from '@medplum/fhirtypes';
+import type { CodeableConcept, Medication, MedicationAdministration } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import { normalizeNdc } from '../catalog/ndc.ts';
 import type { ContainerUse } from '../domain/types.ts';
@@ -75,6 +76,19 @@ export function identify(
     }
     documentedNdc ??= ndc;
   }
+  // An admixture names the vial it was mixed from among its ingredients: that is the product
+  // billed, when exactly one catalog drug is among them.
+  const mixed = ingredientProducts(medication, catalog);
+  if (mixed.length === 1 && mixed[0]) {
+    const [{ product, raw }] = mixed as [{ product: Product; raw: string }];
+    return {
+      kind: 'identified',
+      ingredient: product.ingredient,
+      product,
+      ndc: normalizeNdc(raw) ?? product.ndc,
+      ...(medication ? { medication } : {}),
+    };
+  }
 
   const ingredients = new Set<string>();
   let product: Product | undefined;
@@ -121,4 +135,36 @@ export function identify(
     ...(documentedNdc ? { ndc: documentedNdc } : {}),
     ...(medication ? { medication } : {}),
   };
+}
+
+/** True when a coded item (e.g. one ingredient of an admixture) names the catalog ingredient. */
+export function namesIngredient(
+  item: CodeableConcept | undefined,
+  display: string | undefined,
+  ingredient: string,
+  catalog: DrugCatalog,
+): boolean {
+  for (const ndc of codesOf(item, SYSTEMS.ndc))
+    if (catalog.productByNdc(ndc)?.ingredient === ingredient) return true;
+  for (const rx of codesOf(item, SYSTEMS.rxnorm)) {
+    if (catalog.productsByRxnormCode(rx).some((p) => p.ingredient === ingredient)) return true;
+    if (catalog.ingredientsByRxnormCode(rx).includes(ingredient)) return true;
+  }
+  const texts = [...textsOf(item), ...(display ? [display] : [])];
+  return texts.some((t) => catalog.ingredientsInText(t).includes(ingredient));
+}
+
+/** Catalog products named by NDC among a Medication's ingredients, one per catalog ingredient. */
+function ingredientProducts(
+  medication: Medication | undefined,
+  catalog: DrugCatalog,
+): { product: Product; raw: string }[] {
+  const found = new Map<string, { product: Product; raw: string }>();
+  for (const i of Array.isArray(medication?.ingredient) ? medication.ingredient : []) {
+    for (const raw of codesOf(i?.itemCodeableConcept, SYSTEMS.ndc)) {
+      const product = catalog.productByNdc(raw);
+      if (product && !found.has(product.ingredient)) found.set(product.ingredient, { product, raw });
+    }
+  }
+  return [...found.values()];
 }

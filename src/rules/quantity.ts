@@ -4,25 +4,91 @@
  */
 import type { Measure } from '../domain/types.ts';
 
+/**
+ * Unit spellings, lower case: UCUM codes (`mg`, `ug`, `mL`, `h`, `[lb_av]`) and the text EHRs
+ * send in `Quantity.unit` (`MG`, `milligram`, `mcg`, `mL/hr`, `KG`, `lbs`). UCUM is
+ * case-sensitive, but no dose is ever charted in megagrams: `Mg` and `MG` read as mg.
+ */
 const MASS_IN_MG: Record<string, number> = {
   g: 1000,
+  gm: 1000,
+  gram: 1000,
+  grams: 1000,
   mg: 1,
+  milligram: 1,
+  milligrams: 1,
   ug: 0.001,
   mcg: 0.001,
   µg: 0.001,
+  μg: 0.001,
+  microgram: 0.001,
+  micrograms: 0.001,
   ng: 0.000001,
+  nanogram: 0.000001,
+  nanograms: 0.000001,
   kg: 1_000_000,
+  kilogram: 1_000_000,
+  kilograms: 1_000_000,
 };
-const VOLUME_IN_ML: Record<string, number> = { ml: 1, l: 1000, dl: 100, cl: 10 };
+const VOLUME_IN_ML: Record<string, number> = {
+  ml: 1,
+  milliliter: 1,
+  milliliters: 1,
+  millilitre: 1,
+  millilitres: 1,
+  cc: 1,
+  l: 1000,
+  liter: 1000,
+  liters: 1000,
+  litre: 1000,
+  litres: 1000,
+  dl: 100,
+  cl: 10,
+};
+const UNIT_COUNTS = new Set([
+  '[iu]',
+  'iu',
+  'u',
+  'unit',
+  'units',
+  'international unit',
+  'international units',
+]);
 const TIME_IN_MIN: Record<string, number> = {
   s: 1 / 60,
   sec: 1 / 60,
+  secs: 1 / 60,
+  second: 1 / 60,
+  seconds: 1 / 60,
   min: 1,
+  mins: 1,
+  minute: 1,
+  minutes: 1,
   h: 60,
   hr: 60,
+  hrs: 60,
   hour: 60,
+  hours: 60,
   d: 1440,
   day: 1440,
+  days: 1440,
+};
+const WEIGHT_IN_KG: Record<string, number> = {
+  kg: 1,
+  kilogram: 1,
+  kilograms: 1,
+  g: 0.001,
+  gram: 0.001,
+  grams: 0.001,
+  '[lb_av]': 0.45359237,
+  lb: 0.45359237,
+  lbs: 0.45359237,
+  pound: 0.45359237,
+  pounds: 0.45359237,
+  '[oz_av]': 0.028349523125,
+  oz: 0.028349523125,
+  ounce: 0.028349523125,
+  ounces: 0.028349523125,
 };
 
 export type Amount =
@@ -41,44 +107,51 @@ function lookup(table: Record<string, number>, key: string): number | undefined 
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
+/** Without UCUM annotations such as {total}, trimmed, inner spaces collapsed, lower case. */
 function clean(unit: string): string {
-  // Drop UCUM annotations such as {total} and normalise case for the lookup tables below.
-  return unit.replace(/\{[^}]*\}/g, '').trim();
+  let c = cleaned.get(unit);
+  if (c === undefined) {
+    c = unit
+      .replace(/\{[^}]*\}/g, '')
+      .trim()
+      .replace(/\s+/g, ' ')
+      .toLowerCase();
+    // The same few unit spellings come back on every administration: remember them (bounded).
+    if (cleaned.size < 1024) cleaned.set(unit, c);
+  }
+  return c;
 }
+const cleaned = new Map<string, string>();
 
 export function parseAmountUnit(unit: string | undefined, value: number): Amount | undefined {
   if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const u = clean(unit);
-  const lower = u.toLowerCase();
-  // EHRs often send the display unit in capitals ("MG"); UCUM itself is case-sensitive.
-  const massFactor = lookup(MASS_IN_MG, u) ?? (u === u.toUpperCase() ? lookup(MASS_IN_MG, lower) : undefined);
-  if (massFactor !== undefined) return { kind: 'mass', mg: value * massFactor };
-  if (lower === 'mcg') return { kind: 'mass', mg: value * 0.001 };
-  const volumeFactor = lookup(VOLUME_IN_ML, lower);
-  if (volumeFactor !== undefined) return { kind: 'volume', mL: value * volumeFactor };
-  if (u === '[iU]' || u === '[IU]' || lower === 'u' || lower === 'unit' || lower === 'units')
-    return { kind: 'unit', units: value };
+  const mass = lookup(MASS_IN_MG, u);
+  if (mass !== undefined) return { kind: 'mass', mg: value * mass };
+  const volume = lookup(VOLUME_IN_ML, u);
+  if (volume !== undefined) return { kind: 'volume', mL: value * volume };
+  if (UNIT_COUNTS.has(u)) return { kind: 'unit', units: value };
   return undefined;
 }
 
-/** `mL/h`, `mg/h`, `ug/kg/min`, `mcg/kg/min`, `mg/min`, `mL/hr`, `ug/min`. */
+/** `mL/h`, `mg/h`, `ug/kg/min`, `mcg/kg/min`, `mg/min`, `mL/hr`, `ml/hour`, `units/hr`. */
 export function parseRateUnit(unit: string | undefined, value: number): Rate | undefined {
   if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const parts = clean(unit)
     .split('/')
     .map((p) => p.trim());
   if (parts.length < 2 || parts.length > 3) return undefined;
-  const time = lookup(TIME_IN_MIN, (parts[parts.length - 1] ?? '').toLowerCase());
+  const time = lookup(TIME_IN_MIN, parts[parts.length - 1] ?? '');
   if (time === undefined) return undefined;
   const perKg = parts.length === 3;
-  if (perKg && parts[1]?.toLowerCase() !== 'kg') return undefined;
+  if (perKg && lookup(WEIGHT_IN_KG, parts[1] ?? '') !== 1) return undefined;
   const amount = parseAmountUnit(parts[0], value / time);
   return amount ? { perMinute: amount, perKg } : undefined;
 }
 
 export function timeInMinutes(unit: string | undefined, value: number): number | undefined {
   if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
-  const f = lookup(TIME_IN_MIN, clean(unit).toLowerCase());
+  const f = lookup(TIME_IN_MIN, clean(unit));
   return f === undefined ? undefined : value * f;
 }
 
@@ -93,14 +166,11 @@ export function scale(a: Amount, factor: number): Amount {
   }
 }
 
-/** Body weight in kg from a UCUM quantity (kg, g, [lb_av]). */
+/** Body weight in kg: kg, g, [lb_av] / lb, [oz_av] / oz, in any case. */
 export function weightInKg(unit: string | undefined, value: number): number | undefined {
   if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
-  const u = clean(unit);
-  if (u === 'kg') return value;
-  if (u === 'g') return value / 1000;
-  if (u === '[lb_av]' || u.toLowerCase() === 'lb' || u.toLowerCase() === 'lbs') return value * 0.45359237;
-  return undefined;
+  const f = lookup(WEIGHT_IN_KG, clean(unit));
+  return f === undefined ? undefined : value * f;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Units and JW/JZ arithmetic (SPEC section 4.5-4.7; CMS Claims Processing Manual ch.17 s.40).
+ * Units and JW/JZ arithmetic (CMS Claims Processing Manual ch.17 section 40; docs/billing-rules.md).
  * All amounts are in the billing code's measure.
  */
 
@@ -33,6 +33,11 @@ export interface WasteDecisionInput {
   readonly jwRequired: boolean;
   /** The payer requires JZ (and the setting is not excluded). */
   readonly jzRequired: boolean;
+  /**
+   * An infusion on the line was stopped early and nobody documented what was discarded: nothing
+   * says the rest was not wasted, so JZ ("zero discarded") cannot be claimed.
+   */
+  readonly wasteUnconfirmed?: boolean;
 }
 
 export interface WasteDecision {
@@ -50,7 +55,7 @@ export function fewestContainers(given: number, containerAmount: number): number
 }
 
 /**
- * Waste documentation that cannot be right (SPEC section 5, wastage-inconsistent): waste on a
+ * Waste documentation that cannot be right (wastage-inconsistent): waste on a
  * multi-dose container, or given + discarded not matching the opened single-dose containers.
  */
 export function wasteInconsistency(
@@ -103,7 +108,10 @@ export function decideWaste(input: WasteDecisionInput): WasteDecision {
 
   const coversContainers = capacity !== undefined && units * unitSize + EPS >= capacity;
   const coversDocumented = discarded !== undefined && units * unitSize + EPS >= given + discarded;
-  if (discarded === 0 || coversContainers || (discarded !== undefined && coversDocumented)) {
+  if (
+    !input.wasteUnconfirmed &&
+    (discarded === 0 || coversContainers || (discarded !== undefined && coversDocumented))
+  ) {
     return { ...none, jz: input.jzRequired };
   }
   if (discarded === undefined && capacity !== undefined) {
@@ -111,4 +119,45 @@ export function decideWaste(input: WasteDecisionInput): WasteDecision {
     if (possible > 0) return { ...none, undocumentedWasteUnits: possible };
   }
   return none;
+}
+
+/**
+ * Splits a day's units over its NDC lines in proportion to their amounts (largest remainder):
+ * every share at least one unit while there are units enough, the sum always `total`. Ties go
+ * to the larger amount, then to the earlier share.
+ */
+export function allocateUnits(total: number, weights: readonly number[]): number[] {
+  const n = weights.length;
+  if (n === 1) return [Math.max(0, total)];
+  const out: number[] = new Array<number>(n).fill(0);
+  const sumW = weights.reduce((a, b) => a + Math.max(0, b), 0);
+  if (n === 0 || !(total > 0)) return out;
+  const order = (key: (i: number) => number) =>
+    [...Array(n).keys()].sort((a, b) => key(b) - key(a) || (weights[b] ?? 0) - (weights[a] ?? 0) || a - b);
+  if (!(sumW > 0)) {
+    out[0] = total;
+    return out;
+  }
+  const quota = weights.map((w) => (total * Math.max(0, w)) / sumW);
+  if (total < n) {
+    // Not a unit for every share: the largest shares get one each.
+    for (const i of order((i) => quota[i] ?? 0).slice(0, total)) out[i] = 1;
+    return out;
+  }
+  for (let i = 0; i < n; i++) out[i] = Math.max(1, Math.floor((quota[i] ?? 0) + EPS));
+  let left = total - out.reduce((a, b) => a + b, 0);
+  // Too few: largest remainders first. Too many (the one-unit floor): smallest remainders give back.
+  const remainder = (i: number) => (quota[i] ?? 0) - (out[i] ?? 0);
+  for (const i of order(remainder)) {
+    if (left <= 0) break;
+    out[i] = (out[i] ?? 0) + 1;
+    left--;
+  }
+  while (left < 0) {
+    const i = order((k) => -remainder(k)).find((k) => (out[k] ?? 0) > 1);
+    if (i === undefined) break;
+    out[i] = (out[i] ?? 0) - 1;
+    left++;
+  }
+  return out;
 }

@@ -446,7 +446,11 @@ export function evaluate(
   const base = reference();
   return evaluateEncounter(
     input,
-    { catalog: ref.catalog ?? base.catalog, payerRules: ref.payerRules ?? base.payerRules },
+    {
+      catalog: ref.catalog ?? base.catalog,
+      payerRules: ref.payerRules ?? base.payerRules,
+      ...(ref.facilities ? { facilities: ref.facilities } : {}),
+    },
     now,
   );
 }

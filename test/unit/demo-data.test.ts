@@ -140,12 +140,13 @@ const EXPECTED: readonly ExpectedScenario[] = [
     gaps: [],
   },
   {
-    // Dexamethasone by name only (no catalog product): J1100 (1 mg) x10; container-use single-dose,
-    // Medication.amount 10 mg, n=1: 10 x 1 >= 10 -> JZ; Medicare needs no NDC. No route, no performer.
+    // Dexamethasone by name only (no catalog product): J1100 (1 mg) x10. The clinic is the demo
+    // hospital's (no FACILITIES_FILE: hospital outpatient), where J1100 is OPPS SI N (packaged):
+    // no JZ, whatever the container. Medicare needs no NDC. No route, no performer.
     file: '11-clinic-dexamethasone-missing-route-performer.json',
     encounter: 'demo-enc-11',
     payer: 'medicare',
-    lines: ['J1100 JZ x10 2026-11-19 no-ndc'],
+    lines: ['J1100 x10 2026-11-19 no-ndc'],
     gaps: [{ gap: 'missing-performer@demo-ma-11-a' }, { gap: 'missing-route@demo-ma-11-a' }],
   },
   {

@@ -4,6 +4,8 @@
  * fails the suite.
  */
 import { describe, expect, it } from 'vitest';
+import type { Coverage } from '@medplum/fhirtypes';
+import { loadPayerRules, parsePayerRules } from '../../src/catalog/payer-rules.ts';
 import { GAP_CODE_LIST, GAPS, type GapCode } from '../../src/domain/gaps.ts';
 import type { Evaluation } from '../../src/domain/types.ts';
 import {
@@ -36,6 +38,38 @@ const paRules = payerRulesWith('medicare', {
 });
 const sosRules = payerRulesWith('medicare', { notAllowed: [{ code: 'J1745', encounterClasses: ['AMB'] }] });
 const dxRules = payerRulesWith('medicare', { supportingDiagnoses: { J1745: ['K50', 'K51', 'M05'] } });
+
+/** A Coverage as Epic sends it: a local financial class in `type`, the payer by name only. */
+function financialClassCoverage(): Coverage {
+  return {
+    resourceType: 'Coverage',
+    id: 'cov-fc',
+    status: 'active',
+    type: {
+      coding: [
+        {
+          system: 'urn:oid:1.2.840.114350.1.13.0.1.7.10.698084.130',
+          code: '102',
+          display: 'MEDICARE ADVANTAGE',
+        },
+      ],
+      text: 'MEDICARE ADVANTAGE',
+    },
+    beneficiary: { reference: 'Patient/p1' },
+    payor: [{ display: 'HUMANA GOLD PLUS' }],
+    period: { start: '2020-01-01' },
+  };
+}
+const withFinancialClass = parsePayerRules({
+  ...loadPayerRules(),
+  financialClasses: [
+    { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.10.698084.130', code: '102', category: 'commercial' },
+  ],
+});
+const withPayorName = parsePayerRules({
+  ...loadPayerRules(),
+  payors: [{ name: 'Humana Gold Plus', category: 'commercial' }],
+});
 
 interface GapCase {
   /** Evaluation that raises the gap. */
@@ -500,6 +534,27 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
             claims: [claim([{ code: 'J2919', modifiers: ['JZ'], units: 50 }], { status: 'cancelled' })],
           }),
         ),
+    },
+  },
+  'payer-unclassified': {
+    // Coverage.type is the hospital's own financial class, and nothing maps it.
+    raise: () =>
+      evaluate(scenario({ administrations: [admin(SOLU)], coverages: [financialClassCoverage()] })),
+    subjectKey: 'encounter',
+    near: {
+      'an SOPT type': () => evaluate(scenario({ administrations: [admin(SOLU)] })),
+      'the financial class is mapped': () =>
+        evaluate(scenario({ administrations: [admin(SOLU)], coverages: [financialClassCoverage()] }), {
+          payerRules: withFinancialClass,
+        }),
+      'the payor name is mapped': () =>
+        evaluate(scenario({ administrations: [admin(SOLU)], coverages: [financialClassCoverage()] }), {
+          payerRules: withPayorName,
+        }),
+      'no coverage at all (no-coverage says so)': () =>
+        evaluate(scenario({ administrations: [admin(SOLU)], payer: null })),
+      'nothing billable': () =>
+        evaluate(scenario({ administrations: [], coverages: [financialClassCoverage()] })),
     },
   },
 };

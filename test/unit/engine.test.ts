@@ -4,6 +4,7 @@
  * date of service, statuses, posted charges and prices.
  */
 import { describe, expect, it } from 'vitest';
+import { facilitiesFrom, parseFacilities } from '../../src/catalog/facilities.ts';
 import {
   admin,
   bodyWeight,
@@ -21,6 +22,17 @@ import {
 } from '../support/build.ts';
 
 const ACETATE = 'methylprednisolone acetate';
+
+/**
+ * J1250 (dobutamine) and J1100 (dexamethasone) are packaged in hospital outpatient claims (OPPS
+ * SI N): their JW/JZ arithmetic is exercised where they are separately payable, a physician
+ * office (a dobutamine stress echo in a cardiology office). The packaged case is in
+ * engine-settings.test.ts.
+ */
+const OFFICE = facilitiesFrom(parseFacilities({ default: { setting: 'physician-office' } }));
+function inOffice(input: Parameters<typeof evaluate>[0], ref: Parameters<typeof evaluate>[1] = {}) {
+  return evaluate(input, { facilities: OFFICE, ...ref });
+}
 
 describe('methylprednisolone acetate: the 2024 code change (J1020/J1030/J1040 -> J1010)', () => {
   it.each([
@@ -167,13 +179,15 @@ describe('NDC forms (SPEC 4.1, BILLING.md section 4)', () => {
     const ev40 = evaluate(
       scenario({ administrations: [admin({ ndc: NDC.mps40, dose: { value: 40, unit: 'mg' }, at })] }),
     );
-    expect(lineSummary(ev40)).toEqual(['J2920|JZ|1|2024-03-20']);
+    // Hospital outpatient (the default facility): J2920 and J2930 are SI N (packaged) in the 2024Q1
+    // Addendum B, so neither carries JZ.
+    expect(lineSummary(ev40)).toEqual(['J2920||1|2024-03-20']);
     const ev125 = evaluate(
       scenario({
         administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, at })],
       }),
     );
-    expect(lineSummary(ev125)).toEqual(['J2930|JZ|1|2024-03-20']);
+    expect(lineSummary(ev125)).toEqual(['J2930||1|2024-03-20']);
   });
 
   it('RxNorm 1743704 (shared by three 125 mg labelers that bill alike) identifies J2919 without an NDC', () => {
@@ -251,7 +265,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   const tenHours = { start: `${DOS}T08:00:00Z`, end: `${DOS}T18:00:00Z` };
 
   it('500 mg/250 mL bag at 15 mL/h for 10 h = 150 mL x 2 mg/mL = 300 mg -> J1250 x 2', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -270,7 +284,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it('the same by the bag RxNorm code (309986)', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -285,20 +299,43 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
     expect(lineSummary(ev)).toEqual([`J1250|JZ|2|${DOS}`]);
   });
 
-  it('250 mg/20 mL vial (12.5 mg/mL) at 2 mL/h for 10 h = 250 mg -> J1250 x 1', () => {
-    const ev = evaluate(
+  it('a mL/h rate against the 250 mg/20 mL vial, no bag strength: dose-unit-unconvertible, never the vial strength', () => {
+    // The vial is diluted before it is infused: 2 mL/h of the bag is not 2 mL/h of the 12.5 mg/mL
+    // vial (this used to bill 250 mg, J1250 x 1).
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({ ndc: NDC.dobutamineVial, rate: { value: 2, unit: 'mL/h' }, period: tenHours }),
         ],
       }),
     );
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+    expect(ev.gaps[0]?.detail).toMatch(/concentration of the bag/);
+  });
+
+  it('the same vial mixed into 500 mL, with the bag strength on the Medication: 15 mL/h x 8 h = 60 mg -> J1250 x 1', () => {
+    const bag = medication({ id: 'mix', ndc: NDC.dobutamineVial, strength: [250, 'mg', 500, 'mL'] });
+    const ev = inOffice(
+      scenario({
+        medications: [bag],
+        administrations: [
+          admin({
+            medicationRef: 'Medication/mix',
+            rate: { value: 15, unit: 'mL/h' },
+            period: { start: `${DOS}T08:00:00Z`, end: `${DOS}T16:00:00Z` },
+          }),
+        ],
+      }),
+    );
+    // 120 mL x 0.5 mg/mL = 60 mg: ceil(60 / 250) = 1; the vial (250 mg) is one unit: JZ.
     expect(lineSummary(ev)).toEqual([`J1250|JZ|1|${DOS}`]);
-    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00409234401', quantity: 20, unit: 'ML' });
+    // NDC quantity in mL of the vial itself: 60 mg / 12.5 mg/mL = 4.8 mL.
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00409234401', quantity: 4.8, unit: 'ML' });
   });
 
   it('a mg/h rate needs no concentration: 30 mg/h for 10 h = 300 mg -> J1250 x 2', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [admin({ text: 'dobutamine', rate: { value: 30, unit: 'mg/h' }, period: tenHours })],
       }),
@@ -307,7 +344,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it.each(['ug/kg/min', 'mcg/kg/min'])('5 %s x 80 kg x 600 min = 240 mg -> J1250 x 1', (unit) => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -328,7 +365,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it('weight-based rate with the rest of the bag documented as discarded: J1250 x 1 + JW x 1', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -363,20 +400,20 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
       ...byVolume.dosage,
       rateRatio: { numerator: qty(15, 'mL'), denominator: qty(1, 'h') },
     };
-    expect(lineSummary(evaluate(scenario({ administrations: [byVolume] })))).toEqual([`J1250|JZ|2|${DOS}`]);
+    expect(lineSummary(inOffice(scenario({ administrations: [byVolume] })))).toEqual([`J1250|JZ|2|${DOS}`]);
     const byWeight = admin({ text: 'dobutamine', period: tenHours });
     byWeight.dosage = {
       ...byWeight.dosage,
       rateRatio: { numerator: qty(5, 'ug/kg'), denominator: qty(1, 'min') },
     };
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({ administrations: [byWeight], bodyWeights: [bodyWeight(80, '2025-03-09T20:00:00Z')] }),
     );
     expect(lineSummary(ev)).toEqual([`J1250||1|${DOS}`]);
   });
 
   it('an infusion across midnight bills on the date it started', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -392,7 +429,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it('the latest weight on or before the start is used', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({ text: 'dobutamine', rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours }),
@@ -409,7 +446,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it('ug/kg/min without a body weight: dose-unit-unconvertible, no line', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours }),
@@ -421,7 +458,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it('ug/kg/min with only a weight recorded after the start: dose-unit-unconvertible', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({ ndc: NDC.dobutamineBag, rate: { value: 5, unit: 'ug/kg/min' }, period: tenHours }),
@@ -434,7 +471,7 @@ describe('dobutamine infusions (J1250, per 250 mg)', () => {
   });
 
   it('a stopped infusion bills what ran until the stop time', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -607,12 +644,16 @@ describe('statuses (SPEC section 3)', () => {
     },
   );
 
-  it('completed and stopped are billed', () => {
-    for (const status of ['completed', 'stopped'] as const) {
-      expect(lineSummary(evaluate(scenario({ administrations: [admin({ status, ...dose })] })))).toEqual([
-        `J2919|JZ|25|${DOS}`,
-      ]);
-    }
+  it('completed and stopped are billed; a stopped one without a documented discard never gets JZ', () => {
+    expect(
+      lineSummary(evaluate(scenario({ administrations: [admin({ status: 'completed', ...dose })] }))),
+    ).toEqual([`J2919|JZ|25|${DOS}`]);
+    // Stopped early: nothing says the rest was not discarded, so JZ ("zero discarded") is not
+    // claimed and the waste is asked for.
+    const stopped = evaluate(scenario({ administrations: [admin({ status: 'stopped', ...dose })] }));
+    expect(lineSummary(stopped)).toEqual([`J2919||25|${DOS}`]);
+    expect(gapSummary(stopped)).toEqual(['wastage-undocumented@ma1']);
+    expect(stopped.gaps[0]?.detail).toMatch(/stopped/);
   });
 });
 
@@ -951,7 +992,7 @@ describe('containers and waste across a line (review findings)', () => {
       text: 'dexamethasone sodium phosphate',
       containerUse: 'single-dose',
     });
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         medications: [dex],
         administrations: [
@@ -968,7 +1009,7 @@ describe('containers and waste across a line (review findings)', () => {
   });
 
   it('Medicare, container status unverified (Solu-Medrol 500 mg, by name): no JW/JZ can be decided, so a gap says what to record', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({ ndc: NDC.solumedrol500, text: 'Solu-Medrol 500 mg', dose: { value: 500, unit: 'mg' } }),
@@ -981,7 +1022,7 @@ describe('containers and waste across a line (review findings)', () => {
   });
 
   it('fewer containers documented than the dose needs: wastage-inconsistent, and waste judged on the fewest that hold it', () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [admin({ ndc: NDC.remicade, dose: { value: 350, unit: 'mg' }, opened: 1 })],
       }),
@@ -995,7 +1036,7 @@ describe('containers and waste across a line (review findings)', () => {
   it('a drip titrated over two administrations from one bag (containers-opened 0 on the second): J1250 + JW, no gap', () => {
     // 20 mL/h x 2 h + 10 mL/h x 2 h = 60 mL x 2 mg/mL = 120 mg of the 500 mg bag; 190 mL (380 mg)
     // discarded: 1 unit given, floor(500 / 250) - 1 = 1 JW unit.
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -1023,7 +1064,7 @@ describe('containers and waste across a line (review findings)', () => {
   });
 
   it("the same drip with no discard documented: one gap, on the administration that opened the bag, with the line's risk", () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -1050,8 +1091,10 @@ describe('containers and waste across a line (review findings)', () => {
     expect(ev.gaps[0]?.revenueAtRisk?.value).toBe(10);
   });
 
-  it('a drip over two bags without containers-opened 0 counts a bag per administration: flagged as inconsistent', () => {
-    const ev = evaluate(
+  it('a drip titrated over two administrations without containers-opened: one bag, not one per segment', () => {
+    // 80 mg + 40 mg from one 500 mg bag, 380 mg (190 mL) discarded: 1 unit + JW floor(500/250) - 1 = 1.
+    // (Counted a bag per administration, this used to be flagged as inconsistent.)
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({
@@ -1073,11 +1116,12 @@ describe('containers and waste across a line (review findings)', () => {
         ],
       }),
     );
-    expect(gapCodes(ev)).toEqual(['wastage-inconsistent']);
+    expect(lineSummary(ev)).toEqual([`J1250|JW|1|${DOS}`, `J1250||1|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
   });
 
   it("two undocumented administrations on one line: the line's whole risk is carried once", () => {
-    const ev = evaluate(
+    const ev = inOffice(
       scenario({
         administrations: [
           admin({ id: 'ma-a', ndc: NDC.remicade, dose: { value: 70, unit: 'mg' } }),

@@ -220,3 +220,78 @@ describe('scale and fromMeasure', () => {
     expect(fromMeasure(value, measure)).toEqual(expected);
   });
 });
+
+describe('text units as EHRs send them (any case, with or without UCUM)', () => {
+  it.each([
+    ['milligram', 125, 125],
+    ['milligrams', 40, 40],
+    ['MG', 125, 125],
+    ['Mg', 125, 125],
+    ['microgram', 500, 0.5],
+    ['micrograms', 500, 0.5],
+    ['MCG', 250, 0.25],
+    ['μg', 250, 0.25],
+    ['gm', 0.5, 500],
+    ['grams', 1, 1000],
+    ['GM', 0.4, 400],
+  ])('%s x %s = %s mg', (unit, value, expected) => {
+    expect(mg(parseAmountUnit(unit, value))).toBeCloseTo(expected, 12);
+  });
+
+  it.each([
+    ['ML', 2, 2],
+    ['milliliter', 5, 5],
+    ['millilitres', 5, 5],
+    ['cc', 3, 3],
+    ['liter', 0.25, 250],
+  ])('%s x %s = %s mL', (unit, value, expected) => {
+    expect(mL(parseAmountUnit(unit, value))).toBeCloseTo(expected, 12);
+  });
+
+  it.each([
+    ['mL/hr', 15, 'volume', 0.25, false],
+    ['ml/h', 15, 'volume', 0.25, false],
+    ['ML/HR', 60, 'volume', 1, false],
+    ['mL/hour', 60, 'volume', 1, false],
+    ['mL / hr', 60, 'volume', 1, false],
+    ['mg/hr', 60, 'mass', 1, false],
+    ['MCG/KG/MIN', 5, 'mass', 0.005, true],
+    ['mcg/kg/minute', 5, 'mass', 0.005, true],
+    ['microgram/kg/min', 5, 'mass', 0.005, true],
+    ['mcg/KG/min', 5, 'mass', 0.005, true],
+    ['units/hr', 60, 'unit', 1, false],
+  ] as const)('rate %s x %s', (unit, value, kind, perMinute, perKg) => {
+    const r = parseRateUnit(unit, value);
+    expect(r?.perKg).toBe(perKg);
+    expect(r?.perMinute.kind).toBe(kind);
+    const a = r?.perMinute;
+    const v =
+      a?.kind === 'mass' ? a.mg : a?.kind === 'volume' ? a.mL : a?.kind === 'unit' ? a.units : undefined;
+    expect(v).toBeCloseTo(perMinute, 12);
+  });
+
+  it.each([
+    ['KG', 80, 80],
+    ['Kg', 80, 80],
+    ['kilograms', 80, 80],
+    ['[LB_AV]', 176.37, 80],
+    ['lbs', 176.37, 80],
+    ['pounds', 176.37, 80],
+    ['[oz_av]', 2821.92, 80],
+    ['oz', 2821.92, 80],
+    ['GRAMS', 80_000, 80],
+  ])('weight %s x %s = %s kg', (unit, value, expected) => {
+    expect(weightInKg(unit, value)).toBeCloseTo(expected, 2);
+  });
+
+  it.each(['hr', 'hours', 'MIN', 'minutes', 'Day'])('time %s', (unit) => {
+    expect(timeInMinutes(unit, 1)).toBeGreaterThan(0);
+  });
+
+  it.each(['mEq', 'milligram per mL', 'mg/mL/h', 'gram?', 'tab', 'mg/kg'])(
+    '%j stays unconvertible as an amount',
+    (unit) => {
+      expect(parseAmountUnit(unit, 10)).toBeUndefined();
+    },
+  );
+});

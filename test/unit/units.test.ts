@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   administeredUnits,
+  allocateUnits,
   decideWaste,
   fewestContainers,
   wastedUnits,
@@ -405,6 +406,48 @@ describe('decideWaste: zero or negative given', () => {
     for (const discarded of [undefined, 0, 100]) {
       const d = decide({ given, discarded, unitSize: 10, containerAmount: 100, containersOpened: 1 });
       expect({ units: d.units, jwUnits: d.jwUnits, jz: d.jz }).toEqual({ units: 0, jwUnits: 0, jz: false });
+    }
+  });
+});
+
+describe('decideWaste: a stopped infusion without a documented discard', () => {
+  it('never gets JZ, even when its units cover the opened containers; the possible waste is reported', () => {
+    // 100 mg given of one 100 mg vial (10 mg units): units 10 cover the vial, yet nothing says so.
+    expect(
+      decide({ given: 100, unitSize: 10, containerAmount: 100, containersOpened: 1, wasteUnconfirmed: true }),
+    ).toEqual({ units: 10, jwUnits: 0, jz: false, undocumentedWasteUnits: 0 });
+    // 200 mg given of four 100 mg vials: 20 JW units possible.
+    expect(
+      decide({ given: 200, unitSize: 10, containerAmount: 100, containersOpened: 4, wasteUnconfirmed: true })
+        .undocumentedWasteUnits,
+    ).toBe(20);
+  });
+});
+
+describe("allocateUnits: the day's units over its NDC lines (largest remainder)", () => {
+  it.each([
+    // total, amounts, expected shares
+    [7, [35, 35], [4, 3]], // a tie goes to the earlier share
+    [13, [2500, 500, 125], [10, 2, 1]], // quotas 10.4, 2.08, 0.52: the small NDC keeps its one unit
+    [10, [97, 2, 1], [8, 1, 1]], // quotas 9.7, 0.2, 0.1: one unit each, taken back from the largest
+    [1, [4, 3], [1, 0]], // fewer units than NDCs: the largest gets it
+    [2, [1, 5, 3], [0, 1, 1]],
+    [5, [10], [5]],
+    [3, [0, 0], [3, 0]], // no amounts at all: everything on the first line
+  ])('%s units over %j -> %j', (total, amounts, expected) => {
+    const shares = allocateUnits(total, amounts);
+    expect(shares).toEqual(expected);
+    expect(shares.reduce((a, b) => a + b, 0)).toBe(total);
+  });
+
+  it('every share gets at least one unit whenever there are as many units as shares', () => {
+    for (let n = 1; n <= 6; n++) {
+      for (let total = n; total <= 40; total++) {
+        const amounts = Array.from({ length: n }, (_, i) => (i + 1) ** 3);
+        const shares = allocateUnits(total, amounts);
+        expect(shares.reduce((a, b) => a + b, 0)).toBe(total);
+        expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+      }
     }
   });
 });

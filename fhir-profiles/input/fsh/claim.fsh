@@ -78,7 +78,7 @@ Description: "A draft Claim holding the billable drug lines vialwise derived for
 * diagnosis.diagnosis[x] only CodeableConcept
 * diagnosis.diagnosisCodeableConcept obeys vw-claim-4
 * item MS
-* item obeys vw-claim-5 and vw-claim-9 and vw-claim-10
+* item obeys vw-claim-5 and vw-claim-9 and vw-claim-10 and vw-claim-16
 * item.extension contains SourceAdministration named sourceAdministration 1..* MS
 // Constraining the slice's url makes SUSHI expand the slice so validators count it (FHIR-NOTES).
 * item.extension[sourceAdministration].url 1..1
@@ -88,10 +88,10 @@ Description: "A draft Claim holding the billable drug lines vialwise derived for
 * item.productOrService MS
 * item.productOrService obeys vw-claim-6
 * item.productOrService ^short = "HCPCS Level II drug code"
-* item.modifier 0..1 MS
+* item.modifier 0..2 MS
 * item.modifier from VialwiseDrugWasteModifiers (required)
 * item.modifier obeys vw-claim-7
-* item.modifier ^short = "JW (discarded units, on its own line) or JZ (no waste)"
+* item.modifier ^short = "JW (discarded units, on its own line) or JZ (no waste); JG or TB on a 340B facility's separately payable line"
 * item.quantity 1..1 MS
 * item.quantity.value 1..1
 * item.quantity ^short = "HCPCS billing units"
@@ -161,8 +161,13 @@ Expression: "coding.where(system = 'http://www.cms.gov/Medicare/Coding/HCPCSRele
 Severity: #error
 
 Invariant: vw-claim-7
-Description: "The modifier is HCPCS JW or JZ."
-Expression: "coding.where(system = 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets' and (code = 'JW' or code = 'JZ')).exists()"
+Description: "The modifier is HCPCS JW, JZ, JG or TB."
+Expression: "coding.where(system = 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets' and (code = 'JW' or code = 'JZ' or code = 'JG' or code = 'TB')).exists()"
+Severity: #error
+
+Invariant: vw-claim-16
+Description: "A line carries at most one of JW and JZ, and at most one of JG and TB."
+Expression: "modifier.coding.where(code = 'JW' or code = 'JZ').count() <= 1 and modifier.coding.where(code = 'JG' or code = 'TB').count() <= 1"
 Severity: #error
 
 Invariant: vw-claim-8
@@ -191,10 +196,12 @@ Description: "Institutional for EMER, IMP, OBSENC and SS encounters, professiona
 ValueSet: VialwiseDrugWasteModifiers
 Id: drug-waste-modifiers
 Title: "Drug waste modifiers"
-Description: "HCPCS modifiers for single-dose container drugs: JW (amount discarded) and JZ (zero discarded)."
+Description: "HCPCS modifiers of a drug line: JW (amount discarded) and JZ (zero discarded) for single-dose container drugs; JG and TB for drugs acquired through the 340B program."
 * ^experimental = false
 * $HCPCS#JW "Drug amount discarded/not administered to any patient"
 * $HCPCS#JZ "Zero drug amount discarded/not administered to any patient"
+* $HCPCS#JG "Drug or biological acquired with 340b drug pricing program discount, reported for informational purposes"
+* $HCPCS#TB "Drug or biological acquired with 340b drug pricing program discount, reported for informational purposes"
 
 CodeSystem: NdcUnitQualifierCodes
 Id: ndc-unit-qualifier

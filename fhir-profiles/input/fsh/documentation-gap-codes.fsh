@@ -77,6 +77,9 @@ Description: "Documentation gaps vialwise raises as DetectedIssue.code, each wit
 * #claim-already-submitted "Claim already submitted" "The derived lines differ from a Claim that has left draft: a corrected claim is needed."
   * ^property[0].code = #severity
   * ^property[0].valueCode = #moderate
+* #payer-unclassified "Payer not classified" "The Coverage's payer is neither an SOPT category nor mapped in the payer rules: lines are drafted under Medicare's JW/JZ rules until registration fixes it."
+  * ^property[0].code = #severity
+  * ^property[0].valueCode = #moderate
 
 ValueSet: DocumentationGapValues
 Id: documentation-gap
@@ -88,5 +91,5 @@ Description: "All codes of the documentation-gap CodeSystem."
 
 Invariant: vw-gap-severity
 Description: "The severity is the one the documentation-gap CodeSystem fixes for the code."
-Expression: "(code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-diagnosis' | 'diagnosis-not-supported' | 'missing-dose' | 'dose-unit-unconvertible' | 'wastage-undocumented' | 'missing-encounter' | 'patient-mismatch' | 'no-coverage' | 'prior-auth-missing' | 'site-of-service-restricted' | 'charge-code-mismatch' | 'charge-modifier-missing')).exists() implies severity = 'high') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-route' | 'missing-administration-time' | 'wastage-inconsistent' | 'drug-not-identified' | 'ndc-missing' | 'units-exceed-mue' | 'charge-units-mismatch' | 'claim-already-submitted')).exists() implies severity = 'moderate') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-performer')).exists() implies severity = 'low')"
+Expression: "(code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-diagnosis' | 'diagnosis-not-supported' | 'missing-dose' | 'dose-unit-unconvertible' | 'wastage-undocumented' | 'missing-encounter' | 'patient-mismatch' | 'no-coverage' | 'prior-auth-missing' | 'site-of-service-restricted' | 'charge-code-mismatch' | 'charge-modifier-missing')).exists() implies severity = 'high') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-route' | 'missing-administration-time' | 'wastage-inconsistent' | 'drug-not-identified' | 'ndc-missing' | 'units-exceed-mue' | 'charge-units-mismatch' | 'claim-already-submitted' | 'payer-unclassified')).exists() implies severity = 'moderate') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-performer')).exists() implies severity = 'low')"
 Severity: #error

@@ -26,15 +26,21 @@ interface PostedCharge {
 
 const POSTED = new Set(['billable', 'billed']);
 
-/** HCPCS code and modifiers of a ChargeItem: modifiers are extra two-character HCPCS codings. */
-export function readCharge(ci: ChargeItem): PostedCharge | undefined {
+/**
+ * HCPCS code and modifiers of a ChargeItem: modifiers are extra two-character HCPCS codings. The
+ * date of service is read in the facility's time zone when `dateOf` gives one.
+ */
+export function readCharge(
+  ci: ChargeItem,
+  dateOf: (dateTime: string | undefined) => string | undefined = calendarDate,
+): PostedCharge | undefined {
   if (!ci?.id || !POSTED.has(ci.status)) return undefined;
   const hcpcs = codings(ci.code, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
   const code = hcpcs.find((c) => /^[A-Z]\d{4}$/.test(c));
   if (!code) return undefined;
   const modifiers = hcpcs.filter((c) => /^[A-Z0-9]{2}$/.test(c));
   const units = finiteNumber(ci.quantity?.value) ?? 1;
-  const dos = calendarDate(ci.occurrenceDateTime ?? ci.occurrencePeriod?.start);
+  const dos = dateOf(ci.occurrenceDateTime ?? ci.occurrencePeriod?.start);
   const administrations = (Array.isArray(ci.service) ? ci.service : [])
     .map((s) => localRef(s))
     .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
@@ -42,48 +48,63 @@ export function readCharge(ci: ChargeItem): PostedCharge | undefined {
 }
 
 export interface ChargeMatch {
-  /** The charge's date of service, else that of the line billing its administration. */
+  /** The date the charge is compared on: its own, else that of the line(s) it matches. */
   readonly dos: string | undefined;
   /** The charge bills a code that no derived line bills for the same drug. */
   readonly wrongCode: boolean;
-  /** The code(s) the documentation bills instead, when wrongCode. */
+  /** The code(s) the documentation bills instead, when wrongCode (never empty then). */
   readonly expected: readonly string[];
   /** The administrations concerned. */
   readonly implicated: readonly string[];
+  /** The charge's code is not valid on the charge's date (terminated, or not yet effective). */
+  readonly invalidOnDate: boolean;
 }
+
+const uniq = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 
 /**
  * One rule for the service and the audit: a charge linked to administrations (`service`) must
- * bill one of their lines' codes; an unlinked one must bill a code some line bills on its date
- * when any line is billed that day.
+ * bill one of their lines' codes; an unlinked one must bill a code some line of the encounter
+ * bills, on any date (a charge is often posted on another day than the drug was given). When
+ * `validOn` is given, a code not valid on the charge's date is flagged too (J2930 in 2025).
  */
 export function matchCharge(
   c: { readonly code: string; readonly administrations: readonly string[]; readonly dos: string | undefined },
   lines: readonly BillingLine[],
+  validOn?: (code: string, dos: string) => boolean,
 ): ChargeMatch {
   const linked = c.administrations.filter((a) => lines.some((l) => l.sourceAdministrations.includes(a)));
+  let match: Omit<ChargeMatch, 'invalidOnDate'>;
   if (linked.length) {
-    const expected = [
-      ...new Set(
-        lines.filter((l) => l.sourceAdministrations.some((a) => linked.includes(a))).map((l) => l.code),
-      ),
-    ];
-    const dos =
-      c.dos ?? lines.find((l) => linked.some((a) => l.sourceAdministrations.includes(a)))?.dateOfService;
+    const concerned = lines.filter((l) => l.sourceAdministrations.some((a) => linked.includes(a)));
+    const expected = uniq(concerned.map((l) => l.code));
     const wrongCode = !expected.includes(c.code);
-    return { dos, wrongCode, expected: wrongCode ? expected : [], implicated: linked };
+    match = {
+      dos: c.dos ?? concerned[0]?.dateOfService,
+      wrongCode,
+      expected: wrongCode ? expected : [],
+      implicated: linked,
+    };
+  } else {
+    const sameCode = lines.filter((l) => l.code === c.code);
+    if (sameCode.length || lines.length === 0) {
+      const dates = uniq(sameCode.map((l) => l.dateOfService));
+      const dos = c.dos && (dates.includes(c.dos) || dates.length !== 1) ? c.dos : (dates[0] ?? c.dos);
+      match = { dos, wrongCode: false, expected: [], implicated: [] };
+    } else {
+      const sameDay = c.dos ? lines.filter((l) => l.dateOfService === c.dos) : [];
+      const against = sameDay.length ? sameDay : lines;
+      const dates = uniq(against.map((l) => l.dateOfService));
+      match = {
+        dos: c.dos ?? (dates.length === 1 ? dates[0] : undefined),
+        wrongCode: true,
+        expected: uniq(against.map((l) => l.code)),
+        implicated: uniq(against.flatMap((l) => l.sourceAdministrations)),
+      };
+    }
   }
-  const dos = c.dos;
-  const sameDay = dos ? lines.filter((l) => l.dateOfService === dos) : [];
-  if (!dos || sameDay.some((l) => l.code === c.code) || sameDay.length === 0) {
-    return { dos, wrongCode: false, expected: [], implicated: [] };
-  }
-  return {
-    dos,
-    wrongCode: true,
-    expected: [...new Set(sameDay.map((l) => l.code))],
-    implicated: [...new Set(sameDay.flatMap((l) => l.sourceAdministrations))],
-  };
+  const invalidOnDate = validOn !== undefined && c.dos !== undefined && !validOn(c.code, c.dos);
+  return { ...match, invalidOnDate };
 }
 
 export function compareWithPostedCharges(
@@ -92,12 +113,13 @@ export function compareWithPostedCharges(
   facts: readonly Fact[],
   catalog: DrugCatalog,
   gaps: GapList,
+  dateOf: (dateTime: string | undefined) => string | undefined = calendarDate,
 ): void {
   const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
   const billedAdmins = new Set(facts.map((f) => f.ref));
   const charges = input.chargeItems
     .filter((ci) => !ci?.context || localRef(ci.context) === encounterRef)
-    .map(readCharge)
+    .map((ci) => readCharge(ci, dateOf))
     .filter((c): c is PostedCharge => c !== undefined)
     // A drug charge: a catalog code, or a charge for one of the billed administrations.
     .filter((c) => catalog.codes.has(c.code) || c.administrations.some((a) => billedAdmins.has(a)));
@@ -106,12 +128,20 @@ export function compareWithPostedCharges(
   const skipUnits = new Set<string>();
   const matched: PostedCharge[] = [];
 
+  // A catalog code must be valid on the charge's date; a code the catalog does not know is not judged.
+  const validOn = (code: string, dos: string) =>
+    !catalog.codes.has(code) || catalog.codesValidOn([code], dos).length > 0;
   for (const c of charges) {
-    const { dos, wrongCode: mismatch, expected, implicated } = matchCharge(c, lines);
-    if (mismatch) {
+    const { dos, wrongCode, expected, implicated, invalidOnDate } = matchCharge(c, lines, validOn);
+    if (wrongCode || invalidOnDate) {
       const drug = catalog.codes.get(c.code);
       const said = drug ? `${c.code} (${drug.descriptor})` : c.code;
       const want = expected.join(' or ');
+      const why = invalidOnDate
+        ? wrongCode
+          ? `which is not a valid code on ${c.dos ?? ''}; the drug documented bills as ${want}`
+          : `which is not a valid code on ${c.dos ?? ''}`
+        : `but the drug documented bills as ${want}`;
       // What the right code would pay: the derived lines of the administrations concerned.
       const concerned = lines.filter((l) => l.sourceAdministrations.some((a) => implicated.includes(a)));
       const atRisk = concerned.every((l) => l.net)
@@ -121,10 +151,11 @@ export function compareWithPostedCharges(
         'charge-code-mismatch',
         c.id,
         [c.ref, ...implicated],
-        `The posted charge bills ${said}, but the drug documented bills as ${want}: correct the charge code.`,
+        `The posted charge bills ${said}, ${why}: correct the charge code.`,
         atRisk,
       );
-      for (const e of expected) if (dos) skipUnits.add(`${e}:${dos}`);
+      // The lines the charge stands for are not compared again for units.
+      for (const l of concerned) skipUnits.add(`${l.code}:${l.dateOfService}`);
       continue;
     }
     matched.push({ ...c, dos });
@@ -189,5 +220,5 @@ function sumUnits(lines: readonly BillingLine[]): number {
   return lines.reduce((s, l) => s + l.units, 0);
 }
 
-export const checkPostedCharges: Check = ({ input, lines, facts, catalog }, gaps) =>
-  compareWithPostedCharges(input, lines, facts, catalog, gaps);
+export const checkPostedCharges: Check = ({ input, lines, facts, catalog, encounter }, gaps) =>
+  compareWithPostedCharges(input, lines, facts, catalog, gaps, encounter.dateOf);

@@ -16,6 +16,8 @@ export interface CheckInput {
   readonly catalog: DrugCatalog;
   readonly coverage: Coverage | undefined;
   readonly payer: PayerContext;
+  /** The code each administration is billed under (`MedicationAdministration/<id>` -> code). */
+  readonly codeOf: ReadonlyMap<string, string>;
 }
 
 export type Check = (c: CheckInput, gaps: GapList) => void;

@@ -3,10 +3,9 @@
  * and one the payer's coverage policy accepts for the code when the payer rules list them.
  */
 import type { Check } from './check.ts';
-import { administrationRisk, codeByAdministration } from './risk.ts';
+import { administrationRisk } from './risk.ts';
 
-export const checkDiagnoses: Check = ({ facts, lines, payer, catalog }, gaps) => {
-  const codes = codeByAdministration(lines);
+export const checkDiagnoses: Check = ({ facts, codeOf: codes, payer, catalog }, gaps) => {
   for (const f of facts) {
     const code = codes.get(f.ref);
     const supporting = code ? payer.rules.supportingDiagnoses[code] : undefined;

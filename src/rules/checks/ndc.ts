@@ -1,10 +1,9 @@
 /** ndc-missing: the payer requires the NDC on the claim and none was documented. */
 import type { Check } from './check.ts';
-import { administrationRisk, codeByAdministration } from './risk.ts';
+import { administrationRisk } from './risk.ts';
 
-export const checkNdc: Check = ({ facts, lines, payer, catalog }, gaps) => {
+export const checkNdc: Check = ({ facts, codeOf: codes, payer, catalog }, gaps) => {
   if (!payer.rules.ndcRequired) return;
-  const codes = codeByAdministration(lines);
   for (const f of facts) {
     if (f.ndc) continue;
     gaps.add(

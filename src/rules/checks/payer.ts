@@ -4,7 +4,8 @@
  * (prior-auth-missing). JW lines follow their main line.
  */
 import type { EncounterInput } from '../../domain/input.ts';
-import { calendarDate, codesOf, localRef } from '../../domain/fhir-values.ts';
+import { codesOf, localRef } from '../../domain/fhir-values.ts';
+import type { EncounterContext } from '../context.ts';
 import { SYSTEMS } from '../../domain/vocabulary.ts';
 import type { Check } from './check.ts';
 
@@ -27,7 +28,7 @@ export const checkPayerRules: Check = ({ lines, payer, encounter, input }, gaps)
       );
     }
     const needsAuth = pa.codes.includes(l.code) && !(cls && pa.exemptEncounterClasses.includes(cls as never));
-    if (needsAuth && !hasPriorAuthorization(input, encounter.patient, l.code, l.dateOfService)) {
+    if (needsAuth && !hasPriorAuthorization(input, encounter, l.code, l.dateOfService)) {
       gaps.add(
         'prior-auth-missing',
         key,
@@ -42,7 +43,7 @@ export const checkPayerRules: Check = ({ lines, payer, encounter, input }, gaps)
 /** An active preauthorization ClaimResponse of the patient covering the date (and the code, when it lists codes). */
 function hasPriorAuthorization(
   input: EncounterInput,
-  patient: string | undefined,
+  { patient, dateOf }: EncounterContext,
   code: string,
   dos: string,
 ): boolean {
@@ -50,8 +51,8 @@ function hasPriorAuthorization(
     if (cr.use !== 'preauthorization' || cr.status !== 'active') return false;
     if (cr.outcome === 'error') return false;
     if (patient && localRef(cr.patient) !== patient) return false;
-    const start = calendarDate(cr.preAuthPeriod?.start);
-    const end = calendarDate(cr.preAuthPeriod?.end);
+    const start = dateOf(cr.preAuthPeriod?.start);
+    const end = dateOf(cr.preAuthPeriod?.end);
     if ((start && dos < start) || (end && dos > end)) return false;
     const codes = (Array.isArray(cr.addItem) ? cr.addItem : []).flatMap((i) =>
       codesOf(i?.productOrService, SYSTEMS.hcpcs),

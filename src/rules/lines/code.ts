@@ -39,12 +39,9 @@ export function chooseCode(
   return best?.code;
 }
 
-/** The code of every fact, chosen on the total of its family, date and NDC. */
+/** The code of every fact, chosen on the day's total of its family (whatever the NDCs). */
 export function assignCodes(facts: readonly Fact[], gaps: GapList): Coded[] {
-  const groups = groupBy(
-    facts,
-    (f) => `${f.candidates.map((c) => c.code).join('+')}|${f.dos}|${f.ndc ?? ''}`,
-  );
+  const groups = groupBy(facts, (f) => `${f.candidates.map((c) => c.code).join('+')}|${f.dos}`);
   const coded: Coded[] = [];
   for (const group of groups.values()) {
     const first = group[0];

@@ -1,23 +1,28 @@
 /**
- * The containers and the waste documentation of one line (one code, date of service and NDC):
- * how much drug the opened containers held, and how much was documented as discarded. A drip
- * titrated over several administrations draws on one bag, so containers are counted per line,
- * not per administration.
+ * The containers and the waste documentation of one line (one code and date of service): how
+ * much drug the opened containers held, how much was documented as discarded, and how much of
+ * what was charted can be billed (never the overfill above the labeled content). A drip
+ * titrated over several administrations draws on one bag, so containers are counted per drip,
+ * not per administration (docs/billing-rules.md, "Containers, overfill and waste").
  */
 import type { HcpcsCode } from '../../catalog/types.ts';
 import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
 import { amountValue } from '../quantity.ts';
 import { fewestContainers } from '../units.ts';
-import { fmt, inMeasure, massOrUnits, sum } from './amounts.ts';
+import { inMeasure, massOrUnits, sum } from './amounts.ts';
 
 export interface LineContainers {
   /** Drug in the opened containers, in the code's measure; undefined when not known. */
   readonly capacity: number | undefined;
-  /** Documented discarded amount in the code's measure; undefined when some administration leaves it open. */
+  /** What can be billed as given: the amount charted, capped at the labeled content (overfill). */
+  readonly billable: number;
+  /** Documented discarded amount in the code's measure; undefined when some drip leaves it open. */
   readonly discarded: number | undefined;
-  /** Administrations whose leftover is not documented. */
+  /** Administrations that opened a container whose leftover is not documented. */
   readonly undocumented: readonly Fact[];
+  /** Stopped administrations of a drip without a documented discard. */
+  readonly stoppedUndocumented: readonly Fact[];
 }
 
 /** Within half a percent: documented volumes are rounded. */
@@ -25,50 +30,153 @@ export function tolerance(capacity: number): number {
   return Math.max(capacity * 0.005, 1e-6);
 }
 
+/**
+ * vialwise's own bound: up to 20% above the labeled content of the opened containers is read as
+ * overfill (USP <1151> excess volumes stay well below it); more than that, the number of
+ * containers documented is wrong.
+ */
+export const OVERFILL_BOUND = 0.2;
+
+/** Segments of one drip follow each other within this gap (a pump paused or re-programmed). */
+const DRIP_GAP_MS = 60 * 60_000;
+
 export function lineContainers(
   facts: readonly Fact[],
   code: HcpcsCode,
   given: number,
   gaps: GapList,
 ): LineContainers {
-  const capacityOf = (openedOf: (f: Fact) => number | undefined) =>
+  const drips = dripsOf(facts);
+  const inferred = containersOfDrips(drips);
+  let openedOf = (f: Fact): number | undefined =>
+    f.openedDocumented ? f.opened : (inferred.get(f) ?? f.opened);
+  const capacityOf = (opened: (f: Fact) => number | undefined) =>
     sum(
       facts.map(
-        (f) => inMeasure(massOrUnits(f, (openedOf(f) ?? 0) * (f.containerAmount ?? 0)), code, f.mgPerMl) ?? 0,
+        (f) => inMeasure(massOrUnits(f, (opened(f) ?? 0) * (f.containerAmount ?? 0)), code, f.mgPerMl) ?? 0,
       ),
     );
-  const known = facts.every((f) => f.containerAmount !== undefined && f.opened !== undefined);
-  let openedOf = (f: Fact): number | undefined => f.opened;
+  const known = facts.every((f) => f.containerAmount !== undefined && openedOf(f) !== undefined);
   let capacity = known ? capacityOf(openedOf) : undefined;
+  let billable = given;
   if (capacity !== undefined && given > capacity + tolerance(capacity)) {
-    // Fewer containers documented than the dose needs: flag it, and judge waste on the fewest
-    // containers that hold each dose instead.
-    for (const f of facts.filter((x) => x.openedDocumented)) {
-      gaps.add(
-        'wastage-inconsistent',
-        f.id,
-        [f.ref],
-        `More ${f.ingredientName} was given (${fmt(given)}) than the containers documented as opened hold (${fmt(capacity)}): correct the number of containers opened.`,
-      );
+    const documented = facts.filter((x) => x.openedDocumented);
+    if (documented.length === facts.length && given <= capacity * (1 + OVERFILL_BOUND)) {
+      // Overfill: 42 CFR 414.904(a) pays for the labeled amount, never the excess in the vial.
+      billable = capacity;
+      for (const f of documented) {
+        gaps.add(
+          'wastage-inconsistent',
+          f.id,
+          [f.ref],
+          `${fmt(given, code)} of ${f.ingredientName} was charted from containers labeled ${fmt(capacity, code)} in all: the amount above the label (overfill) is not billable, so ${fmt(capacity, code)} is billed; if another container was opened, record it.`,
+        );
+      }
+    } else {
+      // Fewer containers documented than the dose needs: flag it, and judge waste on the fewest
+      // containers that hold each dose instead.
+      for (const f of documented) {
+        gaps.add(
+          'wastage-inconsistent',
+          f.id,
+          [f.ref],
+          `More ${f.ingredientName} was given (${fmt(given, code)}) than the containers documented as opened hold (${fmt(capacity, code)}): correct the number of containers opened.`,
+        );
+      }
+      openedOf = (f) =>
+        f.containerAmount ? fewestContainers(amountValue(f.given), f.containerAmount) : f.opened;
+      capacity = capacityOf(openedOf);
     }
-    openedOf = (f) =>
-      f.containerAmount ? fewestContainers(amountValue(f.given), f.containerAmount) : f.opened;
-    capacity = capacityOf(openedOf);
   }
-  // Waste is documented for the line when every administration documents it, or has nothing left over.
+
+  // Waste is documented for a drip when one of its administrations documents it, or when
+  // nothing is left over; for the line, when it is documented for every drip.
   let discarded: number | undefined = 0;
   const undocumented: Fact[] = [];
-  for (const f of facts) {
-    if (f.discarded) discarded += inMeasure(f.discarded, code, f.mgPerMl) ?? 0;
-    else {
-      const opened = openedOf(f);
-      const left =
-        f.containerAmount !== undefined && opened !== undefined
-          ? opened * f.containerAmount - amountValue(f.given)
-          : undefined;
-      if (left === undefined || left > 1e-9) undocumented.push(f);
+  const stoppedUndocumented: Fact[] = [];
+  for (const drip of drips) {
+    const withWaste = drip.filter((f) => f.discarded);
+    if (withWaste.length) {
+      for (const f of withWaste)
+        discarded += f.discarded ? (inMeasure(f.discarded, code, f.mgPerMl) ?? 0) : 0;
+      continue;
+    }
+    stoppedUndocumented.push(...drip.filter((f) => f.stopped));
+    const opened = drip.map(openedOf);
+    const left = drip.every((f, i) => f.containerAmount !== undefined && opened[i] !== undefined)
+      ? sum(drip.map((f, i) => (opened[i] ?? 0) * (f.containerAmount ?? 0) - amountValue(f.given)))
+      : undefined;
+    if (left === undefined || left > 1e-9) {
+      // The gap goes to the administrations that opened the containers.
+      const openers = drip.filter((_f, i) => opened[i] !== 0);
+      undocumented.push(...(openers.length ? openers : drip));
     }
   }
   if (undocumented.length) discarded = undefined;
-  return { capacity, discarded, undocumented };
+  return { capacity, billable, discarded, undocumented, stoppedUndocumented };
+}
+
+/**
+ * The administrations of a line grouped into drips: infusions of the same product and order
+ * that follow each other without overlapping. Anything else is a drip of its own.
+ */
+export function dripsOf(facts: readonly Fact[]): Fact[][] {
+  if (facts.length === 1 || !facts.some((f) => f.infusion)) return facts.map((f) => [f]);
+  const drips: Fact[][] = [];
+  const byKey = new Map<string, Fact[]>();
+  for (const f of facts) {
+    if (!f.infusion || f.containerAmount === undefined) {
+      drips.push([f]);
+      continue;
+    }
+    const key = `${f.ndc ?? f.product?.ndc ?? ''}|${f.infusion.request ?? ''}|${f.containerAmount}`;
+    const list = byKey.get(key);
+    if (list) list.push(f);
+    else byKey.set(key, [f]);
+  }
+  for (const list of byKey.values()) {
+    const sorted = [...list].sort((a, b) => (a.infusion?.start ?? 0) - (b.infusion?.start ?? 0));
+    let current: Fact[] = [];
+    let end = -Infinity;
+    for (const f of sorted) {
+      const start = f.infusion?.start ?? 0;
+      if (current.length && (start < end - 60_000 || start > end + DRIP_GAP_MS)) {
+        drips.push(current);
+        current = [];
+      }
+      current.push(f);
+      end = Math.max(end, f.infusion?.end ?? start);
+    }
+    if (current.length) drips.push(current);
+  }
+  return drips;
+}
+
+/**
+ * Containers each undocumented segment of a drip opened: the drip pours from the containers
+ * already opened, and opens another only when they are empty.
+ */
+function containersOfDrips(drips: readonly Fact[][]): Map<Fact, number> {
+  const out = new Map<Fact, number>();
+  for (const drip of drips) {
+    if (drip.length < 2) continue;
+    let poured = 0;
+    let available = 0;
+    for (const f of drip) {
+      const size = f.containerAmount as number;
+      poured += amountValue(f.given);
+      if (f.openedDocumented) {
+        available += (f.opened ?? 0) * size;
+        continue;
+      }
+      const needed = Math.max(0, Math.ceil((poured - available) / size - 1e-9));
+      out.set(f, needed);
+      available += needed * size;
+    }
+  }
+  return out;
+}
+
+function fmt(n: number, code: HcpcsCode): string {
+  return `${Math.round(n * 1000) / 1000} ${code.unit.measure}`;
 }

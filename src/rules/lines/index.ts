@@ -1,50 +1,58 @@
 /**
- * Lines: the code of each administration, then one line per (code, date of service, NDC) with
- * its units, and a JW line for billable waste; JZ when nothing was wasted (CMS Claims
- * Processing Manual ch.17 sections 40 and 70; docs/billing-rules.md).
+ * Lines: the code of each administration, then units decided once per (code, date of service)
+ * on the day's total, a JW line for billable waste and JZ when nothing was wasted, and the day's
+ * units split over one line per NDC (CMS Claims Processing Manual ch.17 sections 40 and 70;
+ * docs/billing-rules.md, "Units" and "NDC lines").
  */
 import type { DrugCatalog } from '../../catalog/catalog.ts';
 import type { HcpcsCode } from '../../catalog/types.ts';
+import type { BillingSetting } from '../../domain/facility.ts';
 import { money } from '../../domain/money.ts';
 import type { BillingLine, Modifier, Money } from '../../domain/types.ts';
 import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
 import type { PayerContext } from '../payer.ts';
-import { decideWaste, type WasteDecision } from '../units.ts';
-import { fmt, groupBy, inMeasure, sum } from './amounts.ts';
+import { readyToInfuse } from '../dose.ts';
+import { allocateUnits, decideWaste, type WasteDecision } from '../units.ts';
+import { groupBy, inMeasure, sum } from './amounts.ts';
 import { assignCodes } from './code.ts';
 import { lineContainers, type LineContainers } from './containers.ts';
 import { line, ndcDetail } from './line.ts';
-import { wasteRules } from './modifiers.ts';
+import { lineRules, type LineRules } from './modifiers.ts';
 
 export { chooseCode } from './code.ts';
 
 /**
- * vialwise's own plausibility bound, not a CMS rule: more units than this on one line is taken
- * as a unit error in the documentation (the UB-04 units field holds 7 digits; no drug here
+ * vialwise's own plausibility bounds, not CMS rules. More units than this for one code on one
+ * day is a unit error in the documentation (the UB-04 units field holds 7 digits; no drug here
  * comes near 10,000 units a day).
  */
-const MAX_UNITS_PER_LINE = 9_999;
+const MAX_UNITS_PER_DAY = 9_999;
+/**
+ * Less than this share of one billing unit for a code on a day is not a real dose but a unit
+ * error (a dose in g charted as mg, in ng as mcg): it is a gap, never one unit.
+ */
+export const MIN_SHARE_OF_UNIT = 1 / 1000;
 
 export function buildLines(
   facts: readonly Fact[],
   catalog: DrugCatalog,
   payer: PayerContext,
-  encounterClass: string | undefined,
+  setting: BillingSetting,
   gaps: GapList,
 ): BillingLine[] {
   const lines: BillingLine[] = [];
   const coded = assignCodes(facts, gaps);
-  for (const group of groupBy(coded, (x) => `${x.code.code}|${x.fact.dos}|${x.fact.ndc ?? ''}`).values()) {
-    const first = group[0];
+  for (const day of groupBy(coded, (x) => `${x.code.code}|${x.fact.dos}`).values()) {
+    const first = day[0];
     if (!first) continue;
+    const rules = lineRules(first.code.code, first.fact.dos, payer, setting, catalog);
     lines.push(
-      ...linesOf(
+      ...dayLines(
         first.code,
-        group.map((g) => g.fact),
+        day.map((d) => d.fact),
+        rules,
         catalog,
-        payer,
-        encounterClass,
         gaps,
       ),
     );
@@ -52,75 +60,55 @@ export function buildLines(
   return lines.sort((a, b) => a.key.localeCompare(b.key));
 }
 
-/** The line (and JW line) of one code, date of service and NDC. */
-function linesOf(
+/** The lines of one code on one date of service. */
+function dayLines(
   code: HcpcsCode,
   facts: readonly Fact[],
+  rules: LineRules,
   catalog: DrugCatalog,
-  payer: PayerContext,
-  encounterClass: string | undefined,
   gaps: GapList,
 ): BillingLine[] {
-  const first = facts[0] as Fact;
-  const { dos, ndc, mgPerMl } = first;
+  const dos = (facts[0] as Fact).dos;
   const given = sum(facts.map((f) => inMeasure(f.given, code, f.mgPerMl) ?? 0));
+  if (given < code.unit.amount * MIN_SHARE_OF_UNIT) {
+    implausiblySmall(facts, code, given, gaps);
+    return [];
+  }
   const containers = lineContainers(facts, code, given, gaps);
-  const rules = wasteRules(code.code, dos, payer, encounterClass, catalog);
   const decision = decideWaste({
-    given,
+    given: containers.billable,
     discarded: containers.discarded,
     unitSize: code.unit.amount,
     capacity: containers.capacity,
     singleDose: facts.every((f) => f.singleDose),
-    ...rules,
+    jwRequired: rules.jwRequired,
+    jzRequired: rules.jzRequired,
+    wasteUnconfirmed: containers.stoppedUndocumented.length > 0,
   });
-  if (decision.units > MAX_UNITS_PER_LINE) {
+  if (decision.units > MAX_UNITS_PER_DAY) {
     implausibleUnits(facts, code, decision.units, gaps);
     return [];
   }
-  inconsistentWaste(facts, code, dos, given, containers, decision, gaps);
-  const jwUnits = decision.jwUnits > MAX_UNITS_PER_LINE ? 0 : decision.jwUnits;
+  inconsistentWaste(facts, code, dos, containers, decision, gaps);
+  const jwUnits = decision.jwUnits > MAX_UNITS_PER_DAY ? 0 : decision.jwUnits;
   if (jwUnits !== decision.jwUnits) implausibleWaste(facts, code, decision.jwUnits, gaps);
+  const wasteApplies = (rules.jwRequired || rules.jzRequired) && facts.every((f) => f.singleDose);
+  if (wasteApplies) stoppedWithoutWaste(containers.stoppedUndocumented, dos, gaps);
   if (
     rules.jzRequired &&
     !decision.jz &&
     jwUnits === 0 &&
     decision.undocumentedWasteUnits === 0 &&
-    !decision.inconsistency
+    !decision.inconsistency &&
+    containers.stoppedUndocumented.length === 0
   )
     modifierUndecidable(facts, dos, gaps);
 
   const price = catalog.priceOn(code.code, dos);
-  const refs = facts.map((f) => f.ref);
-  const dx = [...new Set(facts.flatMap((f) => f.diagnoses))];
-  const mods: Modifier[] = decision.jz ? ['JZ'] : [];
-  const out = [
-    line(
-      code.code,
-      mods,
-      decision.units,
-      dos,
-      ndcDetail(ndc, given, code, first.product, mgPerMl),
-      price,
-      refs,
-      dx,
-    ),
-  ];
-  if (jwUnits > 0) {
-    const wasted = containers.discarded ?? 0;
-    out.push(
-      line(
-        code.code,
-        ['JW'],
-        jwUnits,
-        dos,
-        ndcDetail(ndc, wasted, code, first.product, mgPerMl),
-        price,
-        refs,
-        dx,
-      ),
-    );
-  }
+  const main: Modifier[] = [...(decision.jz ? (['JZ'] as const) : []), ...optional(rules.modifier340B)];
+  const waste: Modifier[] = ['JW', ...optional(rules.modifier340B)];
+  const out = ndcLines(code, facts, main, decision.units, containers.billable / given, 'given', price);
+  if (jwUnits > 0) out.push(...ndcLines(code, facts, waste, jwUnits, 1, 'discarded', price));
   if (decision.undocumentedWasteUnits > 0) {
     const risk = price ? money(decision.undocumentedWasteUnits * price.paymentLimit) : undefined;
     wasteUndocumented(containers.undocumented, dos, risk, gaps);
@@ -128,8 +116,83 @@ function linesOf(
   return out;
 }
 
+function optional<T>(x: T | undefined): T[] {
+  return x === undefined ? [] : [x];
+}
+
+/**
+ * The day's units over one line per NDC, in proportion to each NDC's amount. An administration
+ * without an NDC joins the day's only NDC, when there is exactly one.
+ */
+function ndcLines(
+  code: HcpcsCode,
+  facts: readonly Fact[],
+  modifiers: Modifier[],
+  units: number,
+  scale: number,
+  what: 'given' | 'discarded',
+  price: Parameters<typeof line>[5],
+): BillingLine[] {
+  const first = facts[0] as Fact;
+  const dos = first.dos;
+  const amountOf = (f: Fact) => {
+    const a = what === 'given' ? f.given : f.discarded;
+    return a ? (inMeasure(a, code, f.mgPerMl) ?? 0) * scale : 0;
+  };
+  if (facts.length === 1) {
+    // The common case: one administration, one line.
+    const detail = ndcDetail(first.ndc, amountOf(first), code, first.product, first.ndcMgPerMl);
+    return [line(code.code, modifiers, units, dos, detail, price, [first.ref], first.diagnoses)];
+  }
+  const buckets = ndcBuckets(facts);
+  const amounts = buckets.map(([, fs]) => sum(fs.map(amountOf)));
+  const shares = allocateUnits(units, amounts);
+  const out: BillingLine[] = [];
+  const orphans: string[] = [];
+  buckets.forEach(([ndc, fs], i) => {
+    const refs = fs.map((f) => f.ref);
+    if (!shares[i]) {
+      // Too few units for every NDC: its administrations are billed on the largest NDC's line.
+      orphans.push(...refs);
+      return;
+    }
+    const own = fs.find((f) => f.ndc) ?? fs[0];
+    const detail = ndcDetail(ndc || undefined, amounts[i] ?? 0, code, own?.product, own?.ndcMgPerMl);
+    const dx = [...new Set(fs.flatMap((f) => f.diagnoses))];
+    out.push(line(code.code, modifiers, shares[i], dos, detail, price, refs, dx));
+  });
+  if (orphans.length && out[0]) {
+    const largest = out.reduce((a, b) => (b.units > a.units ? b : a));
+    out[out.indexOf(largest)] = {
+      ...largest,
+      sourceAdministrations: [...new Set([...largest.sourceAdministrations, ...orphans])],
+    };
+  }
+  return out;
+}
+
+/** Administrations by NDC, in NDC order, those without one last (or with the day's only NDC). */
+function ndcBuckets(facts: readonly Fact[]): (readonly [string, readonly Fact[]])[] {
+  const ndcs = new Set(facts.map((f) => f.ndc).filter((n): n is string => n !== undefined));
+  const only = ndcs.size === 1 ? [...ndcs][0] : undefined;
+  return [...groupBy(facts, (f) => f.ndc ?? only ?? '').entries()].sort(([a], [b]) =>
+    a === '' ? 1 : b === '' ? -1 : a.localeCompare(b),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
-// The waste gaps a line raises.
+// The gaps a day's lines raise.
+
+function implausiblySmall(facts: readonly Fact[], code: HcpcsCode, given: number, gaps: GapList): void {
+  for (const f of facts) {
+    gaps.add(
+      'dose-unit-unconvertible',
+      f.id,
+      [f.ref],
+      `The ${f.ingredientName} documented on ${f.dos} comes to ${round(given)} ${code.unit.measure}, less than a thousandth of one ${code.code} unit (${code.unit.amount} ${code.unit.measure}), which is implausible: check the dose and its unit.`,
+    );
+  }
+}
 
 /** A unit mix-up (mcg charted as mg, mL as L) must never become a line: ask for the dose. */
 function implausibleUnits(facts: readonly Fact[], code: HcpcsCode, units: number, gaps: GapList): void {
@@ -147,12 +210,11 @@ function inconsistentWaste(
   facts: readonly Fact[],
   code: HcpcsCode,
   dos: string,
-  given: number,
   containers: LineContainers,
   decision: WasteDecision,
   gaps: GapList,
 ): void {
-  const { capacity, discarded } = containers;
+  const { capacity, discarded, billable } = containers;
   if (
     decision.inconsistency !== 'amounts-do-not-match-containers' ||
     capacity === undefined ||
@@ -165,7 +227,7 @@ function inconsistentWaste(
       'wastage-inconsistent',
       f.id,
       [f.ref],
-      `The ${f.ingredientName} given plus discarded on ${dos} (${fmt(given + discarded)}) does not match the containers opened (${fmt(capacity)}): correct the discarded amount or the number of containers opened.`,
+      `The ${f.ingredientName} given plus discarded on ${dos} (${round(billable + discarded)} ${code.unit.measure}) does not match the containers opened (${round(capacity)} ${code.unit.measure}): correct the discarded amount or the number of containers opened.`,
     );
   }
 }
@@ -177,6 +239,18 @@ function implausibleWaste(facts: readonly Fact[], code: HcpcsCode, jwUnits: numb
       f.id,
       [f.ref],
       `The ${f.ingredientName} documented as discarded comes to ${jwUnits} units of ${code.code}, which is implausible: check the amount and its unit.`,
+    );
+  }
+}
+
+/** A stopped infusion: the rest of the container may have been discarded, or hung again later. */
+function stoppedWithoutWaste(stopped: readonly Fact[], dos: string, gaps: GapList): void {
+  for (const f of stopped) {
+    gaps.add(
+      'wastage-undocumented',
+      f.id,
+      [f.ref],
+      `The ${f.ingredientName} infusion was stopped on ${dos} before its container was used up: document the amount discarded (or that none was), so JW or JZ can be decided.`,
     );
   }
 }
@@ -196,7 +270,7 @@ function modifierUndecidable(facts: readonly Fact[], dos: string, gaps: GapList)
   }
 }
 
-/** The line's whole unbilled waste is at risk, carried by the first administration (by id) so totals add up. */
+/** The day's whole unbilled waste is at risk, carried by the first administration (by id) so totals add up. */
 function wasteUndocumented(
   undocumented: readonly Fact[],
   dos: string,
@@ -208,8 +282,12 @@ function wasteUndocumented(
       'wastage-undocumented',
       f.id,
       [f.ref],
-      `Document the amount of ${f.ingredientName} discarded from the single-dose ${f.product?.volumeMl && f.product.volumeMl >= 50 ? 'bag' : 'vial'} on ${dos} (or that none was discarded), so the waste can be billed with JW.`,
+      `Document the amount of ${f.ingredientName} discarded from the single-dose ${readyToInfuse(f.product) ? 'bag' : 'vial'} on ${dos} (or that none was discarded), so the waste can be billed with JW.`,
       i === 0 ? risk : undefined,
     );
   }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }
