@@ -5,9 +5,11 @@
  * produce an expectation: these files are the independent oracle it is checked against.
  *
  * Each `cases/<nn>-<slug>.bundle.json` has a `cases/<nn>-<slug>.expected.json`:
- * `{ description, now, payerRules?, lines: [{ code, modifiers, units, dateOfService, ndc }],
+ * `{ description, now, payerRules?, facilities?, lines: [{ code, modifiers, units, dateOfService, ndc }],
  *    gaps: [{ code, subjectKey? }] }`. Lines and gaps compare as sorted sets; a gap without
- * `subjectKey` matches on its code alone.
+ * `subjectKey` matches on its code alone. `payerRules` and `facilities` name a file in
+ * `payer-rules/` and `facilities/` (FACILITIES_FILE); without them the shipped payer rules and
+ * one hospital outpatient facility with dates as written.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,6 +34,8 @@ import type { DrugCatalog } from '../../src/catalog/catalog.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
 import { normalizeNdc } from '../../src/catalog/ndc.ts';
 import { loadPayerRules, type PayerRules } from '../../src/catalog/payer-rules.ts';
+import { loadFacilities } from '../../src/catalog/facilities.ts';
+import type { FacilityResolver } from '../../src/domain/facility.ts';
 import { isGapCode } from '../../src/domain/gaps.ts';
 import type { EncounterInput } from '../../src/domain/input.ts';
 import type { evaluateEncounter as EvaluateEncounter } from '../../src/rules/index.ts';
@@ -47,6 +51,7 @@ type Evaluate = typeof EvaluateEncounter;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CASES_DIR = join(HERE, 'cases');
 const PAYER_RULES_DIR = join(HERE, 'payer-rules');
+const FACILITIES_DIR = join(HERE, 'facilities');
 const LOINC_BODY_WEIGHT = '29463-7';
 const HCPCS = 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets';
 const EXT = 'https://vialwise.dev/fhir/StructureDefinition';
@@ -68,6 +73,7 @@ interface Expected {
   readonly description: string;
   readonly now: string;
   readonly payerRules?: string;
+  readonly facilities?: string;
   readonly lines: readonly ExpectedLine[];
   readonly gaps: readonly ExpectedGap[];
 }
@@ -150,6 +156,10 @@ function payerRulesFor(expected: Expected, shipped: PayerRules): PayerRules {
   return expected.payerRules ? loadPayerRules(join(PAYER_RULES_DIR, expected.payerRules)) : shipped;
 }
 
+function facilitiesFor(expected: Expected): { facilities?: FacilityResolver } {
+  return expected.facilities ? { facilities: loadFacilities(join(FACILITIES_DIR, expected.facilities)) } : {};
+}
+
 describe('golden cases: the fixtures themselves', () => {
   let catalog: DrugCatalog;
   beforeAll(() => {
@@ -204,12 +214,13 @@ describe('golden cases: the fixtures themselves', () => {
     expect(e.description.length).toBeGreaterThan(10);
     expect(new Date(e.now).toISOString()).toBe(e.now.replace(/Z$/, '.000Z'));
     if (e.payerRules) expect(existsSync(join(PAYER_RULES_DIR, e.payerRules))).toBe(true);
+    if (e.facilities) expect(existsSync(join(FACILITIES_DIR, e.facilities))).toBe(true);
     for (const l of e.lines) {
       expect(catalog.codes.has(l.code), `${l.code} in catalog`).toBe(true);
       expect(l.units).toBeGreaterThanOrEqual(1);
       expect(Number.isInteger(l.units)).toBe(true);
       expect(l.dateOfService).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      for (const m of l.modifiers) expect(['JW', 'JZ']).toContain(m);
+      for (const m of l.modifiers) expect(['JW', 'JZ', 'JG', 'TB']).toContain(m);
       if (l.ndc !== null) {
         expect(normalizeNdc(l.ndc)).toBe(l.ndc);
         // A crosswalk NDC (or the vial of a crosswalk package) bills a code of its family on that
@@ -233,6 +244,13 @@ describe('golden cases: the fixtures themselves', () => {
       expect(() => loadPayerRules(join(PAYER_RULES_DIR, f)), f).not.toThrow();
     }
   });
+
+  it('every facilities file loads with the FACILITIES_FILE schema', () => {
+    const files = existsSync(FACILITIES_DIR) ? readdirSync(FACILITIES_DIR) : [];
+    for (const f of files.filter((x) => x.endsWith('.json'))) {
+      expect(() => loadFacilities(join(FACILITIES_DIR, f)), f).not.toThrow();
+    }
+  });
 });
 
 describe('golden cases: engine output matches the hand-computed oracle', () => {
@@ -249,7 +267,11 @@ describe('golden cases: engine output matches the hand-computed oracle', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const input = splitBundle(c.bundle);
     const payerRules = payerRulesFor(c.expected, shippedRules);
-    const evaluation = evaluateEncounter(input, { catalog, payerRules }, c.expected.now);
+    const evaluation = evaluateEncounter(
+      input,
+      { catalog, payerRules, ...facilitiesFor(c.expected) },
+      c.expected.now,
+    );
 
     const actualLines = evaluation.lines
       .map((l) =>
@@ -297,7 +319,7 @@ describe('golden cases: every Claim and DetectedIssue written conforms to its pr
     const input = splitBundle(c.bundle);
     const evaluation = evaluateEncounter(
       input,
-      { catalog, payerRules: payerRulesFor(c.expected, shippedRules) },
+      { catalog, payerRules: payerRulesFor(c.expected, shippedRules), ...facilitiesFor(c.expected) },
       c.expected.now,
     );
     const plan = planWrites(
