@@ -16,7 +16,7 @@ import type {
 import { parseBillingUnit } from './import/dosage.ts';
 import { normalizeNdc } from './ndc.ts';
 import { buildTermIndex, termOf, termsOfName } from './terms.ts';
-import type { CatalogCode, Ingredient, OppsListing, Price, Product } from './types.ts';
+import type { CatalogCode, CodeUse, Ingredient, OppsListing, Price, Product } from './types.ts';
 
 /** A price from outside the CMS files (the demo's or the audit generator's), per code and quarter. */
 export interface ExtraPrice {
@@ -46,12 +46,15 @@ function codeFrom(
   extra: readonly ExtraPrice[],
 ): CatalogCode {
   const prices: Price[] = [];
+  const suspect = new Map(r.suspectPrices ?? []);
   for (const [quarter, limit] of r.prices) {
     if (limit === null || extra.some((e) => e.quarter === quarter)) continue;
+    const why = suspect.get(quarter);
     prices.push({
       quarter,
       paymentLimit: limit,
       source: `CMS ASP pricing file ${pricing.get(quarter) ?? quarter}`,
+      ...(why ? { suspect: true, note: why } : {}),
     });
   }
   for (const e of extra) {
@@ -72,12 +75,14 @@ function codeFrom(
   const validity = [r.effectiveBasis, r.terminatedBasis].filter(Boolean).join('; ');
   const first = r.prices[0]?.[0];
   const last = r.prices.at(-1)?.[0];
+  const use = useOf(r.long);
   return {
     code: r.code,
     descriptor: r.long ?? r.short,
     ...(r.long ? {} : { descriptorIsShort: true }),
     ingredient: r.family,
-    dosage: r.dosages.at(-1)?.[1] ?? '',
+    dosage: (r.unitDosages ?? r.dosages).at(-1)?.[1] ?? '',
+    ...(use ? { use } : {}),
     ...(r.unit ? { unit: { amount: r.unit.amount, measure: r.unit.measure } } : {}),
     ...(r.unit?.upTo ? { upTo: true } : {}),
     ...(r.per ? { per: r.per } : {}),
@@ -93,10 +98,22 @@ function codeFrom(
   };
 }
 
-/** Versions of a code whose billing unit changed between quarters (J7178: 1 IU, then 1 mg). */
+/**
+ * The use a descriptor restricts its code to. CMS writes it in brackets: "(for esrd on dialysis)",
+ * "(non-esrd use)", "(for non-esrd use)".
+ */
+export function useOf(long: string | undefined): CodeUse | undefined {
+  const d = (long ?? '').toLowerCase();
+  if (/\bnon-?esrd\b/.test(d)) return 'non-esrd';
+  if (/\bfor esrd on dialysis\b/.test(d)) return 'esrd-on-dialysis';
+  return undefined;
+}
+
+/** Versions of a code whose billing unit changed between quarters (J2404: 1 mg, then 0.1 mg). */
 function versionsOf(r: CodeRecord, base: CatalogCode): (readonly [string, CatalogCode])[] | undefined {
-  if (r.dosages.length < 2) return undefined;
-  return r.dosages.map(([quarter, dosage]) => {
+  const points = r.unitDosages ?? r.dosages;
+  if (points.length < 2) return undefined;
+  return points.map(([quarter, dosage]) => {
     const u = parseBillingUnit(dosage);
     const rest: CatalogCode = { ...base };
     delete (rest as { unit?: unknown }).unit;
@@ -180,6 +197,7 @@ export function assembleCatalog(files: CatalogFiles): DrugCatalog {
             mue: {
               value: m.value,
               source: m.source,
+              scope: m.scope,
               ...(m.adjudicationIndicator ? { adjudicationIndicator: m.adjudicationIndicator } : {}),
             },
           }

@@ -183,20 +183,36 @@ export class DrugCatalog {
   }
 
   /**
-   * The codes an administration can bill on a date of service: the drug family of the product's
-   * crosswalk code in that quarter (or of the identified family when no product is known),
-   * restricted to the codes valid that day. The engine chooses among them by the amount given.
+   * The codes an administration can bill on a date of service (docs/catalog.md "Drug families").
+   * With a product: the codes the crosswalk lists it under in that quarter (the nearest listed
+   * quarter otherwise), and the other codes of their families, which differ from them only in the
+   * amount (Depo-Medrol, crosswalked to J1040 in 2024Q1, bills 40 mg as J1030); without one, the
+   * identified family's codes. Only codes valid that day, as they were that day. A product listed
+   * under a code for one use and a code for another (darbepoetin J0881 non-ESRD, J0882 ESRD on
+   * dialysis) is offered the non-ESRD code, unless `options.esrdOnDialysis` says the patient is on
+   * dialysis (then the ESRD code).
    */
-  candidateCodes(ingredient: string, product: Product | undefined, dateOfService: string): HcpcsCode[] {
-    const families = product ? this.familiesOn(product, dateOfService) : [ingredient];
-    const codes = families.flatMap((f) => this.codesForIngredient(f).map((c) => c.code));
-    return this.codesValidOn(new Set(codes), dateOfService);
+  candidateCodes(
+    ingredient: string,
+    product: Product | undefined,
+    dateOfService: string,
+    options: CandidateOptions = {},
+  ): HcpcsCode[] {
+    const listed = product ? this.listedCodesOn(product, dateOfService) : [];
+    const families = listed.length
+      ? listed.map((c) => this.allCodes.get(c)?.ingredient ?? ingredient)
+      : [product?.ingredient ?? ingredient];
+    const codes = new Set([
+      ...listed,
+      ...families.flatMap((f) => this.codesForIngredient(f).map((c) => c.code)),
+    ]);
+    return byUse(this.codesValidOn(codes, dateOfService), options);
   }
 
-  /** The families of a product's codes in the quarter of a date (the nearest listed quarter otherwise). */
-  private familiesOn(product: Product, dateOfService: string): string[] {
+  /** The codes the crosswalk lists a product under in the quarter of a date, else the nearest listed quarter. */
+  listedCodesOn(product: Product, dateOfService: string): string[] {
     const listings = product.listings ?? [];
-    if (listings.length === 0) return [product.ingredient];
+    if (listings.length === 0) return [...product.hcpcs];
     const q = quarterOf(dateOfService);
     let chosen = listings.filter((l) => l.from <= q && q <= l.to);
     if (chosen.length === 0) {
@@ -204,8 +220,7 @@ export class DrugCatalog {
       const at = before.length ? before.sort().at(-1) : listings.map((l) => l.from).sort()[0];
       chosen = listings.filter((l) => l.to === at || l.from === at);
     }
-    const families = chosen.map((l) => this.allCodes.get(l.code)?.ingredient ?? product.ingredient);
-    return [...new Set(families)].sort();
+    return [...new Set(chosen.map((l) => l.code))].sort();
   }
 
   /**
@@ -263,6 +278,22 @@ export class DrugCatalog {
       ? { ...latest, forQuarter: q, note: `priced with ${last} limits (the latest loaded) for ${q}` }
       : undefined;
   }
+}
+
+export interface CandidateOptions {
+  /** The patient has ESRD and is on dialysis: a code "for ESRD on dialysis" bills, not the non-ESRD one. */
+  readonly esrdOnDialysis?: boolean;
+}
+
+/**
+ * Of codes restricted to a use, those for the patient's: the non-ESRD code unless the patient is
+ * known to be on dialysis. A code without a use restriction always stays.
+ */
+function byUse(codes: HcpcsCode[], options: CandidateOptions): HcpcsCode[] {
+  const uses = new Set(codes.map((c) => c.use).filter(Boolean));
+  if (uses.size < 2) return codes;
+  const want = options.esrdOnDialysis ? 'esrd-on-dialysis' : 'non-esrd';
+  return codes.filter((c) => !c.use || c.use === want);
 }
 
 /** Two packages the engine can treat alike: same family, same content per item, same container. */

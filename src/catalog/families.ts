@@ -32,6 +32,11 @@ export function stemOf(descriptor: string): string {
 
 const ROUTE_LEAD = /^(?:injection|infusion)s?\s*,?\s*/;
 
+/** The route word a stem starts with ("injection", "infusion"), or "" when it names none. */
+export function routeLead(stem: string): string {
+  return /^(injection|infusion)s?\b/.exec(stem)?.[1] ?? '';
+}
+
 /** What the family is called in messages: the stem without "Injection,". */
 export function familyName(stem: string): string {
   return stem.replace(ROUTE_LEAD, '').trim() || stem;

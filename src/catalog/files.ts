@@ -40,8 +40,20 @@ export interface CodeRecord {
   readonly notes?: readonly (readonly [string, string])[];
   /** Each Addendum B release listing the code: `[release quarter, SI, APC]`. */
   readonly opps?: readonly (readonly [string, string, string])[];
+  /** The crosswalk's `HCPCS dosage` in each quarter it lists the code (distinct values joined by " | "). */
+  readonly xwDosages?: readonly (readonly [string, string])[];
+  /** Pricing quarters whose `Clotting Factor` column is set for the code. */
+  readonly clottingFactor?: readonly string[];
   // Derived:
   readonly family: string;
+  /**
+   * The dosage billed by, per change point, when it differs from `dosages`: a quarter whose pricing
+   * dosage disagrees with its crosswalk and the long descriptor while the limit stays put keeps
+   * the descriptor's unit (docs/catalog.md "A unit that disagrees").
+   */
+  readonly unitDosages?: readonly (readonly [string, string])[];
+  /** Limits flagged as suspect, `[quarter, why]` (docs/catalog.md "Payment limit"). */
+  readonly suspectPrices?: readonly (readonly [string, string])[];
   /** The billing unit when the code bills by amount (latest dosage). */
   readonly unit?: UnitRecord;
   /** The item a per-item code bills (vial, dose, implant...). */
@@ -59,6 +71,7 @@ export interface UnpricedCodeRecord {
   readonly code: string;
   readonly long?: string;
   readonly opps?: readonly (readonly [string, string, string])[];
+  readonly xwDosages?: readonly (readonly [string, string])[];
 }
 
 export interface CodesFile {
@@ -133,6 +146,8 @@ export interface CuratedFile {
     readonly code: string;
     readonly value: number;
     readonly adjudicationIndicator?: 1 | 2 | 3;
+    /** The NCCI MUE table it is from: practitioner or facility (outpatient hospital). */
+    readonly scope: 'practitioner' | 'facility';
     readonly source: string;
   }[];
   /** Names that never identify a family by themselves (carriers, diluents, flushes): NDC only. */

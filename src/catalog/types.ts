@@ -23,7 +23,15 @@ export interface Price {
    * limit stands in for it, and every figure built on it must say so (`note`).
    */
   readonly forQuarter?: string;
-  /** Says what stands in for what, e.g. "priced with 2026Q1 limits (the latest loaded) for 2026Q3". */
+  /**
+   * The limit is about a power of ten away from both neighbouring quarters with the same unit
+   * (J2724 2025Q3): CMS's number, kept, but every figure built on it must show `note`.
+   */
+  readonly suspect?: boolean;
+  /**
+   * Says what stands in for what, e.g. "priced with 2026Q1 limits (the latest loaded) for 2026Q3",
+   * or why a limit is suspect.
+   */
   readonly note?: string;
 }
 
@@ -62,12 +70,28 @@ export interface CatalogCode {
   readonly validitySource?: string;
   /** Addendum B releases listing the code, oldest first. */
   readonly opps?: readonly OppsListing[];
-  /** Medically unlikely edit per date of service, only with its source. */
-  readonly mue?: Sourced<number> & { readonly adjudicationIndicator?: 1 | 2 | 3 };
+  /**
+   * Medically unlikely edit per date of service, only with its source and the NCCI table it is
+   * from: `practitioner` (claims of physicians and other practitioners) or `facility` (outpatient
+   * hospital claims). It applies only to claims of its own kind.
+   */
+  readonly mue?: Sourced<number> & {
+    readonly adjudicationIndicator?: 1 | 2 | 3;
+    readonly scope: MueScope;
+  };
+  /**
+   * The use the descriptor restricts the code to: "(for ESRD on dialysis)" or "(non-ESRD use)"
+   * (darbepoetin J0882 / J0881, epoetin Q4081 / J0885...). See docs/catalog.md.
+   */
+  readonly use?: CodeUse;
   /** Payment limits by quarter, oldest first (quarters with `N/A` have none). */
   readonly prices?: readonly Price[];
   readonly source: string;
 }
+
+export type MueScope = 'practitioner' | 'facility';
+
+export type CodeUse = 'esrd-on-dialysis' | 'non-esrd';
 
 /** A code that bills by amount: what the engine chooses among and computes units with. */
 export interface HcpcsCode extends CatalogCode {

@@ -17,11 +17,25 @@ function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;
 }
 
-/** The dosage in force for a code in a quarter (the last change point at or before it). */
+/** The dosage a code bills by in a quarter (the last change point at or before it). */
 export function dosageAt(code: DerivedCode, quarter: string): string {
-  let d = code.record.dosages[0]?.[1] ?? '';
-  for (const [q, text] of code.record.dosages) if (q <= quarter) d = text;
+  const points = code.record.unitDosages ?? code.record.dosages;
+  let d = points[0]?.[1] ?? '';
+  for (const [q, text] of points) if (q <= quarter) d = text;
   return d;
+}
+
+/**
+ * A clotting factor (the pricing file's `Clotting Factor` column) is dosed in IU (or mg of
+ * fibrinogen) by body weight, and a vial's assay varies by lot: CMS lists such vials with BILLUNITS
+ * 1 (146 of 165 crosswalk rows of the clotting-factor codes in 2026Q1: Kogenate FS 1 IU, RiaSTAP
+ * 1 mg), which says nothing of what a vial holds. Like an "up to" listing, it gives no amount per
+ * item: the documentation or the Medication says what the vial held. The other 19 rows give the
+ * labelled content of fixed-content products (Hemlibra 60 x 0.5 mg = 30 mg, NovoSeven RT 1000 x
+ * 1 mcg) and are kept.
+ */
+function isAssayPlaceholder(code: DerivedCode, l: RawListing): boolean {
+  return (code.record.clottingFactor?.length ?? 0) > 0 && l.billUnits === 1;
 }
 
 /** Runs of consecutive crosswalk quarters with the same code and counts. */
@@ -70,6 +84,8 @@ interface AmountCandidate {
   readonly value: number;
   readonly measure: NonNullable<ProductRecord['amount']>['measure'];
   readonly upTo: boolean;
+  /** A clotting factor listed with BILLUNITS 1: it does not say what a vial holds. */
+  readonly clotting: boolean;
   readonly quarter: string;
   readonly code: string;
   /** The unit in mg, to prefer the finer code; Infinity when not a mass. */
@@ -93,6 +109,7 @@ function candidates(
       value: round(l.billUnits * unit.amount),
       measure: unit.measure,
       upTo,
+      clotting: isAssayPlaceholder(code, l),
       quarter: l.quarter,
       code: l.code,
       unitMg: inMg(unit.amount, unit.measure) ?? Infinity,
@@ -106,7 +123,7 @@ function candidates(
 function best(list: readonly AmountCandidate[]): AmountCandidate | undefined {
   return [...list].sort(
     (a, b) =>
-      Number(a.upTo) - Number(b.upTo) ||
+      Number(a.upTo || a.clotting) - Number(b.upTo || b.clotting) ||
       b.quarter.localeCompare(a.quarter) ||
       a.unitMg - b.unitMg ||
       a.code.localeCompare(b.code),
@@ -144,7 +161,7 @@ export function deriveProduct(
   const family = families[0] ?? '';
 
   const all = candidates(known, codes);
-  const latestExact = all.filter((c) => c.quarter === latestQuarter && !c.upTo);
+  const latestExact = all.filter((c) => c.quarter === latestQuarter && !c.upTo && !c.clotting);
   const distinct = new Set(latestExact.map((c) => `${c.value} ${c.measure}`));
   if (distinct.size > 1) {
     findings.amountConflicts.push({
@@ -156,17 +173,19 @@ export function deriveProduct(
   const pick = distinct.size > 1 ? undefined : best(all);
   let amount: ProductRecord['amount'];
   let amountBasis: string | undefined;
-  if (pick && !pick.upTo) {
+  if (pick && !pick.upTo && !pick.clotting) {
     amount = { value: pick.value, measure: pick.measure };
     amountBasis = pick.basis;
   } else {
     findings.noAmount.push({
       ndc: n.ndc,
-      why: pick
-        ? `only an "up to" code: at most ${pick.value} ${pick.measure} (${pick.basis})`
-        : distinct.size > 1
-          ? 'its codes give different amounts per item'
-          : `no listing bills by amount with BILLUNITS above 0 (${[...new Set(known.map((l) => l.code))].join(', ')})`,
+      why: pick?.clotting
+        ? `a clotting factor listed with BILLUNITS 1, which is not the vial's assay (${pick.basis})`
+        : pick
+          ? `only an "up to" code: at most ${pick.value} ${pick.measure} (${pick.basis})`
+          : distinct.size > 1
+            ? 'its codes give different amounts per item'
+            : `no listing bills by amount with BILLUNITS above 0 (${[...new Set(known.map((l) => l.code))].join(', ')})`,
     });
   }
 

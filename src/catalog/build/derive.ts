@@ -21,6 +21,7 @@ import { deriveProduct, runsOf, tallyUnknownCodes } from './derive-products.ts';
 import { emptyFindings } from './findings.ts';
 import type { Findings } from './findings.ts';
 import type { QuarterFile, RawCatalog } from './raw.ts';
+import { quarterEnd, quarterStart } from '../quarters.ts';
 
 export interface DerivedCatalog {
   readonly codes: CodesFile;
@@ -66,13 +67,23 @@ export function deriveCatalog(raw: RawCatalog): DerivedCatalog {
     }
   }
   checkPrefixes(products, findings);
-  const unpricedCodes: UnpricedCodeRecord[] = [...raw.unpriced]
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([code, u]) => ({
+  byAmountOffers(derived, products, quarters, findings);
+  // Codes no pricing file lists keep their descriptor, Addendum B rows and crosswalk dosages for a
+  // later import that prices them.
+  const waiting = new Set([
+    ...raw.unpriced.keys(),
+    ...[...raw.xwDosages.keys()].filter((c) => !codeMap.has(c)),
+  ]);
+  const unpricedCodes: UnpricedCodeRecord[] = [...waiting].sort().map((code) => {
+    const u = raw.unpriced.get(code);
+    const xw = raw.xwDosages.get(code);
+    return {
       code,
-      ...(u.long ? { long: u.long } : {}),
-      ...(u.opps.length ? { opps: u.opps.map((o) => [o.quarter, o.si, o.apc] as const) } : {}),
-    }));
+      ...(u?.long ? { long: u.long } : {}),
+      ...(u?.opps.length ? { opps: u.opps.map((o) => [o.quarter, o.si, o.apc] as const) } : {}),
+      ...(xw?.size ? { xwDosages: [...xw] } : {}),
+    };
+  });
 
   return {
     codes: {
@@ -119,6 +130,79 @@ function deriveFamilies(derived: readonly DerivedCode[], products: readonly Prod
     });
   }
   return out;
+}
+
+/**
+ * What the by-amount rule offers beyond the crosswalk: for each family of several codes, the
+ * products listed under one of its codes in a quarter that are also offered another of its codes
+ * valid that quarter (docs/catalog.md "Drug families"), grouped by what is listed and offered.
+ */
+function byAmountOffers(
+  derived: readonly DerivedCode[],
+  products: readonly ProductRecord[],
+  quarters: readonly string[],
+  findings: Findings,
+): void {
+  const members = new Map<string, DerivedCode[]>();
+  for (const d of derived) members.set(d.record.family, [...(members.get(d.record.family) ?? []), d]);
+  const familyOf = new Map(derived.map((d) => [d.record.code, d.record.family]));
+  const validIn = (d: DerivedCode, q: string) =>
+    d.record.unit !== undefined &&
+    (!d.record.effective || d.record.effective <= quarterEnd(q)) &&
+    (!d.record.terminated || d.record.terminated >= quarterStart(q));
+  const groups = new Map<
+    string,
+    {
+      family: string;
+      codes: string;
+      listed: string;
+      offered: string;
+      ndcs: Set<string>;
+      quarters: Set<string>;
+    }
+  >();
+  for (const p of products) {
+    for (const q of quarters) {
+      const listed = [...new Set(p.listings.filter((l) => l[1] <= q && q <= l[2]).map((l) => l[0]))].sort();
+      for (const family of new Set(listed.map((c) => familyOf.get(c) ?? ''))) {
+        const list = members.get(family) ?? [];
+        if (list.length < 2) continue;
+        const offered = list
+          .filter((d) => validIn(d, q) && !listed.includes(d.record.code))
+          .map((d) => d.record.code);
+        if (offered.length === 0) continue;
+        const inFamily = listed.filter((c) => list.some((d) => d.record.code === c));
+        const key = `${family}|${inFamily.join()}|${offered.join()}`;
+        const g = groups.get(key) ?? {
+          family,
+          codes: list.map((d) => d.record.code).join(', '),
+          listed: inFamily.join(', '),
+          offered: offered.join(', '),
+          ndcs: new Set<string>(),
+          quarters: new Set<string>(),
+        };
+        g.ndcs.add(p.ndc);
+        g.quarters.add(q);
+        groups.set(key, g);
+      }
+    }
+  }
+  for (const g of [...groups.values()].sort(
+    (a, b) =>
+      a.family.localeCompare(b.family) ||
+      a.listed.localeCompare(b.listed) ||
+      a.offered.localeCompare(b.offered),
+  )) {
+    const qs = [...g.quarters].sort();
+    findings.byAmountOffers.push({
+      family: g.family,
+      codes: g.codes,
+      products: g.ndcs.size,
+      listed: g.listed,
+      offered: g.offered,
+      quarters: qs.length > 1 ? `${qs[0]}-${qs.at(-1)}` : (qs[0] ?? ''),
+    });
+  }
 }
 
 /** Packages of one labeler+product that disagree on what an item holds cannot stand for each other. */

@@ -62,12 +62,15 @@ export function rawFromFiles(codes: CodesFile, products: ProductsFile): RawCatal
     codes: new Map(),
     ndcs: new Map(),
     unpriced: new Map(),
+    xwDosages: new Map(),
   };
   for (const u of codes.unpriced ?? []) {
-    raw.unpriced.set(u.code, {
-      long: u.long,
-      opps: (u.opps ?? []).map(([quarter, si, apc]) => ({ quarter, si, apc })),
-    });
+    if (u.long || u.opps?.length)
+      raw.unpriced.set(u.code, {
+        long: u.long,
+        opps: (u.opps ?? []).map(([quarter, si, apc]) => ({ quarter, si, apc })),
+      });
+    if (u.xwDosages?.length) raw.xwDosages.set(u.code, new Map(u.xwDosages));
   }
   for (const c of codes.codes) {
     const firstDosage = c.dosages[0]?.[1] ?? '';
@@ -79,11 +82,13 @@ export function rawFromFiles(codes: CodesFile, products: ProductsFile): RawCatal
         dosage: at(c.dosages, quarter, firstDosage),
         paymentLimit,
         note: at(c.notes, quarter, ''),
+        clottingFactor: c.clottingFactor?.includes(quarter) ?? false,
       })),
       opps: (c.opps ?? []).map(([quarter, si, apc]) => ({ quarter, si, apc })),
       long: c.long,
     };
     raw.codes.set(c.code, code);
+    if (c.xwDosages?.length) raw.xwDosages.set(c.code, new Map(c.xwDosages));
   }
   const quarters = raw.sources.crosswalk.map((x) => x.quarter);
   for (const p of [...products.products, ...(products.unpriced ?? [])]) {

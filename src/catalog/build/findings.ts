@@ -6,6 +6,31 @@ export interface Findings {
   /** Codes billed per item or in a measure no dose converts into. */
   readonly notByAmount: { code: string; dosage: string; unit: string }[];
   readonly unitChanges: { code: string; quarter: string; from: string; to: string }[];
+  /** Quarters whose pricing dosage disagrees with the crosswalk and the long descriptor. */
+  readonly dosageConflicts: {
+    code: string;
+    quarters: string;
+    pricing: string;
+    crosswalk: string;
+    descriptor: string;
+    limits: string;
+    decision: string;
+  }[];
+  /** Payment limits about a power of ten away from both neighbouring quarters. */
+  readonly suspectPrices: { code: string; quarter: string; why: string }[];
+  /** Codes no longer in the last files but with no Addendum B release to confirm they ended. */
+  readonly openEnds: { code: string; what: string }[];
+  /** Codes whose names agree once the amount is removed but that are kept in separate families. */
+  readonly familiesApart: { family: string; groups: string[]; why: string }[];
+  /** Per multi-code family: products offered a code the crosswalk does not list them under that quarter. */
+  readonly byAmountOffers: {
+    family: string;
+    codes: string;
+    products: number;
+    listed: string;
+    offered: string;
+    quarters: string;
+  }[];
   /** Codes without a long descriptor: their short description stands in. */
   readonly noLong: string[];
   readonly descriptorMismatch: { code: string; long: string; dosage: string }[];
@@ -30,6 +55,11 @@ export function emptyFindings(): Findings {
     unparsed: [],
     notByAmount: [],
     unitChanges: [],
+    dosageConflicts: [],
+    suspectPrices: [],
+    openEnds: [],
+    familiesApart: [],
+    byAmountOffers: [],
     noLong: [],
     descriptorMismatch: [],
     noLimit: [],

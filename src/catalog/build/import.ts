@@ -38,6 +38,8 @@ export interface ImportResult {
   readonly quarter: string;
   readonly rows: number;
   readonly skipped: readonly SkippedRow[];
+  /** Rows kept after a value was read back from the row's other cells (`BILLUNITS "21.3125?"`). */
+  readonly recovered: readonly SkippedRow[];
   /** Codes and NDCs before and after, for the summary line. */
   readonly before: { readonly codes: number; readonly products: number };
   readonly after: { readonly codes: number; readonly products: number };
@@ -73,6 +75,7 @@ export function importCmsFile(options: ImportOptions): ImportResult {
   let quarter: string;
   let rows: number;
   let skipped: readonly SkippedRow[];
+  let recovered: readonly SkippedRow[] = [];
   let replacedRelease: string | undefined;
   switch (kind) {
     case 'pricing': {
@@ -88,6 +91,7 @@ export function importCmsFile(options: ImportOptions): ImportResult {
       quarter = quarterFor(name, p.titleQuarter, options.quarter);
       addCrosswalk(raw, quarter, name, p.rows);
       ({ skipped } = p);
+      recovered = p.recovered ?? [];
       rows = p.rows.length;
       break;
     }
@@ -124,6 +128,7 @@ export function importCmsFile(options: ImportOptions): ImportResult {
     quarter,
     rows,
     skipped,
+    recovered,
     before,
     after: { codes: derived.codes.codes.length, products: derived.products.products.length },
     ...(replacedRelease ? { replacedRelease } : {}),

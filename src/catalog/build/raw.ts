@@ -27,6 +27,8 @@ export interface RawPricing {
   readonly dosage: string;
   readonly paymentLimit: number | null;
   readonly note: string;
+  /** The pricing file's `Clotting Factor` column is set for the code this quarter. */
+  readonly clottingFactor: boolean;
 }
 
 export interface RawOpps {
@@ -71,6 +73,11 @@ export interface RawCatalog {
    * pricing file that adds the code finds them, as a build from every file would.
    */
   readonly unpriced: Map<string, { long: string | undefined; opps: RawOpps[] }>;
+  /**
+   * The crosswalk's `HCPCS dosage` per code and quarter (its distinct values joined by " | "): what
+   * the crosswalk says one billing unit is, to check the pricing file's dosage against.
+   */
+  readonly xwDosages: Map<string, Map<string, string>>;
 }
 
 /** Codes a pricing file may list: drugs, biologicals, radiopharmaceuticals, contrast, vaccines. */
@@ -93,6 +100,7 @@ export function emptyRaw(): RawCatalog {
     codes: new Map(),
     ndcs: new Map(),
     unpriced: new Map(),
+    xwDosages: new Map(),
   };
 }
 
@@ -130,6 +138,7 @@ export function addPricing(
       dosage: r.dosage,
       paymentLimit: r.paymentLimit,
       note: r.note,
+      clottingFactor: r.clottingFactor,
     });
     c.pricing.sort(byQuarter);
   }
@@ -171,6 +180,27 @@ export function addCrosswalk(
     n.listings.sort((a, b) => byQuarter(a, b) || a.code.localeCompare(b.code));
   }
   for (const [ndc, n] of raw.ndcs) if (n.listings.length === 0) raw.ndcs.delete(ndc);
+  setCrosswalkDosages(raw, quarter, rows);
+}
+
+/** The quarter's `HCPCS dosage` of every code the file lists, replacing what was there. */
+function setCrosswalkDosages(raw: RawCatalog, quarter: string, rows: readonly CrosswalkRow[]): void {
+  const byCode = new Map<string, Set<string>>();
+  for (const r of rows) {
+    if (!r.dosage) continue;
+    const set = byCode.get(r.code) ?? new Set();
+    set.add(r.dosage);
+    byCode.set(r.code, set);
+  }
+  for (const [code, m] of raw.xwDosages) {
+    m.delete(quarter);
+    if (m.size === 0) raw.xwDosages.delete(code);
+  }
+  for (const [code, set] of byCode) {
+    const m = raw.xwDosages.get(code) ?? new Map<string, string>();
+    m.set(quarter, [...set].sort().join(' | '));
+    raw.xwDosages.set(code, new Map([...m].sort((a, b) => compareQuarters(a[0], b[0]))));
+  }
 }
 
 /**

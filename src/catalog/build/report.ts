@@ -19,6 +19,8 @@ export interface FileRead {
 export interface ReportInput {
   readonly files: readonly FileRead[];
   readonly skipped: readonly SkippedRow[];
+  /** Rows kept after a value was read back from the row's other cells. */
+  readonly recovered?: readonly SkippedRow[];
   /** Rows of catalog codes that differ between a superseded Addendum B release and its replacement. */
   readonly releaseDiffs: readonly string[];
   readonly derived: DerivedCatalog;
@@ -116,6 +118,34 @@ export function buildReport(input: ReportInput): string {
       ['code', 'from quarter', 'before', 'after'],
       f.unitChanges.map((u) => [u.code, u.quarter, u.from, u.to]),
     ),
+    '## Pricing dosage that disagrees with the crosswalk and the long descriptor',
+    '',
+    "A quarter whose pricing file writes another unit than the same quarter's crosswalk `HCPCS dosage`",
+    "and the long descriptor is billed by the descriptor's unit when its limit stays within 10% of the",
+    'neighbouring quarters that print that unit (a slip in the pricing file, not a new unit); otherwise',
+    'the pricing file\'s unit stands (docs/catalog.md "A unit that disagrees").',
+    '',
+    ...table(
+      ['code', 'quarters', 'pricing', 'crosswalk', 'descriptor', 'limits', 'decision'],
+      f.dosageConflicts.map((d) => [
+        d.code,
+        d.quarters,
+        d.pricing,
+        d.crosswalk,
+        d.descriptor,
+        d.limits,
+        d.decision,
+      ]),
+    ),
+    '## Suspect payment limits (kept, flagged)',
+    '',
+    "A limit about a power of ten away from both neighbouring quarters with the same unit is CMS's",
+    'number and is kept, marked `suspect` with this note on every price built on it.',
+    '',
+    ...table(
+      ['code', 'quarter', 'why'],
+      f.suspectPrices.map((x) => [x.code, x.quarter, x.why]),
+    ),
     '## Long descriptor and pricing dosage disagree',
     '',
     ...table(
@@ -129,14 +159,24 @@ export function buildReport(input: ReportInput): string {
     '## Payment limit `N/A`',
     '',
     ...table(['code', 'quarters'], groupQuarters(f.noLimit)),
-    '## Dates Addendum B gives where the pricing files are silent',
+    '## Dates Addendum B or the crosswalk give where the pricing files are silent',
     '',
     'A pricing file leaves out a code that has no ASP data that quarter; Addendum B lists every code',
-    'valid in its quarter, so it extends the dates (docs/catalog.md "Dates of validity").',
+    'valid in its quarter and the crosswalk the codes it maps NDCs to, so they extend the dates',
+    '(docs/catalog.md "Dates of validity").',
     '',
     ...table(
       ['code', 'dates'],
       f.oppsDates.map((o) => [o.code, o.what]),
+    ),
+    '## Codes not in the last files that are not given an end date',
+    '',
+    'A code ends only when an Addendum B release of a later quarter leaves it out; missing from the',
+    'last pricing file alone (a quarter without ASP data) is not the end of a code.',
+    '',
+    ...table(
+      ['code', 'dates'],
+      f.openEnds.map((o) => [o.code, o.what]),
     ),
     '## Addendum B rows that changed between releases of one quarter',
     '',
@@ -146,6 +186,23 @@ export function buildReport(input: ReportInput): string {
     ...table(
       ['family', 'codes'],
       multi.map((x) => [x.key, x.codes.join(', ')]),
+    ),
+    '## Codes kept in separate families although their names agree',
+    '',
+    ...table(
+      ['name', 'families', 'why'],
+      f.familiesApart.map((x) => [x.family, x.groups.join(' / '), x.why]),
+    ),
+    '## Codes a product is offered beyond its crosswalk listing (the by-amount rule)',
+    '',
+    'A product bills the codes the crosswalk lists it under in the quarter and the other codes of',
+    'their families, which differ from them only in the amount (docs/catalog.md "Drug families"):',
+    'per family, the products and quarters in which that offers a code the crosswalk does not list',
+    'the product under that quarter.',
+    '',
+    ...table(
+      ['family', 'codes', 'products', 'listed under', 'also offered', 'quarters'],
+      f.byAmountOffers.map((x) => [x.family, x.codes, String(x.products), x.listed, x.offered, x.quarters]),
     ),
     '## Biosimilar codes kept out of a family they shared a descriptor with',
     '',
@@ -183,6 +240,13 @@ export function buildReport(input: ReportInput): string {
       ['NDC', 'why'],
       f.noVolume.map((n) => [n.ndc, n.why]),
     ),
+    '## Rows recovered',
+    '',
+    "A count with a stray character is read as its digits when the row's other counts confirm them",
+    '(BILLUNITSPKG = BILLUNITS x PKG QTY); the row is kept.',
+    '',
+    ...(input.recovered?.length ? input.recovered.map((r) => `${r.file}:${r.row}: ${r.reason}`) : ['None.']),
+    '',
     '## Rows skipped',
     '',
     ...foldSkipped(input.skipped),

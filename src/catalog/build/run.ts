@@ -95,6 +95,8 @@ export interface FolderRead {
   readonly raw: RawCatalog;
   readonly files: FileRead[];
   readonly skipped: SkippedRow[];
+  /** Rows kept after a value was read back from the row's other cells. */
+  readonly recovered: SkippedRow[];
   readonly releaseDiffs: string[];
 }
 
@@ -126,6 +128,7 @@ function assemble(parsed: readonly Parsed[]): FolderRead {
   const raw = emptyRaw();
   const files: FileRead[] = [];
   const skipped: SkippedRow[] = [];
+  const recovered: SkippedRow[] = [];
   const releaseDiffs: string[] = [];
   const of = (kind: CmsKind) =>
     parsed
@@ -141,6 +144,7 @@ function assemble(parsed: readonly Parsed[]): FolderRead {
       ...(supersededBy ? { supersededBy } : {}),
     });
     skipped.push(...p.parsed.skipped);
+    if (!supersededBy) recovered.push(...(p.parsed.recovered ?? []));
   };
   for (const kind of ['pricing', 'crosswalk'] as const) {
     const seen = new Map<string, string>();
@@ -183,7 +187,8 @@ function assemble(parsed: readonly Parsed[]): FolderRead {
       a.kind.localeCompare(b.kind) || a.quarter.localeCompare(b.quarter) || a.file.localeCompare(b.file),
   );
   skipped.sort((a, b) => a.file.localeCompare(b.file) || a.row - b.row);
-  return { raw, files, skipped, releaseDiffs };
+  recovered.sort((a, b) => a.file.localeCompare(b.file) || a.row - b.row);
+  return { raw, files, skipped, recovered, releaseDiffs };
 }
 
 function diffReleases(raw: RawCatalog, old: Parsed, used: Parsed): string[] {
@@ -232,6 +237,7 @@ export function buildFromFolder(cmsDir: string): BuildResult {
   const report = buildReport({
     files: folder.files,
     skipped: folder.skipped,
+    recovered: folder.recovered,
     releaseDiffs: folder.releaseDiffs,
     derived,
   });

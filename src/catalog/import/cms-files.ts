@@ -91,6 +91,8 @@ export interface ParsedFile<T> {
   readonly titleQuarter: string | undefined;
   readonly rows: readonly T[];
   readonly skipped: readonly SkippedRow[];
+  /** Rows kept after a value was read back from the row's other cells (reported, never silent). */
+  readonly recovered?: readonly SkippedRow[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,6 +108,8 @@ export interface PricingRow {
   readonly paymentLimit: number | null;
   /** The `Notes` cell ("Added April 2024", "AMP-based payment limit"...), trimmed. */
   readonly note: string;
+  /** The `Clotting Factor` column is set (`1`): a blood clotting factor, billed per IU or mg. */
+  readonly clottingFactor: boolean;
 }
 
 const PRICING = {
@@ -114,6 +118,7 @@ const PRICING = {
   dosage: { label: 'HCPCS Code Dosage', names: ['HCPCS Code Dosage'] },
   paymentLimit: { label: 'Payment Limit', names: ['Payment Limit'] },
   notes: { label: 'Notes', names: ['Notes'], optional: true },
+  clottingFactor: { label: 'Clotting Factor', names: ['Clotting Factor'], optional: true },
 } as const satisfies Record<string, ColumnSpec>;
 
 export function parsePricingFile(input: Uint8Array, file: string): ParsedFile<PricingRow> {
@@ -143,6 +148,7 @@ export function parsePricingFile(input: Uint8Array, file: string): ParsedFile<Pr
       dosage,
       paymentLimit: parsed,
       note: cell(t, r, 'notes'),
+      clottingFactor: !['', '0'].includes(cell(t, r, 'clottingFactor')),
     };
     const before = seen.get(code);
     if (before) {
@@ -195,12 +201,44 @@ const CROSSWALK = {
 } as const satisfies Record<string, ColumnSpec>;
 
 const NUMERIC = ['pkgSize', 'pkgQty', 'billUnits', 'billUnitsPkg'] as const;
+type NumericKey = (typeof NUMERIC)[number];
+
+/**
+ * A count with one stray character around its digits (`BILLUNITS "21.3125?"`, asp-crosswalk-2024q2.csv)
+ * is read as its digits only when the row's other counts confirm them: BILLUNITSPKG is BILLUNITS
+ * x PKG QTY (127.875 / 6 = 21.3125). Without that check the row is skipped, never guessed.
+ */
+function recoverCount(
+  key: NumericKey,
+  text: string,
+  numbers: Partial<Record<NumericKey, number>>,
+): { value: number; check: string } | undefined {
+  const m = /^[^\d.]?(\d[\d,]*(?:\.\d+)?|\.\d+)[^\d.]?$/.exec(text);
+  const value = m?.[1] !== undefined ? parseCmsNumber(m[1]) : undefined;
+  if (value === undefined || m?.[0] === m?.[1]) return undefined;
+  const { billUnits, billUnitsPkg, pkgQty } = numbers;
+  const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+  if (key === 'billUnits' && billUnitsPkg !== undefined && pkgQty)
+    return same(value, billUnitsPkg / pkgQty)
+      ? { value, check: `BILLUNITSPKG ${billUnitsPkg} / PKG QTY ${pkgQty}` }
+      : undefined;
+  if (key === 'billUnitsPkg' && billUnits !== undefined && pkgQty !== undefined)
+    return same(value, billUnits * pkgQty)
+      ? { value, check: `BILLUNITS ${billUnits} x PKG QTY ${pkgQty}` }
+      : undefined;
+  if (key === 'pkgQty' && billUnits && billUnitsPkg !== undefined)
+    return same(value, billUnitsPkg / billUnits)
+      ? { value, check: `BILLUNITSPKG ${billUnitsPkg} / BILLUNITS ${billUnits}` }
+      : undefined;
+  return undefined;
+}
 
 export function parseCrosswalkFile(input: Uint8Array, file: string): ParsedFile<CrosswalkRow> {
   const rows = readCsvRows(input);
   const t = aboutFile(file, () => table(rows, CROSSWALK));
   const out: CrosswalkRow[] = [];
   const skipped: SkippedRow[] = [];
+  const recovered: SkippedRow[] = [];
   const seen = new Set<string>();
   for (const r of t.body) {
     const skip = (reason: string) => skipped.push({ file, row: r.line, reason });
@@ -215,19 +253,24 @@ export function parseCrosswalkFile(input: Uint8Array, file: string): ParsedFile<
       skip(`${code}: ${t.name.ndc} "${ndcText}" is not an NDC (a product number or a malformed code)`);
       continue;
     }
-    const numbers: Partial<Record<(typeof NUMERIC)[number], number>> = {};
-    let bad: string | undefined;
+    const numbers: Partial<Record<NumericKey, number>> = {};
+    const unreadable: NumericKey[] = [];
     for (const k of NUMERIC) {
-      const text = cell(t, r, k);
-      const value = parseCmsNumber(text);
-      if (value === undefined) {
-        bad ??= `${code} ${ndcText}: ${t.name[k]} "${text}" is not a number`;
-        continue;
-      }
-      numbers[k] = value;
+      const value = parseCmsNumber(cell(t, r, k));
+      if (value === undefined) unreadable.push(k);
+      else numbers[k] = value;
     }
-    if (bad) {
-      skip(bad);
+    const [only, another] = unreadable;
+    const fix = only && !another ? recoverCount(only, cell(t, r, only), numbers) : undefined;
+    if (only && fix) {
+      numbers[only] = fix.value;
+      recovered.push({
+        file,
+        row: r.line,
+        reason: `${code} ${ndcText}: ${t.name[only]} "${cell(t, r, only)}" read as ${fix.value} (${fix.check})`,
+      });
+    } else if (only) {
+      skip(`${code} ${ndcText}: ${t.name[only]} "${cell(t, r, only)}" is not a number`);
       continue;
     }
     const key = `${code}|${ndc}`;
@@ -250,7 +293,7 @@ export function parseCrosswalkFile(input: Uint8Array, file: string): ParsedFile<
       billUnitsPkg: numbers.billUnitsPkg ?? 0,
     });
   }
-  return { file, titleQuarter: quarterFromTitle(rows), rows: out, skipped };
+  return { file, titleQuarter: quarterFromTitle(rows), rows: out, skipped, recovered };
 }
 
 // ---------------------------------------------------------------------------------------------
