@@ -64,9 +64,12 @@ describe('billing units from HCPCS Code Dosage', () => {
     expect(catalog.codes.has('J0850')).toBe(false);
   });
 
-  it('a unit that changed between quarters is the one of the quarter (J7178: 1 IU to 2024Q3, then 1 mg)', () => {
-    expect(catalog.codeOn('J7178', '2024-05-01')?.unit).toEqual({ amount: 1, measure: 'unit' });
-    expect(catalog.codeOn('J7178', '2025-05-01')?.unit).toEqual({ amount: 1, measure: 'mg' });
+  it('J7178 (fibrinogen) bills per 1 mg in every quarter: the pricing file\'s "1 IU" of 2024Q1-Q3 is not a unit change', () => {
+    // asp-pricing-2024q3.csv: J7178 "1 IU" 1.444; asp-pricing-2024q4.csv: "1 MG" 1.446 (the limit did not
+    // move); every crosswalk from 2024q1 on writes "1 MG"; the long descriptor ends "..., 1 mg".
+    for (const dos of ['2024-02-01', '2024-05-01', '2024-08-01', '2025-05-01', '2026-02-01'])
+      expect(catalog.codeOn('J7178', dos)?.unit, dos).toEqual({ amount: 1, measure: 'mg' });
+    expect(catalog.priceOn('J7178', '2024-08-01')?.paymentLimit).toBe(1.444);
   });
 });
 
@@ -129,9 +132,17 @@ describe('drug families and the codes valid on a date', () => {
     expect(codes(catalog.candidateCodes('x', solu, '2025-06-10'))).toEqual(['J2919']);
   });
 
-  it('an NDC under two codes offers both (J0881 non-ESRD and J0882 ESRD darbepoetin, 55513-0002-04)', () => {
+  it('an NDC under a non-ESRD and an ESRD code (Aranesp 55513-0002-04: J0881, J0882) is offered the code of the use', () => {
+    // Both 1 mcg at one limit: a tie the engine used to break by code order. J0881 "(non-ESRD use)"
+    // unless the patient is known to be on dialysis (docs/catalog.md "One NDC, two uses").
     const aranesp = catalog.productByNdc('55513-0002-04');
-    expect(codes(catalog.candidateCodes('x', aranesp, '2025-06-10'))).toEqual(['J0881', 'J0882']);
+    expect(aranesp?.hcpcs).toEqual(['J0881', 'J0882']);
+    expect(codes(catalog.candidateCodes('x', aranesp, '2025-06-10'))).toEqual(['J0881']);
+    expect(codes(catalog.candidateCodes('x', aranesp, '2025-06-10', { esrdOnDialysis: true }))).toEqual([
+      'J0882',
+    ]);
+    expect(catalog.allCodes.get('J0881')?.use).toBe('non-esrd');
+    expect(catalog.allCodes.get('J0882')?.use).toBe('esrd-on-dialysis');
   });
 });
 

@@ -102,14 +102,14 @@ describe('reading the CMS files as CMS publishes them', () => {
     expect(p.rows.find((r) => r.code === '90371')?.dosage).toBe('1 ML');
   });
 
-  it('crosswalk: NDC2 normalised to 11 digits; product numbers and "21.3125?" reported as file:row: reason', () => {
+  it('crosswalk: NDC2 normalised to 11 digits; product numbers reported as file:row: reason', () => {
     const p = parseCrosswalkFile(read('asp-crosswalk-2024q2.csv'), 'asp-crosswalk-2024q2.csv');
     expect(p.titleQuarter).toBe('2024Q2');
+    // 888867413689 is J7331 SynoJoynt's product number, GG100/GG225 skin substitutes' (Q4111).
     expect(p.skipped.map(formatSkipped)).toEqual([
-      'asp-crosswalk-2024q2.csv:31: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
-      'asp-crosswalk-2024q2.csv:32: J7674 64281-0110-06: BILLUNITS "21.3125?" is not a number',
-      'asp-crosswalk-2024q2.csv:35: Q4111: NDC2 "GG100" is not an NDC (a product number or a malformed code)',
-      'asp-crosswalk-2024q2.csv:36: Q4111: NDC2 "GG225" is not an NDC (a product number or a malformed code)',
+      'asp-crosswalk-2024q2.csv:36: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
+      'asp-crosswalk-2024q2.csv:42: Q4111: NDC2 "GG100" is not an NDC (a product number or a malformed code)',
+      'asp-crosswalk-2024q2.csv:43: Q4111: NDC2 "GG225" is not an NDC (a product number or a malformed code)',
     ]);
     expect(p.rows.find((r) => r.ndc === '63323025803')).toMatchObject({
       code: 'J2919',
@@ -120,6 +120,30 @@ describe('reading the CMS files as CMS publishes them', () => {
     });
     // One NDC under two codes (darbepoetin, ESRD and non-ESRD use).
     expect(p.rows.filter((r) => r.ndc === '55513000204').map((r) => r.code)).toEqual(['J0881', 'J0882']);
+  });
+
+  it('crosswalk: BILLUNITS "21.3125?" is read as 21.3125 because BILLUNITSPKG 127.875 / PKG QTY 6 confirms it, and reported', () => {
+    // asp-crosswalk-2024q2.csv: J7674,...,64281-0110-06,Provocholine Inhalation Solution,1 MG,15,6,21.3125?,127.875
+    const p = parseCrosswalkFile(read('asp-crosswalk-2024q2.csv'), 'asp-crosswalk-2024q2.csv');
+    expect(p.recovered?.map(formatSkipped)).toEqual([
+      'asp-crosswalk-2024q2.csv:37: J7674 64281-0110-06: BILLUNITS "21.3125?" read as 21.3125 (BILLUNITSPKG 127.875 / PKG QTY 6)',
+    ]);
+    expect(p.rows.find((r) => r.ndc === '64281011006')).toMatchObject({
+      code: 'J7674',
+      pkgSize: 15,
+      pkgQty: 6,
+      billUnits: 21.3125,
+      billUnitsPkg: 127.875,
+    });
+    // Digits the other counts do not confirm are not guessed: the same row with BILLUNITSPKG 128 is skipped.
+    const bytes = read('asp-crosswalk-2024q2.csv')
+      .toString('latin1')
+      .replace('21.3125?,127.875', '21.3125?,128');
+    const q = parseCrosswalkFile(Buffer.from(bytes, 'latin1'), 'asp-crosswalk-2024q2.csv');
+    expect(q.recovered).toEqual([]);
+    expect(q.skipped.map(formatSkipped)).toContain(
+      'asp-crosswalk-2024q2.csv:37: J7674 64281-0110-06: BILLUNITS "21.3125?" is not a number',
+    );
   });
 
   it('crosswalk 2024q1: a labeler name with an embedded line break is one record, one space', () => {
@@ -234,7 +258,7 @@ describe('importing a new quarter into a built catalog', () => {
       kind: 'crosswalk',
     });
     expect(crosswalk.skipped.map(formatSkipped)).toEqual([
-      'asp-crosswalk-2026q1.csv:32: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
+      'asp-crosswalk-2026q1.csv:38: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
     ]);
     const full = buildFromFolder(EXCERPT).texts;
     for (const name of ['codes.json', 'products.json', 'families.json']) {
@@ -293,13 +317,13 @@ describe('vialwise catalog CLI', () => {
     const out = tempDir();
     const built = cli(['build', cmsFolder((n) => !n.includes('crosswalk-2026q1')), '--catalog-dir', out]);
     expect(built.status).toBe(0);
-    expect(built.stdout).toMatch(/23 files read, 30 codes .*; wrote /);
+    expect(built.stdout).toMatch(/23 files read, 40 codes .*; wrote /);
     const r = cli(['import-crosswalk', join(EXCERPT, 'asp-crosswalk-2026q1.csv'), '--catalog-dir', out]);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
-      'asp-crosswalk-2026q1.csv:32: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
+      'asp-crosswalk-2026q1.csv:38: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
       expect.stringMatching(
-        /asp-crosswalk-2026q1\.csv: crosswalk 2026Q1, 27 rows read, 1 row skipped; codes 30 -> 30, NDCs \d+ -> \d+; wrote /,
+        /asp-crosswalk-2026q1\.csv: crosswalk 2026Q1, 35 rows read, 1 row skipped; codes 40 -> 40, NDCs \d+ -> \d+; wrote /,
       ),
     ]);
   });
