@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Coverage } from '@medplum/fhirtypes';
+import { facilitiesFrom, parseFacilities } from '../../src/catalog/facilities.ts';
 import { loadPayerRules, parsePayerRules } from '../../src/catalog/payer-rules.ts';
 import { GAP_CODE_LIST, GAPS, type GapCode } from '../../src/domain/gaps.ts';
 import type { Evaluation } from '../../src/domain/types.ts';
@@ -32,6 +33,8 @@ const SOLU = { ndc: NDC.solumedrol125, dose: mg(125) };
 const INFLIXIMAB = (dose: number) => ({ ndc: NDC.remicade, dose: mg(dose) });
 const DEX_TEXT = { text: 'dexamethasone sodium phosphate', dose: mg(8) };
 const LINE = (code: string) => `${code}:${DOS}`;
+/** The J1745 MUE of catalog/curated.json is a practitioner MUE: it edits a physician office's claims. */
+const OFFICE = { facilities: facilitiesFrom(parseFacilities({ default: { setting: 'physician-office' } })) };
 
 const paRules = payerRulesWith('medicare', {
   priorAuth: { codes: ['J1745'], exemptEncounterClasses: ['IMP'] },
@@ -358,12 +361,12 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
     },
   },
   'units-exceed-mue': {
-    // J1745 MUE is 150 units (Noridian JE): 1600 mg is 160 units.
-    raise: () => evaluate(scenario({ administrations: [admin(INFLIXIMAB(1600))] })),
+    // J1745 practitioner MUE is 150 units (Noridian JE): 1600 mg is 160 units, in a physician office.
+    raise: () => evaluate(scenario({ administrations: [admin(INFLIXIMAB(1600))] }), OFFICE),
     subjectKey: LINE('J1745'),
     near: {
       'exactly the MUE (1500 mg = 150 units)': () =>
-        evaluate(scenario({ administrations: [admin(INFLIXIMAB(1500))] })),
+        evaluate(scenario({ administrations: [admin(INFLIXIMAB(1500))] }), OFFICE),
       'over the MUE on two different days': () =>
         evaluate(
           scenario({
@@ -372,11 +375,15 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
               admin({ id: 'a2', ...INFLIXIMAB(1000), at: '2025-03-11T09:00:00Z' }),
             ],
           }),
+          OFFICE,
         ),
       'a code without an MUE in the catalog': () =>
         evaluate(
           scenario({ administrations: [admin({ text: 'dexamethasone sodium phosphate', dose: mg(500) })] }),
+          OFFICE,
         ),
+      'a hospital outpatient claim (the facility MUE table, which the catalog does not hold for J1745)': () =>
+        evaluate(scenario({ administrations: [admin(INFLIXIMAB(1600))] })),
     },
   },
   'charge-code-mismatch': {
@@ -730,6 +737,7 @@ describe('gap details', () => {
     // 1450 mg given, 150 mg discarded from 16 vials: 145 + 15 JW = 160 > 150.
     const ev = evaluate(
       scenario({ administrations: [admin({ ...INFLIXIMAB(1450), discarded: mg(150), opened: 16 })] }),
+      OFFICE,
     );
     expect(lineSummary(ev)).toEqual([`J1745|JW|15|${DOS}`, `J1745||145|${DOS}`]);
     expect(gapSummary(ev)).toEqual([`units-exceed-mue@${LINE('J1745')}`]);
@@ -743,6 +751,7 @@ describe('gap details', () => {
           admin({ id: 'a2', ...INFLIXIMAB(800), at: `${DOS}T15:00:00Z` }),
         ],
       }),
+      OFFICE,
     );
     expect(lineSummary(ev)).toEqual([`J1745|JZ|160|${DOS}`]);
     const gap = ev.gaps.find((g) => g.code === 'units-exceed-mue');

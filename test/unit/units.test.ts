@@ -151,7 +151,10 @@ describe('decideWaste: the published worked examples (BILLING.md section 3)', ()
       expected: { units: 9, jwUnits: 1, jz: false },
     },
     {
-      source: 'ASPS, findacode: unit 10 mg, 7 mg given from a 10 mg vial',
+      // ASPS and findacode show no JW (3 mg is less than one unit); the JZ is from the Noridian JD DME
+      // JZ modifier page (2024-03-20): a discard smaller than one billing unit is reported with JZ.
+      source:
+        'ASPS, findacode (no JW); Noridian JD DME JZ page, 2024-03-20 (JZ): unit 10 mg, 7 mg given from a 10 mg vial',
       input: { given: 7, discarded: 3, unitSize: 10, containerAmount: 10, containersOpened: 1 },
       expected: { units: 1, jwUnits: 0, jz: true },
     },
@@ -166,7 +169,10 @@ describe('decideWaste: the published worked examples (BILLING.md section 3)', ()
       expected: { units: 8, jwUnits: 2, jz: false },
     },
     {
-      source: 'medlearn: 100 mg vial, unit 100 mg, 75 mg given',
+      // medlearn shows no JW (25 mg is less than one unit); the JZ is from the Noridian JD DME JZ
+      // modifier page (2024-03-20).
+      source:
+        'medlearn (no JW); Noridian JD DME JZ page, 2024-03-20 (JZ): 100 mg vial, unit 100 mg, 75 mg given',
       input: { given: 75, discarded: 25, unitSize: 100, containerAmount: 100, containersOpened: 1 },
       expected: { units: 1, jwUnits: 0, jz: true },
     },
