@@ -1,83 +1,39 @@
 /**
  * The audit's comparison (pure): what the engine derives for an Encounter against what was
- * posted for it, as unit and dollar figures per HCPCS code and date of service.
+ * posted for it, as unit and dollar figures per HCPCS code and date of service, and one
+ * line-level row per code, date and JW/non-JW line.
  *
  * "Posted" is the Claim that has left draft when there is one (what the payer received), else
  * the billable ChargeItems. Posted lines are matched to derived lines the way the engine matches
- * them for the `charge-*` gaps (rules/checks/charges.ts): a line linked to administrations must bill
- * the code derived for them, an unlinked one a code derived for its date; a wrong-code line is
- * counted as such and its code and date are left out of the unit comparison.
+ * them for the `charge-*` gaps (`matchCharge` in rules/charges.ts): a line linked to
+ * administrations must bill the code derived for them, an unlinked one a code derived for its
+ * date; a wrong-code line is counted as such and its code and date leave the unit comparison.
  */
-import type { Claim } from '@medplum/fhirtypes';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
-import type { BillingLine, Evaluation } from '../domain/types.ts';
+import type { BillingLine, Evaluation, Gap } from '../domain/types.ts';
 import { matchCharge, readCharge } from '../rules/checks/charges.ts';
-import type { DateRange } from './range.ts';
-import { inRange } from './range.ts';
+import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
+import { quarterOf } from '../catalog/catalog.ts';
+import { inRange, type DateRange } from './range.ts';
 import {
   addCodeFigures,
   emptyCodeFigures,
-  toCents,
+  toMills,
   type AuditedGap,
+  type AuditLine,
   type CodeFigures,
   type EncounterAudit,
+  type LineFinding,
   type PostedSource,
+  type PricingRow,
 } from './model.ts';
+import { postedFromClaim, submittedClaim, type PostedLine } from './item.ts';
+import type { AuditItem } from './item.ts';
 import { encounterClassOf } from '../domain/encounter.ts';
-import { calendarDate, codings, finiteNumber, localRef } from '../domain/fhir-values.ts';
-import { EXT, SYSTEMS } from '../domain/vocabulary.ts';
+import { calendarDate, localRef } from '../domain/fhir-values.ts';
 
-export interface PostedLine {
-  readonly ref: string;
-  readonly code: string;
-  readonly modifiers: readonly string[];
-  readonly units: number;
-  readonly dos: string | undefined;
-  readonly administrations: readonly string[];
-}
-
-const NOT_SUBMITTED = new Set(['draft', 'entered-in-error', 'cancelled']);
-const HCPCS_CODE = /^[A-Z]\d{4}$/;
-const MODIFIER = /^[A-Z0-9]{2}$/;
-const LINE_KEY = /^[A-Z]\d{4}:(\d{4}-\d{2}-\d{2})$/;
-
-/** The Claim that has left draft, most recent first by `created`. */
-export function submittedClaim(claims: readonly Claim[]): Claim | undefined {
-  return claims
-    .filter((c) => c?.id && !NOT_SUBMITTED.has(c.status))
-    .sort(
-      (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || (b.id ?? '').localeCompare(a.id ?? ''),
-    )[0];
-}
-
-export function postedFromClaim(claim: Claim): PostedLine[] {
-  const out: PostedLine[] = [];
-  for (const item of Array.isArray(claim.item) ? claim.item : []) {
-    const hcpcs = codings(item?.productOrService, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
-    const code = hcpcs.find((c) => HCPCS_CODE.test(c));
-    if (!code) continue;
-    const modifiers = [
-      ...hcpcs.filter((c) => MODIFIER.test(c)),
-      ...(Array.isArray(item.modifier) ? item.modifier : []).flatMap((m) =>
-        codings(m, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase()),
-      ),
-    ];
-    const administrations = (Array.isArray(item.extension) ? item.extension : [])
-      .filter((e) => e?.url === EXT.sourceAdministration)
-      .map((e) => localRef(e.valueReference))
-      .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
-    out.push({
-      ref: `Claim/${claim.id ?? ''}`,
-      code,
-      modifiers,
-      units: finiteNumber(item.quantity?.value) ?? 1,
-      dos: calendarDate(item.servicedDate ?? item.servicedPeriod?.start),
-      administrations,
-    });
-  }
-  return out;
-}
+const LINE_KEY = /^([A-Z]\d{4}):(\d{4}-\d{2}-\d{2})$/;
 
 export function postedFromCharges(input: EncounterInput): PostedLine[] {
   const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
@@ -86,19 +42,6 @@ export function postedFromCharges(input: EncounterInput): PostedLine[] {
     if (ci?.context && localRef(ci.context) !== encounterRef) continue;
     const c = readCharge(ci);
     if (c) out.push(c);
-  }
-  return out;
-}
-
-/** Start date of each of the encounter's administrations, by reference. */
-export function administrationDates(input: EncounterInput): Map<string, string | undefined> {
-  const out = new Map<string, string | undefined>();
-  for (const a of input.administrations) {
-    if (!a?.id) continue;
-    out.set(
-      `MedicationAdministration/${a.id}`,
-      calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start),
-    );
   }
   return out;
 }
@@ -119,25 +62,36 @@ export function auditedDate(input: EncounterInput, range: DateRange): string | u
 }
 
 interface Key {
-  derived: BillingLine[];
-  posted: PostedLine[];
+  readonly code: string;
+  readonly dos: string;
+  readonly derived: BillingLine[];
+  readonly posted: PostedLine[];
+  readonly wrong: PostedLine[];
+  readonly gaps: Gap[];
 }
 
-export interface AuditInput {
-  readonly input: EncounterInput;
-  /** Every Claim found for the encounter, whoever wrote it. */
-  readonly claims: readonly Claim[];
-  readonly evaluation: Evaluation;
-  /** Set for an administration evaluated without an encounter. */
-  readonly unlinkedAdministration?: string;
+interface Priced {
+  readonly mills: number;
+  readonly quarter: string;
+  readonly later: boolean;
+  readonly illustrative: boolean;
+  readonly unitMills: number;
+}
+
+const isJw = (mods: readonly string[]) => mods.includes('JW');
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
 }
 
 export function auditEncounter(
-  { input, claims, evaluation, unlinkedAdministration }: AuditInput,
+  item: AuditItem & { readonly evaluation: Evaluation },
   catalog: DrugCatalog,
   range: DateRange,
 ): EncounterAudit {
-  const dates = administrationDates(input);
+  const { input, claims, evaluation, unlinkedAdministration } = item;
   const dateOfService = auditedDate(input, range) ?? range.since;
   const lines = evaluation.lines;
 
@@ -151,89 +105,265 @@ export function auditEncounter(
     (p) => catalog.codes.has(p.code) || p.administrations.some((a) => codeByAdmin.has(a)),
   );
 
+  const keys = new Map<string, Key>();
+  const keyOf = (code: string, dos: string): Key => {
+    const k = `${code}:${dos}`;
+    let v = keys.get(k);
+    if (!v) keys.set(k, (v = { code, dos, derived: [], posted: [], wrong: [], gaps: [] }));
+    return v;
+  };
+  for (const l of lines) keyOf(l.code, l.dateOfService).derived.push(l);
+
+  // Wrong codes first: their code and date leave the unit comparison (as in the engine).
+  const wrongCodePairs: string[] = [];
+  const wrongCodeCount = new Map<string, number>();
+  for (const p of drugLines) {
+    const { dos, wrongCode, expected } = matchCharge(p, lines);
+    if (wrongCode) {
+      wrongCodePairs.push(`${p.code}>${expected.join('/')}`);
+      const first = expected[0] as string;
+      wrongCodeCount.set(first, (wrongCodeCount.get(first) ?? 0) + 1);
+      if (dos) for (const e of expected) keyOf(e, dos).wrong.push(p);
+      continue;
+    }
+    if (dos) keyOf(p.code, dos).posted.push({ ...p, dos });
+  }
+
+  // Gaps: attached to the code and date they are about, when they are about a billed line.
+  const lineKeysByAdmin = new Map<string, string[]>();
+  for (const l of lines)
+    for (const r of l.sourceAdministrations) {
+      const list = lineKeysByAdmin.get(r) ?? [];
+      const k = `${l.code}:${l.dateOfService}`;
+      if (!list.includes(k)) list.push(k);
+      lineKeysByAdmin.set(r, list);
+    }
+  const adminDates = new Map<string, string | undefined>();
+  for (const a of input.administrations)
+    if (a?.id)
+      adminDates.set(
+        `MedicationAdministration/${a.id}`,
+        calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start),
+      );
+  const unattached: Gap[] = [];
+  const gaps: AuditedGap[] = [];
+  for (const g of evaluation.gaps) {
+    const direct = LINE_KEY.exec(g.subjectKey);
+    const attachedTo = direct
+      ? [`${direct[1]}:${direct[2]}`]
+      : [...new Set(g.implicated.flatMap((r) => lineKeysByAdmin.get(r) ?? []))].sort();
+    const existing = attachedTo.filter((k) => keys.has(k));
+    for (const k of existing) keys.get(k)?.gaps.push(g);
+    if (!existing.length) unattached.push(g);
+    const dates = [
+      ...existing.map((k) => k.slice(-10)),
+      ...g.implicated.map((r) => adminDates.get(r)),
+      adminDates.get(`MedicationAdministration/${g.subjectKey}`),
+    ];
+    const date = dates.find((d) => inRange(d, range)) ?? dateOfService;
+    gaps.push({
+      code: g.code,
+      mills: g.revenueAtRisk ? toMills(g.revenueAtRisk.value) : 0,
+      date,
+      text: g.detail,
+      ...(existing[0] ? { line: existing[0] } : {}),
+    });
+  }
+
+  let illustrative = lines.some((l) => l.priceIllustrative);
+  let unpricedUnits = 0;
+  const pricing = new Map<string, PricingRow>();
+  const priceOf = (code: string, dos: string): Priced | undefined => {
+    const price = catalog.priceOn(code, dos);
+    if (!price) return undefined;
+    if (price.illustrative) illustrative = true;
+    const unitMills = toMills(price.paymentLimit);
+    return {
+      mills: unitMills,
+      quarter: price.quarter,
+      later: price.quarter !== quarterOf(dos),
+      illustrative: price.illustrative === true,
+      unitMills,
+    };
+  };
+  /** Mills of `units` at the code's limit; records how the recoverable part was priced. */
+  const value = (code: string, dos: string, units: number, recoverable: boolean): number => {
+    if (units === 0) return 0;
+    const p = priceOf(code, dos);
+    if (!p) unpricedUnits += units;
+    // Every valuation names its quarter; only what is recoverable adds to the row's figures.
+    {
+      const k = `${quarterOf(dos)}|${p?.quarter ?? ''}|${p?.illustrative ? 1 : 0}`;
+      let row = pricing.get(k);
+      if (!row)
+        pricing.set(
+          k,
+          (row = {
+            dosQuarter: quarterOf(dos),
+            priceQuarter: p?.quarter ?? '',
+            illustrative: p?.illustrative ?? false,
+            mills: 0,
+            units: 0,
+          }),
+        );
+      if (recoverable) {
+        row.units += units;
+        row.mills += p ? units * p.unitMills : 0;
+      }
+    }
+    return p ? units * p.unitMills : 0;
+  };
+
   const byCode = new Map<string, CodeFigures>();
   const figuresOf = (code: string): CodeFigures => {
     let f = byCode.get(code);
     if (!f) byCode.set(code, (f = emptyCodeFigures()));
     return f;
   };
-  let illustrative = false;
-  let unpricedUnits = 0;
-  /** Value in cents at the payment limit of the code's quarter; undefined when there is none. */
-  const valueOf = (code: string, dos: string, units: number): number | undefined => {
-    if (units === 0) return 0;
-    const price = catalog.priceOn(code, dos);
-    if (!price) return undefined;
-    if (price.illustrative) illustrative = true;
-    return toCents(units * price.paymentLimit);
-  };
-  const findingCents = (code: string, dos: string, units: number): number => {
-    const cents = valueOf(code, dos, units);
-    if (cents === undefined) unpricedUnits += units;
-    return cents ?? 0;
-  };
+  for (const [code, n] of wrongCodeCount) figuresOf(code).wrongCodes += n;
 
-  // Wrong codes first: their code and date leave the unit comparison (as in the engine).
-  const skip = new Set<string>();
-  const wrongCodePairs: string[] = [];
-  let wrongCodeUnits = 0;
-  const matched: PostedLine[] = [];
-  for (const p of drugLines) {
-    const { dos, wrongCode: wrong, expected } = matchCharge(p, lines);
-    if (wrong) {
-      const first = expected[0] as string;
-      figuresOf(first).wrongCodes++;
-      wrongCodeUnits += p.units;
-      wrongCodePairs.push(`${p.code}>${expected.join('/')}`);
-      for (const e of expected) if (dos) skip.add(`${e}:${dos}`);
-      continue;
-    }
-    matched.push({ ...p, dos });
-  }
-
-  const keys = new Map<string, Key>();
-  const keyOf = (k: string): Key => {
-    let v = keys.get(k);
-    if (!v) keys.set(k, (v = { derived: [], posted: [] }));
-    return v;
-  };
-  for (const l of lines) keyOf(`${l.code}:${l.dateOfService}`).derived.push(l);
-  for (const p of matched) if (p.dos) keyOf(`${p.code}:${p.dos}`).posted.push(p);
-
-  for (const [k, { derived, posted: postedHere }] of keys) {
-    const [code, dos] = k.split(':') as [string, string];
-    const f = figuresOf(code);
-    const isJw = (mods: readonly string[]) => mods.includes('JW');
-    const d = sum(derived.filter((l) => !isJw(l.modifiers)).map((l) => l.units));
-    const dj = sum(derived.filter((l) => isJw(l.modifiers)).map((l) => l.units));
+  const auditLines: AuditLine[] = [];
+  const sortedKeys = [...keys.values()].sort((a, b) =>
+    a.dos < b.dos ? -1 : a.dos > b.dos ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0,
+  );
+  for (const k of sortedKeys) {
+    const f = figuresOf(k.code);
+    const main = k.derived.filter((l) => !isJw(l.modifiers));
+    const jw = k.derived.filter((l) => isJw(l.modifiers));
+    const d = sum(main.map((l) => l.units));
+    const dj = sum(jw.map((l) => l.units));
+    const pMain = k.posted.filter((c) => !isJw(c.modifiers));
+    const pJw = k.posted.filter((c) => isJw(c.modifiers));
+    const p = sum(pMain.map((c) => c.units));
+    const pj = sum(pJw.map((c) => c.units));
     f.derivedUnits += d;
     f.jwUnits += dj;
-    f.derivedCents += valueOf(code, dos, d + dj) ?? 0;
-    if (skip.has(k)) continue;
-    const p = sum(postedHere.filter((c) => !isJw(c.modifiers)).map((c) => c.units));
-    const pj = sum(postedHere.filter((c) => isJw(c.modifiers)).map((c) => c.units));
+    f.derivedMills += value(k.code, k.dos, d + dj, false);
+    const price = priceOf(k.code, k.dos);
+    const row = (
+      modifiers: string,
+      unitsDocumented: number,
+      postedHere: readonly PostedLine[],
+      findings: LineFinding[],
+      recoverableUnits: number,
+      recoverable: number,
+      over: number,
+      overMills: number,
+      gapsHere: readonly Gap[],
+    ): AuditLine => ({
+      date: k.dos,
+      code: k.code,
+      modifiers,
+      unitsDocumented,
+      unitsPosted: sum(postedHere.map((c) => c.units)),
+      postedModifiers: [...new Set(postedHere.flatMap((c) => c.modifiers))].sort().join(' '),
+      postedCode: [...new Set(k.wrong.map((w) => w.code))].sort().join(' '),
+      findings: findings.length ? findings : ['ok'],
+      unitsRecoverable: recoverableUnits,
+      recoverableMills: recoverable,
+      unitsOver: over,
+      overMills,
+      priceMills: price?.unitMills,
+      priceQuarter: price?.quarter ?? '',
+      priceLaterQuarter: price?.later ?? false,
+      priceIllustrative: price?.illustrative ?? false,
+      gaps: [...new Set(gapsHere.map((g) => g.code))].sort(),
+      gapText: [...new Set(gapsHere.map((g) => g.detail))],
+    });
+    const mainMods = [...new Set(main.flatMap((l) => l.modifiers))].sort().join(' ');
+
+    if (k.wrong.length) {
+      // The documented lines were posted under another code: all of their value is recoverable
+      // by correcting the code (and the wrong line will not stand).
+      const mills = value(k.code, k.dos, d + dj, true);
+      f.wrongCodeUnits += d + dj;
+      f.wrongCodeMills += mills;
+      const share = d + dj ? Math.round((mills * d) / (d + dj)) : 0;
+      auditLines.push(row(mainMods, d, k.wrong, ['wrong-code'], d, share, 0, 0, k.gaps));
+      if (dj) auditLines.push(row('JW', dj, [], ['wrong-code'], dj, mills - share, 0, 0, []));
+      continue;
+    }
+
     const missedJw = Math.max(0, dj - pj);
     const under = Math.max(0, d - p);
-    const over = Math.max(0, p - d) + Math.max(0, pj - dj);
+    const overMain = Math.max(0, p - d);
+    const overJw = Math.max(0, pj - dj);
+    const needsJz = main.some((l) => l.modifiers.includes('JZ'));
+    const lackingJz = pMain.filter((c) => !c.modifiers.includes('JZ'));
+    const jzUnits = needsJz ? Math.min(d, sum(lackingJz.map((c) => c.units))) : 0;
+
+    const missedJwMills = value(k.code, k.dos, missedJw, true);
+    const underMills = value(k.code, k.dos, under, true);
+    const jzMills = value(k.code, k.dos, jzUnits, true);
+    const overMainMills = value(k.code, k.dos, overMain, false);
+    const overJwMills = value(k.code, k.dos, overJw, false);
     f.missedJwUnits += missedJw;
-    f.missedJwCents += findingCents(code, dos, missedJw);
+    f.missedJwMills += missedJwMills;
     f.underUnits += under;
-    f.underCents += findingCents(code, dos, under);
-    f.overUnits += over;
-    f.overCents += findingCents(code, dos, over);
-    const needsJz = derived.some((l) => l.modifiers.includes('JZ'));
-    if (needsJz && postedHere.some((c) => !c.modifiers.includes('JZ') && !isJw(c.modifiers))) f.missingJz++;
+    f.underMills += underMills;
+    f.overUnits += overMain + overJw;
+    f.overMills += overMainMills + overJwMills;
+    if (needsJz && lackingJz.length) {
+      f.missingJz++;
+      f.missingJzUnits += jzUnits;
+      f.missingJzMills += jzMills;
+    }
+
+    if (main.length || pMain.length) {
+      const findings: LineFinding[] = [];
+      if (under) findings.push('under-billed');
+      if (needsJz && lackingJz.length) findings.push('missing-jz');
+      if (overMain) findings.push('over-billed');
+      auditLines.push(
+        row(
+          mainMods,
+          d,
+          pMain,
+          findings,
+          under + jzUnits,
+          underMills + jzMills,
+          overMain,
+          overMainMills,
+          k.gaps,
+        ),
+      );
+    }
+    if (jw.length || pJw.length) {
+      const findings: LineFinding[] = [];
+      if (missedJw) findings.push('missed-jw');
+      if (overJw) findings.push('over-billed');
+      const gapsHere = main.length || pMain.length ? [] : k.gaps;
+      auditLines.push(row('JW', dj, pJw, findings, missedJw, missedJwMills, overJw, overJwMills, gapsHere));
+    }
   }
+  for (const g of unattached) {
+    const date = gaps.find((a) => a.text === g.detail && a.code === g.code)?.date ?? dateOfService;
+    auditLines.push({
+      date,
+      code: '',
+      modifiers: '',
+      unitsDocumented: 0,
+      unitsPosted: 0,
+      postedModifiers: '',
+      postedCode: '',
+      findings: ['gap'],
+      unitsRecoverable: 0,
+      recoverableMills: 0,
+      unitsOver: 0,
+      overMills: 0,
+      priceMills: undefined,
+      priceQuarter: '',
+      priceLaterQuarter: false,
+      priceIllustrative: false,
+      gaps: [g.code],
+      gapText: [g.detail],
+    });
+  }
+
   const total = emptyCodeFigures();
   for (const f of byCode.values()) addCodeFigures(total, f);
-
-  const gaps: AuditedGap[] = evaluation.gaps.map((g) => {
-    const adminDate = dates.get(`MedicationAdministration/${g.subjectKey}`);
-    const lineDate = LINE_KEY.exec(g.subjectKey)?.[1];
-    const date = [adminDate, lineDate].find((d) => inRange(d, range)) ?? dateOfService;
-    return { code: g.code, cents: g.revenueAtRisk ? toCents(g.revenueAtRisk.value) : 0, date };
-  });
-  if (lines.some((l) => l.priceIllustrative)) illustrative = true;
+  let atRisk = 0;
+  for (const g of gaps) atRisk += g.mills;
 
   return {
     subject: unlinkedAdministration ?? evaluation.encounter,
@@ -246,17 +376,25 @@ export function auditEncounter(
     lines: lines.length,
     figures: total,
     byCode,
-    wrongCodeUnits,
     wrongCodePairs,
     gaps,
-    atRiskCents: sum(gaps.map((g) => g.cents)),
+    atRiskMills: atRisk,
     unpricedUnits,
     pricesIllustrative: illustrative,
+    pricing: [...pricing.values()].sort((a, b) =>
+      (a.dosQuarter + a.priceQuarter).localeCompare(b.dosQuarter + b.priceQuarter),
+    ),
+    auditLines,
   };
 }
 
-function sum(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s;
+/** Evaluates an encounter with the engine (unless already evaluated) and compares it. */
+export function auditItem(
+  item: AuditItem,
+  reference: EngineReference,
+  now: string,
+  range: DateRange,
+): EncounterAudit {
+  const evaluation = item.evaluation ?? evaluateEncounter(item.input, reference, now);
+  return auditEncounter({ ...item, evaluation }, reference.catalog, range);
 }

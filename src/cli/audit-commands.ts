@@ -1,16 +1,13 @@
 /**
  * `vialwise audit ...`: audit posted drug charges against the documentation over a date range
- * (from a FHIR server, a Bulk Data export or NDJSON files), and generate synthetic exports with
- * known answers. Exit codes: docs/audit.md.
+ * (from a FHIR server, a Bulk Data export or NDJSON files), on every core, split across machines
+ * with `--partition k/n` and combined with `vialwise audit merge`. Exit codes: docs/audit.md.
  */
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import { AUDIT_EXIT } from '../audit/errors.ts';
-import { generateExport, PRICE_FILE } from '../audit/generate.ts';
 import { parseCalendarDate } from '../audit/range.ts';
-import { runAudit } from '../audit/run.ts';
-import { say } from './output.ts';
+import { parseShard } from '../audit/shard.ts';
 
 function dateOption(value: string): string {
   const date = parseCalendarDate(value);
@@ -18,16 +15,18 @@ function dateOption(value: string): string {
   return date;
 }
 
-function positiveInt(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100_000_000) {
-    throw new InvalidArgumentError('expected a whole number from 1 to 100,000,000');
-  }
-  return Number(value);
+function count(max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max)
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return Number(value);
+  };
 }
 
-function integer(value: string): number {
-  if (!/^-?\d{1,9}$/.test(value)) throw new InvalidArgumentError('expected a whole number');
-  return Number(value);
+function partitionOption(value: string): string {
+  const s = parseShard(value);
+  if (typeof s === 'string') throw new InvalidArgumentError(s);
+  return value;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,6 +44,10 @@ interface AuditCliOptions {
   json?: string;
   prices: string[];
   write: boolean;
+  partition?: string;
+  workers?: number;
+  downloads?: number;
+  restart: boolean;
   workDir?: string;
   progress: boolean;
 }
@@ -58,13 +61,17 @@ function exitWith(code: number): void {
   if (code !== AUDIT_EXIT.ok) process.exit(code);
 }
 
-/** Registers `audit` and `audit generate` on the program. */
+const EXIT_CODES =
+  '\nExit codes: 0 done; 1 failed; 2 wrong arguments or configuration; 3 FHIR server unreachable;\n' +
+  '4 reports written, but some input lines could not be read (named on stderr).';
+
+/** Registers `audit` and `audit merge` on the program. */
 export function registerAuditCommands(program: Command): Command {
   const audit = program
     .command('audit')
     .description(
       'compare what the documentation supports with what was posted, over a date range:\n' +
-        'missed JW, under- and over-billed units, wrong codes, missing JZ, open gaps',
+        'recoverable value (missed JW, under-billed units, wrong codes, missing JZ), over-billing, open gaps',
     )
     .option('--since <date>', 'first date of service audited (YYYY-MM-DD)', dateOption)
     .option('--until <date>', 'last date of service audited, inclusive (YYYY-MM-DD)', dateOption)
@@ -72,28 +79,26 @@ export function registerAuditCommands(program: Command): Command {
     .option('--bulk <url>', 'source: FHIR server base URL (or a $export URL) for a Bulk Data export')
     .option('--ndjson <dir>', 'source: folder of NDJSON files from an earlier export')
     .option('--html <file>', 'write the HTML report (self-contained, opens offline)')
-    .option('--csv <file>', 'write one CSV row per encounter')
-    .option('--json <file>', 'write totals and one JSON object per encounter')
+    .option('--csv <file>', 'write one CSV row per encounter, and one per line to <file>.lines.csv')
+    .option('--json <file>', 'write totals and one JSON record per encounter (what merge reads)')
     .option('--prices <file>', 'add a price file (catalog prices.json format); repeatable', collect, [])
+    .option('--write', 'also draft Claims and DetectedIssues on the server, as the service does (--fhir-url only)', false)
     .option(
-      '--write',
-      'also draft Claims and DetectedIssues on the server, as the service does (--fhir-url only)',
-      false,
+      '--partition <k/n>',
+      'audit shard k of n (0 <= k < n) by patient; default from JOB_COMPLETION_INDEX / JOB_COMPLETIONS',
+      partitionOption,
     )
-    .option(
-      '--work-dir <dir>',
-      'where temporary partitions and downloads go (default: the system temp folder)',
-    )
+    .option('--workers <n>', 'worker threads (default: one per core)', count(64))
+    .option('--downloads <n>', 'Bulk Data files downloaded at once (default 4)', count(32))
+    .option('--work-dir <dir>', 'where the partitions, downloads and checkpoint go (default: the system temp folder)')
+    .option('--restart', 'discard the checkpoint of an interrupted run of the same command and start over', false)
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 done; 1 failed; 2 wrong arguments or configuration; 3 FHIR server unreachable;\n' +
-        '4 reports written, but some input lines could not be read (named on stderr).',
-    )
+    .addHelpText('after', EXIT_CODES)
     .action(async (options: AuditCliOptions) => {
       if (!options.since || !options.until) {
         audit.error('audit needs --since YYYY-MM-DD and --until YYYY-MM-DD', { exitCode: AUDIT_EXIT.usage });
       }
+      const { runAudit } = await import('../audit/run.ts');
       const result = await runAudit({
         since: options.since as string,
         until: options.until as string,
@@ -104,28 +109,45 @@ export function registerAuditCommands(program: Command): Command {
         ...(options.csv !== undefined ? { csv: options.csv } : {}),
         ...(options.json !== undefined ? { json: options.json } : {}),
         ...(options.workDir !== undefined ? { workDir: options.workDir } : {}),
+        ...(options.partition !== undefined ? { partition: options.partition } : {}),
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.downloads !== undefined ? { downloads: options.downloads } : {}),
         priceFiles: options.prices,
         write: options.write,
+        restart: options.restart,
         progress: options.progress,
       });
       exitWith(result.exitCode);
     });
 
   audit
-    .command('generate')
-    .description('write a SYNTHETIC NDJSON export of N encounters with known audit answers (answers.json)')
-    .requiredOption('--encounters <n>', 'how many encounters', positiveInt)
-    .requiredOption('--out <dir>', 'folder to write (created if missing)')
-    .option('--seed <s>', 'random seed (same seed, same export)', integer, 1)
-    .action((options: { encounters: number; out: string; seed: number }) => {
-      const out = resolve(options.out);
-      const answers = generateExport({ encounters: options.encounters, outDir: out, seed: options.seed });
-      const t = answers.totals;
-      say(
-        `wrote ${answers.encounters.toLocaleString('en-US')} synthetic encounters ` +
-          `(${t.administrationsInExport.toLocaleString('en-US')} administrations) to ${out}, with answers.json\n` +
-          `audit it with:\n  vialwise audit --ndjson ${out} --since ${answers.range.since} --until ${answers.range.until} ` +
-          `--prices ${resolve(out, PRICE_FILE)}`,
+    .command('merge')
+    .description("combine the shards' JSON reports (--partition k/n) into the reports of the whole run")
+    .argument('<shard.json...>', 'the JSON report of every shard, 0/n to n-1/n, in any order')
+    .option('--html <file>', 'write the HTML report')
+    .option('--csv <file>', 'write the per-encounter CSV, and the line-level CSV beside it')
+    .option('--json <file>', 'write the JSON report')
+    .addHelpText('after', EXIT_CODES)
+    .action(async (shards: string[], options: { html?: string; csv?: string; json?: string }) => {
+      const { runMerge } = await import('../audit/merge.ts');
+      exitWith(
+        await runMerge({
+          shards,
+          ...(options.html !== undefined ? { html: options.html } : {}),
+          ...(options.csv !== undefined ? { csv: options.csv } : {}),
+          ...(options.json !== undefined ? { json: options.json } : {}),
+        }),
+      );
+    });
+
+  audit
+    .command('generate', { hidden: true })
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      audit.error(
+        'the synthetic-export generator is a development tool now: npm run synthetic-export -- --encounters N --out DIR',
+        { exitCode: AUDIT_EXIT.usage },
       );
     });
 

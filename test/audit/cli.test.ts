@@ -1,5 +1,5 @@
 /**
- * `vialwise audit` and `vialwise audit generate` as child processes: output files, the summary on
+ * `vialwise audit` and the synthetic-export tool as child processes: output files, the summary on
  * stdout, quiet stderr off a terminal, and the exit codes of docs/audit.md.
  */
 import { spawn } from 'node:child_process';
@@ -10,12 +10,13 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateExport, type Answers } from '../../src/audit/generate.ts';
-import { CLI, runCli, tempDir, type CliResult } from './support.ts';
+import { generateExport, type Answers } from '../../tools/synthetic-export/generate.ts';
+import { CLI, GENERATOR, runCli, tempDir, type CliResult } from './support.ts';
 
 const work = tempDir();
 const exportDir = join(work, 'export');
@@ -23,19 +24,20 @@ let answers: Answers;
 let generate: CliResult;
 
 beforeAll(async () => {
-  generate = await runCli(['audit', 'generate', '--encounters', '400', '--out', exportDir, '--seed', '3']);
+  generate = await runCli(['--encounters', '400', '--out', exportDir, '--seed', '3'], {}, GENERATOR);
   answers = JSON.parse(readFileSync(join(exportDir, 'answers.json'), 'utf8')) as Answers;
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const range = () => ['--since', answers.range.since, '--until', answers.range.until];
-const prices = () => ['--prices', join(exportDir, answers.priceFile)];
+const prices = () => (answers.priceFile ? ['--prices', join(exportDir, answers.priceFile)] : []);
 
-describe('vialwise audit generate', () => {
-  it('writes a clearly synthetic export with its answers and an illustrative price file', () => {
+describe('the synthetic-export tool', () => {
+  it('writes a clearly synthetic export with its answers, in a quarter the catalog prices', () => {
     expect(generate.code).toBe(0);
     expect(generate.stdout).toContain('wrote 400 synthetic encounters');
-    expect(generate.stdout).toContain(`vialwise audit --ndjson ${exportDir}`);
+    expect(generate.stdout).toContain(`npx vialwise audit --ndjson ${exportDir} --since 2026-01-01 --until 2026-03-31`);
+    expect(answers.range).toEqual({ since: '2026-01-01', until: '2026-03-31' });
     expect(answers.synthetic).toBe(true);
     expect(answers.encounters).toBe(400);
     const patient = JSON.parse(
@@ -46,14 +48,24 @@ describe('vialwise audit generate', () => {
       readFileSync(join(exportDir, 'MedicationAdministration.ndjson'), 'utf8').split('\n')[0] as string,
     );
     expect(admin.meta.tag).toContainEqual(expect.objectContaining({ code: 'synthetic' }));
-    const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8'));
-    expect(priceFile.prices.every((p: { illustrative: boolean }) => p.illustrative)).toBe(true);
+    if (answers.priceFile) {
+      // The nine-code catalog has no payment limits: the tool writes illustrative ones for the quarter.
+      const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8'));
+      expect(priceFile.prices.every((p: { illustrative: boolean; quarter: string }) => p.illustrative && p.quarter === '2026Q1')).toBe(true);
+    }
+  });
+
+  it('is no longer a command of the product: vialwise audit generate says where it went', async () => {
+    const r = await runCli(['audit', 'generate', '--encounters', '10', '--out', join(work, 'nowhere')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/npm run synthetic-export -- --encounters N --out DIR/);
+    expect(existsSync(join(work, 'nowhere'))).toBe(false);
   });
 
   it('is deterministic for a seed', async () => {
     const again = join(work, 'again');
     expect(
-      (await runCli(['audit', 'generate', '--encounters', '400', '--out', again, '--seed', '3'])).code,
+      (await runCli(['--encounters', '400', '--out', again, '--seed', '3'], {}, GENERATOR)).code,
     ).toBe(0);
     for (const f of ['answers.json', 'MedicationAdministration.ndjson', 'ChargeItem.ndjson']) {
       expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(exportDir, f), 'utf8'));
@@ -81,15 +93,17 @@ describe('vialwise audit --ndjson', () => {
     expect(r.code).toBe(0);
     const t = answers.totals;
     expect(r.stdout).toContain(`encounters audited        ${t.encounters.toLocaleString('en-US')} (`);
-    expect(r.stdout).toContain(`missed JW                 ${t.missedJw.units.toLocaleString('en-US')} units`);
-    expect(r.stdout).toContain('ILLUSTRATIVE prices');
+    expect(r.stdout).toContain(`(${t.missedJw.units.toLocaleString('en-US')} units of documented waste not billed)`);
+    expect(r.stdout).toMatch(/RECOVERABLE THIS PERIOD {3}\$[\d,]+\.\d\d/);
+    if (answers.priceFile) expect(r.stdout).toContain('ILLUSTRATIVE prices');
     const report = JSON.parse(readFileSync(out('r.json'), 'utf8'));
     expect(report.totals.missedJw).toEqual(t.missedJw);
     expect(report.totals.underBilled).toEqual(t.underBilled);
     expect(report.totals.overBilled).toEqual(t.overBilled);
     expect(report.totals.revenueAtRisk).toBe(t.revenueAtRisk);
     expect(readFileSync(out('r.csv'), 'utf8').trim().split('\n')).toHaveLength(t.encounters + 1);
-    expect(readFileSync(out('r.html'), 'utf8')).toContain('ILLUSTRATIVE prices');
+    expect(existsSync(out('r.lines.csv'))).toBe(true);
+    if (answers.priceFile) expect(readFileSync(out('r.html'), 'utf8')).toContain('ILLUSTRATIVE prices');
   });
 
   it('exit 4: a broken line is named (file:line) on stderr, the rest is audited and reported', async () => {
@@ -193,23 +207,14 @@ describe('vialwise audit: wrong command lines exit 2, an unreachable server 3', 
     expect(existsSync(`${html}.partial`)).toBe(false);
   });
 
-  it('Ctrl-C stops the audit with 130 and removes its partitions and partial reports', async () => {
+  it('Ctrl-C stops the audit with 130, leaves no report, keeps the checkpoint, and the same command finishes the run', async () => {
     const big = join(work, 'big');
     generateExport({ encounters: 20_000, outDir: big, seed: 4 });
     const scratch = join(work, 'scratch');
     mkdirSync(scratch);
     const csv = join(work, 'interrupted.csv');
-    const child = spawn(process.execPath, [
-      CLI,
-      'audit',
-      '--ndjson',
-      big,
-      ...range(),
-      '--csv',
-      csv,
-      '--work-dir',
-      scratch,
-    ]);
+    const args = ['audit', '--ndjson', big, ...range(), '--csv', csv, '--work-dir', scratch];
+    const child = spawn(process.execPath, [CLI, ...args]);
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -220,8 +225,18 @@ describe('vialwise audit: wrong command lines exit 2, an unreachable server 3', 
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toContain('vialwise: interrupted (SIGINT); no report written');
-    expect(readdirSync(scratch)).toEqual([]);
+    expect(stderr).toContain('run the same command again to continue from it');
+    // No report and no partial report; the work folder (partitions, checkpoint) stays for the rerun.
     expect(existsSync(csv)).toBe(false);
     expect(existsSync(`${csv}.partial`)).toBe(false);
+    const [folder] = readdirSync(scratch);
+    expect(folder).toMatch(/^vialwise-audit-[0-9a-f]{20}$/);
+    expect(statSync(join(scratch, folder as string)).mode & 0o777).toBe(0o700);
+
+    const again = await runCli(args);
+    expect(again.code).toBe(0);
+    expect(readFileSync(csv, 'utf8').trim().split('\n').length).toBeGreaterThan(1000);
+    // A completed run removes its work folder.
+    expect(readdirSync(scratch)).toEqual([]);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * The HTML report in headless Chromium: opened from disk, its key figures read off the page and
- * checked against answers.json, both charts drawn, and every request the page makes intercepted
- * to prove that nothing but the file itself is loaded. Screenshot: test-artifacts/audit/.
+ * The HTML report in headless Chromium, at a desk (1400x1000) and on a phone (390x844): opened
+ * from disk, the headline and its parts read off the page and checked against answers.json, the
+ * parts adding up to the headline, which quarter priced it, no sideways panning, tiles that wrap,
+ * chart text at 11 px or more, and every request the page makes intercepted to prove that nothing
+ * but the file itself is loaded. Screenshots: test-artifacts/audit/.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit } from '../../src/audit/run.ts';
 import { generated, tempDir } from './support.ts';
@@ -24,23 +26,51 @@ const fixture = generated(600, 9);
 const work = tempDir();
 const report = join(work, 'audit report.html');
 let browser: Browser;
-let page: Page;
 const requested: string[] = [];
 const refused: string[] = [];
 const consoleErrors: string[] = [];
+const illustrative = fixture.answers.priceFile !== undefined;
+const star = illustrative ? '*' : '';
 
 const int = (n: number) => n.toLocaleString('en-US');
+/** Dollars as the report shows them: rounded to cents, half away from zero. */
 const usd = (n: number) =>
-  `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}*`;
+  `$${(Math.round(n * 100 + 1e-6) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${star}`;
+
+async function open(viewport: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const own = pathToFileURL(report).href;
+  // Only the report itself may load; anything else is recorded and refused.
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    requested.push(url);
+    if (url === own) await route.continue();
+    else {
+      refused.push(url);
+      await route.abort();
+    }
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  await page.goto(own);
+  await page.waitForLoadState('load');
+  return { context, page };
+}
 
 describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
+  let desk: Page;
+  let phone: Page;
+
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const r = await runAudit({
       since: fixture.answers.range.since,
       until: fixture.answers.range.until,
       ndjsonDir: fixture.dir,
-      priceFiles: [fixture.prices],
+      priceFiles: fixture.prices,
       html: report,
       env: {},
       stdout: () => undefined,
@@ -58,25 +88,8 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
         '--no-first-run',
       ],
     });
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-    const own = pathToFileURL(report).href;
-    // Only the report itself may load; anything else is recorded and refused.
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (url === own) await route.continue();
-      else {
-        refused.push(url);
-        await route.abort();
-      }
-    });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    await page.goto(own);
-    await page.waitForLoadState('load');
+    desk = (await open({ width: 1400, height: 1000 })).page;
+    phone = (await open({ width: 390, height: 844 })).page;
   }, 60_000);
 
   afterAll(async () => {
@@ -85,51 +98,117 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     rmSync(fixture.dir, { recursive: true, force: true });
   });
 
-  const figure = (id: string) => page.locator(`[data-figure="${id}"]`).innerText();
+  const figure = (page: Page, id: string) => page.locator(`[data-figure="${id}"]`).innerText();
 
-  it('shows the key figures of the audit, as answers.json has them', async () => {
+  it('leads with one headline, its four parts as answers.json has them, adding up to it', async () => {
     const t = fixture.answers.totals;
-    expect(await figure('encounters')).toBe(int(t.encounters));
-    expect(await figure('missed-jw-units')).toBe(int(t.missedJw.units));
-    expect(await figure('missed-jw-value')).toBe(usd(t.missedJw.value));
-    expect(await figure('under-units')).toBe(int(t.underBilled.units));
-    expect(await figure('over-units')).toBe(int(t.overBilled.units));
-    expect(await figure('wrong-codes')).toBe(int(t.wrongCodes));
-    expect(await figure('missing-jz')).toBe(int(t.missingJz));
-    expect(await figure('gaps')).toBe(int(t.gaps));
-    expect(await figure('at-risk')).toBe(usd(t.revenueAtRisk));
-    expect(await figure('recoverable')).toBe(usd(t.recoverableValue));
-    expect(await page.locator('h1').innerText()).toContain(
-      `${fixture.answers.range.since} to ${fixture.answers.range.until}`,
+    expect(await figure(desk, 'recoverable')).toBe(usd(t.recoverableValue));
+    expect(await figure(desk, 'missed-jw-value')).toBe(usd(t.missedJw.value));
+    expect(await figure(desk, 'under-value')).toBe(usd(t.underBilled.value));
+    expect(await figure(desk, 'wrong-code-value')).toBe(usd(t.wrongCode.value));
+    expect(await figure(desk, 'missing-jz-value')).toBe(usd(t.missingJzValue.value));
+    // The headline comes first: nothing but banners above it.
+    const first = await desk.locator('main > section').first().getAttribute('class');
+    expect(first).toBe('headline');
+    expect(await desk.locator('.headline > p.hint').innerText()).toContain(
+      `${usd(t.missedJw.value).replace('*', '')} + ${usd(t.underBilled.value).replace('*', '')} + ${usd(t.wrongCode.value).replace('*', '')} + ${usd(t.missingJzValue.value).replace('*', '')} = ${usd(t.recoverableValue).replace('*', '')}`,
     );
+    // Which quarter's limits priced it.
+    expect(await figure(desk, 'priced-with')).toBe(
+      `Priced with 2026Q1 ${illustrative ? 'ILLUSTRATIVE prices' : 'CMS payment limits'}.`,
+    );
+    // Beside the headline, not in it.
+    expect(await figure(desk, 'over-value')).toBe(usd(t.overBilled.value));
+    expect(await figure(desk, 'gaps')).toBe(int(t.gaps));
+    expect(await figure(desk, 'at-risk')).toContain(usd(t.revenueAtRisk));
   });
 
-  it('says the prices are illustrative, and lists the gaps and wrong codes', async () => {
-    expect(await figure('illustrative')).toMatch(/ILLUSTRATIVE prices: not CMS payment limits/);
-    const gapRows = await page.locator('#gaps-by-code tbody tr').allInnerTexts();
-    expect(gapRows).toHaveLength(Object.keys(fixture.answers.totals.gapsByCode).length);
-    const mismatch = fixture.answers.totals.gapsByCode['charge-code-mismatch'];
+  it('shows the detail figures, the gaps and the wrong codes', async () => {
+    const t = fixture.answers.totals;
+    expect(await figure(desk, 'encounters')).toBe(int(t.encounters));
+    expect(await figure(desk, 'missed-jw-units')).toBe(int(t.missedJw.units));
+    expect(await figure(desk, 'under-units')).toBe(int(t.underBilled.units));
+    expect(await figure(desk, 'over-units')).toBe(int(t.overBilled.units));
+    expect(await figure(desk, 'wrong-codes')).toBe(int(t.wrongCodes));
+    expect(await figure(desk, 'missing-jz')).toBe(int(t.missingJz));
+    expect(await desk.locator('h1').innerText()).toContain(`${fixture.answers.range.since} to ${fixture.answers.range.until}`);
+    if (illustrative) expect(await figure(desk, 'illustrative')).toMatch(/ILLUSTRATIVE prices: not CMS payment limits/);
+    const gapRows = await desk.locator('#gaps-by-code tbody tr').allInnerTexts();
+    expect(gapRows).toHaveLength(Object.keys(t.gapsByCode).length);
+    const mismatch = t.gapsByCode['charge-code-mismatch'];
     expect(gapRows.find((r) => r.startsWith('charge-code-mismatch'))).toContain(int(mismatch?.count ?? -1));
-    expect(await page.locator('#wrong-codes tbody tr').first().innerText()).toMatch(/J1250\s+J2919\s+\d+/);
+    const code = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
+    expect(await desk.locator('#wrong-codes tbody tr').first().innerText()).toMatch(new RegExp(`J1250\\s+${code}\\s+\\d+`));
+    expect(await desk.locator('#pricing tbody tr').first().innerText()).toMatch(/^2026Q1\s+2026Q1/);
   });
 
-  it('draws both charts as inline SVG', async () => {
-    const charts = page.locator('svg.chart');
-    expect(await charts.count()).toBe(2);
-    const recoverable = charts.nth(0);
-    expect(await recoverable.getAttribute('aria-label')).toBe('Value recoverable by HCPCS code');
-    expect(await recoverable.locator('text.label').allTextContents()).toContain('J1745');
-    const overTime = charts.nth(1);
-    expect(await overTime.locator('rect').count()).toBeGreaterThan(10);
-    const box = await overTime.boundingBox();
-    expect(box?.width ?? 0).toBeGreaterThan(600);
+  it('draws the bars by code as text and the chart over time as inline SVG (wide at a desk)', async () => {
+    expect(await desk.locator('ul.bars li').first().innerText()).toMatch(/^J1745/);
+    const wide = desk.locator('svg.chart.wide');
+    expect(await wide.isVisible()).toBe(true);
+    expect(await desk.locator('svg.chart.narrow').isVisible()).toBe(false);
+    expect(await wide.locator('rect').count()).toBeGreaterThan(10);
+    expect((await wide.boundingBox())?.width ?? 0).toBeGreaterThan(600);
+    // Full dates, with the year, on the axis.
+    expect(await wide.locator('text.tick').allTextContents()).toContain(fixture.answers.range.since);
+  });
+
+  it('is readable on a phone: no sideways panning, tiles that wrap, chart text at 11 px or more', async () => {
+    const overflow = await phone.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      view: window.innerWidth,
+      // Elements whose right edge leaves the screen, outside the boxes that scroll on their own.
+      escaping: [...document.querySelectorAll('body *')]
+        .filter((e) => !e.closest('.scroll'))
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((e) => e.tagName + (e.className ? `.${String(e.className)}` : '')),
+    }));
+    expect(overflow.page).toBeLessThanOrEqual(overflow.view);
+    expect(overflow.escaping).toEqual([]);
+    // The tiles wrap onto several rows, two at most side by side.
+    const tops = await phone.locator('.tile').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    const perRow = Math.max(...[...new Set(tops)].map((t) => tops.filter((x) => x === t).length));
+    expect(new Set(tops).size).toBeGreaterThan(2);
+    expect(perRow).toBeLessThanOrEqual(2);
+    // Nothing spills out of its tile.
+    const spilling = await phone.locator('.tile .value, .part-value, .bars li > span').evaluateAll((els) =>
+      els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > (e.parentElement?.getBoundingClientRect().right ?? 0) + 1).map((e) => e.textContent),
+    );
+    expect(spilling).toEqual([]);
+    // The headline's figure fits.
+    const big = await phone.locator('[data-figure="recoverable"]').boundingBox();
+    expect((big?.x ?? 0) + (big?.width ?? 999)).toBeLessThanOrEqual(390);
+    // Chart text: the narrow drawing is shown, and its text renders at 11 px or more.
+    expect(await phone.locator('svg.chart.wide').isVisible()).toBe(false);
+    const sizes = await phone.locator('svg.chart.narrow').evaluate((svg) => {
+      const scale = svg.getBoundingClientRect().width / (svg as SVGSVGElement).viewBox.baseVal.width;
+      return [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+    });
+    expect(sizes.length).toBeGreaterThan(3);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
+    // All other text on the page too.
+    const smallest = await phone.evaluate(() =>
+      Math.min(
+        ...[...document.querySelectorAll('body *')]
+          .filter((e) => !(e instanceof SVGElement) && e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()))
+          .filter((e) => (e as HTMLElement).offsetParent !== null)
+          .map((e) => parseFloat(getComputedStyle(e).fontSize)),
+      ),
+    );
+    expect(smallest).toBeGreaterThanOrEqual(11);
+    // A wide table scrolls in its own box, which a keyboard can reach.
+    const table = phone.locator('.scroll').filter({ has: phone.locator('#by-code') });
+    expect(await table.getAttribute('tabindex')).toBe('0');
+    expect(await table.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
   });
 
   it('loads nothing but itself: no request leaves the page, no console error', async () => {
-    expect(requested).toEqual([pathToFileURL(report).href]);
+    const own = pathToFileURL(report).href;
+    expect(new Set(requested)).toEqual(new Set([own]));
     expect(refused).toEqual([]);
     expect(consoleErrors).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, 'audit-report.png'), fullPage: true });
+    await desk.screenshot({ path: join(ARTIFACTS, 'audit-report.png'), fullPage: true });
+    await phone.screenshot({ path: join(ARTIFACTS, 'audit-report-390.png'), fullPage: true });
   });
 });
 

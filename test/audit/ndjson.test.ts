@@ -9,17 +9,18 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readLines } from '../../src/audit/ndjson.ts';
-import { CompactIndex } from '../../src/audit/partition.ts';
-import { scanLine } from '../../src/audit/scan.ts';
+import { readLineRange } from '../../src/audit/sources/lines.ts';
+import { HashIndex } from '../../src/audit/sources/hash-index.ts';
+import { scanLine } from '../../src/audit/sources/scan.ts';
 import { parseCalendarDate } from '../../src/audit/range.ts';
 import { runAudit, type AuditRunOptions } from '../../src/audit/run.ts';
-import { expectedTotals, generated, tempDir, totalsLikeAnswers } from './support.ts';
+import { expectedTotals, generated, parseCsv, tempDir, totalsLikeAnswers } from './support.ts';
 
 const fixture = generated(1500, 11);
 const cleanup: string[] = [fixture.dir];
@@ -34,7 +35,7 @@ function audit(dir: string, extra: Partial<AuditRunOptions> = {}) {
     since: fixture.answers.range.since,
     until: fixture.answers.range.until,
     ndjsonDir: dir,
-    priceFiles: [fixture.prices],
+    priceFiles: fixture.prices,
     env: {},
     stdout: (t) => void out.push(t),
     stderr: (t) => void err.push(t),
@@ -75,14 +76,23 @@ describe('audit over a generated NDJSON export (known answers)', () => {
       'ndc-missing',
       'wastage-undocumented',
     ]);
-    expect(r.stats!.administrationsRead).toBe(t.administrationsInExport);
-    expect(r.summary!.pricesIllustrative).toBe(true);
-    expect(r.stdout).toContain('ILLUSTRATIVE');
-    expect(r.summary!.wrongCodePairs).toEqual([{ posted: 'J1250', expected: 'J2919', count: t.wrongCodes }]);
+    expect(r.stats!.administrations).toBe(t.administrationsInExport);
+    const illustrative = fixture.answers.priceFile !== undefined;
+    expect(r.summary!.pricesIllustrative).toBe(illustrative);
+    if (illustrative) expect(r.stdout).toContain('ILLUSTRATIVE');
+    const methylprednisolone = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
+    expect(r.summary!.wrongCodePairs).toEqual([{ posted: 'J1250', expected: methylprednisolone, count: t.wrongCodes }]);
+    // The headline is the four parts, added up in mills: nothing counted twice, nothing left out.
+    const h = r.summary!.headline;
+    expect(Math.round((h.missedJw.value + h.underBilled.value + h.wrongCodes.value + h.missingJz.value) * 1000)).toBe(
+      Math.round(h.recoverable * 1000),
+    );
+    expect(h.recoverable).toBe(t.recoverableValue);
+    expect(h.pricedBy.map((p) => [p.dosQuarter, p.priceQuarter, p.latestLoaded])).toEqual([['2026Q1', '2026Q1', false]]);
   });
 
-  it('gives the same totals through thousands of partitions in dozens of files', async () => {
-    const r = await audit(fixture.dir, { partitionBytes: 2 * 1024, fileBytes: 128 * 1024 });
+  it('gives the same totals through many byte ranges, dozens of partition files and small groups', async () => {
+    const r = await audit(fixture.dir, { rangeBytes: 256 * 1024, fileBytes: 128 * 1024, groupBytes: 2 * 1024, workers: 3 });
     expect(r.exitCode).toBe(0);
     expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
   });
@@ -101,7 +111,7 @@ describe('audit over a generated NDJSON export (known answers)', () => {
       [lines[i], lines[j]] = [lines[j] as string, lines[i] as string];
     }
     writeFileSync(join(dir, 'export.ndjson.gz'), gzipSync(`${lines.join('\r\n')}\r\n`));
-    const r = await audit(dir, { partitionBytes: 64 * 1024, fileBytes: 512 * 1024 });
+    const r = await audit(dir, { fileBytes: 512 * 1024 });
     expect(r.exitCode).toBe(0);
     expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
   });
@@ -136,19 +146,19 @@ describe('audit over a generated NDJSON export (known answers)', () => {
   it('audits only encounters with an administration dated in the range', async () => {
     // One month of the quarter: fewer encounters, all of them dated inside it.
     const r = await audit(fixture.dir, {
-      since: '2026-08-01',
-      until: '2026-08-31',
-      csv: join(fixture.dir, 'aug.csv'),
+      since: '2026-02-01',
+      until: '2026-02-28',
+      csv: join(fixture.dir, 'feb.csv'),
     });
     expect(r.exitCode).toBe(0);
     const t = r.summary!.totals;
     expect(t.encounters).toBeGreaterThan(0);
     expect(t.encounters).toBeLessThan(fixture.answers.totals.encounters);
-    const rows = readFileSync(join(fixture.dir, 'aug.csv'), 'utf8').trim().split('\n').slice(1);
+    const rows = readFileSync(join(fixture.dir, 'feb.csv'), 'utf8').trim().split('\n').slice(1);
     expect(rows).toHaveLength(t.encounters);
-    for (const row of rows) expect(row.split(',')[1]).toMatch(/^2026-08-/);
+    for (const row of rows) expect(row.split(',')[1]).toMatch(/^2026-02-/);
     // Nothing before the quarter is ever audited: the quarter's totals are exactly the answers.
-    const before = await audit(fixture.dir, { since: '2026-06-01', until: '2026-06-30' });
+    const before = await audit(fixture.dir, { since: '2025-12-01', until: '2025-12-31' });
     expect(before.summary!.totals.encounters).toBe(fixture.answers.scenarios['before-range']);
   });
 
@@ -162,16 +172,44 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(rows).toHaveLength(fixture.answers.totals.encounters + 1);
     const header = (rows[0] as string).split(',');
     const col = (name: string) => header.indexOf(name);
-    const sum = (name: string) => rows.slice(1).reduce((s, row) => s + Number(row.split(',')[col(name)]), 0);
-    expect(sum('missed_jw_units')).toBe(fixture.answers.totals.missedJw.units);
-    expect(sum('under_billed_units')).toBe(fixture.answers.totals.underBilled.units);
-    expect(rows.slice(1).every((row) => row.endsWith(',true'))).toBe(true); // prices_illustrative
+    // Money columns are exact to the mill: a spreadsheet's column sum is the report's total.
+    const sum = (name: string) =>
+      rows.slice(1).reduce((s, row) => s + Math.round(Number(row.split(',')[col(name)]) * 1000), 0) / 1000;
+    const a = fixture.answers.totals;
+    expect(sum('missed_jw_units')).toBe(a.missedJw.units);
+    expect(sum('under_billed_units')).toBe(a.underBilled.units);
+    expect(sum('recoverable_value')).toBe(a.recoverableValue);
+    expect(sum('wrong_code_value')).toBe(a.wrongCode.value);
+    expect(sum('missing_jz_value')).toBe(a.missingJzValue.value);
+    const illustrative = fixture.answers.priceFile !== undefined;
+    expect(rows.slice(1).every((row) => row.endsWith(`,${illustrative}`))).toBe(true); // prices_illustrative
+    // priced_with: the quarter whose limits priced the encounter's lines (none without lines).
+    const pricedWith = rows.slice(1).map((row) => [Number(row.split(',')[col('lines')]) > 0, row.split(',').at(-2)]);
+    expect(pricedWith.every(([lines, q]) => q === (lines ? '2026Q1' : ''))).toBe(true);
+    // The line-level file: one row per code, date and JW/non-JW line, with what to document.
+    const lines = readFileSync(join(fixture.dir, 'audit.lines.csv'), 'utf8').trim().split('\n');
+    const lh = (lines[0] as string).split(',');
+    expect(lh).toEqual([
+      'encounter', 'date_of_service', 'code', 'modifiers', 'units_documented', 'units_posted', 'posted_modifiers',
+      'posted_code', 'finding', 'units_recoverable', 'value_recoverable', 'units_over_billed', 'value_over_billed',
+      'payment_limit', 'priced_with', 'gap_codes', 'gap_text', 'prices_illustrative',
+    ]);
+    const lineSum = lines.slice(1).reduce((s, row) => s + Math.round(Number(parseCsv(row)[lh.indexOf('value_recoverable')]) * 1000), 0);
+    expect(lineSum / 1000).toBe(a.recoverableValue);
+    const missedJwRows = lines.slice(1).map(parseCsv).filter((c) => c[lh.indexOf('finding')] === 'missed-jw');
+    expect(missedJwRows.reduce((s, c) => s + Number(c[lh.indexOf('units_recoverable')]), 0)).toBe(a.missedJw.units);
+    const gapText = lines.slice(1).map(parseCsv).find((c) => c[lh.indexOf('gap_codes')] === 'charge-code-mismatch');
+    expect(gapText?.[lh.indexOf('gap_text')]).toMatch(/^The posted charge bills J1250 .*correct the charge code\.$/);
+    expect(gapText?.[lh.indexOf('posted_code')]).toBe('J1250');
     const report = JSON.parse(readFileSync(json, 'utf8'));
-    expect(report.pricesIllustrative).toBe(true);
-    expect(report.pricesNote).toMatch(/ILLUSTRATIVE/);
-    expect(report.totals.missedJw).toEqual(fixture.answers.totals.missedJw);
-    expect(report.encounters).toHaveLength(fixture.answers.totals.encounters);
+    expect(report.pricesIllustrative).toBe(illustrative);
+    if (illustrative) expect(report.pricesNote).toMatch(/ILLUSTRATIVE/);
+    expect(report.totals.missedJw).toEqual(a.missedJw);
+    expect(report.headline.recoverable).toBe(a.recoverableValue);
+    expect(report.encounters).toHaveLength(a.encounters);
     expect(readdirSync(fixture.dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    // Reports hold billing data about patients' encounters: readable by their owner only.
+    for (const f of [csv, json, join(fixture.dir, 'audit.lines.csv')]) expect(statSync(f).mode & 0o777).toBe(0o600);
   });
 });
 
@@ -183,12 +221,37 @@ describe('NDJSON building blocks', () => {
     const long = 'x'.repeat(3 * 1024 * 1024);
     writeFileSync(file, `a\r\n\n${long}\nlast`);
     const seen: [string, number][] = [];
-    await readLines(file, (line, n) => seen.push([line.length > 10 ? `long:${line.length}` : line, n]));
+    const r = await readLineRange(file, { start: 0, end: Infinity }, {
+      line: (buf, s, e, n) => seen.push([e - s > 10 ? `long:${e - s}` : buf.toString('utf8', s, e), n]),
+      tooLong: () => undefined,
+    });
     expect(seen).toEqual([
       ['a', 1],
       [`long:${long.length}`, 3],
       ['last', 4],
     ]);
+    expect(r.lines).toBe(4);
+  });
+
+  it('splits a file into byte ranges that together read every line exactly once, in order', async () => {
+    const dir = tempDir();
+    cleanup.push(dir);
+    const file = join(dir, 'x.ndjson');
+    const all = Array.from({ length: 200 }, (_, i) => `line-${i}-${'y'.repeat(i % 37)}`);
+    writeFileSync(file, `${all.join('\n')}\n`);
+    const size = statSync(file).size;
+    for (const step of [5, 64, 1000, size]) {
+      const got: string[] = [];
+      let base = 0;
+      for (let start = 0; start < size; start += step) {
+        const r = await readLineRange(file, { start, end: start + step }, {
+          line: (buf, s, e, n) => got.push(`${base + n}:${buf.toString('utf8', s, e)}`),
+          tooLong: () => undefined,
+        });
+        base += r.lines;
+      }
+      expect(got).toEqual(all.map((l, i) => `${i + 1}:${l}`));
+    }
   });
 
   it('scans only the top level: nested subjects, escaped quotes and spacing do not fool it', () => {
@@ -259,12 +322,14 @@ describe('NDJSON building blocks', () => {
     expect(JSON.parse(kept)).toEqual(expected);
   });
 
-  it('CompactIndex keeps a value per key through growth', () => {
-    const index = new CompactIndex(4);
+  it('HashIndex keeps a value per key through growth, and shares it read-only', () => {
+    const index = new HashIndex(4);
     for (let i = 0; i < 50_000; i++) index.set(`enc-${i}`, i % 1000);
     expect(index.size).toBe(50_000);
     for (let i = 0; i < 50_000; i += 997) expect(index.get(`enc-${i}`)).toBe(i % 1000);
     expect(index.get('enc-50000')).toBeUndefined();
+    const shared = HashIndex.fromShared(index.share());
+    for (let i = 0; i < 50_000; i += 991) expect(shared.get(`enc-${i}`)).toBe(i % 1000);
   });
 
   it.each([

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { AuditSummary } from '../../src/audit/accumulate.ts';
-import { generateExport, type Answers } from '../../src/audit/generate.ts';
+import { generateExport, type Answers } from '../../tools/synthetic-export/generate.ts';
 
 export const CLI = new URL('../../src/cli/vialwise.ts', import.meta.url).pathname;
+export const GENERATOR = new URL('../../tools/synthetic-export.ts', import.meta.url).pathname;
 
 export function tempDir(prefix = 'vialwise-audit-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -16,10 +17,10 @@ export function tempDir(prefix = 'vialwise-audit-test-'): string {
 export function generated(
   encounters: number,
   seed: number,
-): { dir: string; answers: Answers; prices: string } {
+): { dir: string; answers: Answers; prices: string[] } {
   const dir = tempDir('vialwise-audit-fixture-');
   const answers = generateExport({ encounters, outDir: dir, seed });
-  return { dir, answers, prices: join(dir, answers.priceFile) };
+  return { dir, answers, prices: answers.priceFile ? [join(dir, answers.priceFile)] : [] };
 }
 
 /** Every resource of a generated export, PUT onto a FHIR server in batches of `chunk` (a transaction allows 50 updates). */
@@ -61,6 +62,8 @@ export function totalsLikeAnswers(s: AuditSummary): Record<string, unknown> {
     derivedValue: t.derivedValue,
     missedJw: t.missedJw,
     underBilled: t.underBilled,
+    wrongCode: t.wrongCode,
+    missingJzValue: t.missingJzValue,
     overBilled: t.overBilled,
     recoverableValue: t.recoverableValue,
     wrongCodes: t.wrongCodes,
@@ -89,11 +92,11 @@ export interface CliResult {
 }
 
 /** Runs `node src/cli/vialwise.ts ...args` as a child process (no terminal: no progress bar). */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], env: Record<string, string> = {}, script = CLI): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      [script, ...args],
       { env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -102,3 +105,27 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     );
   });
 }
+
+/** One CSV row's cells (RFC 4180 quoting). */
+export function parseCsv(row: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < row.length; i++) {
+    const c = row[i] as string;
+    if (quoted) {
+      if (c === '"' && row[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells;
+}
+

@@ -7,6 +7,11 @@
  *
  * With `write`, each audited encounter also goes through the service's use case
  * (`evaluateAndWrite`): the same read, engine and transaction that a notification would trigger.
+ *
+ * A shard (`--partition k/n`) takes the encounters whose id hashes into its block (the page of
+ * administrations names the Encounter, not yet its patient), and administrations without one by
+ * their own id: every shard pages through the same administrations, each reads the contexts of
+ * its own encounters only.
  */
 import type {
   Bundle,
@@ -17,22 +22,24 @@ import type {
   Observation,
   Resource,
 } from '@medplum/fhirtypes';
-import { evaluateAndWrite, type EvaluateDeps } from '../evaluate/evaluate-encounter.ts';
-import type { FhirGateway } from '../fhir/gateway.ts';
-import { batchResults, contextQueries, encounterInputOf } from '../fhir/read-context.ts';
-import type { EngineReference } from '../rules/index.ts';
-import type { SourceStats } from './accumulate.ts';
-import { auditedDate } from './compare.ts';
-import type { Progress } from './progress.ts';
-import { addDays, type DateRange } from './range.ts';
-import { isDraftIdentifierClaim, unlinkedItem, type AuditItem, type Emit } from './source.ts';
-import { localRef } from '../domain/fhir-values.ts';
+import { evaluateAndWrite, type EvaluateDeps } from '../../evaluate/evaluate-encounter.ts';
+import type { FhirGateway } from '../../fhir/gateway.ts';
+import { batchResults, contextQueries, encounterInputOf } from '../../fhir/read-context.ts';
+import type { EngineReference } from '../../rules/index.ts';
+import { localRef } from '../../domain/fhir-values.ts';
+import { auditedDate } from '../compare.ts';
+import { isDraftIdentifierClaim, unlinkedItem, type AuditItem, type Emit } from '../item.ts';
+import type { Progress } from '../progress.ts';
+import { addDays, type DateRange } from '../range.ts';
+import { logicalPartition, shardOf, type Shard } from '../shard.ts';
+import type { InputStats } from '../stats.ts';
 
 export interface FhirAuditOptions {
   readonly gateway: FhirGateway;
   readonly range: DateRange;
-  readonly stats: SourceStats;
+  readonly stats: InputStats;
   readonly progress: Progress;
+  readonly shard: Shard;
   /** Encounters per batch read. */
   readonly batchSize?: number;
   /** Batches in flight at once. */
@@ -51,7 +58,8 @@ interface Pending {
 }
 
 export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promise<void> {
-  const { gateway, range, stats, progress } = opts;
+  const { gateway, range, stats, progress, shard } = opts;
+  const mine = (ref: string) => shardOf(logicalPartition(ref), shard.count) === shard.index;
   const batchSize = opts.batchSize ?? 20;
   const concurrency = opts.concurrency ?? 4;
   const seen = new Set<string>();
@@ -85,13 +93,15 @@ export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promi
     for (const entry of page.entry ?? []) {
       const a = entry.resource;
       if (a?.resourceType !== 'MedicationAdministration' || entry.search?.mode === 'include') continue;
-      stats.administrationsRead++;
-      stats.resourcesRead++;
       const enc = localRef(a.context);
       if (!enc?.startsWith('Encounter/')) {
+        if (!mine(`MedicationAdministration/${a.id ?? ''}`)) continue;
+        stats.administrations++;
         await emitUnlinked(gateway, a, range, emit);
         continue;
       }
+      if (!mine(enc)) continue;
+      stats.administrations++;
       const id = enc.slice('Encounter/'.length);
       if (seen.has(id)) continue;
       seen.add(id);
@@ -102,7 +112,7 @@ export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promi
         await drain(concurrency - 1);
       }
     }
-    progress.update(stats.administrationsRead, `${seen.size.toLocaleString('en-US')} encounters`);
+    progress.update(stats.administrations, `${seen.size.toLocaleString('en-US')} encounters`);
   }
   if (queue.length) launch(queue);
   await drain(0);
@@ -158,12 +168,12 @@ async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emi
     at += count;
     const item = assemble(p.id, main, ownClaims, weights, encounterClaims);
     if (!item) {
-      opts.stats.administrationsWithoutEncounterResource++;
+      opts.stats.administrationsWithoutEncounter++;
       continue;
     }
     if (auditedDate(item.input, range) === undefined) continue;
-    opts.stats.chargeItemsRead += item.input.chargeItems.length;
-    opts.stats.claimsRead += item.claims.length;
+    opts.stats.chargeItems += item.input.chargeItems.length;
+    opts.stats.claims += item.claims.length;
     if (opts.write) {
       const result = await evaluateAndWrite(
         { ...opts.write.deps, gateway, reference: opts.write.reference },

@@ -20,71 +20,6 @@ export const PALETTE = [
   '#999999',
 ];
 
-export interface BarSegment {
-  readonly label: string;
-  readonly color: string;
-}
-
-export interface BarRow {
-  readonly label: string;
-  readonly sublabel?: string;
-  /** One value per segment. */
-  readonly values: readonly number[];
-}
-
-/** Horizontal stacked bars, one row per item, with the total at the end of each bar. */
-export function horizontalBars(
-  rows: readonly BarRow[],
-  segments: readonly BarSegment[],
-  format: (n: number) => string,
-  title: string,
-): string {
-  const width = 760;
-  const labelWidth = 250;
-  const valueWidth = 110;
-  const rowHeight = 34;
-  const top = 34;
-  const height = top + Math.max(rows.length, 1) * rowHeight + 10;
-  const max = Math.max(1e-9, ...rows.map((r) => r.values.reduce((a, b) => a + b, 0)));
-  const scale = (width - labelWidth - valueWidth) / max;
-  const legend = segments
-    .map((s, i) => {
-      const x = labelWidth + i * 190;
-      return `<rect x="${x}" y="6" width="12" height="12" fill="${s.color}"/><text x="${x + 18}" y="16" class="legend">${escapeXml(s.label)}</text>`;
-    })
-    .join('');
-  const bars = rows
-    .map((r, i) => {
-      const y = top + i * rowHeight;
-      let x = labelWidth;
-      const parts = r.values
-        .map((v, k) => {
-          const w = Math.max(0, v * scale);
-          const seg = `<rect x="${x.toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 12}" fill="${segments[k]?.color ?? '#999'}"><title>${escapeXml(`${r.label} ${segments[k]?.label ?? ''}: ${format(v)}`)}</title></rect>`;
-          x += w;
-          return seg;
-        })
-        .join('');
-      const total = r.values.reduce((a, b) => a + b, 0);
-      const sub = r.sublabel
-        ? `<text x="${labelWidth - 10}" y="${y + 27}" class="sub" text-anchor="end">${escapeXml(truncate(r.sublabel, 40))}</text>`
-        : '';
-      return (
-        `<text x="${labelWidth - 10}" y="${y + 15}" class="label" text-anchor="end">${escapeXml(r.label)}</text>${sub}` +
-        parts +
-        `<text x="${(x + 6).toFixed(1)}" y="${y + 19}" class="value">${escapeXml(format(total))}</text>`
-      );
-    })
-    .join('');
-  const empty = rows.length
-    ? ''
-    : `<text x="${width / 2}" y="${top + 20}" text-anchor="middle" class="sub">nothing to recover</text>`;
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}" class="chart">` +
-    `<title>${escapeXml(title)}</title>${legend}${bars}${empty}</svg>`
-  );
-}
-
 export interface Series {
   readonly label: string;
   readonly color: string;
@@ -92,19 +27,26 @@ export interface Series {
   readonly values: readonly number[];
 }
 
-/** Vertical stacked columns over time, with a y axis and thinned x labels. */
+/**
+ * Vertical stacked columns over time, with a y axis and thinned x labels. Two drawings: `wide`
+ * (760 units across, for a desk) and `narrow` (340 across, one legend entry per row, fewer axis
+ * labels), so that the text is never scaled below a readable size on a phone.
+ */
 export function stackedColumns(
   columns: readonly string[],
   series: readonly Series[],
   title: string,
   yLabel: string,
+  variant: 'wide' | 'narrow' = 'wide',
 ): string {
-  const width = 760;
-  const left = 48;
+  const narrow = variant === 'narrow';
+  const width = narrow ? 340 : 760;
+  const left = narrow ? 52 : 48;
   const right = 10;
   const top = 14;
-  const plotHeight = 200;
-  const legendRows = Math.ceil(series.length / 3);
+  const plotHeight = narrow ? 170 : 200;
+  const perRow = narrow ? 1 : 3;
+  const legendRows = Math.ceil(series.length / perRow);
   const height = top + plotHeight + 40 + legendRows * 20;
   const totals = columns.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
   const max = niceMax(Math.max(1, ...totals));
@@ -118,7 +60,8 @@ export function stackedColumns(
         `<text x="${left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" class="tick">${fmtTick(t)}</text>`,
     )
     .join('');
-  const every = Math.max(1, Math.ceil(columns.length / 8));
+  // Full dates are about 80 units wide: at most 3 labels fit the narrow drawing, 7 the wide one.
+  const every = Math.max(1, Math.ceil(columns.length / (narrow ? 3 : 7)));
   const cols = columns
     .map((c, i) => {
       const x = left + i * step + (step - barWidth) / 2;
@@ -141,13 +84,13 @@ export function stackedColumns(
     .join('');
   const legend = series
     .map((s, i) => {
-      const lx = left + (i % 3) * 240;
-      const ly = top + plotHeight + 34 + Math.floor(i / 3) * 20;
+      const lx = (narrow ? 12 : left) + (i % perRow) * 240;
+      const ly = top + plotHeight + 34 + Math.floor(i / perRow) * 20;
       return `<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${s.color}"/><text x="${lx + 18}" y="${ly}" class="legend">${escapeXml(truncate(s.label, 34))}</text>`;
     })
     .join('');
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}" class="chart">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}" class="chart ${variant}">` +
     `<title>${escapeXml(title)}</title>` +
     `<text x="12" y="${top + plotHeight / 2}" transform="rotate(-90 12 ${top + plotHeight / 2})" text-anchor="middle" class="tick">${escapeXml(yLabel)}</text>` +
     `${ticks}<line x1="${left}" x2="${width - right}" y1="${y(0)}" y2="${y(0)}" class="axis"/>${cols}${legend}</svg>`

@@ -3,20 +3,23 @@
  * does, and leaves MedplumClient, jose and the logger unloaded): the gateway and the token source
  * set up as the service sets them up, the Bulk Data export, and the `--write` use case.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
-import type { Config } from '../config.ts';
-import { createTokenSource } from '../fhir/auth.ts';
-import { createGateway } from '../fhir/gateway.ts';
-import { createFhirFetch, type RetryPolicy } from '../fhir/http-fetch.ts';
-import { registerDevice } from '../fhir/registration.ts';
-import { createLogger } from '../logger.ts';
-import type { EngineReference } from '../rules/index.ts';
-import type { SourceStats } from './accumulate.ts';
+import type { Config } from '../../config.ts';
+import { createTokenSource } from '../../fhir/auth.ts';
+import { createGateway } from '../../fhir/gateway.ts';
+import { createFhirFetch, type RetryPolicy } from '../../fhir/http-fetch.ts';
+import { registerDevice } from '../../fhir/registration.ts';
+import { createLogger } from '../../logger.ts';
+import type { EngineReference } from '../../rules/index.ts';
+import type { Progress } from '../progress.ts';
+import type { DateRange } from '../range.ts';
+import type { Shard } from '../shard.ts';
+import type { InputStats } from '../stats.ts';
+import type { Emit } from '../item.ts';
 import { exportForAudit } from './bulk.ts';
-import { auditFhirSearch } from './fhir-source.ts';
-import type { Progress } from './progress.ts';
-import type { DateRange } from './range.ts';
-import type { Emit } from './source.ts';
+import { auditFhirSearch } from './fhir-search.ts';
 
 export interface RemoteOptions {
   readonly url: string;
@@ -27,20 +30,21 @@ export interface RemoteOptions {
   readonly warn: (line: string) => void;
 }
 
-/** Runs the Bulk Data exports the audit needs and downloads their files into `dir`. */
-export async function downloadBulkExport(opts: RemoteOptions, dir: string): Promise<string[]> {
+/**
+ * Runs the Bulk Data exports the audit needs and downloads their files into `<work>/export`
+ * (resuming an earlier run's downloads there); returns the files.
+ */
+export async function downloadBulkExport(opts: RemoteOptions, work: string, downloads: number): Promise<string[]> {
   const tokens = createTokenSource(opts.config.fhirAuth);
+  const dir = join(work, 'export');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return exportForAudit(
     {
       url: opts.url,
-      fetch: createFhirFetch({ retry: opts.retry, ...(tokens ? { tokens } : {}) }),
-      // Files can be large: a long timeout; the token only where the manifest asks for it.
-      downloadFetch: (withToken) =>
-        createFhirFetch({
-          retry: { ...opts.retry, timeoutMs: 30 * 60_000 },
-          ...(withToken && tokens ? { tokens } : {}),
-        }),
+      fetch: createFhirFetch({ retry: opts.retry }),
+      ...(tokens ? { token: (force?: boolean) => tokens.token(force) } : {}),
       progress: opts.progress,
+      downloads,
       warn: opts.warn,
     },
     opts.range,
@@ -51,10 +55,11 @@ export async function downloadBulkExport(opts: RemoteOptions, dir: string): Prom
 /** The audit by FHIR search; with `write`, through the service's use case as well. */
 export async function auditByFhirSearch(
   opts: RemoteOptions & {
-    readonly stats: SourceStats;
+    readonly stats: InputStats;
     readonly write: boolean;
     readonly reference: EngineReference;
     readonly clock: () => Date;
+    readonly shard: Shard;
   },
   emit: Emit,
 ): Promise<void> {
@@ -76,7 +81,14 @@ export async function auditByFhirSearch(
     };
   }
   await auditFhirSearch(
-    { gateway, range: opts.range, stats: opts.stats, progress: opts.progress, ...(write ? { write } : {}) },
+    {
+      gateway,
+      range: opts.range,
+      stats: opts.stats,
+      progress: opts.progress,
+      shard: opts.shard,
+      ...(write ? { write } : {}),
+    },
     emit,
   );
 }

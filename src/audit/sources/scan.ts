@@ -132,9 +132,21 @@ function sameBytes(buf: Buffer, start: number, end: number, word: Uint8Array): b
   return true;
 }
 
+/** The field a key names, by length and first byte before any comparison (a hot path). */
 function fieldOf(buf: Buffer, start: number, end: number): Field | undefined {
-  for (const [name, bytes] of FIELDS) if (sameBytes(buf, start, end, bytes)) return name;
+  const n = end - start;
+  if (n < 2 || n > 12) return undefined;
+  const bucket = BY_LENGTH[n];
+  if (!bucket) return undefined;
+  const first = buf[start];
+  for (const [name, bytes] of bucket) if (bytes[0] === first && sameBytes(buf, start, end, bytes)) return name;
   return undefined;
+}
+
+const BY_LENGTH: (readonly (readonly [Field, Uint8Array])[] | undefined)[] = [];
+for (const entry of FIELDS) {
+  const list = (BY_LENGTH[entry[1].length] ??= []) as (readonly [Field, Uint8Array])[];
+  list.push(entry);
 }
 
 function decodeString(buf: Buffer, open: number, close: number): string {

@@ -1,0 +1,343 @@
+/**
+ * One audited encounter as report rows: a CSV row, line-level CSV rows, and a JSON record that
+ * holds everything the totals are made of (so that `vialwise audit merge` rebuilds the totals of
+ * shards from their JSON reports exactly). Money is written exact to the mill (dollars with up to
+ * three decimals): the rows of a column add up to the report's total.
+ *
+ * Every free-text cell goes through the one CSV guard (domain/csv.ts): encounter classes, payer
+ * categories and references come from the input, gap texts name what was documented.
+ */
+import { csvRow, type CsvValue } from '../../domain/csv.ts';
+import { isGapCode } from '../../domain/gaps.ts';
+import {
+  addCodeFigures,
+  CODE_FIGURES,
+  dollarsExact,
+  emptyCodeFigures,
+  recoverableMills,
+  toMills,
+  type AuditedGap,
+  type AuditLine,
+  type CodeFigures,
+  type EncounterAudit,
+  type LineFinding,
+  type PostedSource,
+  type PricingRow,
+} from '../model.ts';
+
+export const ENCOUNTER_COLUMNS = [
+  'encounter',
+  'date_of_service',
+  'payer',
+  'encounter_class',
+  'compared_with',
+  'administrations',
+  'lines',
+  'units_documented',
+  'jw_units_documented',
+  'value_documented',
+  'recoverable_value',
+  'missed_jw_units',
+  'missed_jw_value',
+  'under_billed_units',
+  'under_billed_value',
+  'wrong_code_lines',
+  'wrong_code_value',
+  'missing_jz_lines',
+  'missing_jz_value',
+  'over_billed_units',
+  'over_billed_value',
+  'gaps',
+  'gap_codes',
+  'revenue_at_risk',
+  'priced_with',
+  'prices_illustrative',
+] as const;
+
+export const LINE_COLUMNS = [
+  'encounter',
+  'date_of_service',
+  'code',
+  'modifiers',
+  'units_documented',
+  'units_posted',
+  'posted_modifiers',
+  'posted_code',
+  'finding',
+  'units_recoverable',
+  'value_recoverable',
+  'units_over_billed',
+  'value_over_billed',
+  'payment_limit',
+  'priced_with',
+  'gap_codes',
+  'gap_text',
+  'prices_illustrative',
+] as const;
+
+/** How a set of pricing rows reads: `2026Q1`, or `2026Q1 limits for 2026Q3 (latest loaded)`. */
+export function pricedWith(rows: readonly PricingRow[]): string {
+  const said = new Set<string>();
+  for (const r of rows) {
+    if (!r.priceQuarter) said.add('no payment limit');
+    else if (r.priceQuarter === r.dosQuarter) said.add(r.priceQuarter);
+    else said.add(`${r.priceQuarter} limits for ${r.dosQuarter} (latest loaded)`);
+  }
+  return [...said].sort().join('; ');
+}
+
+function linePricedWith(l: AuditLine): string {
+  if (!l.priceQuarter) return l.code ? 'no payment limit' : '';
+  return l.priceLaterQuarter ? `${l.priceQuarter} (latest loaded)` : l.priceQuarter;
+}
+
+export function encounterCsvRow(e: EncounterAudit, illustrative: boolean): string {
+  const f = e.figures;
+  const cells: CsvValue[] = [
+    e.subject,
+    e.dateOfService,
+    e.payerCategory,
+    e.encounterClass,
+    e.postedSource,
+    e.administrations,
+    e.lines,
+    f.derivedUnits,
+    f.jwUnits,
+    dollarsExact(f.derivedMills),
+    dollarsExact(recoverableMills(f)),
+    f.missedJwUnits,
+    dollarsExact(f.missedJwMills),
+    f.underUnits,
+    dollarsExact(f.underMills),
+    f.wrongCodes,
+    dollarsExact(f.wrongCodeMills),
+    f.missingJz,
+    dollarsExact(f.missingJzMills),
+    f.overUnits,
+    dollarsExact(f.overMills),
+    e.gaps.length,
+    [...new Set(e.gaps.map((g) => g.code))].sort().join(';'),
+    dollarsExact(e.atRiskMills),
+    pricedWith(e.pricing),
+    illustrative || e.pricesIllustrative,
+  ];
+  return `${csvRow(cells)}\n`;
+}
+
+export function lineCsvRows(e: EncounterAudit, illustrative: boolean): string {
+  let out = '';
+  for (const l of e.auditLines) {
+    const cells: CsvValue[] = [
+      e.subject,
+      l.date,
+      l.code,
+      l.modifiers,
+      l.unitsDocumented,
+      l.unitsPosted,
+      l.postedModifiers,
+      l.postedCode,
+      l.findings.join(';'),
+      l.unitsRecoverable,
+      dollarsExact(l.recoverableMills),
+      l.unitsOver,
+      dollarsExact(l.overMills),
+      l.priceMills === undefined ? undefined : dollarsExact(l.priceMills),
+      linePricedWith(l),
+      l.gaps.join(';'),
+      l.gapText.join(' | '),
+      illustrative || l.priceIllustrative,
+    ];
+    out += `${csvRow(cells)}\n`;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The JSON record: lossless (money as exact dollars, read back to mills).
+
+type FiguresJson = Record<string, number>;
+
+/** The JSON name of each figure: money as `...Value` in dollars. */
+const FIGURE_NAMES = CODE_FIGURES.map((k) => [k, k.endsWith('Mills') ? `${k.slice(0, -5)}Value` : k] as const);
+
+/** Figures of one code; zeros left out (a record reads back the same). */
+function figuresJson(f: Readonly<CodeFigures>): FiguresJson {
+  const out: FiguresJson = {};
+  for (const [k, name] of FIGURE_NAMES) {
+    const v = f[k];
+    if (v !== 0) out[name] = name === k ? v : dollarsExact(v);
+  }
+  return out;
+}
+
+function figuresFrom(j: unknown): CodeFigures {
+  const f = emptyCodeFigures();
+  const o = (j ?? {}) as FiguresJson;
+  for (const [k, name] of FIGURE_NAMES) {
+    const v = o[name];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RecordError(`figure ${name} is not a number`);
+    f[k] = name === k ? v : toMills(v);
+  }
+  return f;
+}
+
+export class RecordError extends Error {}
+
+export function encounterRecord(e: EncounterAudit): string {
+  const record = {
+    encounter: e.subject,
+    unlinked: e.unlinked,
+    dateOfService: e.dateOfService,
+    payer: e.payerCategory,
+    encounterClass: e.encounterClass,
+    comparedWith: e.postedSource,
+    administrations: e.administrations,
+    lines: e.lines,
+    recoverableValue: dollarsExact(recoverableMills(e.figures)),
+    revenueAtRisk: dollarsExact(e.atRiskMills),
+    unpricedUnits: e.unpricedUnits,
+    pricesIllustrative: e.pricesIllustrative,
+    pricedWith: pricedWith(e.pricing),
+    byCode: Object.fromEntries([...e.byCode].map(([code, f]) => [code, figuresJson(f)])),
+    wrongCodePairs: e.wrongCodePairs,
+    gaps: e.gaps.map((g) => ({
+      code: g.code,
+      date: g.date,
+      revenueAtRisk: dollarsExact(g.mills),
+      text: g.text,
+      ...(g.line ? { line: g.line } : {}),
+    })),
+    pricing: e.pricing.map((p) => ({
+      dosQuarter: p.dosQuarter,
+      priceQuarter: p.priceQuarter,
+      illustrative: p.illustrative,
+      units: p.units,
+      value: dollarsExact(p.mills),
+    })),
+    // Empty strings, zeros, false and empty lists are left out of the lines (read back as such).
+    auditLines: e.auditLines.map((l) =>
+      compact({
+        date: l.date,
+        code: l.code,
+        modifiers: l.modifiers,
+        unitsDocumented: l.unitsDocumented,
+        unitsPosted: l.unitsPosted,
+        findings: l.findings,
+        postedModifiers: l.postedModifiers,
+        postedCode: l.postedCode,
+        unitsRecoverable: l.unitsRecoverable,
+        recoverableValue: dollarsExact(l.recoverableMills),
+        unitsOver: l.unitsOver,
+        overValue: dollarsExact(l.overMills),
+        ...(l.priceMills !== undefined ? { paymentLimit: dollarsExact(l.priceMills) } : {}),
+        priceQuarter: l.priceQuarter,
+        priceLaterQuarter: l.priceLaterQuarter,
+        priceIllustrative: l.priceIllustrative,
+        gaps: l.gaps,
+        gapText: l.gapText,
+      }),
+    ),
+  };
+  return JSON.stringify(record);
+}
+
+const KEPT = new Set(['date', 'code', 'modifiers', 'unitsDocumented', 'unitsPosted', 'findings']);
+
+function compact(o: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (!KEPT.has(k) && (v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0))) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+const str = (v: unknown, what: string): string => {
+  if (typeof v !== 'string') throw new RecordError(`${what} missing`);
+  return v;
+};
+const num = (v: unknown, what: string): number => {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RecordError(`${what} missing`);
+  return v;
+};
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Reads a record written by `encounterRecord` back (the merge of shards). */
+export function parseEncounterRecord(text: string): EncounterAudit {
+  const r = JSON.parse(text) as Record<string, unknown>;
+  const posted = str(r.comparedWith, 'comparedWith');
+  if (!['claim', 'charges', 'none'].includes(posted)) throw new RecordError('comparedWith invalid');
+  const gaps: AuditedGap[] = list(r.gaps).map((g) => {
+    const o = g as Record<string, unknown>;
+    const code = str(o.code, 'gap code');
+    if (!isGapCode(code)) throw new RecordError(`unknown gap code ${code}`);
+    return {
+      code,
+      date: str(o.date, 'gap date'),
+      mills: toMills(num(o.revenueAtRisk, 'gap revenueAtRisk')),
+      text: str(o.text, 'gap text'),
+      ...(typeof o.line === 'string' ? { line: o.line } : {}),
+    };
+  });
+  const auditLines: AuditLine[] = list(r.auditLines).map((l) => {
+    const o = l as Record<string, unknown>;
+    return {
+      date: str(o.date, 'line date'),
+      code: str(o.code, 'line code'),
+      modifiers: str(o.modifiers, 'line modifiers'),
+      unitsDocumented: num(o.unitsDocumented, 'unitsDocumented'),
+      unitsPosted: num(o.unitsPosted, 'unitsPosted'),
+      postedModifiers: str(o.postedModifiers ?? '', 'postedModifiers'),
+      postedCode: str(o.postedCode ?? '', 'postedCode'),
+      findings: list(o.findings).map((x) => str(x, 'finding') as LineFinding),
+      unitsRecoverable: num(o.unitsRecoverable ?? 0, 'unitsRecoverable'),
+      recoverableMills: toMills(num(o.recoverableValue ?? 0, 'recoverableValue')),
+      unitsOver: num(o.unitsOver ?? 0, 'unitsOver'),
+      overMills: toMills(num(o.overValue ?? 0, 'overValue')),
+      priceMills: typeof o.paymentLimit === 'number' ? toMills(o.paymentLimit) : undefined,
+      priceQuarter: str(o.priceQuarter ?? '', 'priceQuarter'),
+      priceLaterQuarter: o.priceLaterQuarter === true,
+      priceIllustrative: o.priceIllustrative === true,
+      gaps: list(o.gaps).map((x) => str(x, 'line gap')).filter(isGapCode),
+      gapText: list(o.gapText).map((x) => str(x, 'gap text')),
+    };
+  });
+  const pricing: PricingRow[] = list(r.pricing).map((p) => {
+    const o = p as Record<string, unknown>;
+    return {
+      dosQuarter: str(o.dosQuarter, 'dosQuarter'),
+      priceQuarter: str(o.priceQuarter, 'priceQuarter'),
+      illustrative: o.illustrative === true,
+      mills: toMills(num(o.value, 'pricing value')),
+      units: num(o.units, 'pricing units'),
+    };
+  });
+  let atRisk = 0;
+  for (const g of gaps) atRisk += g.mills;
+  const byCode = new Map(
+    Object.entries((r.byCode ?? {}) as Record<string, unknown>).map(([c, f]) => [c, figuresFrom(f)]),
+  );
+  // The encounter's figures are the sum of its codes' (as compare.ts makes them).
+  const figures = emptyCodeFigures();
+  for (const f of byCode.values()) addCodeFigures(figures, f);
+  return {
+    subject: str(r.encounter, 'encounter'),
+    unlinked: r.unlinked === true,
+    dateOfService: str(r.dateOfService, 'dateOfService'),
+    payerCategory: str(r.payer, 'payer'),
+    encounterClass: str(r.encounterClass, 'encounterClass'),
+    administrations: num(r.administrations, 'administrations'),
+    postedSource: posted as PostedSource,
+    lines: num(r.lines, 'lines'),
+    figures,
+    byCode,
+    wrongCodePairs: list(r.wrongCodePairs).map((x) => str(x, 'wrongCodePairs')),
+    gaps,
+    atRiskMills: atRisk,
+    unpricedUnits: num(r.unpricedUnits, 'unpricedUnits'),
+    pricesIllustrative: r.pricesIllustrative === true,
+    pricing,
+    auditLines,
+  };
+}

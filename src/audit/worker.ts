@@ -1,0 +1,152 @@
+/**
+ * A worker thread of the NDJSON audit. It loads the engine's reference data once, then takes
+ * tasks from the main thread: `route` (the partition pass over one byte range of an input file,
+ * into this worker's own partition files), `index` and `medications` (what the later tasks need),
+ * and `audit` (one partition file: parse, evaluate, compare, add up and encode the report rows).
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Medication } from '@medplum/fhirtypes';
+import { loadCatalog } from '../catalog/load.ts';
+import { loadPayerRules } from '../catalog/payer-rules.ts';
+import type { EngineReference } from '../rules/index.ts';
+import { addEncounter, emptyTotals, type TotalsState } from './accumulate.ts';
+import { auditItem } from './compare.ts';
+import type { DateRange } from './range.ts';
+import { RowEncoder, type EncodedRows } from './report/files.ts';
+import { groupRecords, type RecordProblem } from './sources/group.ts';
+import { HashIndex, type SharedIndex } from './sources/hash-index.ts';
+import { readPartitionFile, SegmentWriter, type Layout } from './sources/partition-store.ts';
+import { routeRange, type RangeResult, type RangeTask } from './sources/route.ts';
+
+export interface WorkerInit {
+  readonly catalogDir: string | undefined;
+  readonly priceFiles: readonly string[];
+  readonly payerRulesFile: string | undefined;
+  readonly now: string;
+  readonly range: DateRange;
+  readonly layout: Layout;
+  readonly dir: string;
+  readonly segment: number;
+  readonly targets: { readonly csv: boolean; readonly json: boolean };
+  readonly illustrative: boolean;
+  readonly maxLineBytes?: number;
+  readonly groupBytes?: number;
+}
+
+export interface RouteReply extends RangeResult {
+  readonly segment: number;
+  /** This worker's partition file lengths once the range is written (the checkpoint). */
+  readonly segmentLengths: number[];
+}
+
+export interface AuditReply {
+  readonly rows: EncodedRows;
+  readonly totals: TotalsState;
+  readonly broken: RecordProblem[];
+  readonly withoutEncounter: number;
+}
+
+type Message =
+  | { readonly id: number; readonly kind: 'route'; readonly task: RangeTask }
+  | { readonly id: number; readonly kind: 'index'; readonly encounters: SharedIndex; readonly patients: SharedIndex }
+  | { readonly id: number; readonly kind: 'medications'; readonly file: string }
+  | { readonly id: number; readonly kind: 'audit'; readonly file: number; readonly segments: readonly number[] }
+  | { readonly id: number; readonly kind: 'close' };
+
+const init = workerData as WorkerInit;
+let reference: EngineReference | undefined;
+const ref = (): EngineReference =>
+  (reference ??= {
+    catalog: loadCatalog(init.catalogDir, [...init.priceFiles]),
+    payerRules: loadPayerRules(init.payerRulesFile),
+  });
+let writer: SegmentWriter | undefined;
+let encounters: HashIndex | undefined;
+let patients: HashIndex | undefined;
+let medications = new Map<string, Medication>();
+const reuse = { buffer: Buffer.alloc(0) };
+
+async function handle(m: Message): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
+  switch (m.kind) {
+    case 'route': {
+      writer ??= new SegmentWriter(init.dir, init.segment, init.layout);
+      const result = await routeRange(m.task, {
+        lo: init.layout.lo,
+        hi: init.layout.hi,
+        writer,
+        ...(encounters ? { encounters } : {}),
+        ...(patients ? { patients } : {}),
+        ...(init.maxLineBytes ? { maxLineBytes: init.maxLineBytes } : {}),
+      });
+      const reply: RouteReply = { ...result, segment: init.segment, segmentLengths: writer.flush() };
+      return {
+        result: reply,
+        transfer: [result.encounterEntries.buffer as ArrayBuffer, result.patientEntries.buffer as ArrayBuffer],
+      };
+    }
+    case 'index':
+      encounters = HashIndex.fromShared(m.encounters);
+      patients = HashIndex.fromShared(m.patients);
+      return { result: true };
+    case 'medications': {
+      medications = new Map();
+      for (const line of readFileSync(m.file, 'utf8').split('\n')) {
+        if (!line) continue;
+        const med = JSON.parse(line) as Medication;
+        if (med.id) medications.set(med.id, med);
+      }
+      return { result: medications.size };
+    }
+    case 'audit': {
+      const reference = ref();
+      const totals = emptyTotals();
+      const encoder = new RowEncoder(init.targets, init.illustrative);
+      const broken: RecordProblem[] = [];
+      let withoutEncounter = 0;
+      const records = readPartitionFile(init.dir, m.segments, m.file, reuse);
+      groupRecords(
+        records,
+        medications,
+        init.range,
+        {
+          item: (item) => {
+            const audit = auditItem(item, reference, init.now, init.range);
+            addEncounter(totals, audit);
+            encoder.add(audit);
+          },
+          broken: (p) => broken.push(p),
+          withoutEncounter: (n) => (withoutEncounter += n),
+        },
+        init.groupBytes,
+      );
+      const rows = encoder.take();
+      const reply: AuditReply = { rows, totals, broken, withoutEncounter };
+      return {
+        result: reply,
+        transfer: [rows.csv.buffer, rows.lines.buffer, rows.json.buffer].filter(
+          (b, i, all): b is ArrayBuffer => b instanceof ArrayBuffer && all.indexOf(b) === i,
+        ),
+      };
+    }
+    case 'close':
+      writer?.close();
+      writer = undefined;
+      return { result: true };
+  }
+}
+
+parentPort?.on('message', (m: Message) => {
+  handle(m).then(
+    ({ result, transfer }) => parentPort?.postMessage({ id: m.id, ok: true, result }, transfer ?? []),
+    (err: unknown) =>
+      parentPort?.postMessage({
+        id: m.id,
+        ok: false,
+        error: {
+          message: err instanceof Error ? err.message : String(err),
+          ...(typeof (err as { code?: unknown })?.code === 'string' ? { code: (err as { code: string }).code } : {}),
+        },
+      }),
+  );
+});
