@@ -3,7 +3,7 @@
  * (the service's engine, then the comparison with what was posted) -> report (HTML, CSV, JSON
  * and a summary on stdout). Returns the exit code instead of exiting, so tests call it directly.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CatalogError } from '../catalog/catalog.ts';
@@ -20,7 +20,7 @@ import { displayUrl, ndjsonFiles, referenceFingerprint, validate, type AuditRunO
 import { createProgress, interactive, type Progress } from './progress.ts';
 import { describeTargets, jsonHead, RowEncoder, RowFiles, type ReportMeta } from './report/files.ts';
 import { renderHtml } from './report/html.ts';
-import { writeReport } from './report/output.ts';
+import { discardOpenReports, writeReport } from './report/output.ts';
 import { formatSummary } from './report/summary.ts';
 import { emptyStats, type InputStats } from './stats.ts';
 import { runNdjson, type NdjsonCheckpoint } from './sources/ndjson.ts';
@@ -71,6 +71,7 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
   const onSignal = (signal: NodeJS.Signals) => {
     progress?.stop();
     rows?.close();
+    discardOpenReports();
     if (work && !work.keep) rmSync(work.dir, { recursive: true, force: true });
     err(
       work?.keep
@@ -225,14 +226,20 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     progress?.stop();
     rows?.close();
     const failure = classify(e);
-    if (work && (!work.keep || failure.exitCode === AUDIT_EXIT.usage)) rmSync(work.dir, { recursive: true, force: true });
-    else if (work) err(`vialwise: the checkpoint is kept in ${work.dir}: run the same command again to continue\n`);
     err(`vialwise: ${failure.message}\n`);
+    // A run that got somewhere keeps its checkpoint for the same command to resume.
+    if (work?.keep && failure.exitCode !== AUDIT_EXIT.usage && hasProgress(work.dir))
+      err(`vialwise: the checkpoint is kept in ${work.dir}: run the same command again to continue\n`);
+    else if (work) rmSync(work.dir, { recursive: true, force: true });
     return { exitCode: failure.exitCode };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function hasProgress(dir: string): boolean {
+  return existsSync(join(dir, 'checkpoint.json')) || existsSync(join(dir, 'export', 'export.json'));
 }
 
 function openWork(parent: string, print: string, restart: boolean): { dir: string; resumed: NdjsonCheckpoint | undefined } {

@@ -93,6 +93,7 @@ export function registerAuditCommands(program: Command): Command {
     .option('--work-dir <dir>', 'where the partitions, downloads and checkpoint go (default: the system temp folder)')
     .option('--restart', 'discard the checkpoint of an interrupted run of the same command and start over', false)
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
+    .enablePositionalOptions()
     .addHelpText('after', EXIT_CODES)
     .action(async (options: AuditCliOptions) => {
       if (!options.since || !options.until) {

@@ -15,6 +15,9 @@ export function createProgram(): Command {
     .description('FHIR drug charge capture: HCPCS units, JW/JZ wastage lines, NDC detail, documentation gaps')
     // Set before the commands are added: subcommands copy these settings when created.
     .exitOverride()
+    // `audit` and `audit merge` both have --json, --csv and --html: an option belongs to the
+    // command it follows.
+    .enablePositionalOptions()
     .configureOutput({ outputError: (text, write) => write(`vialwise: ${text.replace(/^error: /, '')}`) })
     .showHelpAfterError('(add --help for usage)');
   registerCatalogCommands(program);

@@ -10,7 +10,7 @@ import type { AuditSummary } from '../accumulate.ts';
 import type { InputStats } from '../stats.ts';
 import { ENCOUNTER_COLUMNS, LINE_COLUMNS, encounterCsvRow, encounterRecord, lineCsvRows } from './records.ts';
 import type { EncounterAudit } from '../model.ts';
-import { ExclusiveFile, ReportFile } from './output.ts';
+import { ExclusiveFile, removeStale, ReportFile } from './output.ts';
 
 /** Format of the JSON report; `vialwise audit merge` refuses reports of another format. */
 export const REPORT_FORMAT = 'vialwise-audit/2';
@@ -104,6 +104,8 @@ export class RowFiles {
         closeSync(fd);
         this.files[k] = new ExclusiveFile(path, openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW));
       } else {
+        // Rows of an attempt that stopped before its first checkpoint of the audit pass.
+        removeStale(path);
         this.files[k] = new ExclusiveFile(path);
       }
     }

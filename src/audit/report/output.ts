@@ -89,6 +89,8 @@ export class ExclusiveFile {
   }
 }
 
+const open = new Set<ReportFile>();
+
 /** A report: written to `<target>.partial` (created exclusively), renamed over `<target>` when done. */
 export class ReportFile extends ExclusiveFile {
   readonly target: string;
@@ -96,17 +98,25 @@ export class ReportFile extends ExclusiveFile {
     removeStale(`${target}.partial`);
     super(`${target}.partial`);
     this.target = target;
+    open.add(this);
   }
 
   commit(): void {
     this.close();
     renameSync(this.path, this.target);
+    open.delete(this);
   }
 
   discard(): void {
     this.close();
     rmSync(this.path, { force: true });
+    open.delete(this);
   }
+}
+
+/** Removes every report being written (an interrupted run leaves no partial report). */
+export function discardOpenReports(): void {
+  for (const f of [...open]) f.discard();
 }
 
 /** Writes a whole report at once, the same way. */

@@ -170,7 +170,9 @@ export async function runNdjson(
   let cp: NdjsonCheckpoint;
   if (resumed) {
     cp = resumed;
-    for (const [segment, lengths] of Object.entries(cp.segments)) truncateSegment(dir, Number(segment), lengths);
+    // Cut every partition file back to the checkpoint (those already audited are gone).
+    for (const [segment, lengths] of Object.entries(cp.segments))
+      truncateSegment(dir, Number(segment), lengths, cp.audit?.nextFile ?? 0);
   } else {
     const { inputs, layout } = await plan(opts.files, shard, rangeBytes, opts.fileBytes ?? DEFAULT_FILE_BYTES);
     cp = {
@@ -307,12 +309,13 @@ export async function runNdjson(
             addBrokenLineSample(audit.stats, where);
             opts.onBrokenLine(where);
           }
-          removePartitionFile(dir, segments, next);
           next++;
           audit.nextFile = next;
           audit.rows = opts.rows.lengths();
           cp.audit = audit;
           saveCheckpoint(dir, cp);
+          // Only once the checkpoint no longer needs it.
+          removePartitionFile(dir, segments, next - 1);
           progress.update(next, `${audit.totals.encounters.toLocaleString('en-US')} encounters`);
         }
       };

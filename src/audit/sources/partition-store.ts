@@ -42,15 +42,14 @@ export class SegmentWriter {
   private readonly used: number[];
   private readonly written: number[];
 
-  /** `lengths`: the files' lengths at the last checkpoint (a resumed segment), else empty files. */
-  constructor(dir: string, segment: number, layout: Layout, lengths?: readonly number[]) {
+  constructor(dir: string, segment: number, layout: Layout) {
     this.dir = dir;
     this.segment = segment;
     this.layout = layout;
     this.fds = new Array<number | undefined>(layout.files).fill(undefined);
     this.buffers = new Array<Buffer | undefined>(layout.files).fill(undefined);
     this.used = new Array<number>(layout.files).fill(0);
-    this.written = lengths ? [...lengths] : new Array<number>(layout.files).fill(0);
+    this.written = new Array<number>(layout.files).fill(0);
     mkdirSync(join(dir, `segment-${segment}`), { recursive: true, mode: 0o700 });
   }
 
@@ -137,9 +136,13 @@ function writeHeader(b: Buffer, at: number, length: number, partition: number, i
   b.writeUInt32LE(line, at + 12);
 }
 
-/** Cuts a segment's files back to their lengths at the last checkpoint (a resumed run). */
-export function truncateSegment(dir: string, segment: number, lengths: readonly number[]): void {
+/**
+ * Cuts a segment's files back to their lengths at the last checkpoint (a resumed run); files
+ * before `from` were audited and removed.
+ */
+export function truncateSegment(dir: string, segment: number, lengths: readonly number[], from = 0): void {
   for (const [file, length] of lengths.entries()) {
+    if (file < from) continue;
     const path = segmentFile(dir, segment, file);
     if (!existsSync(path)) {
       if (length > 0) throw new Error(`a checkpointed partition file is missing: ${path}`);
