@@ -17,10 +17,15 @@ const program = new Command('synthetic-export')
   .description('write a SYNTHETIC NDJSON export of N encounters with known audit answers (answers.json)')
   .requiredOption('--encounters <n>', 'how many encounters', positiveInt)
   .requiredOption('--out <dir>', 'folder to write (created if missing)')
-  .option('--seed <s>', 'random seed (same seed, same export)', (v) => {
-    if (!/^-?\d{1,9}$/.test(v)) throw new InvalidArgumentError('expected a whole number');
-    return Number(v);
-  }, 1)
+  .option(
+    '--seed <s>',
+    'random seed (same seed, same export)',
+    (v) => {
+      if (!/^-?\d{1,9}$/.test(v)) throw new InvalidArgumentError('expected a whole number');
+      return Number(v);
+    },
+    1,
+  )
   .action((options: { encounters: number; out: string; seed: number }) => {
     const out = resolve(options.out);
     const answers = generateExport({ encounters: options.encounters, outDir: out, seed: options.seed });

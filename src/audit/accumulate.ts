@@ -407,9 +407,7 @@ export function summarize(
       })
       .sort((a, b) => b.count - a.count || byText(a.posted, b.posted) || byText(a.expected, b.expected)),
     postedSources: { ...t.sources },
-    payers: Object.fromEntries(
-      Object.entries(t.payers).sort((a, b) => b[1] - a[1] || byText(a[0], b[0])),
-    ),
+    payers: Object.fromEntries(Object.entries(t.payers).sort((a, b) => b[1] - a[1] || byText(a[0], b[0]))),
     topEncounters: [...t.top].sort(compareTop).map((e) => e.row),
   };
 }

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addEncounter, emptyTotals, summarize } from './accumulate.ts';
 import { AUDIT_EXIT, AuditError, usageError } from './errors.ts';
-import { jsonHead, REPORT_FORMAT, RowEncoder, RowFiles, describeTargets, type ReportMeta } from './report/files.ts';
+import {
+  jsonHead,
+  REPORT_FORMAT,
+  RowEncoder,
+  RowFiles,
+  describeTargets,
+  type ReportMeta,
+} from './report/files.ts';
 import { renderHtml } from './report/html.ts';
 import { writeReport } from './report/output.ts';
 import { parseEncounterRecord, RecordError } from './report/records.ts';
@@ -73,10 +80,13 @@ async function readHead(file: string): Promise<ShardHead> {
   }
   if (head.report !== 'vialwise drug charge audit') throw notOurs();
   if (head.format !== REPORT_FORMAT)
-    throw usageError(`${file} is a report of format ${String(head.format)}; this vialwise merges ${REPORT_FORMAT}`);
+    throw usageError(
+      `${file} is a report of format ${String(head.format)}; this vialwise merges ${REPORT_FORMAT}`,
+    );
   const descriptors: Record<string, string> = {};
   for (const row of (head.byCode ?? []) as { code?: unknown; descriptor?: unknown }[])
-    if (typeof row.code === 'string' && typeof row.descriptor === 'string') descriptors[row.code] = row.descriptor;
+    if (typeof row.code === 'string' && typeof row.descriptor === 'string')
+      descriptors[row.code] = row.descriptor;
   return { ...(head as unknown as ShardHead), descriptors };
 }
 
@@ -87,25 +97,39 @@ export async function runMerge(opts: MergeOptions): Promise<number> {
   let rows: RowFiles | undefined;
   try {
     if (!opts.shards.length) throw usageError('merge needs the JSON reports of the shards');
-    const heads = await Promise.all(opts.shards.map(async (f) => ({ file: resolve(f), head: await readHead(resolve(f)) })));
+    const heads = await Promise.all(
+      opts.shards.map(async (f) => ({ file: resolve(f), head: await readHead(resolve(f)) })),
+    );
     const first = heads[0]?.head as ShardHead;
     const n = first.partition.count;
     for (const { file, head } of heads) {
       if (head.partition.count !== n)
-        throw usageError(`${file} is shard ${head.partition.index}/${head.partition.count}, the first is of ${n} shards`);
+        throw usageError(
+          `${file} is shard ${head.partition.index}/${head.partition.count}, the first is of ${n} shards`,
+        );
       if (head.range.since !== first.range.since || head.range.until !== first.range.until)
-        throw usageError(`${file} audits ${head.range.since} to ${head.range.until}, the first ${first.range.since} to ${first.range.until}`);
+        throw usageError(
+          `${file} audits ${head.range.since} to ${head.range.until}, the first ${first.range.since} to ${first.range.until}`,
+        );
       if (head.reference !== first.reference)
-        throw usageError(`${file} was audited with other reference data (catalog, prices or payer rules) than the first`);
+        throw usageError(
+          `${file} was audited with other reference data (catalog, prices or payer rules) than the first`,
+        );
       if (head.source !== first.source) throw usageError(`${file} audited another source (${head.source})`);
       for (const k of ['files', 'bytes', 'lines'] as const)
-        if (head.input[k] !== first.input[k]) throw usageError(`${file} read other input than the first (${k} differ)`);
+        if (head.input[k] !== first.input[k])
+          throw usageError(`${file} read other input than the first (${k} differ)`);
     }
     const byIndex = [...heads].sort((a, b) => a.head.partition.index - b.head.partition.index);
-    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !byIndex.some((h) => h.head.partition.index === i));
-    const twice = byIndex.filter((h, i) => i > 0 && byIndex[i - 1]?.head.partition.index === h.head.partition.index);
+    const missing = Array.from({ length: n }, (_, i) => i).filter(
+      (i) => !byIndex.some((h) => h.head.partition.index === i),
+    );
+    const twice = byIndex.filter(
+      (h, i) => i > 0 && byIndex[i - 1]?.head.partition.index === h.head.partition.index,
+    );
     if (twice.length) throw usageError(`shard ${twice[0]?.head.partition.index}/${n} is given twice`);
-    if (missing.length) throw usageError(`shard(s) ${missing.map((i) => `${i}/${n}`).join(', ')} missing: merge all ${n}`);
+    if (missing.length)
+      throw usageError(`shard(s) ${missing.map((i) => `${i}/${n}`).join(', ')} missing: merge all ${n}`);
 
     const targets = {
       ...(opts.csv ? { csv: resolve(opts.csv) } : {}),
@@ -115,7 +139,9 @@ export async function runMerge(opts: MergeOptions): Promise<number> {
     const totals = emptyTotals();
     const stats = emptyStats();
     for (const k of ['files', 'bytes', 'lines'] as const) stats[k] = first.input[k];
-    const illustrative = byIndex.some((h) => (h.head as unknown as { pricesIllustrative?: boolean }).pricesIllustrative === true);
+    const illustrative = byIndex.some(
+      (h) => (h.head as unknown as { pricesIllustrative?: boolean }).pricesIllustrative === true,
+    );
     const encoder = new RowEncoder({ csv: Boolean(opts.csv), json: Boolean(opts.json) }, illustrative);
     const descriptors: Record<string, string> = {};
     for (const { file, head } of byIndex) {
@@ -149,7 +175,12 @@ export async function runMerge(opts: MergeOptions): Promise<number> {
         () => rows?.append(encoder.take()),
       );
       rows.append(encoder.take());
-      if (problem) throw new AuditError(`${file}: an encounter record cannot be read (${problem})`, 'merge-failed', AUDIT_EXIT.failed);
+      if (problem)
+        throw new AuditError(
+          `${file}: an encounter record cannot be read (${problem})`,
+          'merge-failed',
+          AUDIT_EXIT.failed,
+        );
     }
     const range = first.range;
     const summary = summarize(totals, range, (code) => descriptors[code] ?? '');
@@ -165,15 +196,24 @@ export async function runMerge(opts: MergeOptions): Promise<number> {
     rows = undefined;
     if (opts.html) writeReport(resolve(opts.html), renderHtml(summary, meta));
     out(
-      formatSummary(summary, stats, `${first.source}; ${n} shard(s) merged`, describeTargets({ ...targets, ...(opts.html ? { html: resolve(opts.html) } : {}) }), {
-        index: 0,
-        count: 1,
-      }),
+      formatSummary(
+        summary,
+        stats,
+        `${first.source}; ${n} shard(s) merged`,
+        describeTargets({ ...targets, ...(opts.html ? { html: resolve(opts.html) } : {}) }),
+        {
+          index: 0,
+          count: 1,
+        },
+      ),
     );
     return stats.brokenLines ? AUDIT_EXIT.brokenInput : AUDIT_EXIT.ok;
   } catch (e) {
     rows?.close();
-    const failure = e instanceof AuditError ? e : new AuditError(e instanceof Error ? e.message : String(e), 'merge-failed', AUDIT_EXIT.failed);
+    const failure =
+      e instanceof AuditError
+        ? e
+        : new AuditError(e instanceof Error ? e.message : String(e), 'merge-failed', AUDIT_EXIT.failed);
     err(`vialwise: ${failure.message}\n`);
     return failure.exitCode;
   } finally {

@@ -90,14 +90,7 @@ export interface AuditedGap {
 
 /** What a line-level row found. */
 export type LineFinding =
-  | 'ok'
-  | 'missed-jw'
-  | 'under-billed'
-  | 'over-billed'
-  | 'missing-jz'
-  | 'wrong-code'
-  | 'not-posted'
-  | 'gap';
+  'ok' | 'missed-jw' | 'under-billed' | 'over-billed' | 'missing-jz' | 'wrong-code' | 'not-posted' | 'gap';
 
 /**
  * One row of the line-level report: a code and date of service, split into the JW line and

@@ -92,7 +92,8 @@ export function validate(opts: AuditRunOptions): Checked {
   for (const f of outputs) {
     if (f === undefined) continue;
     if (isFolder(f)) throw usageError(`${f} is a folder, not a file`);
-    if (!isFolder(dirname(resolve(f)))) throw usageError(`${f}: the folder ${dirname(resolve(f))} does not exist`);
+    if (!isFolder(dirname(resolve(f))))
+      throw usageError(`${f}: the folder ${dirname(resolve(f))} does not exist`);
   }
   const given = outputs.filter((f): f is string => f !== undefined).map((f) => resolve(f));
   if (new Set(given).size !== given.length) throw usageError('two reports would be written to the same file');
@@ -124,7 +125,11 @@ export function referenceFingerprint(files: readonly (string | undefined)[]): st
   const hash = createHash('sha256');
   for (const f of files) {
     if (!f) continue;
-    const paths = isFolder(f) ? readdirSync(f).sort().map((n) => join(f, n)) : [f];
+    const paths = isFolder(f)
+      ? readdirSync(f)
+          .sort()
+          .map((n) => join(f, n))
+      : [f];
     for (const p of paths) {
       if (!existsSync(p) || isFolder(p)) continue;
       hash.update(p.slice(f.length));

@@ -35,7 +35,12 @@ export class WorkerPool {
   private failure: Error | undefined;
 
   /** Starts `size` workers of `url`, each given `init(i)` as its workerData. */
-  constructor(size: number, url: URL, init: (i: number) => unknown, resourceLimits?: Worker['resourceLimits']) {
+  constructor(
+    size: number,
+    url: URL,
+    init: (i: number) => unknown,
+    resourceLimits?: Worker['resourceLimits'],
+  ) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(url, { workerData: init(i), ...(resourceLimits ? { resourceLimits } : {}) });
       this.inFlight.set(worker, new Map());
@@ -57,7 +62,7 @@ export class WorkerPool {
   run<T>(message: object, transfer: TransferListItem[] = []): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ message, transfer, pending: { resolve: resolve as (v: unknown) => void, reject } });
+      this.queue.push({ message, transfer, pending: { resolve: resolve, reject } });
       this.dispatch();
     });
   }
@@ -69,7 +74,7 @@ export class WorkerPool {
         (worker) =>
           new Promise<T>((resolve, reject) => {
             const id = this.nextId++;
-            this.inFlight.get(worker)?.set(id, { resolve: resolve as (v: unknown) => void, reject });
+            this.inFlight.get(worker)?.set(id, { resolve: resolve, reject });
             worker.postMessage({ id, ...message });
           }),
       ),

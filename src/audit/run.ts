@@ -47,7 +47,11 @@ function readConfig(env: Readonly<Record<string, string | undefined>>) {
   }
 }
 
-function loadReference(catalogDir: string | undefined, payerRulesFile: string | undefined, prices: readonly string[]): EngineReference {
+function loadReference(
+  catalogDir: string | undefined,
+  payerRulesFile: string | undefined,
+  prices: readonly string[],
+): EngineReference {
   try {
     return { catalog: loadCatalog(catalogDir, [...prices]), payerRules: loadPayerRules(payerRulesFile) };
   } catch (e) {
@@ -112,7 +116,12 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     let source: string;
     let totals: TotalsState;
     let stats: InputStats;
-    const ndjson = async (files: string[], dir: string, resumed: NdjsonCheckpoint | undefined, print: string) => {
+    const ndjson = async (
+      files: string[],
+      dir: string,
+      resumed: NdjsonCheckpoint | undefined,
+      print: string,
+    ) => {
       rows = new RowFiles(dir, targets, resumed?.audit?.rows);
       return runNdjson(
         {
@@ -166,7 +175,14 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     } else {
       const url = (opts.bulkUrl ?? opts.fhirUrl ?? '').replace(/\/+$/, '');
       const remote = await import('./sources/remote.ts');
-      const remoteOptions = { url, config, retry: opts.retry ?? DEFAULT_RETRY, range, progress, warn: (line: string) => p.log(`vialwise: warning: ${line}`) };
+      const remoteOptions = {
+        url,
+        config,
+        retry: opts.retry ?? DEFAULT_RETRY,
+        range,
+        progress,
+        warn: (line: string) => p.log(`vialwise: warning: ${line}`),
+      };
       if (opts.bulkUrl !== undefined) {
         source = `Bulk Data export from ${displayUrl(url)}`;
         const print = fingerprint({ ...common, bulk: url });
@@ -184,12 +200,15 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
         const t = totals;
         stats = emptyStats();
         const encoder = new RowEncoder(wanted, illustrative);
-        await remote.auditByFhirSearch({ ...remoteOptions, stats, write: Boolean(opts.write), reference, clock, shard }, (item) => {
-          const audit = auditItem(item, reference, now, range);
-          addEncounter(t, audit);
-          encoder.add(audit);
-          sink.append(encoder.take());
-        });
+        await remote.auditByFhirSearch(
+          { ...remoteOptions, stats, write: Boolean(opts.write), reference, clock, shard },
+          (item) => {
+            const audit = auditItem(item, reference, now, range);
+            addEncounter(t, audit);
+            encoder.add(audit);
+            sink.append(encoder.take());
+          },
+        );
       }
     }
 
@@ -214,7 +233,15 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     if (printed > PRINTED_BROKEN_LINES) {
       err(`vialwise: warning: ${printed - PRINTED_BROKEN_LINES} more unreadable lines skipped\n`);
     }
-    out(formatSummary(summary, stats, source, describeTargets({ ...targets, ...(opts.html ? { html: resolve(opts.html) } : {}) }), shard));
+    out(
+      formatSummary(
+        summary,
+        stats,
+        source,
+        describeTargets({ ...targets, ...(opts.html ? { html: resolve(opts.html) } : {}) }),
+        shard,
+      ),
+    );
     if (stats.brokenLines) {
       err(
         `vialwise: ${stats.brokenLines} input line(s) could not be read; the reports leave them out (exit code ${AUDIT_EXIT.brokenInput})\n`,
@@ -242,7 +269,11 @@ function hasProgress(dir: string): boolean {
   return existsSync(join(dir, 'checkpoint.json')) || existsSync(join(dir, 'export', 'export.json'));
 }
 
-function openWork(parent: string, print: string, restart: boolean): { dir: string; resumed: NdjsonCheckpoint | undefined } {
+function openWork(
+  parent: string,
+  print: string,
+  restart: boolean,
+): { dir: string; resumed: NdjsonCheckpoint | undefined } {
   const first = workFolder(parent, print);
   if (restart && first.existed) {
     rmSync(first.dir, { recursive: true, force: true });
@@ -267,15 +298,23 @@ function classify(e: unknown): AuditError {
       ? unavailableError(`FHIR authorization: ${message}`)
       : new AuditError(`FHIR authorization failed: ${message}`, code, AUDIT_EXIT.failed);
   }
-  const outcome = (e as { outcome?: { id?: string; issue?: { diagnostics?: string; details?: { text?: string } }[] } })?.outcome;
+  const outcome = (
+    e as { outcome?: { id?: string; issue?: { diagnostics?: string; details?: { text?: string } }[] } }
+  )?.outcome;
   if (outcome && typeof outcome === 'object') {
     const issue = outcome.issue?.[0];
     const said = issue?.details?.text ?? issue?.diagnostics ?? outcome.id ?? 'error';
     return new AuditError(`the FHIR server answered: ${said}`, 'fhir-error', AUDIT_EXIT.failed);
   }
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR' || code === 'ENOSPC' || code === 'EEXIST' || code === 'ELOOP') {
+  if (
+    code === 'ENOENT' ||
+    code === 'EACCES' ||
+    code === 'ENOTDIR' ||
+    code === 'ENOSPC' ||
+    code === 'EEXIST' ||
+    code === 'ELOOP'
+  ) {
     return new AuditError(`cannot read or write a file: ${message}`, String(code), AUDIT_EXIT.failed);
   }
   return new AuditError(message, 'audit-failed', AUDIT_EXIT.failed);
 }
-

@@ -92,7 +92,7 @@ export function shardFrom(
   const count = env.JOB_COMPLETIONS;
   if (index === undefined && count === undefined) return WHOLE;
   if (index === undefined || count === undefined)
-    return 'JOB_COMPLETION_INDEX and JOB_COMPLETIONS go together: set JOB_COMPLETIONS to the Job\'s spec.completions';
+    return "JOB_COMPLETION_INDEX and JOB_COMPLETIONS go together: set JOB_COMPLETIONS to the Job's spec.completions";
   const s = parseShard(`${index}/${count}`);
   return typeof s === 'string' ? `JOB_COMPLETION_INDEX=${index} JOB_COMPLETIONS=${count}: ${s}` : s;
 }

@@ -49,9 +49,19 @@ export interface AuditReply {
 
 type Message =
   | { readonly id: number; readonly kind: 'route'; readonly task: RangeTask }
-  | { readonly id: number; readonly kind: 'index'; readonly encounters: SharedIndex; readonly patients: SharedIndex }
+  | {
+      readonly id: number;
+      readonly kind: 'index';
+      readonly encounters: SharedIndex;
+      readonly patients: SharedIndex;
+    }
   | { readonly id: number; readonly kind: 'medications'; readonly file: string }
-  | { readonly id: number; readonly kind: 'audit'; readonly file: number; readonly segments: readonly number[] }
+  | {
+      readonly id: number;
+      readonly kind: 'audit';
+      readonly file: number;
+      readonly segments: readonly number[];
+    }
   | { readonly id: number; readonly kind: 'close' };
 
 const init = workerData as WorkerInit;
@@ -82,7 +92,10 @@ async function handle(m: Message): Promise<{ result: unknown; transfer?: ArrayBu
       const reply: RouteReply = { ...result, segment: init.segment, segmentLengths: writer.flush() };
       return {
         result: reply,
-        transfer: [result.encounterEntries.buffer as ArrayBuffer, result.patientEntries.buffer as ArrayBuffer],
+        transfer: [
+          result.encounterEntries.buffer as ArrayBuffer,
+          result.patientEntries.buffer as ArrayBuffer,
+        ],
       };
     }
     case 'index':
@@ -145,7 +158,9 @@ parentPort?.on('message', (m: Message) => {
         ok: false,
         error: {
           message: err instanceof Error ? err.message : String(err),
-          ...(typeof (err as { code?: unknown })?.code === 'string' ? { code: (err as { code: string }).code } : {}),
+          ...(typeof (err as { code?: unknown })?.code === 'string'
+            ? { code: (err as { code: string }).code }
+            : {}),
         },
       }),
   );

@@ -82,7 +82,11 @@ export function registerAuditCommands(program: Command): Command {
     .option('--csv <file>', 'write one CSV row per encounter, and one per line to <file>.lines.csv')
     .option('--json <file>', 'write totals and one JSON record per encounter (what merge reads)')
     .option('--prices <file>', 'add a price file (catalog prices.json format); repeatable', collect, [])
-    .option('--write', 'also draft Claims and DetectedIssues on the server, as the service does (--fhir-url only)', false)
+    .option(
+      '--write',
+      'also draft Claims and DetectedIssues on the server, as the service does (--fhir-url only)',
+      false,
+    )
     .option(
       '--partition <k/n>',
       'audit shard k of n (0 <= k < n) by patient; default from JOB_COMPLETION_INDEX / JOB_COMPLETIONS',
@@ -90,8 +94,15 @@ export function registerAuditCommands(program: Command): Command {
     )
     .option('--workers <n>', 'worker threads (default: one per core)', count(64))
     .option('--downloads <n>', 'Bulk Data files downloaded at once (default 4)', count(32))
-    .option('--work-dir <dir>', 'where the partitions, downloads and checkpoint go (default: the system temp folder)')
-    .option('--restart', 'discard the checkpoint of an interrupted run of the same command and start over', false)
+    .option(
+      '--work-dir <dir>',
+      'where the partitions, downloads and checkpoint go (default: the system temp folder)',
+    )
+    .option(
+      '--restart',
+      'discard the checkpoint of an interrupted run of the same command and start over',
+      false,
+    )
     .option('--no-progress', 'no progress bar (it only shows on a terminal anyway)')
     .enablePositionalOptions()
     .addHelpText('after', EXIT_CODES)

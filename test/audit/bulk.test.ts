@@ -62,11 +62,18 @@ function options(fetchImpl: typeof fetch, extra: Partial<BulkClientOptions> = {}
   };
 }
 
-const accepted = (status: string) => () => new Response(null, { status: 202, headers: { 'content-location': status } });
+const accepted = (status: string) => () =>
+  new Response(null, { status: 202, headers: { 'content-location': status } });
 const manifest =
   (output: { type: string; url: string }[], requiresAccessToken = false) =>
   () =>
-    Response.json({ transactionTime: '2026-04-01T00:00:00Z', request: 'x', requiresAccessToken, output, error: [] });
+    Response.json({
+      transactionTime: '2026-04-01T00:00:00Z',
+      request: 'x',
+      requiresAccessToken,
+      output,
+      error: [],
+    });
 const gone = () => new Response(null, { status: 202 });
 const ndjson = (line: string) => () => new Response(`${line}\n`);
 
@@ -114,15 +121,24 @@ describe('Bulk Data client', () => {
     const line = '{"resourceType":"Encounter","id":"e1"}';
     const { calls, fetchImpl } = server({
       [`${BASE}/$export`]: [accepted(`${BASE}/$export-status/a`), accepted(`${BASE}/$export-status/b`)],
-      [`${BASE}/$export-status/a`]: [manifest([{ type: 'MedicationAdministration', url: `${BASE}/f/a1` }], true), gone],
-      [`${BASE}/$export-status/b`]: [manifest([{ type: 'Encounter', url: 'https://files.example/b1?sig=x' }]), gone],
+      [`${BASE}/$export-status/a`]: [
+        manifest([{ type: 'MedicationAdministration', url: `${BASE}/f/a1` }], true),
+        gone,
+      ],
+      [`${BASE}/$export-status/b`]: [
+        manifest([{ type: 'Encounter', url: 'https://files.example/b1?sig=x' }]),
+        gone,
+      ],
       [`${BASE}/f/a1`]: [ndjson(line)],
       'https://files.example/b1': [ndjson(line)],
     });
     const dir = tempDir();
     dirs.push(dir);
     const files = await exportForAudit(options(fetchImpl), RANGE, dir);
-    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['0-000.MedicationAdministration.ndjson', '1-000.Encounter.ndjson']);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual([
+      '0-000.MedicationAdministration.ndjson',
+      '1-000.Encounter.ndjson',
+    ]);
     expect(readFileSync(join(dir, '1-000.Encounter.ndjson'), 'utf8')).toBe(`${line}\n`);
     const auth = (url: string) => calls.find((c) => c.url === url)?.auth;
     expect(auth(`${BASE}/f/a1`)).toBe('Bearer secret-token');
@@ -135,33 +151,54 @@ describe('Bulk Data client', () => {
   });
 
   it.each([
-    ['a status URL on another origin', { status: 'https://evil.example/status/1' }, /status URL is on another origin \(https:\/\/evil\.example\)/],
-    ['a status URL over http', { status: 'http://ehr.example/fhir/R4/$export-status/1' }, /on http while the FHIR server is on https/],
-    ['a file that needs the token on another origin', { file: 'https://evil.example/f/1', token: true }, /another origin \(https:\/\/evil\.example\) and needs the access token/],
-    ['a file over http', { file: 'http://files.example/f/1', token: false }, /on http while the FHIR server is on https/],
-  ])('refuses %s, and the token never leaves the server', async (_what, bad: { status?: string; file?: string; token?: boolean }, message) => {
-    const status = bad.status ?? `${BASE}/$export-status/ok`;
-    const { calls, fetchImpl } = server({
-      [`${BASE}/$export`]: [accepted(status)],
-      [status]: [manifest([{ type: 'Encounter', url: bad.file ?? `${BASE}/f/1` }], bad.token ?? false)],
-      [bad.file ?? `${BASE}/f/1`]: [ndjson('{}')],
-    });
-    const dir = tempDir();
-    dirs.push(dir);
-    const err = await exportForAudit(options(fetchImpl), RANGE, dir).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AuditError);
-    expect((err as AuditError).message).toMatch(message);
-    const foreign = calls.filter((c) => !c.url.startsWith(`${BASE}/`));
-    expect(foreign.every((c) => c.auth === null)).toBe(true);
-    expect(calls.some((c) => c.url.startsWith('http://'))).toBe(false);
-  });
+    [
+      'a status URL on another origin',
+      { status: 'https://evil.example/status/1' },
+      /status URL is on another origin \(https:\/\/evil\.example\)/,
+    ],
+    [
+      'a status URL over http',
+      { status: 'http://ehr.example/fhir/R4/$export-status/1' },
+      /on http while the FHIR server is on https/,
+    ],
+    [
+      'a file that needs the token on another origin',
+      { file: 'https://evil.example/f/1', token: true },
+      /another origin \(https:\/\/evil\.example\) and needs the access token/,
+    ],
+    [
+      'a file over http',
+      { file: 'http://files.example/f/1', token: false },
+      /on http while the FHIR server is on https/,
+    ],
+  ])(
+    'refuses %s, and the token never leaves the server',
+    async (_what, bad: { status?: string; file?: string; token?: boolean }, message) => {
+      const status = bad.status ?? `${BASE}/$export-status/ok`;
+      const { calls, fetchImpl } = server({
+        [`${BASE}/$export`]: [accepted(status)],
+        [status]: [manifest([{ type: 'Encounter', url: bad.file ?? `${BASE}/f/1` }], bad.token ?? false)],
+        [bad.file ?? `${BASE}/f/1`]: [ndjson('{}')],
+      });
+      const dir = tempDir();
+      dirs.push(dir);
+      const err = await exportForAudit(options(fetchImpl), RANGE, dir).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AuditError);
+      expect((err as AuditError).message).toMatch(message);
+      const foreign = calls.filter((c) => !c.url.startsWith(`${BASE}/`));
+      expect(foreign.every((c) => c.auth === null)).toBe(true);
+      expect(calls.some((c) => c.url.startsWith('http://'))).toBe(false);
+    },
+  );
 
   it('follows a redirect to another origin without the token', async () => {
     const { calls, fetchImpl } = server({
       [`${BASE}/$export`]: [accepted(`${BASE}/$export-status/r`), accepted(`${BASE}/$export-status/r2`)],
       [`${BASE}/$export-status/r`]: [manifest([{ type: 'Encounter', url: `${BASE}/f/r1` }], true), gone],
       [`${BASE}/$export-status/r2`]: [manifest([]), gone],
-      [`${BASE}/f/r1`]: [() => new Response(null, { status: 307, headers: { location: 'https://blob.example/r1?sig=y' } })],
+      [`${BASE}/f/r1`]: [
+        () => new Response(null, { status: 307, headers: { location: 'https://blob.example/r1?sig=y' } }),
+      ],
       'https://blob.example/r1': [ndjson('{"resourceType":"Encounter","id":"r"}')],
     });
     const dir = tempDir();
@@ -195,7 +232,12 @@ describe('Bulk Data client', () => {
     const files = await exportForAudit(options(server(routes).fetchImpl, { downloads: 3 }), RANGE, dir);
     expect(files).toHaveLength(9);
     expect(most).toBe(3);
-    expect(await bounded([1, 2, 3].map((n) => () => Promise.resolve(n * 2)), 2)).toEqual([2, 4, 6]);
+    expect(
+      await bounded(
+        [1, 2, 3].map((n) => () => Promise.resolve(n * 2)),
+        2,
+      ),
+    ).toEqual([2, 4, 6]);
   });
 
   it('resumes an interrupted export: polls the recorded status URL, downloads only the missing files', async () => {
@@ -211,7 +253,9 @@ describe('Bulk Data client', () => {
       // The machine stops while the third file downloads.
       [`${BASE}/f/2`]: [() => (cut ? Promise.reject(new Error('stopped')) : new Response('x\n'))],
     });
-    const interrupted = await exportForAudit(options(first.fetchImpl, { downloads: 1 }), RANGE, dir).catch((e: unknown) => e);
+    const interrupted = await exportForAudit(options(first.fetchImpl, { downloads: 1 }), RANGE, dir).catch(
+      (e: unknown) => e,
+    );
     expect(interrupted).toBeInstanceOf(Error);
     cut = false;
     const second = server({
@@ -233,7 +277,11 @@ describe('Bulk Data client', () => {
   it('a refused kick-off or a failed export is an error with the server reason', async () => {
     const refused = server({
       [`${BASE}/$export`]: [
-        () => Response.json({ resourceType: 'OperationOutcome', issue: [{ diagnostics: 'Too many exports' }] }, { status: 429 }),
+        () =>
+          Response.json(
+            { resourceType: 'OperationOutcome', issue: [{ diagnostics: 'Too many exports' }] },
+            { status: 429 },
+          ),
       ],
     });
     await expect(runExport(options(refused.fetchImpl), { types: ['Encounter'] })).rejects.toThrow(
@@ -242,10 +290,16 @@ describe('Bulk Data client', () => {
     const failedJob = server({
       [`${BASE}/$export`]: [accepted(`${BASE}/$export-status/x`)],
       [`${BASE}/$export-status/x`]: [
-        () => Response.json({ resourceType: 'OperationOutcome', issue: [{ details: { text: 'disk full' } }] }, { status: 500 }),
+        () =>
+          Response.json(
+            { resourceType: 'OperationOutcome', issue: [{ details: { text: 'disk full' } }] },
+            { status: 500 },
+          ),
       ],
     });
-    const err = await runExport(options(failedJob.fetchImpl), { types: ['Encounter'] }).catch((e: unknown) => e);
+    const err = await runExport(options(failedJob.fetchImpl), { types: ['Encounter'] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AuditError);
     expect((err as AuditError).exitCode).toBe(1);
     expect((err as AuditError).message).toMatch(/status request answered 500 \(disk full\)/);

@@ -36,7 +36,9 @@ describe('the synthetic-export tool', () => {
   it('writes a clearly synthetic export with its answers, in a quarter the catalog prices', () => {
     expect(generate.code).toBe(0);
     expect(generate.stdout).toContain('wrote 400 synthetic encounters');
-    expect(generate.stdout).toContain(`npx vialwise audit --ndjson ${exportDir} --since 2026-01-01 --until 2026-03-31`);
+    expect(generate.stdout).toContain(
+      `npx vialwise audit --ndjson ${exportDir} --since 2026-01-01 --until 2026-03-31`,
+    );
     expect(answers.range).toEqual({ since: '2026-01-01', until: '2026-03-31' });
     expect(answers.synthetic).toBe(true);
     expect(answers.encounters).toBe(400);
@@ -51,7 +53,11 @@ describe('the synthetic-export tool', () => {
     if (answers.priceFile) {
       // The nine-code catalog has no payment limits: the tool writes illustrative ones for the quarter.
       const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8'));
-      expect(priceFile.prices.every((p: { illustrative: boolean; quarter: string }) => p.illustrative && p.quarter === '2026Q1')).toBe(true);
+      expect(
+        priceFile.prices.every(
+          (p: { illustrative: boolean; quarter: string }) => p.illustrative && p.quarter === '2026Q1',
+        ),
+      ).toBe(true);
     }
   });
 
@@ -64,9 +70,9 @@ describe('the synthetic-export tool', () => {
 
   it('is deterministic for a seed', async () => {
     const again = join(work, 'again');
-    expect(
-      (await runCli(['--encounters', '400', '--out', again, '--seed', '3'], {}, GENERATOR)).code,
-    ).toBe(0);
+    expect((await runCli(['--encounters', '400', '--out', again, '--seed', '3'], {}, GENERATOR)).code).toBe(
+      0,
+    );
     for (const f of ['answers.json', 'MedicationAdministration.ndjson', 'ChargeItem.ndjson']) {
       expect(readFileSync(join(again, f), 'utf8')).toBe(readFileSync(join(exportDir, f), 'utf8'));
     }
@@ -93,7 +99,9 @@ describe('vialwise audit --ndjson', () => {
     expect(r.code).toBe(0);
     const t = answers.totals;
     expect(r.stdout).toContain(`encounters audited        ${t.encounters.toLocaleString('en-US')} (`);
-    expect(r.stdout).toContain(`(${t.missedJw.units.toLocaleString('en-US')} units of documented waste not billed)`);
+    expect(r.stdout).toContain(
+      `(${t.missedJw.units.toLocaleString('en-US')} units of documented waste not billed)`,
+    );
     expect(r.stdout).toMatch(/RECOVERABLE THIS PERIOD {3}\$[\d,]+\.\d\d/);
     if (answers.priceFile) expect(r.stdout).toContain('ILLUSTRATIVE prices');
     const report = JSON.parse(readFileSync(out('r.json'), 'utf8'));

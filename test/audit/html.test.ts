@@ -37,7 +37,10 @@ const int = (n: number) => n.toLocaleString('en-US');
 const usd = (n: number) =>
   `$${(Math.round(n * 100 + 1e-6) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${star}`;
 
-async function open(viewport: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
+async function open(viewport: {
+  width: number;
+  height: number;
+}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport });
   const own = pathToFileURL(report).href;
   // Only the report itself may load; anything else is recorded and refused.
@@ -131,14 +134,19 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     expect(await figure(desk, 'over-units')).toBe(int(t.overBilled.units));
     expect(await figure(desk, 'wrong-codes')).toBe(int(t.wrongCodes));
     expect(await figure(desk, 'missing-jz')).toBe(int(t.missingJz));
-    expect(await desk.locator('h1').innerText()).toContain(`${fixture.answers.range.since} to ${fixture.answers.range.until}`);
-    if (illustrative) expect(await figure(desk, 'illustrative')).toMatch(/ILLUSTRATIVE prices: not CMS payment limits/);
+    expect(await desk.locator('h1').innerText()).toContain(
+      `${fixture.answers.range.since} to ${fixture.answers.range.until}`,
+    );
+    if (illustrative)
+      expect(await figure(desk, 'illustrative')).toMatch(/ILLUSTRATIVE prices: not CMS payment limits/);
     const gapRows = await desk.locator('#gaps-by-code tbody tr').allInnerTexts();
     expect(gapRows).toHaveLength(Object.keys(t.gapsByCode).length);
     const mismatch = t.gapsByCode['charge-code-mismatch'];
     expect(gapRows.find((r) => r.startsWith('charge-code-mismatch'))).toContain(int(mismatch?.count ?? -1));
     const code = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
-    expect(await desk.locator('#wrong-codes tbody tr').first().innerText()).toMatch(new RegExp(`J1250\\s+${code}\\s+\\d+`));
+    expect(await desk.locator('#wrong-codes tbody tr').first().innerText()).toMatch(
+      new RegExp(`J1250\\s+${code}\\s+\\d+`),
+    );
     expect(await desk.locator('#pricing tbody tr').first().innerText()).toMatch(/^2026Q1\s+2026Q1/);
   });
 
@@ -166,14 +174,24 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     expect(overflow.page).toBeLessThanOrEqual(overflow.view);
     expect(overflow.escaping).toEqual([]);
     // The tiles wrap onto several rows, two at most side by side.
-    const tops = await phone.locator('.tile').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    const tops = await phone
+      .locator('.tile')
+      .evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
     const perRow = Math.max(...[...new Set(tops)].map((t) => tops.filter((x) => x === t).length));
     expect(new Set(tops).size).toBeGreaterThan(2);
     expect(perRow).toBeLessThanOrEqual(2);
     // Nothing spills out of its tile.
-    const spilling = await phone.locator('.tile .value, .part-value, .bars li > span').evaluateAll((els) =>
-      els.filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > (e.parentElement?.getBoundingClientRect().right ?? 0) + 1).map((e) => e.textContent),
-    );
+    const spilling = await phone
+      .locator('.tile .value, .part-value, .bars li > span')
+      .evaluateAll((els) =>
+        els
+          .filter(
+            (e) =>
+              e.scrollWidth > e.clientWidth + 1 ||
+              e.getBoundingClientRect().right > (e.parentElement?.getBoundingClientRect().right ?? 0) + 1,
+          )
+          .map((e) => e.textContent),
+      );
     expect(spilling).toEqual([]);
     // The headline's figure fits.
     const big = await phone.locator('[data-figure="recoverable"]').boundingBox();
@@ -190,7 +208,12 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     const smallest = await phone.evaluate(() =>
       Math.min(
         ...[...document.querySelectorAll('body *')]
-          .filter((e) => !(e instanceof SVGElement) && e.childNodes.length && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()))
+          .filter(
+            (e) =>
+              !(e instanceof SVGElement) &&
+              e.childNodes.length &&
+              [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent?.trim()),
+          )
           .filter((e) => (e as HTMLElement).offsetParent !== null)
           .map((e) => parseFloat(getComputedStyle(e).fontSize)),
       ),

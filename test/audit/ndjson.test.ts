@@ -81,18 +81,27 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(r.summary!.pricesIllustrative).toBe(illustrative);
     if (illustrative) expect(r.stdout).toContain('ILLUSTRATIVE');
     const methylprednisolone = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
-    expect(r.summary!.wrongCodePairs).toEqual([{ posted: 'J1250', expected: methylprednisolone, count: t.wrongCodes }]);
+    expect(r.summary!.wrongCodePairs).toEqual([
+      { posted: 'J1250', expected: methylprednisolone, count: t.wrongCodes },
+    ]);
     // The headline is the four parts, added up in mills: nothing counted twice, nothing left out.
     const h = r.summary!.headline;
-    expect(Math.round((h.missedJw.value + h.underBilled.value + h.wrongCodes.value + h.missingJz.value) * 1000)).toBe(
-      Math.round(h.recoverable * 1000),
-    );
+    expect(
+      Math.round((h.missedJw.value + h.underBilled.value + h.wrongCodes.value + h.missingJz.value) * 1000),
+    ).toBe(Math.round(h.recoverable * 1000));
     expect(h.recoverable).toBe(t.recoverableValue);
-    expect(h.pricedBy.map((p) => [p.dosQuarter, p.priceQuarter, p.latestLoaded])).toEqual([['2026Q1', '2026Q1', false]]);
+    expect(h.pricedBy.map((p) => [p.dosQuarter, p.priceQuarter, p.latestLoaded])).toEqual([
+      ['2026Q1', '2026Q1', false],
+    ]);
   });
 
   it('gives the same totals through many byte ranges, dozens of partition files and small groups', async () => {
-    const r = await audit(fixture.dir, { rangeBytes: 256 * 1024, fileBytes: 128 * 1024, groupBytes: 2 * 1024, workers: 3 });
+    const r = await audit(fixture.dir, {
+      rangeBytes: 256 * 1024,
+      fileBytes: 128 * 1024,
+      groupBytes: 2 * 1024,
+      workers: 3,
+    });
     expect(r.exitCode).toBe(0);
     expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
   });
@@ -184,22 +193,51 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     const illustrative = fixture.answers.priceFile !== undefined;
     expect(rows.slice(1).every((row) => row.endsWith(`,${illustrative}`))).toBe(true); // prices_illustrative
     // priced_with: the quarter whose limits priced the encounter's lines (none without lines).
-    const pricedWith = rows.slice(1).map((row) => [Number(row.split(',')[col('lines')]) > 0, row.split(',').at(-2)]);
+    const pricedWith = rows
+      .slice(1)
+      .map((row) => [Number(row.split(',')[col('lines')]) > 0, row.split(',').at(-2)]);
     expect(pricedWith.every(([lines, q]) => q === (lines ? '2026Q1' : ''))).toBe(true);
     // The line-level file: one row per code, date and JW/non-JW line, with what to document.
     const lines = readFileSync(join(fixture.dir, 'audit.lines.csv'), 'utf8').trim().split('\n');
     const lh = (lines[0] as string).split(',');
     expect(lh).toEqual([
-      'encounter', 'date_of_service', 'code', 'modifiers', 'units_documented', 'units_posted', 'posted_modifiers',
-      'posted_code', 'finding', 'units_recoverable', 'value_recoverable', 'units_over_billed', 'value_over_billed',
-      'payment_limit', 'priced_with', 'gap_codes', 'gap_text', 'prices_illustrative',
+      'encounter',
+      'date_of_service',
+      'code',
+      'modifiers',
+      'units_documented',
+      'units_posted',
+      'posted_modifiers',
+      'posted_code',
+      'finding',
+      'units_recoverable',
+      'value_recoverable',
+      'units_over_billed',
+      'value_over_billed',
+      'payment_limit',
+      'priced_with',
+      'gap_codes',
+      'gap_text',
+      'prices_illustrative',
     ]);
-    const lineSum = lines.slice(1).reduce((s, row) => s + Math.round(Number(parseCsv(row)[lh.indexOf('value_recoverable')]) * 1000), 0);
+    const lineSum = lines
+      .slice(1)
+      .reduce((s, row) => s + Math.round(Number(parseCsv(row)[lh.indexOf('value_recoverable')]) * 1000), 0);
     expect(lineSum / 1000).toBe(a.recoverableValue);
-    const missedJwRows = lines.slice(1).map(parseCsv).filter((c) => c[lh.indexOf('finding')] === 'missed-jw');
-    expect(missedJwRows.reduce((s, c) => s + Number(c[lh.indexOf('units_recoverable')]), 0)).toBe(a.missedJw.units);
-    const gapText = lines.slice(1).map(parseCsv).find((c) => c[lh.indexOf('gap_codes')] === 'charge-code-mismatch');
-    expect(gapText?.[lh.indexOf('gap_text')]).toMatch(/^The posted charge bills J1250 .*correct the charge code\.$/);
+    const missedJwRows = lines
+      .slice(1)
+      .map(parseCsv)
+      .filter((c) => c[lh.indexOf('finding')] === 'missed-jw');
+    expect(missedJwRows.reduce((s, c) => s + Number(c[lh.indexOf('units_recoverable')]), 0)).toBe(
+      a.missedJw.units,
+    );
+    const gapText = lines
+      .slice(1)
+      .map(parseCsv)
+      .find((c) => c[lh.indexOf('gap_codes')] === 'charge-code-mismatch');
+    expect(gapText?.[lh.indexOf('gap_text')]).toMatch(
+      /^The posted charge bills J1250 .*correct the charge code\.$/,
+    );
     expect(gapText?.[lh.indexOf('posted_code')]).toBe('J1250');
     const report = JSON.parse(readFileSync(json, 'utf8'));
     expect(report.pricesIllustrative).toBe(illustrative);
@@ -209,7 +247,8 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(report.encounters).toHaveLength(a.encounters);
     expect(readdirSync(fixture.dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
     // Reports hold billing data about patients' encounters: readable by their owner only.
-    for (const f of [csv, json, join(fixture.dir, 'audit.lines.csv')]) expect(statSync(f).mode & 0o777).toBe(0o600);
+    for (const f of [csv, json, join(fixture.dir, 'audit.lines.csv')])
+      expect(statSync(f).mode & 0o777).toBe(0o600);
   });
 });
 
@@ -221,10 +260,14 @@ describe('NDJSON building blocks', () => {
     const long = 'x'.repeat(3 * 1024 * 1024);
     writeFileSync(file, `a\r\n\n${long}\nlast`);
     const seen: [string, number][] = [];
-    const r = await readLineRange(file, { start: 0, end: Infinity }, {
-      line: (buf, s, e, n) => seen.push([e - s > 10 ? `long:${e - s}` : buf.toString('utf8', s, e), n]),
-      tooLong: () => undefined,
-    });
+    const r = await readLineRange(
+      file,
+      { start: 0, end: Infinity },
+      {
+        line: (buf, s, e, n) => seen.push([e - s > 10 ? `long:${e - s}` : buf.toString('utf8', s, e), n]),
+        tooLong: () => undefined,
+      },
+    );
     expect(seen).toEqual([
       ['a', 1],
       [`long:${long.length}`, 3],
@@ -244,10 +287,14 @@ describe('NDJSON building blocks', () => {
       const got: string[] = [];
       let base = 0;
       for (let start = 0; start < size; start += step) {
-        const r = await readLineRange(file, { start, end: start + step }, {
-          line: (buf, s, e, n) => got.push(`${base + n}:${buf.toString('utf8', s, e)}`),
-          tooLong: () => undefined,
-        });
+        const r = await readLineRange(
+          file,
+          { start, end: start + step },
+          {
+            line: (buf, s, e, n) => got.push(`${base + n}:${buf.toString('utf8', s, e)}`),
+            tooLong: () => undefined,
+          },
+        );
         base += r.lines;
       }
       expect(got).toEqual(all.map((l, i) => `${i + 1}:${l}`));

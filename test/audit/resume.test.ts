@@ -49,7 +49,11 @@ function checkpoint(scratch: string): NdjsonCheckpoint | undefined {
 }
 
 /** Starts the audit in a child and kills it (SIGKILL) once `when` holds for its checkpoint. */
-async function killWhen(opts: AuditRunOptions, scratch: string, when: (cp: NdjsonCheckpoint) => boolean): Promise<NdjsonCheckpoint> {
+async function killWhen(
+  opts: AuditRunOptions,
+  scratch: string,
+  when: (cp: NdjsonCheckpoint) => boolean,
+): Promise<NdjsonCheckpoint> {
   const child = spawn(process.execPath, [CHILD, JSON.stringify({ ...opts, now: NOW })], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   let seen: NdjsonCheckpoint | undefined;
@@ -77,7 +81,11 @@ describe('an interrupted audit resumes to the same result', () => {
     const tag = what.replace(/\W+/g, '-');
     const scratch = join(work, `scratch-${tag}`);
     mkdirSync(scratch);
-    const clean = await runAudit({ ...options(`clean-${tag}`, join(work)), clock: () => new Date(NOW), stdout: () => undefined });
+    const clean = await runAudit({
+      ...options(`clean-${tag}`, join(work)),
+      clock: () => new Date(NOW),
+      stdout: () => undefined,
+    });
     expect(clean.exitCode).toBe(0);
 
     const opts = options(`resumed-${tag}`, scratch);
@@ -90,13 +98,20 @@ describe('an interrupted audit resumes to the same result', () => {
     expect(readdirSync(scratch)).toHaveLength(1);
 
     const err: string[] = [];
-    const resumed = await runAudit({ ...opts, clock: () => new Date(NOW), stdout: () => undefined, stderr: (t) => void err.push(t) });
+    const resumed = await runAudit({
+      ...opts,
+      clock: () => new Date(NOW),
+      stdout: () => undefined,
+      stderr: (t) => void err.push(t),
+    });
     expect(err.join('')).toBe('');
     expect(resumed.exitCode).toBe(0);
     expect(read(opts.json as string)).toBe(read(join(work, `clean-${tag}.json`)));
     expect(read(opts.csv as string)).toBe(read(join(work, `clean-${tag}.csv`)));
     expect(read(join(work, `resumed-${tag}.lines.csv`))).toBe(read(join(work, `clean-${tag}.lines.csv`)));
-    expect(JSON.parse(read(opts.json as string)).totals.recoverableValue).toBe(fixture.answers.totals.recoverableValue);
+    expect(JSON.parse(read(opts.json as string)).totals.recoverableValue).toBe(
+      fixture.answers.totals.recoverableValue,
+    );
     expect(readdirSync(scratch)).toEqual([]);
   });
 
@@ -109,6 +124,8 @@ describe('an interrupted audit resumes to the same result', () => {
     expect(before?.audit?.nextFile).toBeGreaterThanOrEqual(2);
     const r = await runAudit({ ...opts, restart: true, clock: () => new Date(NOW), stdout: () => undefined });
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(read(opts.json as string)).totals.recoverableValue).toBe(fixture.answers.totals.recoverableValue);
+    expect(JSON.parse(read(opts.json as string)).totals.recoverableValue).toBe(
+      fixture.answers.totals.recoverableValue,
+    );
   });
 });

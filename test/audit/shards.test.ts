@@ -34,14 +34,24 @@ function audit(extra: Partial<AuditRunOptions>) {
   }).then((r) => ({ ...r, stderr: err.join('') }));
 }
 
-const reports = (prefix: string) => ({ json: out(`${prefix}.json`), csv: out(`${prefix}.csv`), html: out(`${prefix}.html`) });
+const reports = (prefix: string) => ({
+  json: out(`${prefix}.json`),
+  csv: out(`${prefix}.csv`),
+  html: out(`${prefix}.html`),
+});
 const read = (f: string) => readFileSync(f, 'utf8');
 
-beforeAll(async () => {
+beforeAll(() => {
   mkdirSync(input);
-  for (const f of readdirSync(fixture.dir)) if (f.endsWith('.ndjson')) copyFileSync(join(fixture.dir, f), join(input, f));
+  for (const f of readdirSync(fixture.dir))
+    if (f.endsWith('.ndjson')) copyFileSync(join(fixture.dir, f), join(input, f));
   // Broken lines in several files: every shard reads them, exactly one counts each.
-  brokenLines = ['{"resourceType":"ChargeItem","id":"cut', '[1, 2]', 'not json', '{"resourceType":"Coverage","id":"x",}'];
+  brokenLines = [
+    '{"resourceType":"ChargeItem","id":"cut',
+    '[1, 2]',
+    'not json',
+    '{"resourceType":"Coverage","id":"x",}',
+  ];
   appendFileSync(join(input, 'ChargeItem.ndjson'), `${brokenLines[0]}\n${brokenLines[1]}\n`);
   appendFileSync(join(input, 'Coverage.ndjson'), `${brokenLines[2]}\n`);
   appendFileSync(join(input, 'Encounter.ndjson'), `${brokenLines[3]}\n`);
@@ -58,25 +68,43 @@ describe('shards merged equal one run', () => {
     expect(whole.stats!.brokenLines).toBe(brokenLines.length);
 
     const shards = [];
-    for (let k = 0; k < 3; k++) shards.push(await audit({ ...reports(`shard-${k}`), partition: `${k}/3`, workers: 1 + (k % 2) }));
+    for (let k = 0; k < 3; k++)
+      shards.push(await audit({ ...reports(`shard-${k}`), partition: `${k}/3`, workers: 1 + (k % 2) }));
     // Each shard audits only its own encounters; together, all of them, once.
     const counts = shards.map((s) => s.summary!.totals.encounters);
     expect(counts.every((n) => n > 0)).toBe(true);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(fixture.answers.totals.encounters);
     // Every shard reads every line; each broken line is counted (and named) by one shard only.
-    expect(shards.map((s) => s.stats!.lines)).toEqual([whole.stats!.lines, whole.stats!.lines, whole.stats!.lines]);
+    expect(shards.map((s) => s.stats!.lines)).toEqual([
+      whole.stats!.lines,
+      whole.stats!.lines,
+      whole.stats!.lines,
+    ]);
     expect(shards.reduce((n, s) => n + s.stats!.brokenLines, 0)).toBe(brokenLines.length);
     const named = shards.flatMap((s) => s.stderr.split('\n').filter((l) => l.includes('(line skipped)')));
     expect(named).toHaveLength(brokenLines.length);
 
-    const merged = await runCli(
-      ['audit', 'merge', out('shard-2.json'), out('shard-0.json'), out('shard-1.json'), '--json', out('merged.json'), '--csv', out('merged.csv'), '--html', out('merged.html')],
-    );
+    const merged = await runCli([
+      'audit',
+      'merge',
+      out('shard-2.json'),
+      out('shard-0.json'),
+      out('shard-1.json'),
+      '--json',
+      out('merged.json'),
+      '--csv',
+      out('merged.csv'),
+      '--html',
+      out('merged.html'),
+    ]);
     expect(merged.stderr).toBe('');
     expect(merged.code).toBe(4);
     expect(merged.stdout).toContain('3 shard(s) merged');
     // The merge's own clock differs: everything but generatedAt is the same, byte for byte.
-    const stamp = (text: string) => text.replace(/"generatedAt": "[^"]+"/, '"generatedAt": "-"').replace(/generated \d{4}-[\d:.TZ-]+ by/, 'generated - by');
+    const stamp = (text: string) =>
+      text
+        .replace(/"generatedAt": "[^"]+"/, '"generatedAt": "-"')
+        .replace(/generated \d{4}-[\d:.TZ-]+ by/, 'generated - by');
     expect(stamp(read(out('merged.json')))).toBe(stamp(read(out('whole.json'))));
     expect(read(out('merged.csv'))).toBe(read(out('whole.csv')));
     expect(read(out('merged.lines.csv'))).toBe(read(out('whole.lines.csv')));
@@ -89,20 +117,41 @@ describe('shards merged equal one run', () => {
   });
 
   it('reads the shard from a Kubernetes Indexed Job', async () => {
-    const viaEnv = await audit({ json: out('env-1.json'), env: { JOB_COMPLETION_INDEX: '1', JOB_COMPLETIONS: '3' } });
+    const viaEnv = await audit({
+      json: out('env-1.json'),
+      env: { JOB_COMPLETION_INDEX: '1', JOB_COMPLETIONS: '3' },
+    });
     const viaFlag = await audit({ json: out('flag-1.json'), partition: '1/3' });
     expect(viaEnv.summary).toEqual(viaFlag.summary);
     expect(JSON.parse(read(out('env-1.json'))).partition).toEqual({ index: 1, count: 3 });
     expect(shardFrom(undefined, { JOB_COMPLETION_INDEX: '2' })).toMatch(/JOB_COMPLETIONS/);
-    expect(shardFrom(undefined, { JOB_COMPLETION_INDEX: '3', JOB_COMPLETIONS: '3' })).toMatch(/k counts from 0/);
-    expect(shardFrom('0/3', { JOB_COMPLETION_INDEX: '2', JOB_COMPLETIONS: '3' })).toEqual({ index: 0, count: 3 });
+    expect(shardFrom(undefined, { JOB_COMPLETION_INDEX: '3', JOB_COMPLETIONS: '3' })).toMatch(
+      /k counts from 0/,
+    );
+    expect(shardFrom('0/3', { JOB_COMPLETION_INDEX: '2', JOB_COMPLETIONS: '3' })).toEqual({
+      index: 0,
+      count: 3,
+    });
   });
 
   it('refuses an incomplete or mismatched set of shards', async () => {
-    const missing = await runCli(['audit', 'merge', out('shard-0.json'), out('shard-2.json'), '--json', out('x.json')]);
+    const missing = await runCli([
+      'audit',
+      'merge',
+      out('shard-0.json'),
+      out('shard-2.json'),
+      '--json',
+      out('x.json'),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/shard\(s\) 1\/3 missing: merge all 3/);
-    const twice = await runCli(['audit', 'merge', out('shard-0.json'), out('shard-0.json'), out('shard-1.json')]);
+    const twice = await runCli([
+      'audit',
+      'merge',
+      out('shard-0.json'),
+      out('shard-0.json'),
+      out('shard-1.json'),
+    ]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/shard 0\/3 is given twice/);
     const notOurs = await runCli(['audit', 'merge', join(input, 'Encounter.ndjson')]);
@@ -123,7 +172,9 @@ describe('shards merged equal one run', () => {
     }
     // A stable hash: the same patient lands in the same partition in every run and on every machine.
     expect(logicalPartition('Patient/syn-pat-000001')).toBe(logicalPartition('Patient/syn-pat-000001'));
-    const spread = new Set(Array.from({ length: 1000 }, (_, i) => shardOf(logicalPartition(`Patient/p-${i}`), 8)));
+    const spread = new Set(
+      Array.from({ length: 1000 }, (_, i) => shardOf(logicalPartition(`Patient/p-${i}`), 8)),
+    );
     expect(spread.size).toBe(8);
   });
 });

@@ -92,7 +92,11 @@ export interface CliResult {
 }
 
 /** Runs `node src/cli/vialwise.ts ...args` as a child process (no terminal: no progress bar). */
-export function runCli(args: readonly string[], env: Record<string, string> = {}, script = CLI): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  script = CLI,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -128,4 +132,3 @@ export function parseCsv(row: string): string[] {
   cells.push(cell);
   return cells;
 }
-

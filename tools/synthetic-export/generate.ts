@@ -16,7 +16,14 @@ import { loadCatalog } from '../../src/catalog/load.ts';
 import { addDays, daysIn, type DateRange } from '../../src/audit/range.ts';
 import { plan } from './plans.ts';
 import { resourcesFor, sharedResources } from './resources.ts';
-import { NAMES, PRICE_MILLS, SCENARIOS, type Expected, type ScenarioName, type Variant } from './scenarios.ts';
+import {
+  NAMES,
+  PRICE_MILLS,
+  SCENARIOS,
+  type Expected,
+  type ScenarioName,
+  type Variant,
+} from './scenarios.ts';
 
 export const DEFAULT_GENERATED_RANGE: DateRange = { since: '2026-01-01', until: '2026-03-31' };
 export const PRICE_FILE = 'prices-illustrative.json';
@@ -128,13 +135,21 @@ function quarterOf(date: string): string {
  */
 export function variantFor(catalog: DrugCatalog, range: DateRange): { variant: Variant; priced: boolean } {
   const j2919 = catalog.codes.get('J2919');
-  const valid = j2919 && (!j2919.effective || j2919.effective <= range.since) && (!j2919.terminated || j2919.terminated >= range.until);
+  const valid =
+    j2919 &&
+    (!j2919.effective || j2919.effective <= range.since) &&
+    (!j2919.terminated || j2919.terminated >= range.until);
   const variant: Variant = valid ? 'cms' : 'legacy';
   const mids = addDays(range.since, 14);
   const prices = PRICE_MILLS[variant];
   const priced = Object.entries(prices).every(([code, mills]) => {
     const p = catalog.priceOn(code, mids);
-    return p !== undefined && !p.illustrative && Math.round(p.paymentLimit * 1000) === mills && p.quarter === quarterOf(mids);
+    return (
+      p !== undefined &&
+      !p.illustrative &&
+      Math.round(p.paymentLimit * 1000) === mills &&
+      p.quarter === quarterOf(mids)
+    );
   });
   if (variant === 'cms' && !priced) {
     const found = Object.keys(prices)
@@ -151,7 +166,9 @@ export function generateExport(opts: GenerateOptions): Answers {
   const seed = opts.seed ?? 1;
   const range = opts.range ?? DEFAULT_GENERATED_RANGE;
   if (quarterOf(range.since) !== quarterOf(range.until))
-    throw new Error(`the generated range must lie in one calendar quarter (${range.since} to ${range.until} does not)`);
+    throw new Error(
+      `the generated range must lie in one calendar quarter (${range.since} to ${range.until} does not)`,
+    );
   const { variant, priced } = variantFor(opts.catalog ?? loadCatalog(), range);
   const random = rng(seed);
   mkdirSync(opts.outDir, { recursive: true });
@@ -208,7 +225,15 @@ export function generateExport(opts: GenerateOptions): Answers {
       )}\n`,
     );
   }
-  const answers = answersFor(counts, { seed, encounters: written, range, files, administrationsInExport, variant, priced });
+  const answers = answersFor(counts, {
+    seed,
+    encounters: written,
+    range,
+    files,
+    administrationsInExport,
+    variant,
+    priced,
+  });
   writeFileSync(join(opts.outDir, 'answers.json'), `${JSON.stringify(answers, null, 2)}\n`);
   return answers;
 }

@@ -75,7 +75,9 @@ const NAUSEA = ['R11.2', 'Nausea with vomiting, unspecified'] as const;
 /** The methylprednisolone sodium succinate code and its units for an amount in mg. */
 function mp(v: Variant, totalMg: number): { code: string; units: number } {
   if (v === 'cms') return { code: 'J2919', units: Math.ceil(totalMg / 5) };
-  return totalMg <= 40 ? { code: 'J2920', units: Math.ceil(totalMg / 40) } : { code: 'J2930', units: Math.ceil(totalMg / 125) };
+  return totalMg <= 40
+    ? { code: 'J2920', units: Math.ceil(totalMg / 40) }
+    : { code: 'J2930', units: Math.ceil(totalMg / 125) };
 }
 
 export function plan(name: ScenarioName, day: string, v: Variant): Plan {
@@ -96,8 +98,20 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
     discarded: mg(discarded),
     opened: 1,
   });
-  const medicareAmb = { encounterClass: 'AMB', payer: 'medicare', icd: CROHN, diagnosis: true, days: 1 } as const;
-  const medicareEd = { encounterClass: 'EMER', payer: 'medicare', icd: ASTHMA, diagnosis: true, days: 1 } as const;
+  const medicareAmb = {
+    encounterClass: 'AMB',
+    payer: 'medicare',
+    icd: CROHN,
+    diagnosis: true,
+    days: 1,
+  } as const;
+  const medicareEd = {
+    encounterClass: 'EMER',
+    payer: 'medicare',
+    icd: ASTHMA,
+    diagnosis: true,
+    days: 1,
+  } as const;
   // Infliximab with documented waste: cms 360 + 40 (36 + JW 4), legacy 350 + 50 (35 + JW 5).
   const [given, waste] = cms ? [360, 40] : [350, 50];
   const units = given / 10;
@@ -110,11 +124,17 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
         doses: [infliximab(given, waste, 4)],
         posted: [
           { code: 'J1745', units, doses: [0] },
-          ...(name === 'clean-jw' ? [{ code: 'J1745', modifier: 'JW' as const, units: waste / 10, doses: [0] }] : []),
+          ...(name === 'clean-jw'
+            ? [{ code: 'J1745', modifier: 'JW' as const, units: waste / 10, doses: [0] }]
+            : []),
         ],
       };
     case 'jw-not-posted':
-      return { ...medicareAmb, doses: [infliximab(given, waste, 4)], posted: [{ code: 'J1745', units, doses: [0] }] };
+      return {
+        ...medicareAmb,
+        doses: [infliximab(given, waste, 4)],
+        posted: [{ code: 'J1745', units, doses: [0] }],
+      };
     case 'claim-submitted-without-jw':
       return {
         ...medicareAmb,
@@ -130,7 +150,12 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
     case 'wrong-code-j1250':
       return { ...medicareEd, doses: [mp125()], posted: [{ code: 'J1250', units: 1, doses: [0] }] };
     case 'missing-diagnosis':
-      return { ...medicareEd, diagnosis: false, doses: [mp125()], posted: [{ ...full, modifier: 'JZ', doses: [0] }] };
+      return {
+        ...medicareEd,
+        diagnosis: false,
+        doses: [mp125()],
+        posted: [{ ...full, modifier: 'JZ', doses: [0] }],
+      };
     case 'over-billed':
       return {
         ...medicareEd,
@@ -143,7 +168,11 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
           : [{ code: 'J2930', modifier: 'JZ', units: 2, doses: [0] }],
       };
     case 'under-billed':
-      return { ...medicareAmb, doses: [infliximab(400, 0, 4)], posted: [{ code: 'J1745', modifier: 'JZ', units: 30, doses: [0] }] };
+      return {
+        ...medicareAmb,
+        doses: [infliximab(400, 0, 4)],
+        posted: [{ code: 'J1745', modifier: 'JZ', units: 30, doses: [0] }],
+      };
     case 'jw-over-billed':
       return {
         ...medicareAmb,
@@ -155,7 +184,11 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
       };
     case 'waste-undocumented': {
       const dose = cms ? 260 : 250;
-      return { ...medicareAmb, doses: [infliximab(dose)], posted: [{ code: 'J1745', units: dose / 10, doses: [0] }] };
+      return {
+        ...medicareAmb,
+        doses: [infliximab(dose)],
+        posted: [{ code: 'J1745', units: dose / 10, doses: [0] }],
+      };
     }
     case 'nothing-posted':
       return {
@@ -164,7 +197,16 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
         icd: HEART_FAILURE,
         diagnosis: true,
         days: 1,
-        doses: [{ med: MEDS.dobutamine, at: t('08:00'), end: t('18:00'), dose: mg(200), discarded: mg(300), opened: 2 }],
+        doses: [
+          {
+            med: MEDS.dobutamine,
+            at: t('08:00'),
+            end: t('18:00'),
+            dose: mg(200),
+            discarded: mg(300),
+            opened: 2,
+          },
+        ],
         posted: [],
       };
     case 'not-billable':
@@ -211,7 +253,13 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
               code: cms
                 ? { text: 'methylprednisolone sodium succinate 125 mg injection' }
                 : {
-                    coding: [{ system: SYSTEMS.rxnorm, code: '1743704', display: 'methylprednisolone 125 MG Injection' }],
+                    coding: [
+                      {
+                        system: SYSTEMS.rxnorm,
+                        code: '1743704',
+                        display: 'methylprednisolone 125 MG Injection',
+                      },
+                    ],
                     text: 'methylprednisolone 125 MG Injection',
                   },
             },

@@ -61,7 +61,12 @@ function ndcMedication(
 
 export function sharedResources(): Resource[] {
   const orgs: Organization[] = [
-    { resourceType: 'Organization', id: 'syn-org-hospital', meta, name: 'Synthetic Hospital (vialwise synthetic-export)' },
+    {
+      resourceType: 'Organization',
+      id: 'syn-org-hospital',
+      meta,
+      name: 'Synthetic Hospital (vialwise synthetic-export)',
+    },
     { resourceType: 'Organization', id: 'syn-payer-medicare', meta, name: 'Synthetic Medicare payer' },
     { resourceType: 'Organization', id: 'syn-payer-medicaid', meta, name: 'Synthetic Medicaid payer' },
   ];
@@ -75,11 +80,41 @@ export function sharedResources(): Resource[] {
   // Depo-Medrol 00009-0306-02) or the unit-of-use vial of a listed package (63323-0258-03 -> -01,
   // 00143-9753-25 -> -01).
   const meds: Medication[] = [
-    ndcMedication(MEDS.remicade, '57894-0030-01', 'Remicade (infliximab) 100 mg single-dose vial', 'single-dose', { mg: 100, mL: 10 }),
-    ndcMedication(MEDS.mp125, '63323-0258-01', 'Methylprednisolone sodium succinate 125 mg/2 mL single-dose vial', 'single-dose', { mg: 125, mL: 2 }),
-    ndcMedication(MEDS.mp40, '00143-9753-01', 'Methylprednisolone sodium succinate 40 mg/1 mL single-dose vial', 'single-dose', { mg: 40, mL: 1 }),
-    ndcMedication(MEDS.dobutamine, '00409-2344-01', 'Dobutamine hydrochloride 250 mg/20 mL single-dose vial', 'single-dose', { mg: 250, mL: 20 }),
-    ndcMedication(MEDS.depoMedrol, '00009-0306-02', 'Depo-Medrol (methylprednisolone acetate) 400 mg/5 mL multi-dose vial', 'multi-dose', { mg: 400, mL: 5 }),
+    ndcMedication(
+      MEDS.remicade,
+      '57894-0030-01',
+      'Remicade (infliximab) 100 mg single-dose vial',
+      'single-dose',
+      { mg: 100, mL: 10 },
+    ),
+    ndcMedication(
+      MEDS.mp125,
+      '63323-0258-01',
+      'Methylprednisolone sodium succinate 125 mg/2 mL single-dose vial',
+      'single-dose',
+      { mg: 125, mL: 2 },
+    ),
+    ndcMedication(
+      MEDS.mp40,
+      '00143-9753-01',
+      'Methylprednisolone sodium succinate 40 mg/1 mL single-dose vial',
+      'single-dose',
+      { mg: 40, mL: 1 },
+    ),
+    ndcMedication(
+      MEDS.dobutamine,
+      '00409-2344-01',
+      'Dobutamine hydrochloride 250 mg/20 mL single-dose vial',
+      'single-dose',
+      { mg: 250, mL: 20 },
+    ),
+    ndcMedication(
+      MEDS.depoMedrol,
+      '00009-0306-02',
+      'Depo-Medrol (methylprednisolone acetate) 400 mg/5 mL multi-dose vial',
+      'multi-dose',
+      { mg: 400, mL: 5 },
+    ),
   ];
   return [...orgs, nurse, ...meds];
 }
@@ -230,4 +265,3 @@ export function resourcesFor(n: string, p: Plan, day: string): Resource[] {
   }
   return out;
 }
-

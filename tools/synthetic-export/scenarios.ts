@@ -319,8 +319,24 @@ export const SCENARIOS = {
   'not-billable': {
     weight: 6,
     expect: {
-      cms: { ...NONE, administrations: 2, lines: 0, units: 0, jwUnits: 0, derivedMills: 0, postedSource: 'none' },
-      legacy: { ...NONE, administrations: 2, lines: 0, units: 0, jwUnits: 0, derivedMills: 0, postedSource: 'none' },
+      cms: {
+        ...NONE,
+        administrations: 2,
+        lines: 0,
+        units: 0,
+        jwUnits: 0,
+        derivedMills: 0,
+        postedSource: 'none',
+      },
+      legacy: {
+        ...NONE,
+        administrations: 2,
+        lines: 0,
+        units: 0,
+        jwUnits: 0,
+        derivedMills: 0,
+        postedSource: 'none',
+      },
     },
   },
   // Two 40 mg doses from two 40 mg vials on one day: 80 mg, J2919-JZ x16 (legacy J2920-JZ x2), posted right.
@@ -394,7 +410,14 @@ export const SCENARIOS = {
     weight: 5,
     expect: {
       cms: { ...NONE, administrations: 9, lines: 3, units: 72, jwUnits: 0, derivedMills: cms('J2919', 72) },
-      legacy: { ...NONE, administrations: 9, lines: 3, units: 3, jwUnits: 0, derivedMills: legacy('J2930', 3) },
+      legacy: {
+        ...NONE,
+        administrations: 9,
+        lines: 3,
+        units: 3,
+        jwUnits: 0,
+        derivedMills: legacy('J2930', 3),
+      },
     },
   },
   // The same stay posted per dose. cms: the whole 125 mg vial each time (J2919 x25): 75 a day for 24,

@@ -79,7 +79,11 @@ export class RowEncoder {
   }
 }
 
-const ROW_FILES = { csv: 'encounters.csv.rows', lines: 'lines.csv.rows', json: 'encounters.json.rows' } as const;
+const ROW_FILES = {
+  csv: 'encounters.csv.rows',
+  lines: 'lines.csv.rows',
+  json: 'encounters.json.rows',
+} as const;
 
 export class RowFiles {
   private readonly dir: string;
@@ -102,7 +106,10 @@ export class RowFiles {
         const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
         ftruncateSync(fd, resume[k]);
         closeSync(fd);
-        this.files[k] = new ExclusiveFile(path, openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW));
+        this.files[k] = new ExclusiveFile(
+          path,
+          openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW),
+        );
       } else {
         // Rows of an attempt that stopped before its first checkpoint of the audit pass.
         removeStale(path);

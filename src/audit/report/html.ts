@@ -22,7 +22,9 @@ const int = (n: number) => n.toLocaleString('en-US');
 /** Who priced the figures, in words: "2026Q1 CMS payment limits", with the fallbacks named. */
 export function pricingSentence(rows: readonly PricingView[], illustrative: boolean): string {
   const kind = illustrative ? 'ILLUSTRATIVE prices' : 'CMS payment limits';
-  const exact = [...new Set(rows.filter((r) => r.priceQuarter && !r.latestLoaded).map((r) => r.priceQuarter))];
+  const exact = [
+    ...new Set(rows.filter((r) => r.priceQuarter && !r.latestLoaded).map((r) => r.priceQuarter)),
+  ];
   const later = rows.filter((r) => r.latestLoaded);
   const none = rows.filter((r) => !r.priceQuarter);
   const parts: string[] = [];
@@ -32,7 +34,9 @@ export function pricingSentence(rows: readonly PricingView[], illustrative: bool
       `dates of service in ${r.dosQuarter} priced with ${r.priceQuarter} ${kind} (the latest loaded; ${r.dosQuarter}'s are not)`,
     );
   if (none.length)
-    parts.push(`${int(none.reduce((s, r) => s + r.units, 0))} unit(s) with no payment limit (counted, not valued)`);
+    parts.push(
+      `${int(none.reduce((s, r) => s + r.units, 0))} unit(s) with no payment limit (counted, not valued)`,
+    );
   return parts.length ? `Priced with ${parts.join('; ')}.` : 'Nothing to price.';
 }
 
@@ -56,7 +60,9 @@ function headlineSection(h: Headline, ill: boolean): string {
   const bar = h.recoverable
     ? `<div class="split" role="img" aria-label="How the recoverable value splits">${parts
         .filter((p) => p.v > 0)
-        .map((p) => `<span style="background:${p.c};width:${((100 * p.v) / h.recoverable).toFixed(2)}%"></span>`)
+        .map(
+          (p) => `<span style="background:${p.c};width:${((100 * p.v) / h.recoverable).toFixed(2)}%"></span>`,
+        )
         .join('')}</div>`
     : '';
   const sum = `${usd(h.missedJw.value)} + ${usd(h.underBilled.value)} + ${usd(h.wrongCodes.value)} + ${usd(h.missingJz.value)} = ${usd(h.recoverable)}`;
@@ -206,7 +212,12 @@ export function renderHtml(s: AuditSummary, meta: ReportMeta): string {
   const tiles = [
     tile('encounters', 'Encounters audited', int(t.encounters), `${int(t.administrations)} administrations`),
     tile('with-findings', 'With findings', int(t.encountersWithFindings)),
-    tile('derived-units', 'Units documented', int(t.derivedUnits), `+ ${int(t.jwUnits)} JW units in ${int(t.lines)} lines`),
+    tile(
+      'derived-units',
+      'Units documented',
+      int(t.derivedUnits),
+      `+ ${int(t.jwUnits)} JW units in ${int(t.lines)} lines`,
+    ),
     tile('derived-value', 'Value documented', money(t.derivedValue)),
     tile('missed-jw-units', 'Missed JW units', int(t.missedJw.units)),
     tile('under-units', 'Under-billed units', int(t.underBilled.units)),
@@ -229,7 +240,13 @@ export function renderHtml(s: AuditSummary, meta: ReportMeta): string {
     int(c.wrongCodes),
     int(c.missingJzLines),
   ]);
-  const gapRows = s.gapsByCode.map((g) => [g.code, g.display, g.severity, int(g.count), money(g.revenueAtRisk)]);
+  const gapRows = s.gapsByCode.map((g) => [
+    g.code,
+    g.display,
+    g.severity,
+    int(g.count),
+    money(g.revenueAtRisk),
+  ]);
   const pairRows = s.wrongCodePairs.map((p) => [p.posted, p.expected, int(p.count)]);
   const topRows = s.topEncounters.map((e) => [
     e.subject,

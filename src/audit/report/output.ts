@@ -58,7 +58,7 @@ export class ExclusiveFile {
   writeBytes(bytes: Uint8Array): void {
     this.flush();
     if (this.fd === undefined) return;
-    for (let off = 0; off < bytes.length; ) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    for (let off = 0; off < bytes.length;) off += writeSync(this.fd, bytes, off, bytes.length - off);
   }
 
   /** Appends the bytes of the file at `path`, from `start` to its end. */
@@ -67,9 +67,14 @@ export class ExclusiveFile {
     const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       let pos = start;
-      for (let n = readSync(fd, this.buffer, 0, BUFFER_BYTES, pos); n > 0; n = readSync(fd, this.buffer, 0, BUFFER_BYTES, pos)) {
+      for (
+        let n = readSync(fd, this.buffer, 0, BUFFER_BYTES, pos);
+        n > 0;
+        n = readSync(fd, this.buffer, 0, BUFFER_BYTES, pos)
+      ) {
         pos += n;
-        if (this.fd !== undefined) for (let off = 0; off < n; ) off += writeSync(this.fd, this.buffer, off, n - off);
+        if (this.fd !== undefined)
+          for (let off = 0; off < n;) off += writeSync(this.fd, this.buffer, off, n - off);
       }
     } finally {
       closeSync(fd);
@@ -78,7 +83,7 @@ export class ExclusiveFile {
 
   flush(): void {
     if (this.fd === undefined || !this.used) return;
-    for (let off = 0; off < this.used; ) off += writeSync(this.fd, this.buffer, off, this.used - off);
+    for (let off = 0; off < this.used;) off += writeSync(this.fd, this.buffer, off, this.used - off);
     this.used = 0;
   }
 

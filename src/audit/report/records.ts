@@ -158,7 +158,9 @@ export function lineCsvRows(e: EncounterAudit, illustrative: boolean): string {
 type FiguresJson = Record<string, number>;
 
 /** The JSON name of each figure: money as `...Value` in dollars. */
-const FIGURE_NAMES = CODE_FIGURES.map((k) => [k, k.endsWith('Mills') ? `${k.slice(0, -5)}Value` : k] as const);
+const FIGURE_NAMES = CODE_FIGURES.map(
+  (k) => [k, k.endsWith('Mills') ? `${k.slice(0, -5)}Value` : k] as const,
+);
 
 /** Figures of one code; zeros left out (a record reads back the same). */
 function figuresJson(f: Readonly<CodeFigures>): FiguresJson {
@@ -216,41 +218,34 @@ export function encounterRecord(e: EncounterAudit): string {
       value: dollarsExact(p.mills),
     })),
     // Empty strings, zeros, false and empty lists are left out of the lines (read back as such).
-    auditLines: e.auditLines.map((l) =>
-      compact({
-        date: l.date,
-        code: l.code,
-        modifiers: l.modifiers,
-        unitsDocumented: l.unitsDocumented,
-        unitsPosted: l.unitsPosted,
-        findings: l.findings,
-        postedModifiers: l.postedModifiers,
-        postedCode: l.postedCode,
-        unitsRecoverable: l.unitsRecoverable,
-        recoverableValue: dollarsExact(l.recoverableMills),
-        unitsOver: l.unitsOver,
-        overValue: dollarsExact(l.overMills),
-        ...(l.priceMills !== undefined ? { paymentLimit: dollarsExact(l.priceMills) } : {}),
-        priceQuarter: l.priceQuarter,
-        priceLaterQuarter: l.priceLaterQuarter,
-        priceIllustrative: l.priceIllustrative,
-        gaps: l.gaps,
-        gapText: l.gapText,
-      }),
-    ),
+    auditLines: e.auditLines.map(lineJson),
   };
   return JSON.stringify(record);
 }
 
-const KEPT = new Set(['date', 'code', 'modifiers', 'unitsDocumented', 'unitsPosted', 'findings']);
-
-function compact(o: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) {
-    if (!KEPT.has(k) && (v === '' || v === 0 || v === false || (Array.isArray(v) && v.length === 0))) continue;
-    out[k] = v;
-  }
-  return out;
+/** A line-level row as JSON, without its default values (a hot path: no generic compaction). */
+function lineJson(l: AuditLine): Record<string, unknown> {
+  const o: Record<string, unknown> = {
+    date: l.date,
+    code: l.code,
+    modifiers: l.modifiers,
+    unitsDocumented: l.unitsDocumented,
+    unitsPosted: l.unitsPosted,
+    findings: l.findings,
+  };
+  if (l.postedModifiers) o.postedModifiers = l.postedModifiers;
+  if (l.postedCode) o.postedCode = l.postedCode;
+  if (l.unitsRecoverable) o.unitsRecoverable = l.unitsRecoverable;
+  if (l.recoverableMills) o.recoverableValue = dollarsExact(l.recoverableMills);
+  if (l.unitsOver) o.unitsOver = l.unitsOver;
+  if (l.overMills) o.overValue = dollarsExact(l.overMills);
+  if (l.priceMills !== undefined) o.paymentLimit = dollarsExact(l.priceMills);
+  if (l.priceQuarter) o.priceQuarter = l.priceQuarter;
+  if (l.priceLaterQuarter) o.priceLaterQuarter = true;
+  if (l.priceIllustrative) o.priceIllustrative = true;
+  if (l.gaps.length) o.gaps = l.gaps;
+  if (l.gapText.length) o.gapText = l.gapText;
+  return o;
 }
 
 const str = (v: unknown, what: string): string => {
@@ -299,7 +294,9 @@ export function parseEncounterRecord(text: string): EncounterAudit {
       priceQuarter: str(o.priceQuarter ?? '', 'priceQuarter'),
       priceLaterQuarter: o.priceLaterQuarter === true,
       priceIllustrative: o.priceIllustrative === true,
-      gaps: list(o.gaps).map((x) => str(x, 'line gap')).filter(isGapCode),
+      gaps: list(o.gaps)
+        .map((x) => str(x, 'line gap'))
+        .filter(isGapCode),
       gapText: list(o.gapText).map((x) => str(x, 'gap text')),
     };
   });

@@ -34,7 +34,14 @@ import type { Progress } from '../progress.ts';
 import { addDays, type DateRange } from '../range.ts';
 
 export const EVENT_TYPES = ['MedicationAdministration', 'ChargeItem', 'Claim'] as const;
-export const REFERENCE_TYPES = ['Encounter', 'Condition', 'Coverage', 'Medication', 'ClaimResponse', 'Observation'] as const;
+export const REFERENCE_TYPES = [
+  'Encounter',
+  'Condition',
+  'Coverage',
+  'Medication',
+  'ClaimResponse',
+  'Observation',
+] as const;
 export const REFERENCE_TYPE_FILTERS = [
   `Observation?code=${encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`)}`,
   'ClaimResponse?use=preauthorization',
@@ -117,9 +124,12 @@ export function checkedUrl(base: string, url: string, what: string): URL {
     throw failed(`the server named an invalid URL for ${what}`);
   }
   const b = new URL(base);
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw failed(`${what}: only http(s) URLs are fetched`);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw failed(`${what}: only http(s) URLs are fetched`);
   if (b.protocol === 'https:' && u.protocol !== 'https:')
-    throw failed(`${what} is on http while the FHIR server is on https: refused (it would travel unencrypted)`);
+    throw failed(
+      `${what} is on http while the FHIR server is on https: refused (it would travel unencrypted)`,
+    );
   return u;
 }
 
@@ -158,7 +168,9 @@ async function guardedFetch(
     // A URL the server names must be its own when it needs the token; where the server then
     // redirects (a storage service's signed URL) is fetched without it.
     if (hop === 0 && needsToken && opts.token && !own)
-      throw failed(`${what} is on another origin (${target.origin}) and needs the access token: vialwise sends the token only to ${new URL(opts.url).origin}`);
+      throw failed(
+        `${what} is on another origin (${target.origin}) and needs the access token: vialwise sends the token only to ${new URL(opts.url).origin}`,
+      );
     let renewed = false;
     let res: Response;
     for (;;) {
@@ -197,13 +209,16 @@ export async function runExport(
       'the export kick-off',
       true,
     );
-    if (kick.status !== 202) throw failed(`the server refused the bulk export kick-off: ${await problem(kick)}`);
+    if (kick.status !== 202)
+      throw failed(`the server refused the bulk export kick-off: ${await problem(kick)}`);
     await kick.body?.cancel();
     const location = kick.headers.get('content-location');
     if (!location) throw failed('the bulk export kick-off answered 202 without a Content-Location');
     const status = checkedUrl(opts.url, location, 'the export status URL');
     if (!sameOrigin(opts.url, status))
-      throw failed(`the export status URL is on another origin (${status.origin}): vialwise polls only ${new URL(opts.url).origin}, where the token may go`);
+      throw failed(
+        `the export status URL is on another origin (${status.origin}): vialwise polls only ${new URL(opts.url).origin}, where the token may go`,
+      );
     statusUrl = status.href;
     resume?.onStatus?.(statusUrl);
   }
@@ -212,14 +227,22 @@ export async function runExport(
   const deadline = Date.now() + (opts.maxWaitMs ?? 2 * 3_600_000);
   let polls = 0;
   for (;;) {
-    const res = await guardedFetch(opts, opts.fetch, new URL(statusUrl), { headers: { Accept: 'application/json' } }, 'the export status URL', true);
+    const res = await guardedFetch(
+      opts,
+      opts.fetch,
+      new URL(statusUrl),
+      { headers: { Accept: 'application/json' } },
+      'the export status URL',
+      true,
+    );
     if (res.status === 200) {
       const manifest = (await res.json()) as ExportManifest;
       if (!Array.isArray(manifest.output)) throw failed('the bulk export manifest has no output list');
       opts.progress.update(1, 'complete');
       return { manifest, statusUrl };
     }
-    if (res.status !== 202) throw failed(`the bulk export failed: status request answered ${await problem(res)}`);
+    if (res.status !== 202)
+      throw failed(`the bulk export failed: status request answered ${await problem(res)}`);
     await res.body?.cancel();
     polls++;
     const said = res.headers.get('x-progress');
@@ -232,16 +255,32 @@ export async function runExport(
 }
 
 /** Downloads one file to `file` (through `file.part`), starting again when a download is cut. */
-async function downloadFile(opts: BulkClientOptions, url: URL, file: string, withToken: boolean, attempts = 3): Promise<void> {
+async function downloadFile(
+  opts: BulkClientOptions,
+  url: URL,
+  file: string,
+  withToken: boolean,
+  attempts = 3,
+): Promise<void> {
   const via = opts.download ?? globalThis.fetch;
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await guardedFetch(opts, via, url, { headers: { Accept: 'application/fhir+ndjson' } }, 'an export file', withToken);
+      const res = await guardedFetch(
+        opts,
+        via,
+        url,
+        { headers: { Accept: 'application/fhir+ndjson' } },
+        'an export file',
+        withToken,
+      );
       if (!res.ok || !res.body) {
         await res.body?.cancel();
         throw failed(`downloading an export file answered ${res.status}`);
       }
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(`${file}.part`, { mode: 0o600 }));
+      await pipeline(
+        Readable.fromWeb(res.body as WebReadableStream<Uint8Array>),
+        createWriteStream(`${file}.part`, { mode: 0o600 }),
+      );
       renameSync(`${file}.part`, file);
       return;
     } catch (err) {
@@ -269,14 +308,21 @@ export async function bounded<T>(tasks: readonly (() => Promise<T>)[], limit: nu
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, lane));
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error('a download failed');
   return results;
 }
 
 /** Tells the server the files are no longer needed (best effort, as the IG allows). */
 export async function deleteExport(opts: BulkClientOptions, statusUrl: string): Promise<void> {
   try {
-    const res = await guardedFetch(opts, opts.fetch, new URL(statusUrl), { method: 'DELETE' }, 'the export status URL', true);
+    const res = await guardedFetch(
+      opts,
+      opts.fetch,
+      new URL(statusUrl),
+      { method: 'DELETE' },
+      'the export status URL',
+      true,
+    );
     await res.body?.cancel();
   } catch {
     // The server expires the files on its own.
@@ -291,7 +337,11 @@ interface ExportState {
 }
 
 /** Runs the audit's exports and downloads their files into `dir`, resuming what was recorded there. */
-export async function exportForAudit(opts: BulkClientOptions, range: DateRange, dir: string): Promise<string[]> {
+export async function exportForAudit(
+  opts: BulkClientOptions,
+  range: DateRange,
+  dir: string,
+): Promise<string[]> {
   const statePath = join(dir, 'export.json');
   const states: ExportState[] = existsSync(statePath)
     ? (JSON.parse(readFileSync(statePath, 'utf8')) as ExportState[])
@@ -330,7 +380,14 @@ export async function exportForAudit(opts: BulkClientOptions, range: DateRange, 
     files.push(...(await bounded(jobs, opts.downloads ?? 4)));
     for (const err of manifest.error ?? []) {
       try {
-        const res = await guardedFetch(opts, opts.download ?? globalThis.fetch, checkedUrl(opts.url, err.url, 'an export error file'), { headers: { Accept: 'application/fhir+ndjson' } }, 'an export error file', withToken);
+        const res = await guardedFetch(
+          opts,
+          opts.download ?? globalThis.fetch,
+          checkedUrl(opts.url, err.url, 'an export error file'),
+          { headers: { Accept: 'application/fhir+ndjson' } },
+          'an export error file',
+          withToken,
+        );
         const text = res.ok ? await res.text() : '';
         const lines = text.split('\n').filter((l) => l.trim());
         if (lines.length) opts.warn(`the server reported ${lines.length} error(s) while exporting`);

@@ -101,23 +101,30 @@ export function groupRecords(
 }
 
 function parseRecord(recs: PartitionRecords, k: number, sink: GroupSink): Resource | undefined {
-  const bytes = recs.bytes.subarray(recs.start[k], recs.end[k]);
-  const where = { input: recs.input[k] as number, range: recs.range[k] as number, line: recs.line[k] as number };
-  if (!isUtf8(bytes)) {
-    sink.broken({ ...where, reason: 'not valid UTF-8' });
+  const start = recs.start[k] as number;
+  const end = recs.end[k] as number;
+  const broken = (reason: string) =>
+    sink.broken({
+      input: recs.input[k] as number,
+      range: recs.range[k] as number,
+      line: recs.line[k] as number,
+      reason,
+    });
+  if (!isUtf8(recs.bytes.subarray(start, end))) {
+    broken('not valid UTF-8');
     return undefined;
   }
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(recs.bytes.toString('utf8', start, end));
   } catch (err) {
     // The scan of the partition pass accepted it, JSON.parse does not: name it where it came from.
-    sink.broken({ ...where, reason: jsonErrorReason(err) });
+    broken(jsonErrorReason(err));
     return undefined;
   }
   const type = (value as { resourceType?: unknown } | null)?.resourceType;
   if (typeof value !== 'object' || value === null || typeof type !== 'string' || !RESOURCE_TYPE.test(type)) {
-    sink.broken({ ...where, reason: 'not a FHIR resource (no resourceType)' });
+    broken('not a FHIR resource (no resourceType)');
     return undefined;
   }
   return value as Resource;
@@ -144,7 +151,11 @@ function auditGroup(
   for (let i = from; i < to; i++) {
     const k = recs.order[i] as number;
     const r = parseRecord(recs, k, sink);
-    if (r) byId.set(`${r.resourceType}/${r.id ?? `#${i}`}`, { resource: r, partition: recs.partition[k] as number });
+    if (r)
+      byId.set(`${r.resourceType}/${r.id ?? `#${i}`}`, {
+        resource: r,
+        partition: recs.partition[k] as number,
+      });
   }
 
   const encounters = new Map<string, { encounter: Encounter; partition: number }>();
@@ -157,7 +168,8 @@ function auditGroup(
   const patientData = (ref: string | undefined): PatientData | undefined => {
     if (!ref) return undefined;
     let p = patients.get(ref);
-    if (!p) patients.set(ref, (p = { conditions: [], coverages: [], priorAuthorizations: [], bodyWeights: [] }));
+    if (!p)
+      patients.set(ref, (p = { conditions: [], coverages: [], priorAuthorizations: [], bodyWeights: [] }));
     return p;
   };
 

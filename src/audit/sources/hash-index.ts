@@ -78,7 +78,10 @@ export class HashIndex {
 
   /** Copies the index into shared memory for the workers. */
   share(): SharedIndex {
-    const copy = <T extends Uint32Array | Uint16Array | Uint8Array>(src: T, make: (b: SharedArrayBuffer) => T) => {
+    const copy = <T extends Uint32Array | Uint16Array | Uint8Array>(
+      src: T,
+      make: (b: SharedArrayBuffer) => T,
+    ) => {
       const buffer = new SharedArrayBuffer(src.byteLength);
       make(buffer).set(src);
       return buffer;

@@ -49,8 +49,6 @@ export async function readLineRange(
 
   /** Absolute position (in the decompressed stream) of the byte about to be read. */
   let pos = from;
-  /** Position where the current line began. */
-  let lineStart = range.start;
   let skipping = range.start > 0;
   let lineNo = 0;
   let pieces: Buffer[] = [];
@@ -95,8 +93,8 @@ export async function readLineRange(
           }
           skipping = false;
           at = nl + 1;
-          lineStart = pos + at;
-          if (lineStart >= range.end) done = true;
+          // The next line begins at pos + at: past the range, it belongs to the next one.
+          if (pos + at >= range.end) done = true;
           continue;
         }
         if (nl < 0) {
@@ -113,8 +111,7 @@ export async function readLineRange(
         if (!tooLong && pending + (stop - at) > max) tooLong = true;
         finish(chunk, at, stop);
         at = nl + 1;
-        lineStart = pos + at;
-        if (lineStart >= range.end) done = true;
+        if (pos + at >= range.end) done = true;
       }
       pos += chunk.length;
       if (afterChunk) await afterChunk(chunk.length);

@@ -11,7 +11,17 @@
  * The checkpoint (checkpoint.ts) is saved after every range and every partition file, so that
  * an interrupted run carries on where it stopped.
  */
-import { appendFileSync, closeSync, constants, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { emptyTotals, mergeTotals, type TotalsState } from '../accumulate.ts';
 import { saveCheckpoint, CHECKPOINT_VERSION } from '../checkpoint.ts';
@@ -87,7 +97,9 @@ const taskKey = (t: { phase: string; input: number; range: number }) => `${t.pha
 /** Encounter files first, so that every later line can find its encounter's partition. */
 export function readingOrder(files: readonly string[]): string[] {
   const rank = (f: string) => (typeFromFileName(f) === 'Encounter' ? 0 : 1);
-  return [...files].sort((a, b) => rank(a) - rank(b) || (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0));
+  return [...files].sort(
+    (a, b) => rank(a) - rank(b) || (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0),
+  );
 }
 
 async function firstType(file: string): Promise<string | undefined> {
@@ -122,14 +134,23 @@ export async function plan(
     const skipped = type !== undefined && !USED.has(type) && (await firstType(path)) === type;
     const gz = path.endsWith('.gz');
     if (!skipped) total += size * (gz ? 8 : 1);
-    inputs.push({ path, type, skipped, ranges: skipped ? 0 : gz ? 1 : Math.max(1, Math.ceil(size / rangeBytes)) });
+    inputs.push({
+      path,
+      type,
+      skipped,
+      ranges: skipped ? 0 : gz ? 1 : Math.max(1, Math.ceil(size / rangeBytes)),
+    });
   }
   const { lo, hi } = shardRange(shard);
   const wanted = Math.ceil(total / shard.count / fileBytes);
   return { inputs, layout: { lo, hi, files: Math.max(1, Math.min(MAX_FILES, hi - lo, wanted)) } };
 }
 
-function tasksOf(inputs: readonly InputFile[], rangeBytes: number, phase: 'encounters' | 'rest'): RangeTask[] {
+function tasksOf(
+  inputs: readonly InputFile[],
+  rangeBytes: number,
+  phase: 'encounters' | 'rest',
+): RangeTask[] {
   const tasks: RangeTask[] = [];
   for (const [input, f] of inputs.entries()) {
     if (f.skipped) continue;
@@ -174,7 +195,12 @@ export async function runNdjson(
     for (const [segment, lengths] of Object.entries(cp.segments))
       truncateSegment(dir, Number(segment), lengths, cp.audit?.nextFile ?? 0);
   } else {
-    const { inputs, layout } = await plan(opts.files, shard, rangeBytes, opts.fileBytes ?? DEFAULT_FILE_BYTES);
+    const { inputs, layout } = await plan(
+      opts.files,
+      shard,
+      rangeBytes,
+      opts.fileBytes ?? DEFAULT_FILE_BYTES,
+    );
     cp = {
       version: CHECKPOINT_VERSION,
       fingerprint: opts.fingerprint,
@@ -199,13 +225,16 @@ export async function runNdjson(
   const first = cp.nextSegment;
   cp.nextSegment += workers;
   saveCheckpoint(dir, cp);
-  const pool = new WorkerPool(workers, new URL('../worker.ts', import.meta.url), (i) => ({
-    ...opts.init,
-    layout: cp.layout,
-    dir,
-    segment: first + i,
-  }));
-  const segmentsOf = () => Object.keys(cp.segments).map(Number).sort((a, b) => a - b);
+  const pool = new WorkerPool(
+    workers,
+    new URL('../worker.ts', import.meta.url),
+    (i) => ({ ...opts.init, layout: cp.layout, dir, segment: first + i }),
+    { maxYoungGenerationSizeMb: Number(process.env.VW_YOUNG ?? 0) || undefined },
+  );
+  const segmentsOf = () =>
+    Object.keys(cp.segments)
+      .map(Number)
+      .sort((a, b) => a - b);
 
   try {
     if (!cp.pass1) {
@@ -222,7 +251,11 @@ export async function runNdjson(
               if (r.patientEntries.length) appendFileSync(patientsIdx, bytesOf(r.patientEntries));
             }
             if (r.medications.length)
-              writeFileSync(join(medsDir, `${task.input}-${task.range}.ndjson`), `${r.medications.join('\n')}\n`, { mode: 0o600 });
+              writeFileSync(
+                join(medsDir, `${task.input}-${task.range}.ndjson`),
+                `${r.medications.join('\n')}\n`,
+                { mode: 0o600 },
+              );
             cp.done[taskKey(task)] = {
               lines: r.lines,
               broken: r.broken.length,
@@ -263,7 +296,12 @@ export async function runNdjson(
     await pool.broadcast({ kind: 'medications', file: medications });
 
     const stats = passOneStats(cp, opts);
-    const audit = cp.audit ?? { nextFile: 0, rows: opts.rows.lengths(), totals: emptyTotals(), stats: emptyStats() };
+    const audit = cp.audit ?? {
+      nextFile: 0,
+      rows: opts.rows.lengths(),
+      totals: emptyTotals(),
+      stats: emptyStats(),
+    };
     const segments = segmentsOf();
     const files = cp.layout.files;
     progress.phase('auditing', files, 'files');
@@ -283,7 +321,7 @@ export async function runNdjson(
                 drain();
               } catch (err) {
                 failure ??= err;
-                reject(err as Error);
+                reject(err instanceof Error ? err : new Error(String(err)));
                 return;
               }
               if (next >= files) resolve();
@@ -291,7 +329,7 @@ export async function runNdjson(
             },
             (err: unknown) => {
               failure ??= err;
-              reject(err as Error);
+              reject(err instanceof Error ? err : new Error('an audit task failed'));
             },
           );
         }
@@ -370,7 +408,8 @@ function passOneStats(cp: NdjsonCheckpoint, opts: NdjsonOptions): InputStats {
       }
       if (!d.broken) continue;
       // Every shard reads every line: a range's unreadable lines are counted by one shard only.
-      if (shardOf(logicalPartition(`${basename(f.path)}#${range}`), opts.shard.count) !== opts.shard.index) continue;
+      if (shardOf(logicalPartition(`${basename(f.path)}#${range}`), opts.shard.count) !== opts.shard.index)
+        continue;
       stats.brokenLines += d.broken;
       for (const [line, reason] of d.firstBroken) {
         const where = `${f.path}:${lineNumber(cp, input, range, line)}: ${reason}`;

@@ -9,7 +9,18 @@
  * record is a 16-byte header (length, logical partition, where the line came from: file, range
  * and line number) and the line's bytes, less its top-level `meta` and `text`.
  */
-import { closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export const HEADER_BYTES = 16;
@@ -101,8 +112,9 @@ export class SegmentWriter {
 
   private append(file: number, bytes: Uint8Array): void {
     let fd = this.fds[file];
-    if (fd === undefined) this.fds[file] = fd = openSync(segmentFile(this.dir, this.segment, file), OPEN_APPEND, 0o600);
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    if (fd === undefined)
+      this.fds[file] = fd = openSync(segmentFile(this.dir, this.segment, file), OPEN_APPEND, 0o600);
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
     this.written[file] = (this.written[file] as number) + bytes.length;
   }
 
@@ -128,7 +140,15 @@ export class SegmentWriter {
   }
 }
 
-function writeHeader(b: Buffer, at: number, length: number, partition: number, input: number, range: number, line: number): void {
+function writeHeader(
+  b: Buffer,
+  at: number,
+  length: number,
+  partition: number,
+  input: number,
+  range: number,
+  line: number,
+): void {
   b.writeUInt32LE(length, at);
   b.writeUInt16LE(partition, at + 4);
   b.writeUInt16LE(input, at + 6);
@@ -150,7 +170,8 @@ export function truncateSegment(dir: string, segment: number, lengths: readonly 
     }
     const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
     try {
-      if (fstatSync(fd).size < length) throw new Error(`a checkpointed partition file is shorter than recorded: ${path}`);
+      if (fstatSync(fd).size < length)
+        throw new Error(`a checkpointed partition file is shorter than recorded: ${path}`);
       ftruncateSync(fd, length);
     } finally {
       closeSync(fd);
@@ -189,7 +210,8 @@ export function readPartitionFile(
       fds.push([fd, size]);
       total += size;
     }
-    if (reuse.buffer.length < total) reuse.buffer = Buffer.allocUnsafeSlow(Math.max(total, reuse.buffer.length * 2));
+    if (reuse.buffer.length < total)
+      reuse.buffer = Buffer.allocUnsafeSlow(Math.max(total, reuse.buffer.length * 2));
     let at = 0;
     for (const [fd, size] of fds) {
       let done = 0;

@@ -34,7 +34,11 @@ export interface RemoteOptions {
  * Runs the Bulk Data exports the audit needs and downloads their files into `<work>/export`
  * (resuming an earlier run's downloads there); returns the files.
  */
-export async function downloadBulkExport(opts: RemoteOptions, work: string, downloads: number): Promise<string[]> {
+export async function downloadBulkExport(
+  opts: RemoteOptions,
+  work: string,
+  downloads: number,
+): Promise<string[]> {
   const tokens = createTokenSource(opts.config.fhirAuth);
   const dir = join(work, 'export');
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -21,7 +21,7 @@ import { claimEncounterIds } from '../item.ts';
 import { logicalPartition } from '../shard.ts';
 import { hashPair, type HashIndex } from './hash-index.ts';
 import { jsonErrorReason, readLineRange } from './lines.ts';
-import { SegmentWriter } from './partition-store.ts';
+import type { SegmentWriter } from './partition-store.ts';
 import { scanLine, type Scanned } from './scan.ts';
 
 /** Resource types the audit reads; lines of other types are dropped. */
@@ -157,7 +157,10 @@ export async function routeRange(task: RangeTask, ctx: RouteContext): Promise<Ra
   const routeScanned = (r: Scanned, parse: () => Resource | undefined): number | undefined => {
     switch (r.resourceType) {
       case 'MedicationAdministration': {
-        const p = viaEncounter(r.context) ?? byPatient(r.subject) ?? logicalPartition(`MedicationAdministration/${r.id ?? ''}`);
+        const p =
+          viaEncounter(r.context) ??
+          byPatient(r.subject) ??
+          logicalPartition(`MedicationAdministration/${r.id ?? ''}`);
         if (inShard(p)) administrations++;
         return p;
       }
@@ -189,7 +192,7 @@ export async function routeRange(task: RangeTask, ctx: RouteContext): Promise<Ra
       }
       case 'Medication': {
         const m = parse();
-        if (m?.resourceType === 'Medication' && m.id) medications.push(JSON.stringify(compactMedication(m as Medication)));
+        if (m?.resourceType === 'Medication' && m.id) medications.push(JSON.stringify(compactMedication(m)));
         return undefined;
       }
     }
@@ -200,7 +203,11 @@ export async function routeRange(task: RangeTask, ctx: RouteContext): Promise<Ra
     task.file,
     { start: task.start, end: task.end, ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}) },
     {
-      tooLong: (line) => broken.push({ line, reason: `line longer than ${ctx.maxLineBytes ?? 16 * 1024 * 1024} bytes (skipped unread)` }),
+      tooLong: (line) =>
+        broken.push({
+          line,
+          reason: `line longer than ${ctx.maxLineBytes ?? 16 * 1024 * 1024} bytes (skipped unread)`,
+        }),
       line: (buf, start, end, line) => {
         const scanned = scanLine(buf, start, end);
         if (!scanned.ok) {

@@ -139,7 +139,8 @@ function fieldOf(buf: Buffer, start: number, end: number): Field | undefined {
   const bucket = BY_LENGTH[n];
   if (!bucket) return undefined;
   const first = buf[start];
-  for (const [name, bytes] of bucket) if (bytes[0] === first && sameBytes(buf, start, end, bytes)) return name;
+  for (const [name, bytes] of bucket)
+    if (bytes[0] === first && sameBytes(buf, start, end, bytes)) return name;
   return undefined;
 }
 
