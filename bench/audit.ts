@@ -64,7 +64,7 @@ async function runChild(mode: string, dir: string, out: string): Promise<void> {
       since: answers.range.since,
       until: answers.range.until,
       ndjsonDir: dir,
-      priceFiles: answers.priceFile ? [join(dir, answers.priceFile)] : [],
+      priceFiles: [join(dir, answers.priceFile)],
       html: join(out, `${mode}.html`),
       csv: join(out, `${mode}.csv`),
       json: join(out, `${mode}.json`),

@@ -3,7 +3,7 @@
  * export with known audit answers (tools/synthetic-export/), for trying `vialwise audit` out,
  * tests and benchmarks. A development tool, not part of the product's command line.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { generateExport } from './synthetic-export/generate.ts';
 
@@ -34,7 +34,7 @@ const program = new Command('synthetic-export')
       `wrote ${answers.encounters.toLocaleString('en-US')} synthetic encounters ` +
         `(${t.administrationsInExport.toLocaleString('en-US')} administrations, dates of service ${answers.range.since} to ${answers.range.until}) to ${out}, with answers.json\n` +
         `audit it with:\n  npx vialwise audit --ndjson ${options.out} --since ${answers.range.since} --until ${answers.range.until}` +
-        `${answers.priceFile ? ` --prices ${resolve(out, answers.priceFile)}` : ''} --html audit.html\n`,
+        ` --prices ${join(options.out, answers.priceFile)} --html audit.html\n`,
     );
   });
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const range = () => ['--since', answers.range.since, '--until', answers.range.until];
-const prices = () => (answers.priceFile ? ['--prices', join(exportDir, answers.priceFile)] : []);
+const prices = () => ['--prices', join(exportDir, answers.priceFile)];
 
 describe('the synthetic-export tool', () => {
   it('writes a clearly synthetic export with its answers, in a quarter the catalog prices', () => {
@@ -50,15 +50,18 @@ describe('the synthetic-export tool', () => {
       readFileSync(join(exportDir, 'MedicationAdministration.ndjson'), 'utf8').split('\n')[0] as string,
     );
     expect(admin.meta.tag).toContainEqual(expect.objectContaining({ code: 'synthetic' }));
-    if (answers.priceFile) {
-      // The nine-code catalog has no payment limits: the tool writes illustrative ones for the quarter.
-      const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8'));
-      expect(
-        priceFile.prices.every(
-          (p: { illustrative: boolean; quarter: string }) => p.illustrative && p.quarter === '2026Q1',
-        ),
-      ).toBe(true);
-    }
+    // The payment limits the answers use, for 2026Q1: CMS's (asp-pricing-2026q1.csv) with the catalog
+    // built from the CMS files, illustrative ones with the nine-code catalog (which has none).
+    const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8')) as {
+      prices: { code: string; quarter: string; paymentLimit: number; illustrative?: boolean }[];
+    };
+    expect(
+      priceFile.prices.every(
+        (p) => p.quarter === '2026Q1' && (p.illustrative === true) === answers.illustrative,
+      ),
+    ).toBe(true);
+    if (answers.variant === 'cms')
+      expect(priceFile.prices.find((p) => p.code === 'J1745')?.paymentLimit).toBe(32.423);
   });
 
   it('is no longer a command of the product: vialwise audit generate says where it went', async () => {
@@ -103,7 +106,7 @@ describe('vialwise audit --ndjson', () => {
       `(${t.missedJw.units.toLocaleString('en-US')} units of documented waste not billed)`,
     );
     expect(r.stdout).toMatch(/RECOVERABLE THIS PERIOD {3}\$[\d,]+\.\d\d/);
-    if (answers.priceFile) expect(r.stdout).toContain('ILLUSTRATIVE prices');
+    if (answers.illustrative) expect(r.stdout).toContain('ILLUSTRATIVE prices');
     const report = JSON.parse(readFileSync(out('r.json'), 'utf8'));
     expect(report.totals.missedJw).toEqual(t.missedJw);
     expect(report.totals.underBilled).toEqual(t.underBilled);
@@ -111,7 +114,7 @@ describe('vialwise audit --ndjson', () => {
     expect(report.totals.revenueAtRisk).toBe(t.revenueAtRisk);
     expect(readFileSync(out('r.csv'), 'utf8').trim().split('\n')).toHaveLength(t.encounters + 1);
     expect(existsSync(out('r.lines.csv'))).toBe(true);
-    if (answers.priceFile) expect(readFileSync(out('r.html'), 'utf8')).toContain('ILLUSTRATIVE prices');
+    if (answers.illustrative) expect(readFileSync(out('r.html'), 'utf8')).toContain('ILLUSTRATIVE prices');
   });
 
   it('exit 4: a broken line is named (file:line) on stderr, the rest is audited and reported', async () => {

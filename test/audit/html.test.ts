@@ -29,7 +29,7 @@ let browser: Browser;
 const requested: string[] = [];
 const refused: string[] = [];
 const consoleErrors: string[] = [];
-const illustrative = fixture.answers.priceFile !== undefined;
+const illustrative = fixture.answers.illustrative;
 const star = illustrative ? '*' : '';
 
 const int = (n: number) => n.toLocaleString('en-US');

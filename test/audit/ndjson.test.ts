@@ -77,7 +77,7 @@ describe('audit over a generated NDJSON export (known answers)', () => {
       'wastage-undocumented',
     ]);
     expect(r.stats!.administrations).toBe(t.administrationsInExport);
-    const illustrative = fixture.answers.priceFile !== undefined;
+    const illustrative = fixture.answers.illustrative;
     expect(r.summary!.pricesIllustrative).toBe(illustrative);
     if (illustrative) expect(r.stdout).toContain('ILLUSTRATIVE');
     const methylprednisolone = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
@@ -190,7 +190,7 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(sum('recoverable_value')).toBe(a.recoverableValue);
     expect(sum('wrong_code_value')).toBe(a.wrongCode.value);
     expect(sum('missing_jz_value')).toBe(a.missingJzValue.value);
-    const illustrative = fixture.answers.priceFile !== undefined;
+    const illustrative = fixture.answers.illustrative;
     expect(rows.slice(1).every((row) => row.endsWith(`,${illustrative}`))).toBe(true); // prices_illustrative
     // priced_with: the quarter whose limits priced the encounter's lines (none without lines).
     const pricedWith = rows

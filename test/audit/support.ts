@@ -20,7 +20,7 @@ export function generated(
 ): { dir: string; answers: Answers; prices: string[] } {
   const dir = tempDir('vialwise-audit-fixture-');
   const answers = generateExport({ encounters, outDir: dir, seed });
-  return { dir, answers, prices: answers.priceFile ? [join(dir, answers.priceFile)] : [] };
+  return { dir, answers, prices: [join(dir, answers.priceFile)] };
 }
 
 /** Every resource of a generated export, PUT onto a FHIR server in batches of `chunk` (a transaction allows 50 updates). */

@@ -4,9 +4,10 @@
  * is one of the scenarios of scenarios.ts; `answers.json` adds up their hand-computed results.
  *
  * The export bills under codes and a quarter present in the catalog: dates of service in 2026Q1
- * (the latest quarter of CMS payment limits in asp-pricing-2026q1.csv). With the catalog built
- * from the CMS files (J2919 present), its own 2026Q1 payment limits price the audit; with the
- * nine-code catalog, the generator writes an ILLUSTRATIVE price file for the quarter.
+ * (the latest quarter of CMS payment limits in asp-pricing-2026q1.csv). `prices.json` holds the
+ * payment limits the answers were computed with, so that the export audits the same with either
+ * catalog: with the catalog built from the CMS files (J2919 present), the CMS 2026Q1 limits it
+ * already has (checked equal); with the nine-code catalog, which has none, ILLUSTRATIVE ones.
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ import {
 } from './scenarios.ts';
 
 export const DEFAULT_GENERATED_RANGE: DateRange = { since: '2026-01-01', until: '2026-03-31' };
-export const PRICE_FILE = 'prices-illustrative.json';
+export const PRICE_FILE = 'prices.json';
 
 export interface Answers {
   readonly synthetic: true;
@@ -36,8 +37,10 @@ export interface Answers {
   readonly range: DateRange;
   /** Which code set the export bills under (scenarios.ts). */
   readonly variant: Variant;
-  /** The ILLUSTRATIVE price file to pass with --prices, when the catalog has no limits for the quarter. */
-  readonly priceFile?: string;
+  /** The payment limits the answers use (pass it with --prices). */
+  readonly priceFile: string;
+  /** Those limits are ILLUSTRATIVE (the catalog has no CMS limits for the quarter). */
+  readonly illustrative: boolean;
   readonly files: Readonly<Record<string, number>>;
   readonly scenarios: Readonly<Record<string, number>>;
   readonly totals: {
@@ -129,37 +132,14 @@ function quarterOf(date: string): string {
   return `${date.slice(0, 4)}Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
 }
 
-/**
- * The code set the catalog bills methylprednisolone sodium succinate under on the range's dates,
- * and whether its payment limits for the quarter are the ones the answers were computed with.
- */
-export function variantFor(catalog: DrugCatalog, range: DateRange): { variant: Variant; priced: boolean } {
+/** The code set the catalog bills methylprednisolone sodium succinate under on the range's dates. */
+export function variantFor(catalog: DrugCatalog, range: DateRange): Variant {
   const j2919 = catalog.codes.get('J2919');
   const valid =
     j2919 &&
     (!j2919.effective || j2919.effective <= range.since) &&
     (!j2919.terminated || j2919.terminated >= range.until);
-  const variant: Variant = valid ? 'cms' : 'legacy';
-  const mids = addDays(range.since, 14);
-  const prices = PRICE_MILLS[variant];
-  const priced = Object.entries(prices).every(([code, mills]) => {
-    const p = catalog.priceOn(code, mids);
-    return (
-      p !== undefined &&
-      !p.illustrative &&
-      Math.round(p.paymentLimit * 1000) === mills &&
-      p.quarter === quarterOf(mids)
-    );
-  });
-  if (variant === 'cms' && !priced) {
-    const found = Object.keys(prices)
-      .map((code) => `${code} ${catalog.priceOn(code, mids)?.paymentLimit ?? 'none'}`)
-      .join(', ');
-    throw new Error(
-      `the catalog bills J2919 but its ${quarterOf(mids)} payment limits are not those of asp-pricing-2026q1.csv that the answers use (catalog: ${found})`,
-    );
-  }
-  return { variant, priced };
+  return valid ? 'cms' : 'legacy';
 }
 
 export function generateExport(opts: GenerateOptions): Answers {
@@ -169,7 +149,7 @@ export function generateExport(opts: GenerateOptions): Answers {
     throw new Error(
       `the generated range must lie in one calendar quarter (${range.since} to ${range.until} does not)`,
     );
-  const { variant, priced } = variantFor(opts.catalog ?? loadCatalog(), range);
+  const variant = variantFor(opts.catalog ?? loadCatalog(), range);
   const random = rng(seed);
   mkdirSync(opts.outDir, { recursive: true });
   const writers = new NdjsonWriters(opts.outDir);
@@ -207,24 +187,26 @@ export function generateExport(opts: GenerateOptions): Answers {
   }
   const files = writers.close();
 
-  if (!priced) {
-    writeFileSync(
-      join(opts.outDir, PRICE_FILE),
-      `${JSON.stringify(
-        {
-          prices: Object.entries(PRICE_MILLS[variant]).map(([code, mills]) => ({
-            code,
-            quarter: quarterOf(range.since),
-            paymentLimit: mills / 1000,
-            source: 'ILLUSTRATIVE synthetic price (vialwise synthetic-export), not CMS data',
-            illustrative: true,
-          })),
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  }
+  writeFileSync(
+    join(opts.outDir, PRICE_FILE),
+    `${JSON.stringify(
+      {
+        prices: Object.entries(PRICE_MILLS[variant]).map(([code, mills]) => ({
+          code,
+          quarter: quarterOf(range.since),
+          paymentLimit: mills / 1000,
+          ...(variant === 'cms'
+            ? { source: 'CMS ASP pricing file, January 2026 (asp-pricing-2026q1.csv), Payment Limit' }
+            : {
+                source: 'ILLUSTRATIVE synthetic price (vialwise synthetic-export), not CMS data',
+                illustrative: true,
+              }),
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
   const answers = answersFor(counts, {
     seed,
     encounters: written,
@@ -232,7 +214,6 @@ export function generateExport(opts: GenerateOptions): Answers {
     files,
     administrationsInExport,
     variant,
-    priced,
   });
   writeFileSync(join(opts.outDir, 'answers.json'), `${JSON.stringify(answers, null, 2)}\n`);
   return answers;
@@ -247,7 +228,6 @@ export function answersFor(
     files: Record<string, number>;
     administrationsInExport: number;
     variant: Variant;
-    priced: boolean;
   },
 ): Answers {
   const keys = [
@@ -289,12 +269,13 @@ export function answersFor(
   const d = (mills: number) => mills / 1000;
   return {
     synthetic: true,
-    note: `SYNTHETIC data with hand-computed expected audit totals; ${info.priced ? 'priced with the catalog’s CMS payment limits' : 'prices are ILLUSTRATIVE (see priceFile)'}.`,
+    note: `SYNTHETIC data with hand-computed expected audit totals; ${info.variant === 'cms' ? 'priced with the CMS 2026Q1 payment limits' : 'prices are ILLUSTRATIVE (see priceFile)'}.`,
     seed: info.seed,
     encounters: info.encounters,
     range: info.range,
     variant: info.variant,
-    ...(info.priced ? {} : { priceFile: PRICE_FILE }),
+    priceFile: PRICE_FILE,
+    illustrative: info.variant === 'legacy',
     files: info.files,
     scenarios: counts,
     totals: {

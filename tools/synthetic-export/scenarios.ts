@@ -46,9 +46,9 @@ export interface Expected {
 /** Payment limit per unit in mills, per code set. */
 export const PRICE_MILLS: Readonly<Record<Variant, Readonly<Record<string, number>>>> = {
   // asp-pricing-2026q1.csv, column "Payment Limit".
-  cms: { J1745: 32_423, J2919: 264, J1250: 8_024, J1010: 120, J1100: 105 },
+  cms: { J1745: 32_423, J2919: 264, J1250: 8_024, J1010: 120 },
   // The demo's ILLUSTRATIVE prices (demo/prices-illustrative.json), not CMS data.
-  legacy: { J2930: 4_500, J2920: 2_750, J1250: 12_400, J1010: 200, J1745: 38_600, J1100: 100 },
+  legacy: { J2930: 4_500, J2920: 2_750, J1250: 12_400, J1010: 200, J1745: 38_600 },
 };
 
 const C = PRICE_MILLS.cms as Record<string, number>;
