@@ -165,7 +165,8 @@ export function truncateSegment(dir: string, segment: number, lengths: readonly 
     if (file < from) continue;
     const path = segmentFile(dir, segment, file);
     if (!existsSync(path)) {
-      if (length > 0) throw new Error(`a checkpointed partition file is missing: ${path}`);
+      if (length > 0)
+        throw new Error(`a checkpointed partition file is missing (${path}): run again with --restart`);
       continue;
     }
     const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
