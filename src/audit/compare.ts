@@ -71,19 +71,56 @@ interface Key {
 }
 
 interface Priced {
-  readonly mills: number;
+  readonly unitMills: number;
   readonly quarter: string;
   readonly later: boolean;
   readonly illustrative: boolean;
-  readonly unitMills: number;
 }
 
-const isJw = (mods: readonly string[]) => mods.includes('JW');
+function sortedUnique<T extends string>(xs: readonly T[]): T[] {
+  return xs.length < 2 ? [...xs] : [...new Set(xs)].sort();
+}
 
-function sum(xs: readonly number[]): number {
-  let s = 0;
-  for (const x of xs) s += x;
-  return s;
+/** One line-level row of a code and date. */
+function auditLine(
+  k: Key,
+  price: Priced | undefined,
+  modifiers: string,
+  unitsDocumented: number,
+  postedHere: readonly PostedLine[],
+  findings: LineFinding[],
+  recoverableUnits: number,
+  recoverable: number,
+  over: number,
+  overMills: number,
+  gapsHere: readonly Gap[],
+): AuditLine {
+  let unitsPosted = 0;
+  const postedModifiers: string[] = [];
+  for (const c of postedHere) {
+    unitsPosted += c.units;
+    for (const m of c.modifiers) postedModifiers.push(m);
+  }
+  return {
+    date: k.dos,
+    code: k.code,
+    modifiers,
+    unitsDocumented,
+    unitsPosted,
+    postedModifiers: sortedUnique(postedModifiers).join(' '),
+    postedCode: sortedUnique(k.wrong.map((w) => w.code)).join(' '),
+    findings: findings.length ? findings : ['ok'],
+    unitsRecoverable: recoverableUnits,
+    recoverableMills: recoverable,
+    unitsOver: over,
+    overMills,
+    priceMills: price?.unitMills,
+    priceQuarter: price?.quarter ?? '',
+    priceLaterQuarter: price?.later ?? false,
+    priceIllustrative: price?.illustrative ?? false,
+    gaps: gapsHere.length ? sortedUnique(gapsHere.map((g) => g.code)) : [],
+    gapText: gapsHere.length ? [...new Set(gapsHere.map((g) => g.detail))] : [],
+  };
 }
 
 export function auditEncounter(
@@ -173,46 +210,6 @@ export function auditEncounter(
   let illustrative = lines.some((l) => l.priceIllustrative);
   let unpricedUnits = 0;
   const pricing = new Map<string, PricingRow>();
-  const priceOf = (code: string, dos: string): Priced | undefined => {
-    const price = catalog.priceOn(code, dos);
-    if (!price) return undefined;
-    if (price.illustrative) illustrative = true;
-    const unitMills = toMills(price.paymentLimit);
-    return {
-      mills: unitMills,
-      quarter: price.quarter,
-      later: price.quarter !== quarterOf(dos),
-      illustrative: price.illustrative === true,
-      unitMills,
-    };
-  };
-  /** Mills of `units` at the code's limit; records how the recoverable part was priced. */
-  const value = (code: string, dos: string, units: number, recoverable: boolean): number => {
-    if (units === 0) return 0;
-    const p = priceOf(code, dos);
-    if (!p) unpricedUnits += units;
-    // Every valuation names its quarter; only what is recoverable adds to the row's figures.
-    {
-      const k = `${quarterOf(dos)}|${p?.quarter ?? ''}|${p?.illustrative ? 1 : 0}`;
-      let row = pricing.get(k);
-      if (!row)
-        pricing.set(
-          k,
-          (row = {
-            dosQuarter: quarterOf(dos),
-            priceQuarter: p?.quarter ?? '',
-            illustrative: p?.illustrative ?? false,
-            mills: 0,
-            units: 0,
-          }),
-        );
-      if (recoverable) {
-        row.units += units;
-        row.mills += p ? units * p.unitMills : 0;
-      }
-    }
-    return p ? units * p.unitMills : 0;
-  };
 
   const byCode = new Map<string, CodeFigures>();
   const figuresOf = (code: string): CodeFigures => {
@@ -227,20 +224,80 @@ export function auditEncounter(
     a.dos < b.dos ? -1 : a.dos > b.dos ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0,
   );
   for (const k of sortedKeys) {
+    // The payment limit once per code and date, and how it prices: its quarter, or none.
+    const limit = catalog.priceOn(k.code, k.dos);
+    if (limit?.illustrative) illustrative = true;
+    const price: Priced | undefined = limit && {
+      unitMills: toMills(limit.paymentLimit),
+      quarter: limit.quarter,
+      later: limit.quarter !== quarterOf(k.dos),
+      illustrative: limit.illustrative === true,
+    };
+    const dosQuarter = quarterOf(k.dos);
+    const pricingKey = `${dosQuarter}|${price?.quarter ?? ''}|${price?.illustrative ? 1 : 0}`;
+    let pricingRow = pricing.get(pricingKey);
+    /** Mills of `units`; records how the recoverable part was priced (every valuation names its quarter). */
+    const value = (units: number, recoverable: boolean): number => {
+      if (units === 0) return 0;
+      if (!price) unpricedUnits += units;
+      if (!pricingRow)
+        pricing.set(
+          pricingKey,
+          (pricingRow = {
+            dosQuarter,
+            priceQuarter: price?.quarter ?? '',
+            illustrative: price?.illustrative ?? false,
+            mills: 0,
+            units: 0,
+          }),
+        );
+      const mills = price ? units * price.unitMills : 0;
+      if (recoverable) {
+        pricingRow.units += units;
+        pricingRow.mills += mills;
+      }
+      return mills;
+    };
+
+    // One pass over the documented lines and one over the posted ones.
+    let d = 0;
+    let dj = 0;
+    let hasMain = false;
+    let needsJz = false;
+    for (const l of k.derived) {
+      if (l.modifiers.includes('JW')) dj += l.units;
+      else {
+        d += l.units;
+        hasMain = true;
+        if (l.modifiers.includes('JZ')) needsJz = true;
+      }
+    }
+    // The engine's modifiers are JW and JZ only: the line without JW carries JZ or nothing.
+    const mainMods = needsJz ? 'JZ' : '';
+    let p = 0;
+    let pj = 0;
+    let lacking = 0;
+    let lackingLines = 0;
+    const pMain: PostedLine[] = [];
+    const pJw: PostedLine[] = [];
+    for (const c of k.posted) {
+      if (c.modifiers.includes('JW')) {
+        pj += c.units;
+        pJw.push(c);
+      } else {
+        p += c.units;
+        pMain.push(c);
+        if (!c.modifiers.includes('JZ')) {
+          lacking += c.units;
+          lackingLines++;
+        }
+      }
+    }
     const f = figuresOf(k.code);
-    const main = k.derived.filter((l) => !isJw(l.modifiers));
-    const jw = k.derived.filter((l) => isJw(l.modifiers));
-    const d = sum(main.map((l) => l.units));
-    const dj = sum(jw.map((l) => l.units));
-    const pMain = k.posted.filter((c) => !isJw(c.modifiers));
-    const pJw = k.posted.filter((c) => isJw(c.modifiers));
-    const p = sum(pMain.map((c) => c.units));
-    const pj = sum(pJw.map((c) => c.units));
     f.derivedUnits += d;
     f.jwUnits += dj;
-    f.derivedMills += value(k.code, k.dos, d + dj, false);
-    const price = priceOf(k.code, k.dos);
-    const row = (
+    f.derivedMills += value(d + dj, false);
+    const line = (
       modifiers: string,
       unitsDocumented: number,
       postedHere: readonly PostedLine[],
@@ -250,37 +307,30 @@ export function auditEncounter(
       over: number,
       overMills: number,
       gapsHere: readonly Gap[],
-    ): AuditLine => ({
-      date: k.dos,
-      code: k.code,
-      modifiers,
-      unitsDocumented,
-      unitsPosted: sum(postedHere.map((c) => c.units)),
-      postedModifiers: [...new Set(postedHere.flatMap((c) => c.modifiers))].sort().join(' '),
-      postedCode: [...new Set(k.wrong.map((w) => w.code))].sort().join(' '),
-      findings: findings.length ? findings : ['ok'],
-      unitsRecoverable: recoverableUnits,
-      recoverableMills: recoverable,
-      unitsOver: over,
-      overMills,
-      priceMills: price?.unitMills,
-      priceQuarter: price?.quarter ?? '',
-      priceLaterQuarter: price?.later ?? false,
-      priceIllustrative: price?.illustrative ?? false,
-      gaps: [...new Set(gapsHere.map((g) => g.code))].sort(),
-      gapText: [...new Set(gapsHere.map((g) => g.detail))],
-    });
-    const mainMods = [...new Set(main.flatMap((l) => l.modifiers))].sort().join(' ');
+    ) =>
+      auditLine(
+        k,
+        price,
+        modifiers,
+        unitsDocumented,
+        postedHere,
+        findings,
+        recoverableUnits,
+        recoverable,
+        over,
+        overMills,
+        gapsHere,
+      );
 
     if (k.wrong.length) {
       // The documented lines were posted under another code: all of their value is recoverable
       // by correcting the code (and the wrong line will not stand).
-      const mills = value(k.code, k.dos, d + dj, true);
+      const mills = value(d + dj, true);
       f.wrongCodeUnits += d + dj;
       f.wrongCodeMills += mills;
       const share = d + dj ? Math.round((mills * d) / (d + dj)) : 0;
-      auditLines.push(row(mainMods, d, k.wrong, ['wrong-code'], d, share, 0, 0, k.gaps));
-      if (dj) auditLines.push(row('JW', dj, [], ['wrong-code'], dj, mills - share, 0, 0, []));
+      auditLines.push(line(mainMods, d, k.wrong, ['wrong-code'], d, share, 0, 0, k.gaps));
+      if (dj) auditLines.push(line('JW', dj, [], ['wrong-code'], dj, mills - share, 0, 0, []));
       continue;
     }
 
@@ -288,34 +338,33 @@ export function auditEncounter(
     const under = Math.max(0, d - p);
     const overMain = Math.max(0, p - d);
     const overJw = Math.max(0, pj - dj);
-    const needsJz = main.some((l) => l.modifiers.includes('JZ'));
-    const lackingJz = pMain.filter((c) => !c.modifiers.includes('JZ'));
-    const jzUnits = needsJz ? Math.min(d, sum(lackingJz.map((c) => c.units))) : 0;
+    const missingJz = needsJz && lackingLines > 0;
+    const jzUnits = missingJz ? Math.min(d, lacking) : 0;
 
-    const missedJwMills = value(k.code, k.dos, missedJw, true);
-    const underMills = value(k.code, k.dos, under, true);
-    const jzMills = value(k.code, k.dos, jzUnits, true);
-    const overMainMills = value(k.code, k.dos, overMain, false);
-    const overJwMills = value(k.code, k.dos, overJw, false);
+    const missedJwMills = value(missedJw, true);
+    const underMills = value(under, true);
+    const jzMills = value(jzUnits, true);
+    const overMainMills = value(overMain, false);
+    const overJwMills = value(overJw, false);
     f.missedJwUnits += missedJw;
     f.missedJwMills += missedJwMills;
     f.underUnits += under;
     f.underMills += underMills;
     f.overUnits += overMain + overJw;
     f.overMills += overMainMills + overJwMills;
-    if (needsJz && lackingJz.length) {
+    if (missingJz) {
       f.missingJz++;
       f.missingJzUnits += jzUnits;
       f.missingJzMills += jzMills;
     }
 
-    if (main.length || pMain.length) {
+    if (hasMain || pMain.length) {
       const findings: LineFinding[] = [];
       if (under) findings.push('under-billed');
-      if (needsJz && lackingJz.length) findings.push('missing-jz');
+      if (missingJz) findings.push('missing-jz');
       if (overMain) findings.push('over-billed');
       auditLines.push(
-        row(
+        line(
           mainMods,
           d,
           pMain,
@@ -328,12 +377,12 @@ export function auditEncounter(
         ),
       );
     }
-    if (jw.length || pJw.length) {
+    if (dj || pJw.length) {
       const findings: LineFinding[] = [];
       if (missedJw) findings.push('missed-jw');
       if (overJw) findings.push('over-billed');
-      const gapsHere = main.length || pMain.length ? [] : k.gaps;
-      auditLines.push(row('JW', dj, pJw, findings, missedJw, missedJwMills, overJw, overJwMills, gapsHere));
+      const gapsHere = hasMain || pMain.length ? [] : k.gaps;
+      auditLines.push(line('JW', dj, pJw, findings, missedJw, missedJwMills, overJw, overJwMills, gapsHere));
     }
   }
   for (const g of unattached) {

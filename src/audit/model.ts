@@ -59,14 +59,43 @@ export const CODE_FIGURES: readonly (keyof CodeFigures)[] = [
   'missingJz',
 ];
 
+/** All zero (a literal: one object shape for every CodeFigures, which keeps the adds fast). */
 export function emptyCodeFigures(): CodeFigures {
-  const f = {} as CodeFigures;
-  for (const k of CODE_FIGURES) f[k] = 0;
-  return f;
+  return {
+    derivedUnits: 0,
+    jwUnits: 0,
+    derivedMills: 0,
+    missedJwUnits: 0,
+    missedJwMills: 0,
+    underUnits: 0,
+    underMills: 0,
+    wrongCodeUnits: 0,
+    wrongCodeMills: 0,
+    missingJzUnits: 0,
+    missingJzMills: 0,
+    overUnits: 0,
+    overMills: 0,
+    wrongCodes: 0,
+    missingJz: 0,
+  };
 }
 
 export function addCodeFigures(into: CodeFigures, from: Readonly<CodeFigures>): void {
-  for (const k of CODE_FIGURES) into[k] += from[k];
+  into.derivedUnits += from.derivedUnits;
+  into.jwUnits += from.jwUnits;
+  into.derivedMills += from.derivedMills;
+  into.missedJwUnits += from.missedJwUnits;
+  into.missedJwMills += from.missedJwMills;
+  into.underUnits += from.underUnits;
+  into.underMills += from.underMills;
+  into.wrongCodeUnits += from.wrongCodeUnits;
+  into.wrongCodeMills += from.wrongCodeMills;
+  into.missingJzUnits += from.missingJzUnits;
+  into.missingJzMills += from.missingJzMills;
+  into.overUnits += from.overUnits;
+  into.overMills += from.overMills;
+  into.wrongCodes += from.wrongCodes;
+  into.missingJz += from.missingJz;
 }
 
 /** Recoverable: missed JW + under-billed + wrong codes + missing JZ (disjoint by construction). */

@@ -162,16 +162,6 @@ const FIGURE_NAMES = CODE_FIGURES.map(
   (k) => [k, k.endsWith('Mills') ? `${k.slice(0, -5)}Value` : k] as const,
 );
 
-/** Figures of one code; zeros left out (a record reads back the same). */
-function figuresJson(f: Readonly<CodeFigures>): FiguresJson {
-  const out: FiguresJson = {};
-  for (const [k, name] of FIGURE_NAMES) {
-    const v = f[k];
-    if (v !== 0) out[name] = name === k ? v : dollarsExact(v);
-  }
-  return out;
-}
-
 function figuresFrom(j: unknown): CodeFigures {
   const f = emptyCodeFigures();
   const o = (j ?? {}) as FiguresJson;
@@ -186,66 +176,65 @@ function figuresFrom(j: unknown): CodeFigures {
 
 export class RecordError extends Error {}
 
-export function encounterRecord(e: EncounterAudit): string {
-  const record = {
-    encounter: e.subject,
-    unlinked: e.unlinked,
-    dateOfService: e.dateOfService,
-    payer: e.payerCategory,
-    encounterClass: e.encounterClass,
-    comparedWith: e.postedSource,
-    administrations: e.administrations,
-    lines: e.lines,
-    recoverableValue: dollarsExact(recoverableMills(e.figures)),
-    revenueAtRisk: dollarsExact(e.atRiskMills),
-    unpricedUnits: e.unpricedUnits,
-    pricesIllustrative: e.pricesIllustrative,
-    pricedWith: pricedWith(e.pricing),
-    byCode: Object.fromEntries([...e.byCode].map(([code, f]) => [code, figuresJson(f)])),
-    wrongCodePairs: e.wrongCodePairs,
-    gaps: e.gaps.map((g) => ({
-      code: g.code,
-      date: g.date,
-      revenueAtRisk: dollarsExact(g.mills),
-      text: g.text,
-      ...(g.line ? { line: g.line } : {}),
-    })),
-    pricing: e.pricing.map((p) => ({
-      dosQuarter: p.dosQuarter,
-      priceQuarter: p.priceQuarter,
-      illustrative: p.illustrative,
-      units: p.units,
-      value: dollarsExact(p.mills),
-    })),
-    // Empty strings, zeros, false and empty lists are left out of the lines (read back as such).
-    auditLines: e.auditLines.map(lineJson),
-  };
-  return JSON.stringify(record);
+const q = JSON.stringify;
+const strings = (xs: readonly string[]) => `[${xs.map((x) => q(x)).join(',')}]`;
+
+/** Figures of one code as JSON; zeros left out (a record reads back the same). */
+function figuresText(f: Readonly<CodeFigures>): string {
+  let out = '';
+  for (const [k, name] of FIGURE_NAMES) {
+    const v = f[k];
+    if (v !== 0) out += `${out ? ',' : ''}"${name}":${name === k ? v : dollarsExact(v)}`;
+  }
+  return `{${out}}`;
 }
 
-/** A line-level row as JSON, without its default values (a hot path: no generic compaction). */
-function lineJson(l: AuditLine): Record<string, unknown> {
-  const o: Record<string, unknown> = {
-    date: l.date,
-    code: l.code,
-    modifiers: l.modifiers,
-    unitsDocumented: l.unitsDocumented,
-    unitsPosted: l.unitsPosted,
-    findings: l.findings,
-  };
-  if (l.postedModifiers) o.postedModifiers = l.postedModifiers;
-  if (l.postedCode) o.postedCode = l.postedCode;
-  if (l.unitsRecoverable) o.unitsRecoverable = l.unitsRecoverable;
-  if (l.recoverableMills) o.recoverableValue = dollarsExact(l.recoverableMills);
-  if (l.unitsOver) o.unitsOver = l.unitsOver;
-  if (l.overMills) o.overValue = dollarsExact(l.overMills);
-  if (l.priceMills !== undefined) o.paymentLimit = dollarsExact(l.priceMills);
-  if (l.priceQuarter) o.priceQuarter = l.priceQuarter;
-  if (l.priceLaterQuarter) o.priceLaterQuarter = true;
-  if (l.priceIllustrative) o.priceIllustrative = true;
-  if (l.gaps.length) o.gaps = l.gaps;
-  if (l.gapText.length) o.gapText = l.gapText;
-  return o;
+/** A line-level row as JSON, without its default values (read back as such). */
+function lineText(l: AuditLine): string {
+  let o = `{"date":${q(l.date)},"code":${q(l.code)},"modifiers":${q(l.modifiers)},"unitsDocumented":${l.unitsDocumented},"unitsPosted":${l.unitsPosted},"findings":${strings(l.findings)}`;
+  if (l.postedModifiers) o += `,"postedModifiers":${q(l.postedModifiers)}`;
+  if (l.postedCode) o += `,"postedCode":${q(l.postedCode)}`;
+  if (l.unitsRecoverable) o += `,"unitsRecoverable":${l.unitsRecoverable}`;
+  if (l.recoverableMills) o += `,"recoverableValue":${dollarsExact(l.recoverableMills)}`;
+  if (l.unitsOver) o += `,"unitsOver":${l.unitsOver}`;
+  if (l.overMills) o += `,"overValue":${dollarsExact(l.overMills)}`;
+  if (l.priceMills !== undefined) o += `,"paymentLimit":${dollarsExact(l.priceMills)}`;
+  if (l.priceQuarter) o += `,"priceQuarter":${q(l.priceQuarter)}`;
+  if (l.priceLaterQuarter) o += ',"priceLaterQuarter":true';
+  if (l.priceIllustrative) o += ',"priceIllustrative":true';
+  if (l.gaps.length) o += `,"gaps":${strings(l.gaps)}`;
+  if (l.gapText.length) o += `,"gapText":${strings(l.gapText)}`;
+  return `${o}}`;
+}
+
+/**
+ * One encounter as a JSON record on one line, written field by field (a hot path: no object
+ * built only to be serialised). Strings go through JSON.stringify, numbers are finite.
+ */
+export function encounterRecord(e: EncounterAudit): string {
+  let byCode = '';
+  for (const [code, f] of e.byCode) byCode += `${byCode ? ',' : ''}${q(code)}:${figuresText(f)}`;
+  const gaps = e.gaps
+    .map(
+      (g) =>
+        `{"code":${q(g.code)},"date":${q(g.date)},"revenueAtRisk":${dollarsExact(g.mills)},"text":${q(g.text)}${g.line ? `,"line":${q(g.line)}` : ''}}`,
+    )
+    .join(',');
+  const pricing = e.pricing
+    .map(
+      (p) =>
+        `{"dosQuarter":${q(p.dosQuarter)},"priceQuarter":${q(p.priceQuarter)},"illustrative":${p.illustrative},"units":${p.units},"value":${dollarsExact(p.mills)}}`,
+    )
+    .join(',');
+  return (
+    `{"encounter":${q(e.subject)},"unlinked":${e.unlinked},"dateOfService":${q(e.dateOfService)},` +
+    `"payer":${q(e.payerCategory)},"encounterClass":${q(e.encounterClass)},"comparedWith":${q(e.postedSource)},` +
+    `"administrations":${e.administrations},"lines":${e.lines},` +
+    `"recoverableValue":${dollarsExact(recoverableMills(e.figures))},"revenueAtRisk":${dollarsExact(e.atRiskMills)},` +
+    `"unpricedUnits":${e.unpricedUnits},"pricesIllustrative":${e.pricesIllustrative},"pricedWith":${q(pricedWith(e.pricing))},` +
+    `"byCode":{${byCode}},"wrongCodePairs":${strings(e.wrongCodePairs)},"gaps":[${gaps}],"pricing":[${pricing}],` +
+    `"auditLines":[${e.auditLines.map(lineText).join(',')}]}`
+  );
 }
 
 const str = (v: unknown, what: string): string => {

@@ -25,12 +25,28 @@ export class HashIndex {
   private values: Uint16Array;
   private used: Uint8Array;
   private count = 0;
+  private readonly shared: boolean;
 
-  constructor(capacity = 1 << 12) {
-    this.a = new Uint32Array(capacity);
-    this.b = new Uint32Array(capacity);
-    this.values = new Uint16Array(capacity);
-    this.used = new Uint8Array(capacity);
+  /** `shared`: allocated in shared memory, so that `share()` hands it to workers without a copy. */
+  constructor(capacity = 1 << 12, shared = false) {
+    this.shared = shared;
+    this.a = new Uint32Array(this.buffer(capacity * 4));
+    this.b = new Uint32Array(this.buffer(capacity * 4));
+    this.values = new Uint16Array(this.buffer(capacity * 2));
+    this.used = new Uint8Array(this.buffer(capacity));
+  }
+
+  /** An index sized for `entries` (`[h1, h2, value]` triples), in shared memory, holding them. */
+  static sharedWith(entries: Uint32Array): HashIndex {
+    let capacity = 1 << 12;
+    while (capacity * 7 < (entries.length / 3 + 1) * 10) capacity *= 2;
+    const index = new HashIndex(capacity, true);
+    index.addEntries(entries);
+    return index;
+  }
+
+  private buffer(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   }
 
   /** A read-only view of an index shared by the main thread. */
@@ -76,8 +92,15 @@ export class HashIndex {
     return this.get(key) !== undefined;
   }
 
-  /** Copies the index into shared memory for the workers. */
+  /** The index in shared memory for the workers (a copy unless it was built there). */
   share(): SharedIndex {
+    if (this.shared)
+      return {
+        a: this.a.buffer as SharedArrayBuffer,
+        b: this.b.buffer as SharedArrayBuffer,
+        values: this.values.buffer as SharedArrayBuffer,
+        used: this.used.buffer as SharedArrayBuffer,
+      };
     const copy = <T extends Uint32Array | Uint16Array | Uint8Array>(
       src: T,
       make: (b: SharedArrayBuffer) => T,
@@ -113,10 +136,10 @@ export class HashIndex {
   private grow(): void {
     const { a, b, values, used } = this;
     const capacity = a.length * 2;
-    this.a = new Uint32Array(capacity);
-    this.b = new Uint32Array(capacity);
-    this.values = new Uint16Array(capacity);
-    this.used = new Uint8Array(capacity);
+    this.a = new Uint32Array(this.buffer(capacity * 4));
+    this.b = new Uint32Array(this.buffer(capacity * 4));
+    this.values = new Uint16Array(this.buffer(capacity * 2));
+    this.used = new Uint8Array(this.buffer(capacity));
     this.count = 0;
     for (let i = 0; i < a.length; i++)
       if (used[i]) this.put(a[i] as number, b[i] as number, values[i] as number);

@@ -225,12 +225,12 @@ export async function runNdjson(
   const first = cp.nextSegment;
   cp.nextSegment += workers;
   saveCheckpoint(dir, cp);
-  const pool = new WorkerPool(
-    workers,
-    new URL('../worker.ts', import.meta.url),
-    (i) => ({ ...opts.init, layout: cp.layout, dir, segment: first + i }),
-    { maxYoungGenerationSizeMb: Number(process.env.VW_YOUNG ?? 0) || undefined },
-  );
+  const pool = new WorkerPool(workers, new URL('../worker.ts', import.meta.url), (i) => ({
+    ...opts.init,
+    layout: cp.layout,
+    dir,
+    segment: first + i,
+  }));
   const segmentsOf = () =>
     Object.keys(cp.segments)
       .map(Number)
@@ -273,12 +273,15 @@ export async function runNdjson(
         );
       };
       await routeAll('encounters');
-      const encounters = new HashIndex();
-      encounters.addEntries(readEntries(encountersIdx));
-      const patients = new HashIndex();
-      patients.addEntries(readEntries(patientsIdx));
-      await pool.broadcast({ kind: 'index', encounters: encounters.share(), patients: patients.share() });
+
+      // Built in shared memory: one copy for the main thread and every worker.
+      await pool.broadcast({
+        kind: 'index',
+        encounters: HashIndex.sharedWith(readEntries(encountersIdx)).share(),
+        patients: HashIndex.sharedWith(readEntries(patientsIdx)).share(),
+      });
       await routeAll('rest');
+
       cp.pass1 = true;
       saveCheckpoint(dir, cp);
     }
@@ -305,14 +308,15 @@ export async function runNdjson(
     const segments = segmentsOf();
     const files = cp.layout.files;
     progress.phase('auditing', files, 'files');
-    // Files are audited in parallel and appended in order; a few results may wait their turn.
+    // Files are audited in parallel and appended in order; a result may wait its turn (at most
+    // one per worker is in flight, which bounds the main thread's memory).
     const results = new Map<number, AuditReply>();
     let next = audit.nextFile;
     let launched = audit.nextFile;
     let failure: unknown;
     await new Promise<void>((resolve, reject) => {
       const launch = () => {
-        while (!failure && launched < files && launched - next < workers + 1) {
+        while (!failure && launched < files && launched - next < workers) {
           const file = launched++;
           pool.run<AuditReply>({ kind: 'audit', file, segments }).then(
             (r) => {
@@ -359,6 +363,7 @@ export async function runNdjson(
       };
       launch();
     });
+
     addStats(stats, audit.stats);
     return { totals: audit.totals, stats };
   } finally {

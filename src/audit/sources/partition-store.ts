@@ -172,7 +172,9 @@ export function truncateSegment(dir: string, segment: number, lengths: readonly 
     const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW);
     try {
       if (fstatSync(fd).size < length)
-        throw new Error(`a checkpointed partition file is shorter than recorded (${path}): run again with --restart`);
+        throw new Error(
+          `a checkpointed partition file is shorter than recorded (${path}): run again with --restart`,
+        );
       ftruncateSync(fd, length);
     } finally {
       closeSync(fd);

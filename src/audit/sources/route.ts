@@ -209,7 +209,7 @@ export async function routeRange(task: RangeTask, ctx: RouteContext): Promise<Ra
           reason: `line longer than ${ctx.maxLineBytes ?? 16 * 1024 * 1024} bytes (skipped unread)`,
         }),
       line: (buf, start, end, line) => {
-        const scanned = scanLine(buf, start, end);
+        const scanned = scanLine(buf, start, end, true);
         if (!scanned.ok) {
           broken.push({ line, reason: scanned.reason });
           return;

@@ -181,10 +181,37 @@ function referenceIn(buf: Buffer, i: number, end: number): [string | undefined, 
   }
 }
 
-/** Scans `buf[start, end)`, one NDJSON line without its newline. */
-export function scanLine(buf: Buffer, start: number, end: number): ScanResult {
+const BIT: Readonly<Record<Field, number>> = Object.fromEntries(
+  FIELDS.map(([f], i) => [f, 1 << i]),
+) as Record<Field, number>;
+const need = (...fields: Field[]) => fields.reduce((m, f) => m | BIT[f], BIT.resourceType);
+
+/**
+ * The fields the partition pass needs of each type it uses: once they are found, the rest of
+ * the line is not scanned (it is parsed whole in the audit pass anyway, which reports what is
+ * wrong with it then). Another type needs nothing beyond its `resourceType`.
+ */
+const NEEDED: Readonly<Record<string, number>> = {
+  Encounter: need('id', 'subject'),
+  MedicationAdministration: need('id', 'context', 'subject'),
+  ChargeItem: need('context', 'subject'),
+  Claim: need('patient'),
+  Condition: need('encounter', 'subject'),
+  Coverage: need('beneficiary'),
+  ClaimResponse: need('use', 'patient'),
+  Observation: need('code', 'subject'),
+  Medication: need(),
+};
+
+/**
+ * Scans `buf[start, end)`, one NDJSON line without its newline. With `early`, stops as soon as
+ * the fields its type needs are found (`NEEDED`).
+ */
+export function scanLine(buf: Buffer, start: number, end: number, early = false): ScanResult {
   const found: { -readonly [K in keyof Scanned]?: Scanned[K] } = {};
   const droppable: [number, number][] = [];
+  let have = 0;
+  let needed = -1;
   try {
     let i = skipSpace(buf, start, end);
     if (buf[i] !== OPEN_OBJECT) {
@@ -205,11 +232,15 @@ export function scanLine(buf: Buffer, start: number, end: number): ScanResult {
         const c = buf[i];
         if (field && REFERENCE_FIELDS.has(field) && c === OPEN_OBJECT) {
           const [reference, after] = referenceIn(buf, i, end);
-          if (reference !== undefined) found[field as 'subject'] = reference;
+          if (reference !== undefined) {
+            found[field as 'subject'] = reference;
+            have |= BIT[field];
+          }
           i = after;
         } else if (field === 'code') {
           const after = skipValue(buf, i, end);
           found.code = [i, after];
+          have |= BIT.code;
           i = after;
         } else if ((field === 'meta' || field === 'text') && c === OPEN_OBJECT) {
           const after = skipValue(buf, i, end);
@@ -221,8 +252,12 @@ export function scanLine(buf: Buffer, start: number, end: number): ScanResult {
         } else if (field && c === QUOTE) {
           const close = stringEnd(buf, i, end);
           found[field as 'id'] = decodeString(buf, i, close);
+          have |= BIT[field];
+          if (field === 'resourceType' && early)
+            needed = NEEDED[found.resourceType as string] ?? BIT.resourceType;
           i = close + 1;
         } else i = skipValue(buf, i, end);
+        if (needed >= 0 && (have & needed) === needed) break;
         i = skipSpace(buf, i, end);
         if (buf[i] === COMMA) {
           comma = i;
@@ -231,7 +266,8 @@ export function scanLine(buf: Buffer, start: number, end: number): ScanResult {
         else throw new ScanError('comma or closing brace expected');
       }
     }
-    if (skipSpace(buf, i + 1, end) !== end) throw new ScanError('text after the object');
+    if (!(needed >= 0 && (have & needed) === needed) && skipSpace(buf, i + 1, end) !== end)
+      throw new ScanError('text after the object');
   } catch (err) {
     if (err instanceof ScanError || err instanceof SyntaxError)
       return { ok: false, reason: `not valid JSON (${err.message})` };
