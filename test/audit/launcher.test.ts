@@ -1,13 +1,13 @@
 /**
- * `npx vialwise` from a clone: package.json's `bin` is a small launcher that checks the Node.js
- * version before loading any TypeScript (one line with the fix, exit code 2), then runs the CLI.
- * Run with the machine's /usr/bin/node (Node 20 here) to prove the old-Node path.
+ * `npx vialwise` from a clone: package.json's `bin` is a small launcher that runs the Node.js
+ * version check of `npm start` (bin/check-node.mjs) before loading any TypeScript (one line with
+ * the fix, exit code 2), then the CLI. Run with the machine's /usr/bin/node (Node 20 here) to
+ * prove the old-Node path.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs file (it must parse on old Node.js), without type declarations
-import { satisfies, versionProblem } from '../../bin/node-check.mjs';
+import { nodeVersionProblem } from '../../bin/check-node.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const LAUNCHER = new URL('../../bin/vialwise.mjs', import.meta.url).pathname;
@@ -15,10 +15,6 @@ const SYSTEM_NODE = '/usr/bin/node';
 const systemVersion = existsSync(SYSTEM_NODE)
   ? execFileSync(SYSTEM_NODE, ['--version'], { encoding: 'utf8' }).trim()
   : '';
-const check = {
-  satisfies: satisfies as (v: string, r?: string) => boolean,
-  problem: versionProblem as (v: string, w?: string) => string | undefined,
-};
 
 function run(node: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -42,16 +38,12 @@ describe('the vialwise launcher', () => {
     expect(pkg.engines.node).toBe('>=22.18.0');
   });
 
-  it('compares versions', () => {
-    expect(check.satisfies('v22.18.0')).toBe(true);
-    expect(check.satisfies('v22.23.3')).toBe(true);
-    expect(check.satisfies('v24.0.0')).toBe(true);
-    expect(check.satisfies('v22.17.9')).toBe(false);
-    expect(check.satisfies('v20.20.2')).toBe(false);
-    expect(check.problem('v22.18.0')).toBeUndefined();
-    expect(check.problem('v18.19.1', 'vialwise')).toBe(
-      'vialwise needs Node.js 22.18.0 or later, this is v18.19.1: install Node.js 22 (for example `nvm install 22`, or see .nvmrc) and run it again.',
+  it('uses the one version check, worded for the command', () => {
+    expect(nodeVersionProblem('22.18.0', 'npx vialwise')).toBeUndefined();
+    expect(nodeVersionProblem('20.20.2', 'npx vialwise')).toBe(
+      'vialwise needs Node.js 22.18 or later; you have 20.20.2. Install Node 22 (e.g. `nvm install 22`) and run `npx vialwise` again.',
     );
+    expect(readFileSync(LAUNCHER, 'utf8')).toContain("requireSupportedNode('npx vialwise')");
   });
 
   it('runs the command line under this Node.js', async () => {
@@ -60,14 +52,14 @@ describe('the vialwise launcher', () => {
     expect(r.stdout).toContain('--partition <k/n>');
   });
 
-  it.skipIf(!systemVersion || check.satisfies(systemVersion))(
+  it.skipIf(!systemVersion || nodeVersionProblem(systemVersion.slice(1), 'npx vialwise') === undefined)(
     `says what to do, in one line with exit code 2, under ${SYSTEM_NODE} (${systemVersion || 'absent'})`,
     async () => {
       const r = await run(SYSTEM_NODE, ['audit', '--help']);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe(
-        `vialwise needs Node.js 22.18.0 or later, this is ${systemVersion}: install Node.js 22 (for example \`nvm install 22\`, or see .nvmrc) and run it again.\n`,
+        `vialwise needs Node.js 22.18 or later; you have ${systemVersion.slice(1)}. Install Node 22 (e.g. \`nvm install 22\`) and run \`npx vialwise\` again.\n`,
       );
     },
   );
