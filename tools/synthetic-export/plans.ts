@@ -217,7 +217,8 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
         diagnosis: true,
         days: 1,
         doses: [
-          { concept: 'ondansetron 2 mg/mL injection', at: t('13:10'), dose: mg(4) },
+          // Not a drug of either catalog (ondansetron was, until the CMS files made it billable).
+          { concept: 'sodium bicarbonate 8.4% injection', at: t('13:10'), dose: mL(50) },
           { ...mp125(), status: 'not-done' },
         ],
         posted: [],

@@ -315,7 +315,7 @@ export const SCENARIOS = {
       legacy: { ...NONE, audited: false, lines: 0, units: 0, jwUnits: 0, derivedMills: 0 },
     },
   },
-  // Ondansetron (not a catalog drug: skipped) and a not-done methylprednisolone: no line, nothing to say.
+  // Sodium bicarbonate (not a catalog drug: skipped) and a not-done methylprednisolone: no line, nothing to say.
   'not-billable': {
     weight: 6,
     expect: {
