@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     );
     // Which quarter's limits priced it.
     expect(await figure(desk, 'priced-with')).toBe(
-      `Priced with 2026Q1 ${illustrative ? 'ILLUSTRATIVE prices' : 'CMS payment limits'}.`,
+      `Priced with the 2026Q1 ${illustrative ? 'ILLUSTRATIVE prices' : 'CMS payment limits'}.`,
     );
     // Beside the headline, not in it.
     expect(await figure(desk, 'over-value')).toBe(usd(t.overBilled.value));

@@ -28,6 +28,8 @@ import {
 
 export const DEFAULT_GENERATED_RANGE: DateRange = { since: '2026-01-01', until: '2026-03-31' };
 export const PRICE_FILE = 'prices.json';
+/** The quarter of the CMS payment limits in scenarios.ts (asp-pricing-2026q1.csv). */
+const CMS_QUARTER = '2026Q1';
 
 export interface Answers {
   readonly synthetic: true;
@@ -150,6 +152,10 @@ export function generateExport(opts: GenerateOptions): Answers {
       `the generated range must lie in one calendar quarter (${range.since} to ${range.until} does not)`,
     );
   const variant = variantFor(opts.catalog ?? loadCatalog(), range);
+  // The CMS limits of the answers are 2026Q1's: a later quarter is priced with them as the latest
+  // loaded; an earlier one had other limits.
+  if (variant === 'cms' && quarterOf(range.since) < CMS_QUARTER)
+    throw new Error(`with the CMS code set the generated range must start in ${CMS_QUARTER} or later`);
   const random = rng(seed);
   mkdirSync(opts.outDir, { recursive: true });
   const writers = new NdjsonWriters(opts.outDir);
@@ -193,7 +199,7 @@ export function generateExport(opts: GenerateOptions): Answers {
       {
         prices: Object.entries(PRICE_MILLS[variant]).map(([code, mills]) => ({
           code,
-          quarter: quarterOf(range.since),
+          quarter: variant === 'cms' ? CMS_QUARTER : quarterOf(range.since),
           paymentLimit: mills / 1000,
           ...(variant === 'cms'
             ? { source: 'CMS ASP pricing file, January 2026 (asp-pricing-2026q1.csv), Payment Limit' }

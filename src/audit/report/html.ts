@@ -19,25 +19,27 @@ const usd = (n: number) => {
 };
 const int = (n: number) => n.toLocaleString('en-US');
 
-/** Who priced the figures, in words: "2026Q1 CMS payment limits", with the fallbacks named. */
+/**
+ * Which limits priced the figures, in words: "Priced with the 2026Q1 CMS payment limits.", naming
+ * a later date's fallback to the latest loaded quarter and the units no limit could value.
+ */
 export function pricingSentence(rows: readonly PricingView[], illustrative: boolean): string {
   const kind = illustrative ? 'ILLUSTRATIVE prices' : 'CMS payment limits';
   const exact = [
     ...new Set(rows.filter((r) => r.priceQuarter && !r.latestLoaded).map((r) => r.priceQuarter)),
   ];
-  const later = rows.filter((r) => r.latestLoaded);
-  const none = rows.filter((r) => !r.priceQuarter);
   const parts: string[] = [];
-  if (exact.length) parts.push(`${exact.join(', ')} ${kind}`);
-  for (const r of later)
+  if (exact.length) parts.push(`the ${exact.join(', ')} ${kind}`);
+  for (const r of rows.filter((x) => x.latestLoaded))
     parts.push(
-      `dates of service in ${r.dosQuarter} priced with ${r.priceQuarter} ${kind} (the latest loaded; ${r.dosQuarter}'s are not)`,
+      `the ${r.priceQuarter} ${kind} for dates of service in ${r.dosQuarter} (the latest loaded; ${r.dosQuarter}'s are not)`,
     );
-  if (none.length)
-    parts.push(
-      `${int(none.reduce((s, r) => s + r.units, 0))} unit(s) with no payment limit (counted, not valued)`,
-    );
-  return parts.length ? `Priced with ${parts.join('; ')}.` : 'Nothing to price.';
+  const unvalued = rows.filter((r) => !r.priceQuarter).reduce((n, r) => n + r.units, 0);
+  const said = [
+    ...(parts.length ? [`Priced with ${parts.join('; ')}.`] : []),
+    ...(unvalued ? [`${int(unvalued)} unit(s) have no payment limit: counted, not valued.`] : []),
+  ];
+  return said.join(' ') || 'Nothing to price.';
 }
 
 function part(id: string, color: string, label: string, money: string, detail: string): string {
