@@ -167,44 +167,46 @@ export function auditEncounter(
   }
 
   // Gaps: attached to the code and date they are about, when they are about a billed line.
-  const lineKeysByAdmin = new Map<string, string[]>();
-  for (const l of lines)
-    for (const r of l.sourceAdministrations) {
-      const list = lineKeysByAdmin.get(r) ?? [];
-      const k = `${l.code}:${l.dateOfService}`;
-      if (!list.includes(k)) list.push(k);
-      lineKeysByAdmin.set(r, list);
-    }
-  const adminDates = new Map<string, string | undefined>();
-  for (const a of input.administrations)
-    if (a?.id)
-      adminDates.set(
-        `MedicationAdministration/${a.id}`,
-        calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start),
-      );
   const unattached: Gap[] = [];
   const gaps: AuditedGap[] = [];
-  for (const g of evaluation.gaps) {
-    const direct = LINE_KEY.exec(g.subjectKey);
-    const attachedTo = direct
-      ? [`${direct[1]}:${direct[2]}`]
-      : [...new Set(g.implicated.flatMap((r) => lineKeysByAdmin.get(r) ?? []))].sort();
-    const existing = attachedTo.filter((k) => keys.has(k));
-    for (const k of existing) keys.get(k)?.gaps.push(g);
-    if (!existing.length) unattached.push(g);
-    const dates = [
-      ...existing.map((k) => k.slice(-10)),
-      ...g.implicated.map((r) => adminDates.get(r)),
-      adminDates.get(`MedicationAdministration/${g.subjectKey}`),
-    ];
-    const date = dates.find((d) => inRange(d, range)) ?? dateOfService;
-    gaps.push({
-      code: g.code,
-      mills: g.revenueAtRisk ? toMills(g.revenueAtRisk.value) : 0,
-      date,
-      text: g.detail,
-      ...(existing[0] ? { line: existing[0] } : {}),
-    });
+  if (evaluation.gaps.length) {
+    const lineKeysByAdmin = new Map<string, string[]>();
+    for (const l of lines)
+      for (const r of l.sourceAdministrations) {
+        const list = lineKeysByAdmin.get(r) ?? [];
+        const k = `${l.code}:${l.dateOfService}`;
+        if (!list.includes(k)) list.push(k);
+        lineKeysByAdmin.set(r, list);
+      }
+    const adminDates = new Map<string, string | undefined>();
+    for (const a of input.administrations)
+      if (a?.id)
+        adminDates.set(
+          `MedicationAdministration/${a.id}`,
+          calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start),
+        );
+    for (const g of evaluation.gaps) {
+      const direct = LINE_KEY.exec(g.subjectKey);
+      const attachedTo = direct
+        ? [`${direct[1]}:${direct[2]}`]
+        : [...new Set(g.implicated.flatMap((r) => lineKeysByAdmin.get(r) ?? []))].sort();
+      const existing = attachedTo.filter((k) => keys.has(k));
+      for (const k of existing) keys.get(k)?.gaps.push(g);
+      if (!existing.length) unattached.push(g);
+      const dates = [
+        ...existing.map((k) => k.slice(-10)),
+        ...g.implicated.map((r) => adminDates.get(r)),
+        adminDates.get(`MedicationAdministration/${g.subjectKey}`),
+      ];
+      const date = dates.find((d) => inRange(d, range)) ?? dateOfService;
+      gaps.push({
+        code: g.code,
+        mills: g.revenueAtRisk ? toMills(g.revenueAtRisk.value) : 0,
+        date,
+        text: g.detail,
+        ...(existing[0] ? { line: existing[0] } : {}),
+      });
+    }
   }
 
   let illustrative = lines.some((l) => l.priceIllustrative);
