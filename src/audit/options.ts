@@ -43,6 +43,8 @@ export interface AuditRunOptions {
   readonly fileBytes?: number;
   readonly groupBytes?: number;
   readonly maxLineBytes?: number;
+  /** How often the audit pass saves its checkpoint (default 1 s; tests save after every file). */
+  readonly checkpointMs?: number;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
 }

@@ -145,6 +145,7 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
           onBrokenLine,
           ...(opts.rangeBytes ? { rangeBytes: opts.rangeBytes } : {}),
           ...(opts.fileBytes ? { fileBytes: opts.fileBytes } : {}),
+          ...(opts.checkpointMs !== undefined ? { checkpointMs: opts.checkpointMs } : {}),
           fingerprint: print,
         },
         resumed,

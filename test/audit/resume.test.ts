@@ -34,6 +34,7 @@ function options(prefix: string, scratch: string): AuditRunOptions {
     rangeBytes: 256 * 1024,
     fileBytes: 48 * 1024,
     workers: 2,
+    checkpointMs: 0,
   };
 }
 

@@ -56,6 +56,7 @@ export interface NdjsonOptions {
   readonly onBrokenLine: (where: string) => void;
   readonly rangeBytes?: number;
   readonly fileBytes?: number;
+  readonly checkpointMs?: number;
   readonly fingerprint: string;
 }
 
@@ -92,6 +93,8 @@ export interface NdjsonCheckpoint {
 }
 
 const FIRST_BROKEN_KEPT = 50;
+/** How often the audit pass saves its checkpoint: the work redone after a stop is about this. */
+export const DEFAULT_CHECKPOINT_MS = 1000;
 const taskKey = (t: { phase: string; input: number; range: number }) => `${t.phase}:${t.input}:${t.range}`;
 
 /** Encounter files first, so that every later line can find its encounter's partition. */
@@ -339,6 +342,19 @@ export async function runNdjson(
         }
         if (next >= files) resolve();
       };
+      // The checkpoint is saved at most every checkpointMs (and after the last file); audited
+      // partition files are removed once a checkpoint no longer needs them.
+      let unsaved: number[] = [];
+      let savedAt = performance.now();
+      const checkpoint = () => {
+        audit.nextFile = next;
+        audit.rows = opts.rows.lengths();
+        cp.audit = audit;
+        saveCheckpoint(dir, cp);
+        savedAt = performance.now();
+        for (const f of unsaved) removePartitionFile(dir, segments, f);
+        unsaved = [];
+      };
       const drain = () => {
         for (let r = results.get(next); r; r = results.get(next)) {
           results.delete(next);
@@ -351,13 +367,9 @@ export async function runNdjson(
             addBrokenLineSample(audit.stats, where);
             opts.onBrokenLine(where);
           }
+          unsaved.push(next);
           next++;
-          audit.nextFile = next;
-          audit.rows = opts.rows.lengths();
-          cp.audit = audit;
-          saveCheckpoint(dir, cp);
-          // Only once the checkpoint no longer needs it.
-          removePartitionFile(dir, segments, next - 1);
+          if (next >= files || performance.now() - savedAt >= (opts.checkpointMs ?? DEFAULT_CHECKPOINT_MS)) checkpoint();
           progress.update(next, `${audit.totals.encounters.toLocaleString('en-US')} encounters`);
         }
       };
