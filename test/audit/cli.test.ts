@@ -50,18 +50,13 @@ describe('the synthetic-export tool', () => {
       readFileSync(join(exportDir, 'MedicationAdministration.ndjson'), 'utf8').split('\n')[0] as string,
     );
     expect(admin.meta.tag).toContainEqual(expect.objectContaining({ code: 'synthetic' }));
-    // The payment limits the answers use, for 2026Q1: CMS's (asp-pricing-2026q1.csv) with the catalog
-    // built from the CMS files, illustrative ones with the nine-code catalog (which has none).
+    // The payment limits the answers use: CMS's for 2026Q1 (asp-pricing-2026q1.csv), not illustrative.
     const priceFile = JSON.parse(readFileSync(join(exportDir, answers.priceFile), 'utf8')) as {
       prices: { code: string; quarter: string; paymentLimit: number; illustrative?: boolean }[];
     };
-    expect(
-      priceFile.prices.every(
-        (p) => p.quarter === '2026Q1' && (p.illustrative === true) === answers.illustrative,
-      ),
-    ).toBe(true);
-    if (answers.variant === 'cms')
-      expect(priceFile.prices.find((p) => p.code === 'J1745')?.paymentLimit).toBe(32.423);
+    expect(priceFile.prices.every((p) => p.quarter === '2026Q1' && p.illustrative === undefined)).toBe(true);
+    expect(priceFile.prices.find((p) => p.code === 'J1745')?.paymentLimit).toBe(32.423);
+    expect(priceFile.prices.find((p) => p.code === 'J2919')?.paymentLimit).toBe(0.264);
   });
 
   it('is no longer a command of the product: vialwise audit generate says where it went', async () => {
@@ -106,7 +101,8 @@ describe('vialwise audit --ndjson', () => {
       `(${t.missedJw.units.toLocaleString('en-US')} units of documented waste not billed)`,
     );
     expect(r.stdout).toMatch(/RECOVERABLE THIS PERIOD {3}\$[\d,]+\.\d\d/);
-    if (answers.illustrative) expect(r.stdout).toContain('ILLUSTRATIVE prices');
+    expect(r.stdout).toContain('Priced with the 2026Q1 CMS payment limits.');
+    expect(r.stdout).not.toContain('ILLUSTRATIVE');
     const report = JSON.parse(readFileSync(out('r.json'), 'utf8'));
     expect(report.totals.missedJw).toEqual(t.missedJw);
     expect(report.totals.underBilled).toEqual(t.underBilled);
@@ -114,7 +110,7 @@ describe('vialwise audit --ndjson', () => {
     expect(report.totals.revenueAtRisk).toBe(t.revenueAtRisk);
     expect(readFileSync(out('r.csv'), 'utf8').trim().split('\n')).toHaveLength(t.encounters + 1);
     expect(existsSync(out('r.lines.csv'))).toBe(true);
-    if (answers.illustrative) expect(readFileSync(out('r.html'), 'utf8')).toContain('ILLUSTRATIVE prices');
+    expect(readFileSync(out('r.html'), 'utf8')).not.toContain('ILLUSTRATIVE');
   });
 
   it('exit 4: a broken line is named (file:line) on stderr, the rest is audited and reported', async () => {

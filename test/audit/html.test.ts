@@ -29,13 +29,11 @@ let browser: Browser;
 const requested: string[] = [];
 const refused: string[] = [];
 const consoleErrors: string[] = [];
-const illustrative = fixture.answers.illustrative;
-const star = illustrative ? '*' : '';
 
 const int = (n: number) => n.toLocaleString('en-US');
-/** Dollars as the report shows them: rounded to cents, half away from zero. */
+/** Dollars as the report shows them: rounded to cents, half away from zero (CMS limits: no asterisk). */
 const usd = (n: number) =>
-  `$${(Math.round(n * 100 + 1e-6) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}${star}`;
+  `$${(Math.round(n * 100 + 1e-6) / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 async function open(viewport: {
   width: number;
@@ -117,9 +115,7 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       `${usd(t.missedJw.value).replace('*', '')} + ${usd(t.underBilled.value).replace('*', '')} + ${usd(t.wrongCode.value).replace('*', '')} + ${usd(t.missingJzValue.value).replace('*', '')} = ${usd(t.recoverableValue).replace('*', '')}`,
     );
     // Which quarter's limits priced it.
-    expect(await figure(desk, 'priced-with')).toBe(
-      `Priced with the 2026Q1 ${illustrative ? 'ILLUSTRATIVE prices' : 'CMS payment limits'}.`,
-    );
+    expect(await figure(desk, 'priced-with')).toBe('Priced with the 2026Q1 CMS payment limits.');
     // Beside the headline, not in it.
     expect(await figure(desk, 'over-value')).toBe(usd(t.overBilled.value));
     expect(await figure(desk, 'gaps')).toBe(int(t.gaps));
@@ -137,13 +133,12 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     expect(await desk.locator('h1').innerText()).toContain(
       `${fixture.answers.range.since} to ${fixture.answers.range.until}`,
     );
-    if (illustrative)
-      expect(await figure(desk, 'illustrative')).toMatch(/ILLUSTRATIVE prices: not CMS payment limits/);
+    expect(await desk.locator('[data-figure="illustrative"]').count()).toBe(0);
     const gapRows = await desk.locator('#gaps-by-code tbody tr').allInnerTexts();
     expect(gapRows).toHaveLength(Object.keys(t.gapsByCode).length);
     const mismatch = t.gapsByCode['charge-code-mismatch'];
     expect(gapRows.find((r) => r.startsWith('charge-code-mismatch'))).toContain(int(mismatch?.count ?? -1));
-    const code = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
+    const code = 'J2919';
     expect(await desk.locator('#wrong-codes tbody tr').first().innerText()).toMatch(
       new RegExp(`J1250\\s+${code}\\s+\\d+`),
     );

@@ -77,13 +77,11 @@ describe('audit over a generated NDJSON export (known answers)', () => {
       'wastage-undocumented',
     ]);
     expect(r.stats!.administrations).toBe(t.administrationsInExport);
-    const illustrative = fixture.answers.illustrative;
-    expect(r.summary!.pricesIllustrative).toBe(illustrative);
-    if (illustrative) expect(r.stdout).toContain('ILLUSTRATIVE');
-    const methylprednisolone = fixture.answers.variant === 'cms' ? 'J2919' : 'J2930';
-    expect(r.summary!.wrongCodePairs).toEqual([
-      { posted: 'J1250', expected: methylprednisolone, count: t.wrongCodes },
-    ]);
+    // Priced with the CMS 2026Q1 limits, not illustrative ones.
+    expect(r.summary!.pricesIllustrative).toBe(false);
+    expect(r.stdout).not.toContain('ILLUSTRATIVE');
+    // J1250 (dobutamine) posted for methylprednisolone sodium succinate, which bills J2919.
+    expect(r.summary!.wrongCodePairs).toEqual([{ posted: 'J1250', expected: 'J2919', count: t.wrongCodes }]);
     // The headline is the four parts, added up in mills: nothing counted twice, nothing left out.
     const h = r.summary!.headline;
     expect(
@@ -152,6 +150,31 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
   });
 
+  it('says so everywhere when illustrative prices are loaded', async () => {
+    const prices = join(fixture.dir, 'illustrative.json');
+    writeFileSync(
+      prices,
+      JSON.stringify({
+        prices: [{ code: 'J1745', quarter: '2026Q1', paymentLimit: 40, source: 'test', illustrative: true }],
+      }),
+    );
+    const csv = join(fixture.dir, 'illustrative.csv');
+    const html = join(fixture.dir, 'illustrative.html');
+    const r = await audit(fixture.dir, { priceFiles: [prices], csv, html });
+    expect(r.exitCode).toBe(0);
+    expect(r.summary!.pricesIllustrative).toBe(true);
+    expect(r.stdout).toContain('Priced with the 2026Q1 ILLUSTRATIVE prices.');
+    expect(r.stdout).toContain('* ILLUSTRATIVE prices: not CMS payment limits.');
+    expect(readFileSync(html, 'utf8')).toContain('data-figure="illustrative"');
+    expect(
+      readFileSync(csv, 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .every((row) => row.endsWith(',true')),
+    ).toBe(true);
+  });
+
   it('audits only encounters with an administration dated in the range', async () => {
     // One month of the quarter: fewer encounters, all of them dated inside it.
     const r = await audit(fixture.dir, {
@@ -190,8 +213,7 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(sum('recoverable_value')).toBe(a.recoverableValue);
     expect(sum('wrong_code_value')).toBe(a.wrongCode.value);
     expect(sum('missing_jz_value')).toBe(a.missingJzValue.value);
-    const illustrative = fixture.answers.illustrative;
-    expect(rows.slice(1).every((row) => row.endsWith(`,${illustrative}`))).toBe(true); // prices_illustrative
+    expect(rows.slice(1).every((row) => row.endsWith(',false'))).toBe(true); // prices_illustrative
     // priced_with: the quarter whose limits priced the encounter's lines (none without lines).
     const pricedWith = rows
       .slice(1)
@@ -240,8 +262,8 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     );
     expect(gapText?.[lh.indexOf('posted_code')]).toBe('J1250');
     const report = JSON.parse(readFileSync(json, 'utf8'));
-    expect(report.pricesIllustrative).toBe(illustrative);
-    if (illustrative) expect(report.pricesNote).toMatch(/ILLUSTRATIVE/);
+    expect(report.pricesIllustrative).toBe(false);
+    expect(report.pricesNote).toBeUndefined();
     expect(report.totals.missedJw).toEqual(a.missedJw);
     expect(report.headline.recoverable).toBe(a.recoverableValue);
     expect(report.encounters).toHaveLength(a.encounters);

@@ -4,10 +4,10 @@
  * is one of the scenarios of scenarios.ts; `answers.json` adds up their hand-computed results.
  *
  * The export bills under codes and a quarter present in the catalog: dates of service in 2026Q1
- * (the latest quarter of CMS payment limits in asp-pricing-2026q1.csv). `prices.json` holds the
- * payment limits the answers were computed with, so that the export audits the same with either
- * catalog: with the catalog built from the CMS files (J2919 present), the CMS 2026Q1 limits it
- * already has (checked equal); with the nine-code catalog, which has none, ILLUSTRATIVE ones.
+ * (the latest quarter of CMS payment limits, asp-pricing-2026q1.csv), codes the catalog built
+ * from the CMS files gives them. `prices.json` holds the payment limits the answers were computed
+ * with (those same 2026Q1 limits), so that the export audits to its answers with a catalog of
+ * other quarters too.
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,14 +17,7 @@ import { loadCatalog } from '../../src/catalog/load.ts';
 import { addDays, daysIn, type DateRange } from '../../src/audit/range.ts';
 import { plan } from './plans.ts';
 import { resourcesFor, sharedResources } from './resources.ts';
-import {
-  NAMES,
-  PRICE_MILLS,
-  SCENARIOS,
-  type Expected,
-  type ScenarioName,
-  type Variant,
-} from './scenarios.ts';
+import { NAMES, PRICE_MILLS, SCENARIOS, type Expected, type ScenarioName } from './scenarios.ts';
 
 export const DEFAULT_GENERATED_RANGE: DateRange = { since: '2026-01-01', until: '2026-03-31' };
 export const PRICE_FILE = 'prices.json';
@@ -37,12 +30,8 @@ export interface Answers {
   readonly seed: number;
   readonly encounters: number;
   readonly range: DateRange;
-  /** Which code set the export bills under (scenarios.ts). */
-  readonly variant: Variant;
-  /** The payment limits the answers use (pass it with --prices). */
+  /** The payment limits the answers use (pass it with --prices): CMS 2026Q1's. */
   readonly priceFile: string;
-  /** Those limits are ILLUSTRATIVE (the catalog has no CMS limits for the quarter). */
-  readonly illustrative: boolean;
   readonly files: Readonly<Record<string, number>>;
   readonly scenarios: Readonly<Record<string, number>>;
   readonly totals: {
@@ -134,14 +123,21 @@ function quarterOf(date: string): string {
   return `${date.slice(0, 4)}Q${Math.floor((Number(date.slice(5, 7)) - 1) / 3) + 1}`;
 }
 
-/** The code set the catalog bills methylprednisolone sodium succinate under on the range's dates. */
-export function variantFor(catalog: DrugCatalog, range: DateRange): Variant {
+/**
+ * The export's codes must be the catalog's on its dates: methylprednisolone sodium succinate as
+ * J2919 (a catalog without it, such as the nine-code one of earlier versions, would bill other
+ * codes than the answers).
+ */
+export function checkCatalog(catalog: DrugCatalog, range: DateRange): void {
   const j2919 = catalog.codes.get('J2919');
   const valid =
     j2919 &&
     (!j2919.effective || j2919.effective <= range.since) &&
     (!j2919.terminated || j2919.terminated >= range.until);
-  return valid ? 'cms' : 'legacy';
+  if (!valid)
+    throw new Error(
+      'the catalog does not bill J2919 (methylprednisolone sodium succinate, 5 mg) on the generated dates: build it from the CMS files (npm run catalog:build)',
+    );
 }
 
 export function generateExport(opts: GenerateOptions): Answers {
@@ -151,11 +147,11 @@ export function generateExport(opts: GenerateOptions): Answers {
     throw new Error(
       `the generated range must lie in one calendar quarter (${range.since} to ${range.until} does not)`,
     );
-  const variant = variantFor(opts.catalog ?? loadCatalog(), range);
-  // The CMS limits of the answers are 2026Q1's: a later quarter is priced with them as the latest
+  checkCatalog(opts.catalog ?? loadCatalog(), range);
+  // The limits of the answers are 2026Q1's: a later quarter is priced with them as the latest
   // loaded; an earlier one had other limits.
-  if (variant === 'cms' && quarterOf(range.since) < CMS_QUARTER)
-    throw new Error(`with the CMS code set the generated range must start in ${CMS_QUARTER} or later`);
+  if (quarterOf(range.since) < CMS_QUARTER)
+    throw new Error(`the generated range must start in ${CMS_QUARTER} or later (the answers use its limits)`);
   const random = rng(seed);
   mkdirSync(opts.outDir, { recursive: true });
   const writers = new NdjsonWriters(opts.outDir);
@@ -180,13 +176,13 @@ export function generateExport(opts: GenerateOptions): Answers {
     written = i;
     const name = pick();
     counts[name]++;
-    const days = plan(name, range.since, variant).days;
+    const days = plan(name, range.since).days;
     // In range: a day leaving room for the whole stay; before the range: 1 to 20 days before.
     const day =
       name === 'before-range'
         ? addDays(range.since, -1 - Math.floor(random() * 20))
         : addDays(range.since, Math.floor(random() * Math.max(1, span - days + 1)));
-    const p = plan(name, day, variant);
+    const p = plan(name, day);
     administrationsInExport += p.doses.length;
     for (const r of resourcesFor(String(i).padStart(width, '0'), p, day)) writers.write(r);
     if (opts.onProgress && i % 10_000 === 0) opts.onProgress(i);
@@ -197,16 +193,11 @@ export function generateExport(opts: GenerateOptions): Answers {
     join(opts.outDir, PRICE_FILE),
     `${JSON.stringify(
       {
-        prices: Object.entries(PRICE_MILLS[variant]).map(([code, mills]) => ({
+        prices: Object.entries(PRICE_MILLS).map(([code, mills]) => ({
           code,
-          quarter: variant === 'cms' ? CMS_QUARTER : quarterOf(range.since),
+          quarter: CMS_QUARTER,
           paymentLimit: mills / 1000,
-          ...(variant === 'cms'
-            ? { source: 'CMS ASP pricing file, January 2026 (asp-pricing-2026q1.csv), Payment Limit' }
-            : {
-                source: 'ILLUSTRATIVE synthetic price (vialwise synthetic-export), not CMS data',
-                illustrative: true,
-              }),
+          source: 'CMS ASP pricing file, January 2026 (asp-pricing-2026q1.csv), Payment Limit',
         })),
       },
       null,
@@ -219,7 +210,6 @@ export function generateExport(opts: GenerateOptions): Answers {
     range,
     files,
     administrationsInExport,
-    variant,
   });
   writeFileSync(join(opts.outDir, 'answers.json'), `${JSON.stringify(answers, null, 2)}\n`);
   return answers;
@@ -233,7 +223,6 @@ export function answersFor(
     range: DateRange;
     files: Record<string, number>;
     administrationsInExport: number;
-    variant: Variant;
   },
 ): Answers {
   const keys = [
@@ -261,7 +250,7 @@ export function answersFor(
   const gaps: Record<string, { count: number; mills: number }> = {};
   for (const name of NAMES) {
     const k = counts[name];
-    const e: Expected = SCENARIOS[name].expect[info.variant];
+    const e: Expected = SCENARIOS[name].expect;
     if (!k || !e.audited) continue;
     encounters += k;
     for (const key of keys) sum[key] += k * (e[key] ?? 0);
@@ -275,13 +264,11 @@ export function answersFor(
   const d = (mills: number) => mills / 1000;
   return {
     synthetic: true,
-    note: `SYNTHETIC data with hand-computed expected audit totals; ${info.variant === 'cms' ? 'priced with the CMS 2026Q1 payment limits' : 'prices are ILLUSTRATIVE (see priceFile)'}.`,
+    note: 'SYNTHETIC data with hand-computed expected audit totals, priced with the CMS 2026Q1 payment limits (priceFile).',
     seed: info.seed,
     encounters: info.encounters,
     range: info.range,
-    variant: info.variant,
     priceFile: PRICE_FILE,
-    illustrative: info.variant === 'legacy',
     files: info.files,
     scenarios: counts,
     totals: {

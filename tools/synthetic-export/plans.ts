@@ -5,7 +5,7 @@
 import type { Medication } from '@medplum/fhirtypes';
 import { addDays } from '../../src/audit/range.ts';
 import { EXT, SYSTEMS } from '../../src/domain/vocabulary.ts';
-import type { ScenarioName, Variant } from './scenarios.ts';
+import type { ScenarioName } from './scenarios.ts';
 
 export const TZ = '-05:00';
 export const ROUTE_IV = {
@@ -72,17 +72,13 @@ const COPD = ['J44.1', 'Chronic obstructive pulmonary disease with (acute) exace
 const KNEE_OA = ['M17.11', 'Unilateral primary osteoarthritis, right knee'] as const;
 const NAUSEA = ['R11.2', 'Nausea with vomiting, unspecified'] as const;
 
-/** The methylprednisolone sodium succinate code and its units for an amount in mg. */
-function mp(v: Variant, totalMg: number): { code: string; units: number } {
-  if (v === 'cms') return { code: 'J2919', units: Math.ceil(totalMg / 5) };
-  return totalMg <= 40
-    ? { code: 'J2920', units: Math.ceil(totalMg / 40) }
-    : { code: 'J2930', units: Math.ceil(totalMg / 125) };
+/** Methylprednisolone sodium succinate: J2919 per 5 mg, and its units for an amount in mg. */
+function mp(totalMg: number): { code: string; units: number } {
+  return { code: 'J2919', units: Math.ceil(totalMg / 5) };
 }
 
-export function plan(name: ScenarioName, day: string, v: Variant): Plan {
+export function plan(name: ScenarioName, day: string): Plan {
   const t = (time: string, d = day) => `${d}T${time}:00${TZ}`;
-  const cms = v === 'cms';
   const infliximab = (dose: number, discarded?: number, opened?: number) => ({
     med: MEDS.remicade,
     at: t('09:30'),
@@ -112,10 +108,10 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
     diagnosis: true,
     days: 1,
   } as const;
-  // Infliximab with documented waste: cms 360 + 40 (36 + JW 4), legacy 350 + 50 (35 + JW 5).
-  const [given, waste] = cms ? [360, 40] : [350, 50];
+  // Infliximab with documented waste: 360 mg given and 40 mg discarded (36 + JW 4).
+  const [given, waste] = [360, 40];
   const units = given / 10;
-  const full = mp(v, 125);
+  const full = mp(125);
   switch (name) {
     case 'clean-jw':
     case 'before-range':
@@ -160,12 +156,10 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
       return {
         ...medicareEd,
         doses: [mp125(80, 45)],
-        posted: cms
-          ? [
-              { code: 'J2919', units: 25, doses: [0] },
-              { code: 'J2919', modifier: 'JW', units: 9, doses: [0] },
-            ]
-          : [{ code: 'J2930', modifier: 'JZ', units: 2, doses: [0] }],
+        posted: [
+          { code: 'J2919', units: 25, doses: [0] },
+          { code: 'J2919', modifier: 'JW', units: 9, doses: [0] },
+        ],
       };
     case 'under-billed':
       return {
@@ -183,7 +177,7 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
         ],
       };
     case 'waste-undocumented': {
-      const dose = cms ? 260 : 250;
+      const dose = 260;
       return {
         ...medicareAmb,
         doses: [infliximab(dose)],
@@ -224,8 +218,7 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
         posted: [],
       };
     case 'two-doses-one-day': {
-      // legacy: the 40 mg vial's product bills J2920 (up to 40 mg): x2.
-      const both = cms ? mp(v, 80) : { code: 'J2920', units: 2 };
+      const both = mp(80);
       return {
         ...medicareEd,
         doses: [
@@ -244,29 +237,15 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
             contained: {
               resourceType: 'Medication',
               id: 'med',
-              ...(cms
-                ? {
-                    // No NDC: the drug, its strength and its container are what the nurse can see.
-                    extension: [{ url: EXT.containerUse, valueCode: 'single-dose' }],
-                    amount: { numerator: mg(125), denominator: mL(2) },
-                  }
-                : {}),
-              code: cms
-                ? { text: 'methylprednisolone sodium succinate 125 mg injection' }
-                : {
-                    coding: [
-                      {
-                        system: SYSTEMS.rxnorm,
-                        code: '1743704',
-                        display: 'methylprednisolone 125 MG Injection',
-                      },
-                    ],
-                    text: 'methylprednisolone 125 MG Injection',
-                  },
+              // No NDC: the drug, its strength and its container are what the nurse can see.
+              extension: [{ url: EXT.containerUse, valueCode: 'single-dose' }],
+              amount: { numerator: mg(125), denominator: mL(2) },
+              code: { text: 'methylprednisolone sodium succinate 125 mg injection' },
             },
             at: t('19:28'),
             dose: mg(125),
-            ...(cms ? { discarded: mg(0), opened: 1 } : {}),
+            discarded: mg(0),
+            opened: 1,
           },
         ],
         posted: [{ ...full, doses: [0] }],
@@ -276,7 +255,7 @@ export function plan(name: ScenarioName, day: string, v: Variant): Plan {
       const doses: Dose[] = [];
       for (let d = 0; d < 3; d++)
         for (const at of ['06:00', '14:00', '22:00']) doses.push(mp125(40, 85, at, addDays(day, d)));
-      const daily = mp(v, 120);
+      const daily = mp(120);
       const posted: Posted[] =
         name === 'inpatient-daily'
           ? [0, 1, 2].map((d) => ({ ...daily, doses: [d * 3, d * 3 + 1, d * 3 + 2] }))
