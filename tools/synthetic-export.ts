@@ -34,7 +34,8 @@ const program = new Command('synthetic-export')
       `wrote ${answers.encounters.toLocaleString('en-US')} synthetic encounters ` +
         `(${t.administrationsInExport.toLocaleString('en-US')} administrations, dates of service ${answers.range.since} to ${answers.range.until}) to ${out}, with answers.json\n` +
         `audit it with:\n  npx vialwise audit --ndjson ${options.out} --since ${answers.range.since} --until ${answers.range.until}` +
-        ` --prices ${join(options.out, answers.priceFile)} --html audit.html\n`,
+        ' --html audit.html\n' +
+        `(the answers use the CMS 2026Q1 payment limits, also in ${join(options.out, answers.priceFile)})\n`,
     );
   });
 
