@@ -369,7 +369,8 @@ export async function runNdjson(
           }
           unsaved.push(next);
           next++;
-          if (next >= files || performance.now() - savedAt >= (opts.checkpointMs ?? DEFAULT_CHECKPOINT_MS)) checkpoint();
+          if (next >= files || performance.now() - savedAt >= (opts.checkpointMs ?? DEFAULT_CHECKPOINT_MS))
+            checkpoint();
           progress.update(next, `${audit.totals.encounters.toLocaleString('en-US')} encounters`);
         }
       };
