@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CatalogError } from '../catalog/catalog.ts';
-import { loadCatalog, SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
+import { loadCatalog, readJsonFile, SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
+import { pricesFileSchema } from '../catalog/schema.ts';
 import { loadPayerRules, SHIPPED_PAYER_RULES_FILE } from '../catalog/payer-rules.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DEFAULT_RETRY } from '../fhir/http-fetch.ts';
@@ -60,9 +61,25 @@ function loadReference(
   }
 }
 
-function illustrativeLoaded(reference: EngineReference): boolean {
-  for (const c of reference.catalog.codes.values()) if (c.prices?.some((p) => p.illustrative)) return true;
-  return false;
+/**
+ * Reads the price files (the catalog folder's own `prices.json` too) and the payer rules, so that
+ * a wrong one stops the run at once with exit code 2; returns whether any price is illustrative
+ * (the catalog's own limits are CMS's: illustrative ones only come from price files).
+ */
+function checkReferenceFiles(
+  catalogDir: string,
+  payerRulesFile: string | undefined,
+  priceFiles: readonly string[],
+): boolean {
+  try {
+    loadPayerRules(payerRulesFile);
+    const folderPrices = join(catalogDir, 'prices.json');
+    const files = [...(existsSync(folderPrices) ? [folderPrices] : []), ...priceFiles];
+    return files.some((f) => readJsonFile(f, pricesFileSchema).prices.some((p) => p.illustrative === true));
+  } catch (e) {
+    if (e instanceof CatalogError) throw new AuditError(e.message, 'audit-usage', AUDIT_EXIT.usage);
+    throw e;
+  }
 }
 
 export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
@@ -91,13 +108,21 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     const env = opts.env ?? process.env;
     const config = readConfig(env);
     const priceFiles = (opts.priceFiles ?? []).map((f) => resolve(f));
-    const reference = loadReference(config.catalogDir, config.payerRulesFile, priceFiles);
+    const catalogDir = config.catalogDir ?? SHIPPED_CATALOG_DIR;
+    // The NDJSON and Bulk paths evaluate in the workers, each with its own catalog: the main
+    // thread checks the price and payer-rule files (exit code 2 when wrong) and keeps no catalog
+    // (tens of MB per copy). FHIR search evaluates here and loads it.
+    const illustrative = checkReferenceFiles(catalogDir, config.payerRulesFile, priceFiles);
+    const reference =
+      opts.ndjsonDir === undefined && opts.bulkUrl === undefined
+        ? loadReference(config.catalogDir, config.payerRulesFile, priceFiles)
+        : undefined;
     const referencePrint = referenceFingerprint([
-      config.catalogDir ?? SHIPPED_CATALOG_DIR,
+      catalogDir,
       config.payerRulesFile ?? SHIPPED_PAYER_RULES_FILE,
       ...priceFiles,
     ]);
-    const illustrative = illustrativeLoaded(reference);
+    const descriptors = new Map<string, string>();
     const clock = opts.clock ?? (() => new Date());
     const now = clock().toISOString();
     const targets = {
@@ -172,7 +197,9 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
       });
       const folder = openWork(parent, print, opts.restart === true);
       work = { dir: folder.dir, keep: true };
-      ({ totals, stats } = await ndjson(files, folder.dir, folder.resumed, print));
+      let found: Map<string, string>;
+      ({ totals, stats, descriptors: found } = await ndjson(files, folder.dir, folder.resumed, print));
+      for (const [k, v] of found) descriptors.set(k, v);
     } else {
       const url = (opts.bulkUrl ?? opts.fhirUrl ?? '').replace(/\/+$/, '');
       const remote = await import('./sources/remote.ts');
@@ -190,7 +217,9 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
         const folder = openWork(parent, print, opts.restart === true);
         work = { dir: folder.dir, keep: true };
         const files = await remote.downloadBulkExport(remoteOptions, folder.dir, opts.downloads ?? 4);
-        ({ totals, stats } = await ndjson(files, folder.dir, folder.resumed, print));
+        let found: Map<string, string>;
+        ({ totals, stats, descriptors: found } = await ndjson(files, folder.dir, folder.resumed, print));
+        for (const [k, v] of found) descriptors.set(k, v);
       } else {
         source = `FHIR search of ${displayUrl(url)}`;
         const dir = mkdtempSync(join(parent, 'vialwise-audit-'));
@@ -201,10 +230,12 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
         const t = totals;
         stats = emptyStats();
         const encoder = new RowEncoder(wanted, illustrative);
+        const ref = reference as EngineReference;
+        for (const [code, c] of ref.catalog.codes) descriptors.set(code, c.descriptor);
         await remote.auditByFhirSearch(
-          { ...remoteOptions, stats, write: Boolean(opts.write), reference, clock, shard },
+          { ...remoteOptions, stats, write: Boolean(opts.write), reference: ref, clock, shard },
           (item) => {
-            const audit = auditItem(item, reference, now, range);
+            const audit = auditItem(item, ref, now, range);
             addEncounter(t, audit);
             encoder.add(audit);
             sink.append(encoder.take());
@@ -213,8 +244,7 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
       }
     }
 
-    const descriptor = (code: string) => reference.catalog.codes.get(code)?.descriptor ?? '';
-    const summary = summarize(totals, range, descriptor);
+    const summary = summarize(totals, range, (code) => descriptors.get(code) ?? '');
     const meta: ReportMeta = {
       generatedAt: now,
       source,

@@ -43,11 +43,14 @@ export interface RouteReply extends RangeResult {
 export interface AuditReply {
   readonly rows: EncodedRows;
   readonly totals: TotalsState;
+  /** Descriptor of every code in the totals (the main thread keeps no catalog). */
+  readonly descriptors: Record<string, string>;
   readonly broken: RecordProblem[];
   readonly withoutEncounter: number;
 }
 
 type Message =
+  | { readonly id: number; readonly kind: 'ready' }
   | { readonly id: number; readonly kind: 'route'; readonly task: RangeTask }
   | {
       readonly id: number;
@@ -79,6 +82,10 @@ const reuse = { buffer: Buffer.alloc(0) };
 
 async function handle(m: Message): Promise<{ result: unknown; transfer?: ArrayBuffer[] }> {
   switch (m.kind) {
+    case 'ready':
+      // Loads the catalog now: a wrong one stops the run before any work.
+      ref();
+      return { result: true };
     case 'route': {
       writer ??= new SegmentWriter(init.dir, init.segment, init.layout);
       const result = await routeRange(m.task, {
@@ -134,7 +141,13 @@ async function handle(m: Message): Promise<{ result: unknown; transfer?: ArrayBu
         init.groupBytes,
       );
       const rows = encoder.take();
-      const reply: AuditReply = { rows, totals, broken, withoutEncounter };
+      const descriptors: Record<string, string> = {};
+      for (const code of Object.keys(totals.byCode))
+        descriptors[code] =
+          reference.catalog.codes.get(code)?.descriptor ??
+          reference.catalog.allCodes.get(code)?.descriptor ??
+          '';
+      const reply: AuditReply = { rows, totals, descriptors, broken, withoutEncounter };
       return {
         result: reply,
         transfer: [rows.csv.buffer, rows.lines.buffer, rows.json.buffer].filter(

@@ -25,7 +25,8 @@ import {
 import { basename, join } from 'node:path';
 import { emptyTotals, mergeTotals, type TotalsState } from '../accumulate.ts';
 import { saveCheckpoint, CHECKPOINT_VERSION } from '../checkpoint.ts';
-import { WorkerPool } from '../pool.ts';
+import { WorkerError, WorkerPool } from '../pool.ts';
+import { AUDIT_EXIT, AuditError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { RowFiles, RowLengths } from '../report/files.ts';
 import { logicalPartition, shardOf, shardRange, type Shard } from '../shard.ts';
@@ -42,6 +43,7 @@ export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
 /** Raw NDJSON per partition file (one audit task, read whole). */
 export const DEFAULT_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_FILES = 1024;
+const WORKER_OLD_GENERATION_MB = 256;
 
 export interface NdjsonOptions {
   readonly files: readonly string[];
@@ -89,7 +91,13 @@ export interface NdjsonCheckpoint {
   nextSegment: number;
   indexBytes: { encounters: number; patients: number };
   pass1: boolean;
-  audit?: { nextFile: number; rows: RowLengths; totals: TotalsState; stats: InputStats };
+  audit?: {
+    nextFile: number;
+    rows: RowLengths;
+    totals: TotalsState;
+    stats: InputStats;
+    descriptors: Record<string, string>;
+  };
 }
 
 const FIRST_BROKEN_KEPT = 50;
@@ -188,7 +196,7 @@ function resetFile(path: string, length: number): void {
 export async function runNdjson(
   opts: NdjsonOptions,
   resumed: NdjsonCheckpoint | undefined,
-): Promise<{ totals: TotalsState; stats: InputStats }> {
+): Promise<{ totals: TotalsState; stats: InputStats; descriptors: Map<string, string> }> {
   const { dir, progress, shard } = opts;
   const rangeBytes = opts.rangeBytes ?? DEFAULT_RANGE_BYTES;
   let cp: NdjsonCheckpoint;
@@ -228,12 +236,26 @@ export async function runNdjson(
   const first = cp.nextSegment;
   cp.nextSegment += workers;
   saveCheckpoint(dir, cp);
-  const pool = new WorkerPool(workers, new URL('../worker.ts', import.meta.url), (i) => ({
-    ...opts.init,
-    layout: cp.layout,
-    dir,
-    segment: first + i,
-  }));
+  const pool = new WorkerPool(
+    workers,
+    new URL('../worker.ts', import.meta.url),
+    (i) => ({ ...opts.init, layout: cp.layout, dir, segment: first + i }),
+    // Heap limits for the workers: without them, two workers' heaps (V8 sizes a worker's young
+    // generation and lets its old generation grow as for a main thread) pass 400 MB of RSS on a
+    // million administrations; with them, peak RSS stays near 375 MB, for about 20% more CPU
+    // (smaller young generations, collections sooner; measured on the benchmark's export). The
+    // live set of a worker is the catalog and one group of partitions.
+    { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+  );
+  try {
+    await pool.broadcast({ kind: 'ready' });
+  } catch (err) {
+    await pool.close();
+    // The catalog or the price files could not be loaded: a configuration error.
+    if (err instanceof WorkerError && err.code === 'catalog-invalid')
+      throw new AuditError(err.message, 'audit-usage', AUDIT_EXIT.usage);
+    throw err;
+  }
   const segmentsOf = () =>
     Object.keys(cp.segments)
       .map(Number)
@@ -307,6 +329,7 @@ export async function runNdjson(
       rows: opts.rows.lengths(),
       totals: emptyTotals(),
       stats: emptyStats(),
+      descriptors: {},
     };
     const segments = segmentsOf();
     const files = cp.layout.files;
@@ -360,6 +383,7 @@ export async function runNdjson(
           results.delete(next);
           opts.rows.append(r.rows);
           mergeTotals(audit.totals, r.totals);
+          Object.assign(audit.descriptors, r.descriptors);
           audit.stats.administrationsWithoutEncounter += r.withoutEncounter;
           for (const b of r.broken) {
             const where = `${cp.inputs[b.input]?.path ?? '?'}:${lineNumber(cp, b.input, b.range, b.line)}: ${b.reason}`;
@@ -378,7 +402,7 @@ export async function runNdjson(
     });
 
     addStats(stats, audit.stats);
-    return { totals: audit.totals, stats };
+    return { totals: audit.totals, stats, descriptors: new Map(Object.entries(audit.descriptors)) };
   } finally {
     await pool.close();
   }
