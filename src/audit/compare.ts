@@ -13,6 +13,7 @@ import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Evaluation, Gap } from '../domain/types.ts';
 import { matchCharge, readCharge } from '../rules/checks/charges.ts';
+import { separatelyPayable } from '../rules/lines/modifiers.ts';
 import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
 import { quarterOf } from '../catalog/catalog.ts';
 import { inRange, type DateRange } from './range.ts';
@@ -31,7 +32,11 @@ import {
 import { postedFromClaim, submittedClaim, type PostedLine } from './item.ts';
 import type { AuditItem } from './item.ts';
 import { encounterClassOf } from '../domain/encounter.ts';
-import { calendarDate, localRef } from '../domain/fhir-values.ts';
+import { localRef } from '../domain/fhir-values.ts';
+import { billingSetting, DEFAULT_FACILITY, type FacilityResolver } from '../domain/facility.ts';
+
+const ONE_FACILITY: FacilityResolver = () => DEFAULT_FACILITY;
+import { localDate } from '../domain/time-zone.ts';
 
 const LINE_KEY = /^([A-Z]\d{4}):(\d{4}-\d{2}-\d{2})$/;
 
@@ -47,15 +52,32 @@ export function postedFromCharges(input: EncounterInput): PostedLine[] {
 }
 
 /**
+ * The calendar date of a dateTime as the engine reads it for this encounter: in its billing
+ * facility's time zone (FACILITIES_FILE, FACILITY_TIME_ZONE), as written without one.
+ */
+export function dateRule(
+  input: EncounterInput,
+  facilities: FacilityResolver | undefined,
+): (dateTime: string | undefined) => string | undefined {
+  const timeZone = billingSetting(input.encounter, facilities ?? ONE_FACILITY).timeZone;
+  return (dateTime) => localDate(dateTime, timeZone);
+}
+
+/**
  * The first date of service of the encounter inside the range, or undefined when nothing of it
  * falls inside (then it is not audited). An administration without a usable time counts on the
- * encounter's start date.
+ * encounter's start date. Dates are the engine's (the facility's time zone).
  */
-export function auditedDate(input: EncounterInput, range: DateRange): string | undefined {
-  const fallback = calendarDate(input.encounter.period?.start);
+export function auditedDate(
+  input: EncounterInput,
+  range: DateRange,
+  facilities?: FacilityResolver,
+): string | undefined {
+  const dateOf = dateRule(input, facilities);
+  const fallback = dateOf(input.encounter.period?.start);
   let first: string | undefined;
   for (const a of input.administrations) {
-    const d = calendarDate(a?.effectiveDateTime ?? a?.effectivePeriod?.start) ?? fallback;
+    const d = dateOf(a?.effectiveDateTime ?? a?.effectivePeriod?.start) ?? fallback;
     if (inRange(d, range) && (first === undefined || (d as string) < first)) first = d;
   }
   return first;
@@ -84,6 +106,7 @@ function sortedUnique<T extends string>(xs: readonly T[]): T[] {
 /** One line-level row of a code and date. */
 function auditLine(
   k: Key,
+  paid: boolean,
   price: Priced | undefined,
   modifiers: string,
   unitsDocumented: number,
@@ -118,6 +141,7 @@ function auditLine(
     priceQuarter: price?.quarter ?? '',
     priceLaterQuarter: price?.later ?? false,
     priceIllustrative: price?.illustrative ?? false,
+    separatelyPaid: paid,
     gaps: gapsHere.length ? sortedUnique(gapsHere.map((g) => g.code)) : [],
     gapText: gapsHere.length ? [...new Set(gapsHere.map((g) => g.detail))] : [],
   };
@@ -127,9 +151,10 @@ export function auditEncounter(
   item: AuditItem & { readonly evaluation: Evaluation },
   catalog: DrugCatalog,
   range: DateRange,
+  facilities?: FacilityResolver,
 ): EncounterAudit {
   const { input, claims, evaluation, unlinkedAdministration } = item;
-  const dateOfService = auditedDate(input, range) ?? range.since;
+  const dateOfService = auditedDate(input, range, facilities) ?? range.since;
   const lines = evaluation.lines;
 
   const claim = submittedClaim(claims);
@@ -178,12 +203,13 @@ export function auditEncounter(
         if (!list.includes(k)) list.push(k);
         lineKeysByAdmin.set(r, list);
       }
+    const dateOf = dateRule(input, facilities);
     const adminDates = new Map<string, string | undefined>();
     for (const a of input.administrations)
       if (a?.id)
         adminDates.set(
           `MedicationAdministration/${a.id}`,
-          calendarDate(a.effectiveDateTime ?? a.effectivePeriod?.start),
+          dateOf(a.effectiveDateTime ?? a.effectivePeriod?.start),
         );
     for (const g of evaluation.gaps) {
       const direct = LINE_KEY.exec(g.subjectKey);
@@ -225,9 +251,14 @@ export function auditEncounter(
   const sortedKeys = [...keys.values()].sort((a, b) =>
     a.dos < b.dos ? -1 : a.dos > b.dos ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0,
   );
+  const setting = billingSetting(input.encounter, facilities ?? ONE_FACILITY);
   for (const k of sortedKeys) {
+    // A line the setting does not pay apart from the visit or stay (OPPS status N packaged in a
+    // hospital outpatient department, an inpatient stay under Part A, an RHC/FQHC visit) recovers
+    // nothing by being posted: its figures count units and no dollars (docs/audit.md).
+    const paid = unlinkedAdministration !== undefined || separatelyPayable(k.code, k.dos, setting, catalog);
     // The payment limit once per code and date, and how it prices: its quarter, or none.
-    const limit = catalog.priceOn(k.code, k.dos);
+    const limit = paid ? catalog.priceOn(k.code, k.dos) : undefined;
     if (limit?.illustrative) illustrative = true;
     const price: Priced | undefined = limit && {
       unitMills: toMills(limit.paymentLimit),
@@ -240,7 +271,7 @@ export function auditEncounter(
     let pricingRow = pricing.get(pricingKey);
     /** Mills of `units`; records how the recoverable part was priced (every valuation names its quarter). */
     const value = (units: number, recoverable: boolean): number => {
-      if (units === 0) return 0;
+      if (units === 0 || !paid) return 0;
       if (!price) unpricedUnits += units;
       if (!pricingRow)
         pricing.set(
@@ -312,6 +343,7 @@ export function auditEncounter(
     ) =>
       auditLine(
         k,
+        paid,
         price,
         modifiers,
         unitsDocumented,
@@ -406,6 +438,7 @@ export function auditEncounter(
       priceQuarter: '',
       priceLaterQuarter: false,
       priceIllustrative: false,
+      separatelyPaid: true,
       gaps: [g.code],
       gapText: [g.detail],
     });
@@ -447,5 +480,5 @@ export function auditItem(
   range: DateRange,
 ): EncounterAudit {
   const evaluation = item.evaluation ?? evaluateEncounter(item.input, reference, now);
-  return auditEncounter({ ...item, evaluation }, reference.catalog, range);
+  return auditEncounter({ ...item, evaluation }, reference.catalog, range, reference.facilities);
 }

@@ -151,6 +151,12 @@ export interface AuditLine {
   /** The limit is from another quarter than the date of service's (the latest loaded). */
   readonly priceLaterQuarter: boolean;
   readonly priceIllustrative: boolean;
+  /**
+   * Paid apart from the visit or stay where it was given: false for a drug packaged into the
+   * hospital outpatient visit (OPPS status N), one of an inpatient stay (Part A) or of an RHC/FQHC
+   * visit. Such a row counts units and no dollars.
+   */
+  readonly separatelyPaid: boolean;
   readonly gaps: readonly GapCode[];
   readonly gapText: readonly string[];
 }

@@ -120,11 +120,16 @@ export function displayUrl(url: string): string {
 }
 
 /**
- * A fingerprint of the reference data (catalog files, price files, payer rules): shards audited
- * with different data must not be merged, and a checkpoint is only resumed with the same data.
+ * A fingerprint of the reference data (catalog files, price files, payer rules, facility
+ * settings): shards audited with different data must not be merged, and a checkpoint is only
+ * resumed with the same data.
  */
-export function referenceFingerprint(files: readonly (string | undefined)[]): string {
+export function referenceFingerprint(
+  files: readonly (string | undefined)[],
+  ...settings: (string | undefined)[]
+): string {
   const hash = createHash('sha256');
+  hash.update(JSON.stringify(settings));
   for (const f of files) {
     if (!f) continue;
     const paths = isFolder(f)

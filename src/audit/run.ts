@@ -10,7 +10,8 @@ import { CatalogError } from '../catalog/catalog.ts';
 import { loadCatalog, readJsonFile, SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
 import { pricesFileSchema } from '../catalog/schema.ts';
 import { loadPayerRules, SHIPPED_PAYER_RULES_FILE } from '../catalog/payer-rules.ts';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { loadFacilities } from '../catalog/facilities.ts';
 import { DEFAULT_RETRY } from '../fhir/http-fetch.ts';
 import type { EngineReference } from '../rules/index.ts';
 import { addEncounter, emptyTotals, summarize, type AuditSummary, type TotalsState } from './accumulate.ts';
@@ -48,13 +49,13 @@ function readConfig(env: Readonly<Record<string, string | undefined>>) {
   }
 }
 
-function loadReference(
-  catalogDir: string | undefined,
-  payerRulesFile: string | undefined,
-  prices: readonly string[],
-): EngineReference {
+function loadReference(config: Config, prices: readonly string[]): EngineReference {
   try {
-    return { catalog: loadCatalog(catalogDir, [...prices]), payerRules: loadPayerRules(payerRulesFile) };
+    return {
+      catalog: loadCatalog(config.catalogDir, [...prices]),
+      payerRules: loadPayerRules(config.payerRulesFile),
+      facilities: loadFacilities(config.facilitiesFile, config.facilityTimeZone),
+    };
   } catch (e) {
     if (e instanceof CatalogError) throw new AuditError(e.message, 'audit-usage', AUDIT_EXIT.usage);
     throw e;
@@ -62,17 +63,14 @@ function loadReference(
 }
 
 /**
- * Reads the price files (the catalog folder's own `prices.json` too) and the payer rules, so that
- * a wrong one stops the run at once with exit code 2; returns whether any price is illustrative
+ * Reads the price files (the catalog folder's own `prices.json` too), the payer rules and the
+ * facility settings, so that a wrong one stops the run at once with exit code 2; returns whether any price is illustrative
  * (the catalog's own limits are CMS's: illustrative ones only come from price files).
  */
-function checkReferenceFiles(
-  catalogDir: string,
-  payerRulesFile: string | undefined,
-  priceFiles: readonly string[],
-): boolean {
+function checkReferenceFiles(catalogDir: string, config: Config, priceFiles: readonly string[]): boolean {
   try {
-    loadPayerRules(payerRulesFile);
+    loadPayerRules(config.payerRulesFile);
+    loadFacilities(config.facilitiesFile, config.facilityTimeZone);
     const folderPrices = join(catalogDir, 'prices.json');
     const files = [...(existsSync(folderPrices) ? [folderPrices] : []), ...priceFiles];
     return files.some((f) => readJsonFile(f, pricesFileSchema).prices.some((p) => p.illustrative === true));
@@ -112,16 +110,15 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     // The NDJSON and Bulk paths evaluate in the workers, each with its own catalog: the main
     // thread checks the price and payer-rule files (exit code 2 when wrong) and keeps no catalog
     // (tens of MB per copy). FHIR search evaluates here and loads it.
-    const illustrative = checkReferenceFiles(catalogDir, config.payerRulesFile, priceFiles);
+    const illustrative = checkReferenceFiles(catalogDir, config, priceFiles);
     const reference =
       opts.ndjsonDir === undefined && opts.bulkUrl === undefined
-        ? loadReference(config.catalogDir, config.payerRulesFile, priceFiles)
+        ? loadReference(config, priceFiles)
         : undefined;
-    const referencePrint = referenceFingerprint([
-      catalogDir,
-      config.payerRulesFile ?? SHIPPED_PAYER_RULES_FILE,
-      ...priceFiles,
-    ]);
+    const referencePrint = referenceFingerprint(
+      [catalogDir, config.payerRulesFile ?? SHIPPED_PAYER_RULES_FILE, config.facilitiesFile, ...priceFiles],
+      config.facilityTimeZone,
+    );
     const descriptors = new Map<string, string>();
     const clock = opts.clock ?? (() => new Date());
     const now = clock().toISOString();
@@ -158,6 +155,8 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
             catalogDir: config.catalogDir,
             priceFiles,
             payerRulesFile: config.payerRulesFile,
+            facilitiesFile: config.facilitiesFile,
+            facilityTimeZone: config.facilityTimeZone,
             now,
             range,
             targets: wanted,

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Medication } from '@medplum/fhirtypes';
 import { loadCatalog } from '../catalog/load.ts';
+import { loadFacilities } from '../catalog/facilities.ts';
 import { loadPayerRules } from '../catalog/payer-rules.ts';
 import type { EngineReference } from '../rules/index.ts';
 import { addEncounter, emptyTotals, type TotalsState } from './accumulate.ts';
@@ -23,6 +24,8 @@ export interface WorkerInit {
   readonly catalogDir: string | undefined;
   readonly priceFiles: readonly string[];
   readonly payerRulesFile: string | undefined;
+  readonly facilitiesFile: string | undefined;
+  readonly facilityTimeZone: string | undefined;
   readonly now: string;
   readonly range: DateRange;
   readonly layout: Layout;
@@ -73,6 +76,7 @@ const ref = (): EngineReference =>
   (reference ??= {
     catalog: loadCatalog(init.catalogDir, [...init.priceFiles]),
     payerRules: loadPayerRules(init.payerRulesFile),
+    facilities: loadFacilities(init.facilitiesFile, init.facilityTimeZone),
   });
 let writer: SegmentWriter | undefined;
 let encounters: HashIndex | undefined;
@@ -139,6 +143,7 @@ async function handle(m: Message): Promise<{ result: unknown; transfer?: ArrayBu
           withoutEncounter: (n) => (withoutEncounter += n),
         },
         init.groupBytes,
+        reference.facilities,
       );
       const rows = encoder.take();
       const descriptors: Record<string, string> = {};

@@ -214,11 +214,22 @@ describe('audit over a generated NDJSON export (known answers)', () => {
     expect(sum('wrong_code_value')).toBe(a.wrongCode.value);
     expect(sum('missing_jz_value')).toBe(a.missingJzValue.value);
     expect(rows.slice(1).every((row) => row.endsWith(',false'))).toBe(true); // prices_illustrative
-    // priced_with: the quarter whose limits priced the encounter's lines (none without lines).
+    // priced_with: the quarter whose limits priced the encounter's lines (none without lines); an
+    // inpatient stay's drugs are paid with the stay (Part A), not separately.
     const pricedWith = rows
       .slice(1)
-      .map((row) => [Number(row.split(',')[col('lines')]) > 0, row.split(',').at(-2)]);
-    expect(pricedWith.every(([lines, q]) => q === (lines ? '2026Q1' : ''))).toBe(true);
+      .map((row) => [
+        Number(row.split(',')[col('lines')]) > 0,
+        row.split(',')[col('encounter_class')],
+        row.split(',').at(-2),
+      ]);
+    expect(
+      pricedWith.every(
+        ([lines, cls, q]) =>
+          q === (!lines ? '' : cls === 'IMP' ? 'not paid separately in this setting' : '2026Q1'),
+      ),
+    ).toBe(true);
+    expect(pricedWith.some(([, cls]) => cls === 'IMP')).toBe(true);
     // The line-level file: one row per code, date and JW/non-JW line, with what to document.
     const lines = readFileSync(join(fixture.dir, 'audit.lines.csv'), 'utf8').trim().split('\n');
     const lh = (lines[0] as string).split(',');

@@ -33,6 +33,9 @@ const catalog = {
   ]),
   priceOn: (code: string, dos: string) =>
     code === 'J1745' && dos >= '2026-01-01' ? { ...J1745_2026Q1, forQuarter: '2026Q3' } : undefined,
+  // Addendum B lists J1745 as K (separately payable) in hospital outpatient departments.
+  statusOn: (code: string) =>
+    code === 'J1745' ? { indicator: 'K', quarter: '2026Q1', source: 'test' } : undefined,
 } as unknown as DrugCatalog;
 
 const admin = 'MedicationAdministration/ma-1';
@@ -72,36 +75,29 @@ const charge: ChargeItem = {
   service: [{ reference: admin }],
 };
 const range = { since: '2026-07-01', until: '2026-09-30' };
+const baseInput = {
+  encounter,
+  administrations: [
+    {
+      resourceType: 'MedicationAdministration' as const,
+      id: 'ma-1',
+      status: 'completed' as const,
+      subject: { reference: 'Patient/p-1' },
+      context: { reference: 'Encounter/e-1' },
+      effectiveDateTime: '2026-08-03T09:30:00-05:00',
+    },
+  ],
+  medications: [],
+  conditions: [],
+  coverages: [],
+  priorAuthorizations: [],
+  bodyWeights: [],
+  chargeItems: [charge],
+  claims: [],
+};
 
 describe('the quarter that priced each figure', () => {
-  const audit = auditEncounter(
-    {
-      input: {
-        encounter,
-        administrations: [
-          {
-            resourceType: 'MedicationAdministration',
-            id: 'ma-1',
-            status: 'completed',
-            subject: { reference: 'Patient/p-1' },
-            context: { reference: 'Encounter/e-1' },
-            effectiveDateTime: '2026-08-03T09:30:00-05:00',
-          },
-        ],
-        medications: [],
-        conditions: [],
-        coverages: [],
-        priorAuthorizations: [],
-        bodyWeights: [],
-        chargeItems: [charge],
-        claims: [],
-      },
-      claims: [],
-      evaluation,
-    },
-    catalog,
-    range,
-  );
+  const audit = auditEncounter({ input: baseInput, claims: [], evaluation }, catalog, range);
 
   it('values the missed JW units exactly, in mills', () => {
     // 4 x $32.423 = $129.692: exact, not rounded per line.
@@ -137,6 +133,25 @@ describe('the quarter that priced each figure', () => {
       'Encounter/e-1,2026-08-03,J1745,,36,36,,,ok,0,0,0,0,32.423,2026Q1 (latest loaded),,,false',
       'Encounter/e-1,2026-08-03,J1745,JW,4,0,,,missed-jw,4,129.692,0,0,32.423,2026Q1 (latest loaded),,,false',
     ]);
+  });
+
+  it('counts the units of a line the setting does not pay separately, and no dollars (an inpatient stay)', () => {
+    const stay = auditEncounter(
+      {
+        input: { ...baseInput, encounter: { ...encounter, class: { code: 'IMP' } } },
+        claims: [],
+        evaluation,
+      },
+      catalog,
+      range,
+    );
+    // Part A pays the drugs of an inpatient stay with the stay (IPPS).
+    expect(stay.figures.missedJwUnits).toBe(4);
+    expect(stay.figures.missedJwMills).toBe(0);
+    expect(stay.figures.derivedMills).toBe(0);
+    expect(stay.pricing).toEqual([]);
+    expect(lineCsvRows(stay, false)).toContain(',missed-jw,4,0,0,0,,not paid separately in this setting,');
+    expect(encounterCsvRow(stay, false)).toContain(',not paid separately in this setting,false');
   });
 
   it('a JSON record reads back to the same figures and lines', () => {

@@ -29,7 +29,6 @@ export const MEDS = {
   remicade: 'syn-med-remicade-100',
   mp125: 'syn-med-methylpred-125',
   mp40: 'syn-med-methylpred-40',
-  dobutamine: 'syn-med-dobutamine-250',
   depoMedrol: 'syn-med-depo-medrol-400',
 } as const;
 
@@ -67,7 +66,6 @@ export interface Plan {
 
 const CROHN = ['K50.90', "Crohn's disease, unspecified, without complications"] as const;
 const ASTHMA = ['J45.901', 'Unspecified asthma with (acute) exacerbation'] as const;
-const HEART_FAILURE = ['I50.9', 'Heart failure, unspecified'] as const;
 const COPD = ['J44.1', 'Chronic obstructive pulmonary disease with (acute) exacerbation'] as const;
 const KNEE_OA = ['M17.11', 'Unilateral primary osteoarthritis, right knee'] as const;
 const NAUSEA = ['R11.2', 'Nausea with vomiting, unspecified'] as const;
@@ -185,24 +183,7 @@ export function plan(name: ScenarioName, day: string): Plan {
       };
     }
     case 'nothing-posted':
-      return {
-        encounterClass: 'AMB',
-        payer: 'medicare',
-        icd: HEART_FAILURE,
-        diagnosis: true,
-        days: 1,
-        doses: [
-          {
-            med: MEDS.dobutamine,
-            at: t('08:00'),
-            end: t('18:00'),
-            dose: mg(200),
-            discarded: mg(300),
-            opened: 2,
-          },
-        ],
-        posted: [],
-      };
+      return { ...medicareAmb, doses: [infliximab(given, waste, 4)], posted: [] };
     case 'not-billable':
       return {
         encounterClass: 'EMER',

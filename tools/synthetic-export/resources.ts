@@ -76,8 +76,7 @@ export function sharedResources(): Resource[] {
     meta,
     name: [{ family: 'Nurse 1', given: ['Synthetic'], text: 'Synthetic Nurse 1' }],
   };
-  // NDCs as listed in asp-crosswalk-2026q1.csv (Remicade 57894-0030-01, dobutamine 00409-2344-01,
-  // Depo-Medrol 00009-0306-02) or the unit-of-use vial of a listed package (63323-0258-03 -> -01,
+  // NDCs as listed in asp-crosswalk-2026q1.csv (Remicade 57894-0030-01, Depo-Medrol 00009-0306-02) or the unit-of-use vial of a listed package (63323-0258-03 -> -01,
   // 00143-9753-25 -> -01).
   const meds: Medication[] = [
     ndcMedication(
@@ -100,13 +99,6 @@ export function sharedResources(): Resource[] {
       'Methylprednisolone sodium succinate 40 mg/1 mL single-dose vial',
       'single-dose',
       { mg: 40, mL: 1 },
-    ),
-    ndcMedication(
-      MEDS.dobutamine,
-      '00409-2344-01',
-      'Dobutamine hydrochloride 250 mg/20 mL single-dose vial',
-      'single-dose',
-      { mg: 250, mL: 20 },
     ),
     ndcMedication(
       MEDS.depoMedrol,

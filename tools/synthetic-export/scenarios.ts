@@ -53,10 +53,11 @@ const cents = (mills: number) => Math.round(mills / 10) * 10;
 const NONE = { audited: true, administrations: 1, lines: 1, postedSource: 'charges' } as const;
 
 /**
- * The scenarios. Infliximab (J1745, 10 mg) from Remicade 100 mg single-dose vials;
- * methylprednisolone sodium succinate from 125 mg and 40 mg single-dose vials; dobutamine (J1250
- * per 250 mg) from 250 mg single-dose vials; methylprednisolone acetate (J1010 per 1 mg) from a
- * multi-dose vial. Medicare requires JW and JZ, Medicaid JW and the NDC (catalog/payer-rules.json).
+ * The scenarios, at the default facility (a hospital outpatient department: OPPS status K drugs
+ * are paid apart from the visit, and carry JW/JZ). Infliximab (J1745, 10 mg) from Remicade 100 mg
+ * single-dose vials; methylprednisolone sodium succinate from 125 mg and 40 mg single-dose vials;
+ * methylprednisolone acetate (J1010 per 1 mg) from a multi-dose vial. Medicare requires JW and JZ,
+ * Medicaid JW and the NDC (catalog/payer-rules.json).
  */
 export const SCENARIOS = {
   // 360 mg from 4 x 100 mg, 40 mg discarded: ceil(360/10) = 36; JW floor(400/10) - 36 = 4. Posted 36 + JW 4.
@@ -158,22 +159,21 @@ export const SCENARIOS = {
       gaps: { 'wastage-undocumented': { count: 1, mills: cents(cms('J1745', 4)) } },
     },
   },
-  // Dobutamine 200 mg over 10 h from two 250 mg vials, 300 mg discarded, in the office (dobutamine stress
-  // test): J1250 x1 + JW x1 (floor(500/250) - 1); nothing posted: both count as not billed.
+  // Infliximab 360 mg + 40 mg discarded (J1745 x36 + JW x4) with nothing posted: all of it is not billed.
   'nothing-posted': {
     weight: 6,
     expect: {
       ...NONE,
       lines: 2,
-      units: 1,
-      jwUnits: 1,
-      derivedMills: cms('J1250', 2),
+      units: 36,
+      jwUnits: 4,
+      derivedMills: cms('J1745', 40),
       postedSource: 'none',
       nothingPosted: true,
-      underUnits: 1,
-      underMills: cms('J1250', 1),
-      missedJwUnits: 1,
-      missedJwMills: cms('J1250', 1),
+      underUnits: 36,
+      underMills: cms('J1745', 36),
+      missedJwUnits: 4,
+      missedJwMills: cms('J1745', 4),
     },
   },
   // As clean-jw, but a Claim already submitted without the JW line: compared with the Claim.
@@ -246,13 +246,14 @@ export const SCENARIOS = {
     },
   },
   // Inpatient: 40 mg every 8 h for 3 days from 125 mg vials, no JW/JZ (IMP): 120 mg a day = J2919 x24
-  // per day; posted per day.
+  // per day; posted per day. Part A pays the drugs of a stay with it (IPPS): no separate payment, so
+  // the units count and no dollars do.
   'inpatient-daily': {
     weight: 5,
-    expect: { ...NONE, administrations: 9, lines: 3, units: 72, jwUnits: 0, derivedMills: cms('J2919', 72) },
+    expect: { ...NONE, administrations: 9, lines: 3, units: 72, jwUnits: 0, derivedMills: 0 },
   },
   // The same stay posted per dose, the whole 125 mg vial each time (J2919 x25): 75 a day for 24,
-  // 153 units over. One gap per day.
+  // 153 units over (no dollars: Part A). One gap per day.
   'inpatient-per-dose': {
     weight: 2,
     expect: {
@@ -261,9 +262,9 @@ export const SCENARIOS = {
       lines: 3,
       units: 72,
       jwUnits: 0,
-      derivedMills: cms('J2919', 72),
+      derivedMills: 0,
       overUnits: 153,
-      overMills: cms('J2919', 153),
+      overMills: 0,
       gaps: { 'charge-units-mismatch': { count: 3, mills: 0 } },
     },
   },

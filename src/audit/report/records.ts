@@ -87,8 +87,16 @@ export function pricedWith(rows: readonly PricingRow[]): string {
 }
 
 function linePricedWith(l: AuditLine): string {
+  if (!l.separatelyPaid) return 'not paid separately in this setting';
   if (!l.priceQuarter) return l.code ? 'no payment limit' : '';
   return l.priceLaterQuarter ? `${l.priceQuarter} (latest loaded)` : l.priceQuarter;
+}
+
+/** How the encounter's figures were priced, or that its lines are not paid separately. */
+function encounterPricedWith(e: EncounterAudit): string {
+  if (!e.pricing.length && e.auditLines.some((l) => l.code && !l.separatelyPaid))
+    return 'not paid separately in this setting';
+  return pricedWith(e.pricing);
 }
 
 export function encounterCsvRow(e: EncounterAudit, illustrative: boolean): string {
@@ -118,7 +126,7 @@ export function encounterCsvRow(e: EncounterAudit, illustrative: boolean): strin
     e.gaps.length,
     [...new Set(e.gaps.map((g) => g.code))].sort().join(';'),
     dollarsExact(e.atRiskMills),
-    pricedWith(e.pricing),
+    encounterPricedWith(e),
     illustrative || e.pricesIllustrative,
   ];
   return `${csvRow(cells)}\n`;
@@ -202,6 +210,7 @@ function lineText(l: AuditLine): string {
   if (l.priceQuarter) o += `,"priceQuarter":${q(l.priceQuarter)}`;
   if (l.priceLaterQuarter) o += ',"priceLaterQuarter":true';
   if (l.priceIllustrative) o += ',"priceIllustrative":true';
+  if (!l.separatelyPaid) o += ',"separatelyPaid":false';
   if (l.gaps.length) o += `,"gaps":${strings(l.gaps)}`;
   if (l.gapText.length) o += `,"gapText":${strings(l.gapText)}`;
   return `${o}}`;
@@ -231,7 +240,7 @@ export function encounterRecord(e: EncounterAudit): string {
     `"payer":${q(e.payerCategory)},"encounterClass":${q(e.encounterClass)},"comparedWith":${q(e.postedSource)},` +
     `"administrations":${e.administrations},"lines":${e.lines},` +
     `"recoverableValue":${dollarsExact(recoverableMills(e.figures))},"revenueAtRisk":${dollarsExact(e.atRiskMills)},` +
-    `"unpricedUnits":${e.unpricedUnits},"pricesIllustrative":${e.pricesIllustrative},"pricedWith":${q(pricedWith(e.pricing))},` +
+    `"unpricedUnits":${e.unpricedUnits},"pricesIllustrative":${e.pricesIllustrative},"pricedWith":${q(encounterPricedWith(e))},` +
     `"byCode":{${byCode}},"wrongCodePairs":${strings(e.wrongCodePairs)},"gaps":[${gaps}],"pricing":[${pricing}],` +
     `"auditLines":[${e.auditLines.map(lineText).join(',')}]}`
   );
@@ -283,6 +292,7 @@ export function parseEncounterRecord(text: string): EncounterAudit {
       priceQuarter: str(o.priceQuarter ?? '', 'priceQuarter'),
       priceLaterQuarter: o.priceLaterQuarter === true,
       priceIllustrative: o.priceIllustrative === true,
+      separatelyPaid: o.separatelyPaid !== false,
       gaps: list(o.gaps)
         .map((x) => str(x, 'line gap'))
         .filter(isGapCode),

@@ -26,6 +26,7 @@ import { evaluateAndWrite, type EvaluateDeps } from '../../evaluate/evaluate-enc
 import type { FhirGateway } from '../../fhir/gateway.ts';
 import { batchResults, contextQueries, encounterInputOf } from '../../fhir/read-context.ts';
 import type { EngineReference } from '../../rules/index.ts';
+import type { FacilityResolver } from '../../domain/facility.ts';
 import { localRef } from '../../domain/fhir-values.ts';
 import { auditedDate } from '../compare.ts';
 import { isDraftIdentifierClaim, unlinkedItem, type AuditItem, type Emit } from '../item.ts';
@@ -40,6 +41,8 @@ export interface FhirAuditOptions {
   readonly stats: InputStats;
   readonly progress: Progress;
   readonly shard: Shard;
+  /** The billing facilities, for the dates of service the engine uses (their time zone). */
+  readonly facilities?: FacilityResolver;
   /** Encounters per batch read. */
   readonly batchSize?: number;
   /** Batches in flight at once. */
@@ -97,7 +100,7 @@ export async function auditFhirSearch(opts: FhirAuditOptions, emit: Emit): Promi
       if (!enc?.startsWith('Encounter/')) {
         if (!mine(`MedicationAdministration/${a.id ?? ''}`)) continue;
         stats.administrations++;
-        await emitUnlinked(gateway, a, range, emit);
+        await emitUnlinked(gateway, a, range, emit, opts.facilities);
         continue;
       }
       if (!mine(enc)) continue;
@@ -123,6 +126,7 @@ async function emitUnlinked(
   a: MedicationAdministration,
   range: DateRange,
   emit: Emit,
+  facilities: FacilityResolver | undefined,
 ): Promise<void> {
   const ref = localRef(a.medicationReference);
   let medications: Medication[] = [];
@@ -140,7 +144,7 @@ async function emitUnlinked(
     chargeItems: [],
     claims: [],
   });
-  if (auditedDate(item.input, range) !== undefined) emit(item);
+  if (auditedDate(item.input, range, facilities) !== undefined) emit(item);
 }
 
 /** The service's context queries for each encounter (without its DetectedIssue read), plus Claims by `item.encounter`. */
@@ -171,7 +175,7 @@ async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emi
       opts.stats.administrationsWithoutEncounter++;
       continue;
     }
-    if (auditedDate(item.input, range) === undefined) continue;
+    if (auditedDate(item.input, range, opts.facilities) === undefined) continue;
     opts.stats.chargeItems += item.input.chargeItems.length;
     opts.stats.claims += item.claims.length;
     if (opts.write) {

@@ -19,6 +19,7 @@ import type {
   Observation,
   Resource,
 } from '@medplum/fhirtypes';
+import type { FacilityResolver } from '../../domain/facility.ts';
 import { localRef } from '../../domain/fhir-values.ts';
 import { auditedDate } from '../compare.ts';
 import { claimEncounterIds, isDraftIdentifierClaim, unlinkedItem, type AuditItem } from '../item.ts';
@@ -74,6 +75,7 @@ export function groupRecords(
   range: DateRange,
   sink: GroupSink,
   groupBytes = DEFAULT_GROUP_BYTES,
+  facilities?: FacilityResolver,
 ): void {
   const { order } = recs;
   let from = 0;
@@ -95,7 +97,7 @@ export function groupRecords(
       size += partSize;
       to = next;
     }
-    auditGroup(recs, from, to, medications, range, sink);
+    auditGroup(recs, from, to, medications, range, sink, facilities);
     from = to;
   }
 }
@@ -145,6 +147,7 @@ function auditGroup(
   medications: ReadonlyMap<string, Medication>,
   range: DateRange,
   sink: GroupSink,
+  facilities: FacilityResolver | undefined,
 ): void {
   // The last version of each resource wins (an export should not repeat ids; be safe anyway).
   const byId = new Map<string, { resource: Resource; partition: number }>();
@@ -254,7 +257,9 @@ function auditGroup(
           chargeItems: charges.get(id) ?? [],
           claims: encounterClaims.filter((c) => isDraftIdentifierClaim(c, id)),
         };
-        return auditedDate(input, range) === undefined ? undefined : { input, claims: encounterClaims };
+        return auditedDate(input, range, facilities) === undefined
+          ? undefined
+          : { input, claims: encounterClaims };
       },
     });
   }
@@ -277,7 +282,7 @@ function auditGroup(
           chargeItems: [],
           claims: [],
         });
-        return auditedDate(item.input, range) === undefined ? undefined : item;
+        return auditedDate(item.input, range, facilities) === undefined ? undefined : item;
       },
     });
   }

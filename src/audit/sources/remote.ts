@@ -91,6 +91,7 @@ export async function auditByFhirSearch(
       stats: opts.stats,
       progress: opts.progress,
       shard: opts.shard,
+      ...(opts.reference.facilities ? { facilities: opts.reference.facilities } : {}),
       ...(write ? { write } : {}),
     },
     emit,
