@@ -15,7 +15,7 @@ import type { FacilityResolver } from './domain/facility.ts';
 import { AuthError, createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
 import type { RetryPolicy } from './fhir/http-fetch.ts';
-import { conformanceBundle, supportedProfiles } from './fhir/profiles.ts';
+import { conformanceBundle, supportedProfiles } from './fhir/conformance.ts';
 import { registerDevice, registerSubscriptions } from './fhir/registration.ts';
 import {
   startEmbeddedFhirServer,
@@ -25,7 +25,7 @@ import {
 import { createApp } from './http/app.ts';
 import { createMetrics, statusClass, type Metrics } from './metrics.ts';
 import { createLimitedServer, type ServerLimits } from './server-limits.ts';
-import { Service } from './service.ts';
+import { Service } from './evaluate/service.ts';
 import { mountUi } from './ui/mount.ts';
 import type express from 'express';
 
@@ -44,6 +44,8 @@ export interface StartOptions {
   readonly drainTimeoutMs?: number;
   /** Timeouts and connection cap of both HTTP servers (tests shorten them). */
   readonly serverLimits?: Partial<ServerLimits>;
+  /** Least time between the starts of two catch-up sweeps (default 10 s; docs/notifications.md). */
+  readonly sweepMinIntervalMs?: number;
 }
 
 export interface Running {
@@ -133,12 +135,19 @@ export async function startVialwise(
   }
   if (!fhirBaseUrl) throw new Error('no FHIR base URL');
 
+  // Every FHIR answer tells the service's readiness that the server answers (set once it exists).
+  let noteAnswer: (status: number) => void = () => undefined;
   const tokens = createTokenSource(config.fhirAuth);
   const gateway = createGateway({
     baseUrl: fhirBaseUrl,
     ...(tokens ? { tokens } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
-    hooks: { onRequest: (status) => metrics.fhirRequests.inc({ status: statusClass(status) }) },
+    hooks: {
+      onRequest: (status) => {
+        metrics.fhirRequests.inc({ status: statusClass(status) });
+        noteAnswer(status);
+      },
+    },
   });
   const service = new Service({
     gateway,
@@ -146,12 +155,14 @@ export async function startVialwise(
     logger,
     metrics,
     sweepLookbackHours: config.sweepLookbackHours,
+    ...(opts.sweepMinIntervalMs !== undefined ? { sweepMinIntervalMs: opts.sweepMinIntervalMs } : {}),
     // SPEC 1: in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
     ...(config.billingProvider || config.embedded
       ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER }
       : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
+  noteAnswer = (status) => service.noteFhirAnswer(status);
   const app = createApp({
     service,
     metrics,
@@ -248,6 +259,7 @@ export async function startVialwise(
       stopped ??= (async () => {
         stopping = true;
         clearInterval(sweepTimer);
+        service.stop();
         if (registrationTimer) clearTimeout(registrationTimer);
         // Stop accepting, answer what was accepted (bounded), then close what is left.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

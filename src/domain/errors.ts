@@ -40,21 +40,28 @@ export const ERRORS = {
   },
   'unsupported-encoding': { status: 415, issue: 'not-supported', text: 'Unsupported body encoding' },
   unauthorized: { status: 401, issue: 'login', text: 'Missing or invalid signature or bearer token' },
-  'api-unauthorized': {
-    status: 401,
-    issue: 'login',
-    text: 'Missing or invalid API token: send Authorization: Bearer <API_TOKEN>',
-  },
   'api-disabled': {
     status: 403,
     issue: 'forbidden',
     text: 'The vialwise API and web UI are disabled until API_TOKEN is set on the service',
   },
   'not-found': { status: 404, issue: 'not-found', text: 'Not found' },
+  'host-not-allowed': {
+    status: 421,
+    issue: 'forbidden',
+    text: 'This demo answers only at localhost (or the host of PUBLIC_URL): open it at http://localhost:<PORT>/',
+  },
+  'cross-site-request': { status: 403, issue: 'forbidden', text: 'Cross-site requests to the API are refused' },
   'encounter-not-found': { status: 404, issue: 'not-found', text: 'Encounter not found' },
+  'resource-not-found': {
+    status: 404,
+    issue: 'not-found',
+    text: 'The resource the notification names is not on the FHIR server',
+  },
   // The web UI's requests (src/ui).
   'invalid-filter': { status: 400, issue: 'invalid', text: 'Invalid filter' },
   'invalid-acknowledgement': { status: 400, issue: 'invalid', text: 'Invalid acknowledgement' },
+  'invalid-action': { status: 400, issue: 'invalid', text: 'The change cannot be recorded' },
   'not-a-gap': { status: 404, issue: 'not-found', text: 'No such documentation gap' },
   'gap-closed': { status: 409, issue: 'conflict', text: 'This gap is no longer open: reload the worklist' },
   'stale-version': {
@@ -87,6 +94,7 @@ export const ERRORS = {
     text: 'A catch-up sweep already ran moments ago; retry later',
     retryAfter: 5,
   },
+  'fhir-not-found': { status: 404, issue: 'not-found', text: 'Not found on the FHIR server' },
   'fhir-refused': {
     status: 502,
     issue: 'processing',

@@ -9,9 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import type { Config } from '../config.ts';
 import type { TokenSource } from './http-fetch.ts';
+import { VialwiseError } from '../domain/errors.ts';
 
-export class AuthError extends Error {
-  readonly code = 'fhir-auth-failed';
+export class AuthError extends VialwiseError<'fhir-auth-failed'> {
+  constructor(message: string) {
+    super('fhir-auth-failed', message);
+    this.name = 'AuthError';
+  }
 }
 
 interface TokenResponse {

@@ -5,6 +5,7 @@
  */
 import { getStatus, isOperationOutcome, OperationOutcomeError } from '@medplum/core';
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { VialwiseError } from '../domain/errors.ts';
 
 /** OperationOutcome ids by HTTP status, as getStatus reads them. */
 const OUTCOME_ID: Readonly<Record<number, string>> = {
@@ -53,4 +54,21 @@ export function upstreamError(status: number, body: unknown): OperationOutcomeEr
 /** The HTTP status of an error the FHIR server answered, or undefined for any other error. */
 export function upstreamStatus(err: unknown): number | undefined {
   return err instanceof OperationOutcomeError ? getStatus(err.outcome) : undefined;
+}
+
+/**
+ * What an error the FHIR server answered means for vialwise's own caller: never the server's
+ * status or text, since the server refusing the service's request is not the caller's fault
+ * (a refused write answered 400 would tell a notification's sender its body was malformed).
+ * Credentials refused: `fhir-auth-failed` (retry); a version conflict: `write-conflict` (retry);
+ * a resource the server does not have: `fhir-not-found`; anything else: `fhir-refused`. Undefined for errors that are not the server's answer.
+ */
+export function asServiceError(err: unknown): VialwiseError | undefined {
+  const status = upstreamStatus(err);
+  if (status === undefined) return undefined;
+  const message = `FHIR server answered ${status}`;
+  if (status === 401 || status === 403) return new VialwiseError('fhir-auth-failed', message, { cause: err });
+  if (status === 412) return new VialwiseError('write-conflict', message, { cause: err });
+  if (status === 404 || status === 410) return new VialwiseError('fhir-not-found', message, { cause: err });
+  return new VialwiseError('fhir-refused', message, { cause: err });
 }

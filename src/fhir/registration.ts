@@ -12,7 +12,7 @@
 import { createHmac } from 'node:crypto';
 import type { Bundle, Device, Extension, Subscription } from '@medplum/fhirtypes';
 import type { WebhookAuth } from '../config.ts';
-import { WATCHED_TYPES } from '../evaluate/triggers.ts';
+import { WATCHED_TYPES } from './watched.ts';
 import { searchAll, type FhirGateway } from './gateway.ts';
 import { canonical } from './plan.ts';
 import {

@@ -9,7 +9,7 @@ import {
   validateWritten,
   validateWrittenBundle,
   PROFILE_URLS,
-} from '../../src/fhir/profiles.ts';
+} from '../support/profiles/index.ts';
 import { fixture, messages, omit } from './helpers.ts';
 
 const HCPCS = 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets';

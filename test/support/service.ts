@@ -31,6 +31,8 @@ export async function startTestService(
   const running = await startVialwise(config, silentLogger, {
     delivery: { retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000 },
+    // Tests send empty notifications back to back and expect each to sweep; trust.test.ts tests the limit.
+    sweepMinIntervalMs: 0,
     ...opts,
   });
   await running.registered;
