@@ -7,7 +7,7 @@
  * (conditional create by identifier, `If-Match` on updates and deletes), so a replay, a second
  * replica or a retry after a failure between the steps converges on the same resources.
  */
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { VialwiseError } from '../domain/errors.ts';
 import { localRef } from '../domain/fhir-values.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
@@ -82,7 +82,7 @@ function adoptIds(response: Bundle, entries: readonly BundleEntry[]): void {
     const answered = response.entry?.[i];
     // A conditional create that matched answers 200, with or without a location.
     const id = localRef(answered?.response?.location)?.split('/')[1] ?? answered?.resource?.id;
-    if (entry.request?.method === 'POST' && entry.resource && id) (entry.resource).id = id;
+    if (entry.request?.method === 'POST' && entry.resource && id) entry.resource.id = id;
   }
 }
 
@@ -115,7 +115,7 @@ export async function writePlan(gateway: FhirGateway, plan: WritePlan): Promise<
       return { requests, conflicted: true, strategy: 'claim-then-batch' };
     adoptIds(response, claimStep);
     const created = claimStep[0];
-    const id = (created?.resource)?.id;
+    const id = created?.resource?.id;
     if (created?.fullUrl && id) replaceReference(rest, created.fullUrl, `Claim/${id}`);
   }
   // Step 2: everything else, each entry on its own.

@@ -6,7 +6,7 @@
  * `Type/id`, so the engine sees one form only. A resource without an id gets the id its
  * `urn:uuid:` names (a UUID is a valid FHIR id); one that has an id keeps it.
  */
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { FHIR_ID } from '../domain/vocabulary.ts';
 
 const URN_UUID = /^urn:uuid:([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
