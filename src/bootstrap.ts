@@ -46,6 +46,8 @@ export interface StartOptions {
   readonly serverLimits?: Partial<ServerLimits>;
   /** Least time between the starts of two catch-up sweeps (default 10 s; docs/notifications.md). */
   readonly sweepMinIntervalMs?: number;
+  /** How long a readiness answer is reused (default 5 s). */
+  readonly readyCacheMs?: number;
 }
 
 export interface Running {
@@ -156,6 +158,7 @@ export async function startVialwise(
     metrics,
     sweepLookbackHours: config.sweepLookbackHours,
     ...(opts.sweepMinIntervalMs !== undefined ? { sweepMinIntervalMs: opts.sweepMinIntervalMs } : {}),
+    ...(opts.readyCacheMs !== undefined ? { readyCacheMs: opts.readyCacheMs } : {}),
     // SPEC 1: in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
     ...(config.billingProvider || config.embedded
       ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER }

@@ -403,9 +403,13 @@ export class Service {
     return ok;
   }
 
-  /** What one FHIR request showed: an answer below 500 means the server answers (0: no answer). */
+  /**
+   * What one FHIR request showed: an answer below 500 means the server answers, except a refusal
+   * of the service's credentials (401, 403), which leaves it unable to work; 0 is no answer.
+   */
   noteFhirAnswer(status: number): void {
-    this.readiness = { at: performance.now(), ok: Promise.resolve(status > 0 && status < 500) };
+    const ok = status > 0 && status < 500 && status !== 401 && status !== 403;
+    this.readiness = { at: performance.now(), ok: Promise.resolve(ok) };
   }
 
   /** Resolves once no evaluation or sweep is running or queued (graceful shutdown). */

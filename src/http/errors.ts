@@ -83,8 +83,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendError(res, 'internal');
     }
     const status = errorSpec(known.code).status;
-    if (status >= 500)
-      logger.warn({ event: 'request-failed', errorCode: known.code, status }, 'request failed');
+    // The event is the code (fhir-unavailable, fhir-auth-failed, ...): alerts key on it.
+    if (status >= 500) logger.warn({ event: known.code, errorCode: known.code, status }, 'request failed');
     return sendError(res, known.code, known.publicText);
   };
 }
