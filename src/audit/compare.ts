@@ -13,6 +13,7 @@ import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Evaluation } from '../domain/types.ts';
 import { matchCharge, readCharge } from '../rules/checks/charges.ts';
+import { isSubmitted, readClaimLines } from '../fhir/codec/index.ts';
 import type { DateRange } from './range.ts';
 import { inRange } from './range.ts';
 import {
@@ -25,8 +26,7 @@ import {
   type PostedSource,
 } from './model.ts';
 import { encounterClassOf } from '../domain/encounter.ts';
-import { calendarDate, codings, finiteNumber, localRef } from '../domain/fhir-values.ts';
-import { EXT, SYSTEMS } from '../domain/vocabulary.ts';
+import { calendarDate, localRef } from '../domain/fhir-values.ts';
 
 export interface PostedLine {
   readonly ref: string;
@@ -37,46 +37,32 @@ export interface PostedLine {
   readonly administrations: readonly string[];
 }
 
-const NOT_SUBMITTED = new Set(['draft', 'entered-in-error', 'cancelled']);
-const HCPCS_CODE = /^[A-Z]\d{4}$/;
-const MODIFIER = /^[A-Z0-9]{2}$/;
 const LINE_KEY = /^[A-Z]\d{4}:(\d{4}-\d{2}-\d{2})$/;
 
 /** The Claim that has left draft, most recent first by `created`. */
 export function submittedClaim(claims: readonly Claim[]): Claim | undefined {
   return claims
-    .filter((c) => c?.id && !NOT_SUBMITTED.has(c.status))
+    .filter((c) => c?.id && isSubmitted(c))
     .sort(
       (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || (b.id ?? '').localeCompare(a.id ?? ''),
     )[0];
 }
 
 export function postedFromClaim(claim: Claim): PostedLine[] {
-  const out: PostedLine[] = [];
-  for (const item of Array.isArray(claim.item) ? claim.item : []) {
-    const hcpcs = codings(item?.productOrService, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
-    const code = hcpcs.find((c) => HCPCS_CODE.test(c));
-    if (!code) continue;
-    const modifiers = [
-      ...hcpcs.filter((c) => MODIFIER.test(c)),
-      ...(Array.isArray(item.modifier) ? item.modifier : []).flatMap((m) =>
-        codings(m, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase()),
-      ),
-    ];
-    const administrations = (Array.isArray(item.extension) ? item.extension : [])
-      .filter((e) => e?.url === EXT.sourceAdministration)
-      .map((e) => localRef(e.valueReference))
-      .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
-    out.push({
-      ref: `Claim/${claim.id ?? ''}`,
-      code,
-      modifiers,
-      units: finiteNumber(item.quantity?.value) ?? 1,
-      dos: calendarDate(item.servicedDate ?? item.servicedPeriod?.start),
-      administrations,
-    });
-  }
-  return out;
+  return readClaimLines(claim).flatMap((line) =>
+    line.code
+      ? [
+          {
+            ref: `Claim/${claim.id ?? ''}`,
+            code: line.code,
+            modifiers: line.modifiers,
+            units: line.units ?? 1,
+            dos: line.dateOfService,
+            administrations: line.administrations,
+          },
+        ]
+      : [],
+  );
 }
 
 export function postedFromCharges(input: EncounterInput): PostedLine[] {

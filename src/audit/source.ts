@@ -3,7 +3,7 @@ import type { Claim, Encounter, MedicationAdministration } from '@medplum/fhirty
 import type { EncounterInput } from '../domain/input.ts';
 import type { Evaluation } from '../domain/types.ts';
 import { localRef } from '../domain/fhir-values.ts';
-import { CLAIM_DRAFT_SID } from '../domain/vocabulary.ts';
+import { encounterOfClaim, isClaimOf } from '../fhir/codec/index.ts';
 
 export interface AuditItem {
   readonly input: EncounterInput;
@@ -20,11 +20,8 @@ export type Emit = (item: AuditItem) => void;
 /** Encounter ids a Claim is about: vialwise's draft identifier, and `item.encounter`. */
 export function claimEncounterIds(claim: Claim): string[] {
   const ids = new Set<string>();
-  for (const i of Array.isArray(claim.identifier) ? claim.identifier : []) {
-    if (i?.system === CLAIM_DRAFT_SID && typeof i.value === 'string' && i.value.startsWith('Encounter/')) {
-      ids.add(i.value.slice('Encounter/'.length));
-    }
-  }
+  const drafted = encounterOfClaim(claim);
+  if (drafted) ids.add(drafted);
   for (const item of Array.isArray(claim.item) ? claim.item : []) {
     for (const e of Array.isArray(item?.encounter) ? item.encounter : []) {
       const r = localRef(e);
@@ -35,11 +32,7 @@ export function claimEncounterIds(claim: Claim): string[] {
 }
 
 /** True for the Claim the service drafts for this encounter (the only kind the engine reads). */
-export function isDraftIdentifierClaim(claim: Claim, encounterId: string): boolean {
-  return (claim.identifier ?? []).some(
-    (i) => i?.system === CLAIM_DRAFT_SID && i.value === `Encounter/${encounterId}`,
-  );
-}
+export const isDraftIdentifierClaim = isClaimOf;
 
 /**
  * An administration without an encounter is evaluated on its own under a placeholder Encounter,
