@@ -25,7 +25,9 @@ export interface InProcessFhirServer {
   readonly repo: NotifyingMemoryRepository;
   readonly deliveries: DeliveryLog;
   addProfiles(profiles: readonly SupportedProfile[]): void;
-  /** Cancels pending notification retries. */
+  /** Notifications go to these endpoints only from now on (as startEmbeddedFhirServer's). */
+  restrictDelivery(endpoints: readonly string[]): void;
+  /** Cancels pending notification retries; from then on every request fails, as if refused. */
   stop(): Promise<void>;
 }
 
@@ -34,12 +36,16 @@ export function createInProcessFhirServer(options: InProcessFhirServerOptions): 
   const dispatcher = new SubscriptionDispatcher(repo, options.logger, options.delivery);
   const profiles: SupportedProfile[] = [...(options.profiles ?? [])];
   let statement: CapabilityStatement | undefined;
-  const handle = createFhirHandler({
+  let stopped = false;
+  const handler = createFhirHandler({
     repo,
     capabilityStatement: () => (statement ??= buildCapabilityStatement({ profiles })),
     ...(options.defaultPageSize !== undefined ? { defaultPageSize: options.defaultPageSize } : {}),
     ...(options.maxPageSize !== undefined ? { maxPageSize: options.maxPageSize } : {}),
   });
+  // A stopped server answers nothing, as a closed port would.
+  const handle: FhirHandler = (request) =>
+    stopped ? Promise.reject(new Error('the in-process FHIR server is stopped')) : handler(request);
   return {
     handle,
     repo,
@@ -48,7 +54,11 @@ export function createInProcessFhirServer(options: InProcessFhirServerOptions): 
       profiles.push(...more);
       statement = undefined;
     },
+    restrictDelivery(endpoints) {
+      dispatcher.restrictTo(endpoints);
+    },
     stop() {
+      stopped = true;
       dispatcher.stop();
       return Promise.resolve();
     },

@@ -52,13 +52,20 @@ export function createInProcessGateway(opts: InProcessGatewayOptions): FhirGatew
     headers: Record<string, string> = {},
   ): Promise<T> {
     const started = performance.now();
-    const response = await opts.handle({
-      method,
-      url: '/' + pathAndQuery.replace(/^\/+/, ''),
-      headers: { accept: 'application/fhir+json', ...headers },
-      ...(body === undefined ? {} : { body: copy(body) }),
-      baseUrl,
-    });
+    let response: InProcessResponse;
+    try {
+      response = await opts.handle({
+        method,
+        url: '/' + pathAndQuery.replace(/^\/+/, ''),
+        headers: { accept: 'application/fhir+json', ...headers },
+        ...(body === undefined ? {} : { body: copy(body) }),
+        baseUrl,
+      });
+    } catch {
+      // The handler failing outright is what a refused connection is over HTTP.
+      opts.hooks?.onRequest?.(0, performance.now() - started);
+      throw new FhirUnavailableError('FHIR server unreachable');
+    }
     opts.hooks?.onRequest?.(response.status, performance.now() - started);
     if (response.status >= 500)
       throw new FhirUnavailableError(`FHIR server answered ${response.status}`, response.status);

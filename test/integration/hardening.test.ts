@@ -229,7 +229,7 @@ describe('a FHIR server that refuses the write', () => {
       metrics,
       logger: silentLogger,
       webhookSecret: TEST_SECRET,
-      apiAccess: { mode: 'open' },
+      apiAccess: { mode: 'open', hosts: ['127.0.0.1', 'localhost'] },
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

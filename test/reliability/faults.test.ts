@@ -33,7 +33,10 @@ function resourcesOf(name: string): Resource[] {
   return (goldenAsTransaction(name).entry ?? []).map((e) => e.resource as Resource);
 }
 
-async function settle(r: Running, server?: EmbeddedFhirServer): Promise<void> {
+async function settle(
+  r: Running,
+  server?: { readonly deliveries: { idle(): Promise<void> } },
+): Promise<void> {
   for (let i = 0; i < 3; i++) {
     await server?.deliveries.idle();
     await r.service.idle();

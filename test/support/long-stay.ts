@@ -7,8 +7,8 @@
  * `undocumented` methylprednisolone administrations lack route and performer: two gaps each
  * (missing-route, missing-performer), as in golden case 22.
  */
-import type { Encounter, MedicationAdministration, Resource } from '@medplum/fhirtypes';
-import { goldenResources } from './notify.ts';
+import { readFileSync } from 'node:fs';
+import type { Bundle, Encounter, MedicationAdministration, Resource } from '@medplum/fhirtypes';
 
 const G22 = '22-clinic-methylpred-40-missing-route-performer';
 const IV = { coding: [{ system: 'http://snomed.info/sct', code: '47625008', display: 'Intravenous route' }] };
@@ -43,9 +43,11 @@ export function longStay(
     undocumented = 30,
   }: { days?: number; perDay?: number; undocumented?: number } = {},
 ): LongStay {
-  const golden = JSON.parse(
-    JSON.stringify(goldenResources(G22)).replaceAll('golden-22', `long-${key}`),
-  ) as Resource[];
+  // Read here rather than through notify.ts, so that the benchmark can use it outside vitest.
+  const bundle = readFileSync(new URL(`../golden/cases/${G22}.bundle.json`, import.meta.url), 'utf8');
+  const golden = ((JSON.parse(bundle.replaceAll('golden-22', `long-${key}`)) as Bundle).entry ?? []).map(
+    (e) => e.resource as Resource,
+  );
   const encounterId = `enc-long-${key}`;
   const encounter = golden.find((r): r is Encounter => r.resourceType === 'Encounter')!;
   const start = Date.UTC(2025, 8, 1);

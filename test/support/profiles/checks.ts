@@ -107,7 +107,10 @@ export function checkBindings(tokens: Record<string, TypedValueWithPath[]>): Ope
  * one the vialwise ValueSet draws from must be one of its codes; codings of other systems belong
  * to other slices and are left alone.
  */
-export function checkSliceBindings(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
+export function checkSliceBindings(
+  resource: Resource,
+  profile: StructureDefinition,
+): OperationOutcomeIssue[] {
   const profiles = loadProfiles();
   const out: OperationOutcomeIssue[] = [];
   const root: Located = {
