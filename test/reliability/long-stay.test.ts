@@ -9,11 +9,15 @@
 import type { Bundle, Claim, DetectedIssue, MedicationAdministration, Resource } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Running } from '../../src/bootstrap.ts';
-import { startVialwise } from '../../src/bootstrap.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadCatalog } from '../../src/catalog/load.ts';
+import { loadPayerRules } from '../../src/catalog/payer-rules.ts';
+import { Service } from '../../src/evaluate/service.ts';
+import { searchAll } from '../../src/fhir/gateway.ts';
+import { createInProcessGateway } from '../../src/fhir/in-process-gateway.ts';
 import { ADMINISTRATION_PAGE } from '../../src/fhir/read-context.ts';
-import { startEmbeddedFhirServer, type EmbeddedFhirServer } from '../../src/fhir-server/index.ts';
+import { createInProcessFhirServer } from '../../src/fhir-server/in-process.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { longStay, type LongStay } from '../support/long-stay.ts';
 import {
   claimLines,
@@ -23,7 +27,7 @@ import {
   postJson,
   writtenSnapshot,
 } from '../support/notify.ts';
-import { fhir, searchResources, startTestService, TEST_API_TOKEN } from '../support/service.ts';
+import { fhir, searchResources, startTestService } from '../support/service.ts';
 
 async function load(base: string, resources: readonly Resource[]): Promise<void> {
   // A batch: a transaction of 1,500 updates is more than the server accepts.
@@ -39,15 +43,16 @@ async function load(base: string, resources: readonly Resource[]): Promise<void>
   expect(res.body.entry?.every((e) => /^20[01]/.test(e.response?.status ?? ''))).toBe(true);
 }
 
-async function written(base: string, stay: LongStay): Promise<{ claims: Claim[]; issues: DetectedIssue[] }> {
-  const claims = await searchResources<Claim>(
-    base,
+async function written(
+  search: (query: string) => Promise<Resource[]>,
+  stay: LongStay,
+): Promise<{ claims: Claim[]; issues: DetectedIssue[] }> {
+  const claims = (await search(
     `Claim?identifier=${encodeURIComponent(`https://vialwise.dev/fhir/sid/claim-draft|Encounter/${stay.encounterId}`)}`,
-  );
-  const issues = await searchResources<DetectedIssue>(
-    base,
+  )) as Claim[];
+  const issues = (await search(
     `DetectedIssue?implicated=${encodeURIComponent(`Encounter/${stay.encounterId}`)}&_count=1000`,
-  );
+  )) as DetectedIssue[];
   return { claims, issues };
 }
 
@@ -77,7 +82,7 @@ describe('a 1,500-administration stay with 60 gaps', () => {
     const pages = Math.ceil(1500 / ADMINISTRATION_PAGE);
     // One batch read, the further pages of administrations, the Claim, then one batch of the rest.
     expect(res.json.requests).toBe(1 + (pages - 1) + 2);
-    const { claims, issues } = await written(running.fhirBaseUrl, stay);
+    const { claims, issues } = await written((q) => searchResources(running.fhirBaseUrl, q), stay);
     expect(claims).toHaveLength(1);
     expect(claimLines(claims[0]!)).toEqual(
       expectedClaimLines(stay).sort((a, b) => a.dateOfService.localeCompare(b.dateOfService)),
@@ -113,7 +118,7 @@ describe('a 1,500-administration stay with 60 gaps', () => {
     const res = await postJson(running, `/api/encounters/${stay.encounterId}/evaluate`);
     expect(res.status, res.text.slice(0, 200)).toBe(200);
     expect(res.json.writes).toBe(60);
-    const { claims, issues } = await written(running.fhirBaseUrl, stay);
+    const { claims, issues } = await written((q) => searchResources(running.fhirBaseUrl, q), stay);
     expect(claims).toHaveLength(1);
     expect(issues.filter((i) => i.status === 'final')).toHaveLength(60);
     expect(openGaps(issues)).toEqual([]);
@@ -122,41 +127,30 @@ describe('a 1,500-administration stay with 60 gaps', () => {
 
 describe('two replicas writing the same 60-gap stay at once', () => {
   const stay = longStay('b', { days: 30, perDay: 8 });
-  let server: EmbeddedFhirServer;
-  const replicas: Running[] = [];
-
+  // Two services over one embedded server in process: their requests interleave at every await,
+  // as two processes' would (concurrency.test.ts runs two processes over HTTP).
+  const fhirServer = createInProcessFhirServer({ logger: silentLogger });
+  const replicas = [0, 1].map(() => ({
+    service: new Service({
+      gateway: createInProcessGateway({ handle: fhirServer.handle }),
+      reference: { catalog: loadCatalog(), payerRules: loadPayerRules() },
+      logger: silentLogger,
+      metrics: createMetrics(false),
+      sweepLookbackHours: 72,
+    }),
+  }));
   beforeAll(async () => {
-    server = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
-    for (let i = 0; i < 2; i++) {
-      const config = loadConfig({
-        PORT: '0',
-        FHIR_BASE_URL: server.baseUrl,
-        WEBHOOK_SECRET: 'replica-secret-0123456789abcdef',
-        API_TOKEN: TEST_API_TOKEN,
-        LOG_LEVEL: 'silent',
-        SWEEP_INTERVAL_SECONDS: '3600',
-      });
-      // The default retry policy: the embedded server answers a batch of 60 conditional creates
-      // in seconds (its searches scan every resource of the type), the more so for two at once.
-      const r = await startVialwise(config, silentLogger);
-      await r.registered;
-      replicas.push(r);
-    }
-    for (const s of await searchResources(server.baseUrl, 'Subscription'))
-      await fhir(server.baseUrl, 'DELETE', `Subscription/${s.id}`);
-    await load(server.baseUrl, stay.resources);
-  }, 60_000);
-  afterAll(async () => {
-    for (const r of replicas) await r.stop();
-    await server?.stop();
+    for (const r of stay.resources) await fhirServer.repo.updateResource(r);
   });
+  afterAll(() => fhirServer.stop());
 
   test('leave one Claim and one DetectedIssue per gap, and a third round writes nothing', async () => {
     // Each replica twice at once: the second evaluation waits in its replica's serializer.
     await Promise.all(
       replicas.flatMap((r) => [r.service.evaluate(stay.encounterId), r.service.evaluate(stay.encounterId)]),
     );
-    const { claims, issues } = await written(server.baseUrl, stay);
+    const gateway = createInProcessGateway({ handle: fhirServer.handle });
+    const { claims, issues } = await written(async (q) => (await searchAll(gateway, q)).matches, stay);
     expect(claims.filter((c) => c.status === 'draft')).toHaveLength(1);
     expect(claimLines(claims[0]!)).toEqual(expectedClaimLines(stay));
     const keys = issues.map((i) => i.identifier?.[0]?.value);
