@@ -201,7 +201,7 @@ export async function startVialwise(
     sweepLookbackHours: config.sweepLookbackHours,
     ...(opts.sweepMinIntervalMs !== undefined ? { sweepMinIntervalMs: opts.sweepMinIntervalMs } : {}),
     ...(opts.readyCacheMs !== undefined ? { readyCacheMs: opts.readyCacheMs } : {}),
-    // SPEC 1: in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
+    // README "Configuration": in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
     ...(config.billingProvider || config.embedded
       ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER }
       : {}),

@@ -4,7 +4,7 @@
  * answers with, and whether the caller should retry (`Retry-After`, in seconds). The message is
  * for logs and the command line, never for an HTTP client: a client sees the registry's text, or
  * the error's own `publicText` when vialwise wrote it (never text from the FHIR server).
- * The codes are listed in docs/errors.md.
+ * The codes are listed in docs/operations.md.
  */
 
 export interface ErrorSpec {
@@ -86,12 +86,6 @@ export const ERRORS = {
     status: 503,
     issue: 'conflict',
     text: 'Concurrent updates kept conflicting; retry later',
-    retryAfter: 5,
-  },
-  'sweep-busy': {
-    status: 503,
-    issue: 'throttled',
-    text: 'A catch-up sweep already ran moments ago; retry later',
     retryAfter: 5,
   },
   'fhir-not-found': { status: 404, issue: 'not-found', text: 'Not found on the FHIR server' },

@@ -1,5 +1,5 @@
 /**
- * OAuth2 tokens for the FHIR server (SPEC section 1): client credentials, and SMART Backend
+ * OAuth2 tokens for the FHIR server (README, "Configuration"): client credentials, and SMART Backend
  * Services (`private_key_jwt`: a client assertion signed with RS384 or ES384, with the `kid`
  * header SMART requires). Tokens are renewed a minute before they expire (half their lifetime
  * when that is shorter).

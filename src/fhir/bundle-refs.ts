@@ -1,16 +1,16 @@
 /**
  * References inside a Bundle resolved through `fullUrl` (FHIR R4 Bundle, "Resolving references
  * in Bundles", http://hl7.org/fhir/R4/bundle.html#references): an EHR's transaction or
- * notification Bundle names its resources by `urn:uuid:` or absolute URLs, and the resources
- * point at each other that way. After `resolveBundleReferences` every such reference reads
- * `Type/id`, so the engine sees one form only. A resource without an id gets the id its
- * `urn:uuid:` names (a UUID is a valid FHIR id); one that has an id keeps it.
+ * notification Bundle names its resources by `urn:uuid:`, and the resources point at each other
+ * that way. After `resolveBundleReferences` every such reference reads `Type/id`, so the engine
+ * sees one form only (absolute references already read as `Type/id` through `localRef`). A
+ * resource without an id gets the id its `urn:uuid:` names (a UUID is a valid FHIR id); one that
+ * has an id keeps it.
  */
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { FHIR_ID } from '../domain/vocabulary.ts';
 
 const URN_UUID = /^urn:uuid:([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
-const ABSOLUTE = /^https?:\/\/.+\/([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
 /** `Type/id` each entry's `fullUrl` stands for, from the entries' own resources. */
 function fullUrlTargets(entries: readonly BundleEntry[]): Map<string, string> {
@@ -22,7 +22,6 @@ function fullUrlTargets(entries: readonly BundleEntry[]): Map<string, string> {
     const id = typeof resource.id === 'string' && FHIR_ID.test(resource.id) ? resource.id : undefined;
     const uuid = URN_UUID.exec(fullUrl)?.[1]?.toLowerCase();
     if (uuid) targets.set(fullUrl, `${resource.resourceType}/${id ?? uuid}`);
-    else if (ABSOLUTE.test(fullUrl) && id) targets.set(fullUrl, `${resource.resourceType}/${id}`);
   }
   return targets;
 }
@@ -50,9 +49,19 @@ function rewrite(value: unknown, targets: ReadonlyMap<string, string>, depth = 0
  * (the searchsets of a batch response) are resolved each on their own.
  */
 export function resolveBundleReferences<T extends Bundle>(bundle: T): T {
+  // A server's search pages carry none: the common case costs one look at each fullUrl.
+  if (!namesByUrn(bundle)) return bundle;
   const copy = structuredClone(bundle);
   resolveInPlace(copy);
   return copy;
+}
+
+function namesByUrn(bundle: Bundle): boolean {
+  return (Array.isArray(bundle.entry) ? bundle.entry : []).some(
+    (e) =>
+      (typeof e?.fullUrl === 'string' && e.fullUrl.startsWith('urn:uuid:')) ||
+      (e?.resource?.resourceType === 'Bundle' && namesByUrn(e.resource)),
+  );
 }
 
 function resolveInPlace(bundle: Bundle): void {

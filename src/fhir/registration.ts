@@ -1,6 +1,6 @@
 /**
  * What the service registers on the FHIR server at start, idempotently: its Device (the author
- * of DetectedIssues) and one rest-hook Subscription per watched resource type (SPEC section 7).
+ * of DetectedIssues) and one rest-hook Subscription per watched resource type (docs/notifications.md).
  *
  * The webhook secret is written once, where the server uses it (WEBHOOK_AUTH, docs/security.md):
  * Medplum's subscription-secret extension (the server signs with it: X-Signature) or a

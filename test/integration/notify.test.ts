@@ -1,5 +1,5 @@
 /**
- * `/notify` over real HTTP (SPEC section 7, FHIR-NOTES "Subscription notifications"): the accepted
+ * `/notify` over real HTTP (docs/notifications.md, FHIR-NOTES "Subscription notifications"): the accepted
  * forms, authentication, error statuses, and replay safety. The service's own Subscriptions are
  * turned off, so each Encounter is evaluated only because of the notification the test sends.
  */

@@ -1,5 +1,5 @@
 /**
- * The service's own HTTP API over real HTTP (SPEC sections 2 and 9): dry-run evaluation of a
+ * The service's own HTTP API over real HTTP (README, "HTTP interface"): dry-run evaluation of a
  * posted Bundle, on-demand evaluation of an Encounter on the server, the FHIR request budget per
  * evaluation, health, readiness and metrics.
  */

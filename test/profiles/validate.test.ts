@@ -20,7 +20,7 @@ function item(claim: Claim, index = 0): NonNullable<Claim['item']>[number] {
 }
 
 describe('valid resources', () => {
-  it('accepts the hand-built Claim draft (SPEC section 6)', () => {
+  it('accepts the hand-built Claim draft (docs/claim-mapping.md)', () => {
     expect(messages(validateWritten(fixture('claim-draft'), { warnings: true }))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Concurrency (SPEC sections 6 and 9): two service processes against one FHIR server receive
+ * Concurrency (docs/writes.md): two service processes against one FHIR server receive
  * 200 notifications for 50 encounters, concurrently, duplicated and out of order. The result
  * must be exactly one Claim per encounter with the same lines as a sequential run, one
  * DetectedIssue per gap, and no lost line.

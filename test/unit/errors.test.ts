@@ -4,6 +4,7 @@
  * server said reaches the client.
  */
 import { badRequest, OperationOutcomeError } from '@medplum/core';
+import { readFileSync } from 'node:fs';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { ERRORS, errorSpec, VialwiseError } from '../../src/domain/errors.ts';
@@ -100,6 +101,15 @@ describe('the error registry', () => {
       expect(spec.status, code).toBeGreaterThanOrEqual(400);
       expect(spec.text.length, code).toBeGreaterThan(0);
       if (spec.status === 503) expect((spec as { retryAfter?: number }).retryAfter, code).toBeGreaterThan(0);
+    }
+  });
+
+  it('is listed in docs/operations.md, each code with its status', () => {
+    const doc = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    for (const [code, spec] of Object.entries(ERRORS)) {
+      const row = doc.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${code}\``));
+      expect(row, code).toBeDefined();
+      expect(row, code).toContain(`| ${spec.status} |`);
     }
   });
 

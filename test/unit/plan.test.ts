@@ -1,5 +1,5 @@
 /**
- * The write plan (SPEC section 6): only what changed, conditional creates, If-Match updates,
+ * The write plan (docs/writes.md): only what changed, conditional creates, If-Match updates,
  * closing and voiding issues, never touching a submitted Claim, and converging duplicates.
  */
 import type { Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';

@@ -359,7 +359,7 @@ export function checkDetectedIssue(resource: Resource): OperationOutcomeIssue[] 
   (resource.identifier ?? []).forEach((identifier, index) => {
     if (identifier.system !== IDENTIFIER_SYSTEMS.documentationGap || typeof identifier.value !== 'string')
       return;
-    // <Encounter id>:<gap code>:<MedicationAdministration id or line key> (SPEC section 6)
+    // <Encounter id>:<gap code>:<MedicationAdministration id or line key> (docs/writes.md)
     const [encounter, code, ...rest] = identifier.value.split(':');
     if (!encounter || !code || rest.join(':') === '') {
       out.push(
