@@ -46,7 +46,7 @@ export interface StartOptions {
   readonly drainTimeoutMs?: number;
   /** Timeouts and connection cap of both HTTP servers (tests shorten them). */
   readonly serverLimits?: Partial<ServerLimits>;
-  /** Least time between the starts of two catch-up sweeps (default 10 s; docs/notifications.md). */
+  /** Least time between a requested catch-up sweep and the previous one (default 10 s; docs/notifications.md). */
   readonly sweepMinIntervalMs?: number;
   /** How long a readiness answer is reused (default 5 s). */
   readonly readyCacheMs?: number;
@@ -280,7 +280,7 @@ export async function startVialwise(
   });
 
   const sweepTimer = setInterval(() => {
-    service.sweep().catch((err: unknown) => {
+    service.periodicSweep().catch((err: unknown) => {
       metrics.errors.inc({ kind: 'sweep' });
       logger.warn(
         { event: 'sweep-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' },

@@ -362,12 +362,14 @@ export class Service {
     );
   }
 
-  /**
-   * The catch-up sweep, rate-limited (sweep.ts): resolves when the sweep this call joined is done.
-   * The periodic timer and empty notifications share the limit.
-   */
+  /** A requested catch-up sweep, rate-limited (sweep.ts): resolves when the sweep it joined is done. */
   sweep(): Promise<number> {
     return this.sweeps.request().done;
+  }
+
+  /** The periodic sweep: runs now unless one runs or waits already. */
+  periodicSweep(): Promise<number> {
+    return this.sweeps.tick() ?? Promise.resolve(0);
   }
 
   /** Evaluates a posted Bundle and returns what would be written; writes nothing. */

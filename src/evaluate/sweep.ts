@@ -2,9 +2,9 @@
  * The catch-up sweep's rate limit (docs/notifications.md). An empty notification means "something
  * changed" and asks for a sweep, and its signature never changes (the HMAC of an empty body), so
  * anyone who captured one can replay it. At most one sweep runs and at most one more waits; a
- * sweep starts no sooner than `minIntervalMs` after the previous one started. A request made
- * while a sweep runs queues one more, because the running one may already have searched past
- * the change.
+ * requested sweep starts no sooner than `minIntervalMs` after the previous one started. A request
+ * made while a sweep runs queues one more, because the running one may already have searched past
+ * the change. The periodic timer keeps its own interval (`tick`): it never waits and never queues.
  */
 export interface SweepRequest {
   /** Resolves with the number of Encounters evaluated by the sweep this request joined. */
@@ -49,9 +49,15 @@ export class SweepLimiter {
     return { done: queued, queued: true };
   }
 
-  /** Resolves once no sweep runs or waits. */
+  /** The periodic timer's sweep: starts now unless one runs or waits (then that one covers it). */
+  tick(): Promise<number> | undefined {
+    if (this.stopped || this.running || this.queued) return undefined;
+    return this.start();
+  }
+
+  /** Resolves once the sweeps running or waiting now are done. */
   async idle(): Promise<void> {
-    while (this.running || this.queued) await Promise.allSettled([this.running, this.queued]);
+    await Promise.allSettled([this.running, this.queued]);
   }
 
   /** Drops a queued sweep and starts no more. */
