@@ -32,7 +32,6 @@ export const LOG_FIELDS = [
   'interaction',
 ] as const;
 
-export type LogField = (typeof LOG_FIELDS)[number];
 const allowed = new Set<string>(LOG_FIELDS);
 
 /** Values a field may hold: no objects (a resource or an error would carry its content along). */

@@ -5,7 +5,7 @@
  */
 import { VialwiseError } from '../domain/errors.ts';
 
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

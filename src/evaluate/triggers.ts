@@ -18,7 +18,7 @@ function encounterIdOf(ref: unknown): string | undefined {
 }
 
 /** Encounters a resource belongs to, without asking the server (undefined: ask it). */
-export function directTargets(resource: Resource): string[] | undefined {
+function directTargets(resource: Resource): string[] | undefined {
   const r = resource as unknown as Record<string, unknown>;
   switch (resource.resourceType) {
     case 'Encounter':

@@ -32,7 +32,7 @@ export function nextPathBelowBase(baseUrl: string, next: string): string {
   return link.pathname.slice(base.pathname.length) + link.search;
 }
 
-export function nextLink(page: Bundle): string | undefined {
+function nextLink(page: Bundle): string | undefined {
   const url = page.link?.find((l) => l?.relation === 'next')?.url;
   return typeof url === 'string' && url.length > 0 ? url : undefined;
 }

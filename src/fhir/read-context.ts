@@ -51,7 +51,7 @@ export const PAGE = 1000;
 export const ADMINISTRATION_PAGE = 500;
 
 /** The parts of the context read, in the order of `contextQueries`. */
-export const CONTEXT_PARTS = [
+const CONTEXT_PARTS = [
   'encounter',
   'administrations',
   'conditions',
@@ -60,7 +60,7 @@ export const CONTEXT_PARTS = [
   'issues',
   'weights',
 ] as const;
-export type ContextPart = (typeof CONTEXT_PARTS)[number];
+type ContextPart = (typeof CONTEXT_PARTS)[number];
 
 /**
  * The searches of one Encounter's context, in CONTEXT_PARTS order. `patient` is a patient the
@@ -88,7 +88,7 @@ export function contextQueries(encounterId: string, patient?: string): string[] 
 }
 
 /** Body-weight Observations (LOINC 29463-7) of a patient, or recorded in an encounter. */
-export function weightQuery(by: 'patient' | 'encounter', reference: string): string {
+function weightQuery(by: 'patient' | 'encounter', reference: string): string {
   const code = encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`);
   return `Observation?code=${code}&${by}=${encodeURIComponent(reference)}&_count=${PAGE}`;
 }

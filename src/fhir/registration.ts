@@ -22,8 +22,6 @@ import {
   SECRET_FINGERPRINT_EXT,
 } from '../domain/vocabulary.ts';
 
-export const SUBSCRIPTION_TAG = 'https://vialwise.dev/fhir/sid/subscription';
-
 export async function registerDevice(gateway: FhirGateway): Promise<string> {
   const device: Device = {
     resourceType: 'Device',
