@@ -51,7 +51,11 @@ export const ERRORS = {
     issue: 'forbidden',
     text: 'This demo answers only at localhost (or the host of PUBLIC_URL): open it at http://localhost:<PORT>/',
   },
-  'cross-site-request': { status: 403, issue: 'forbidden', text: 'Cross-site requests to the API are refused' },
+  'cross-site-request': {
+    status: 403,
+    issue: 'forbidden',
+    text: 'Cross-site requests to the API are refused',
+  },
   'encounter-not-found': { status: 404, issue: 'not-found', text: 'Encounter not found' },
   'resource-not-found': {
     status: 404,
@@ -92,7 +96,7 @@ export const ERRORS = {
   'fhir-refused': {
     status: 502,
     issue: 'processing',
-    text: 'The FHIR server refused a request of the service',
+    text: 'The FHIR server refused the request',
   },
   'fhir-paging': {
     status: 502,

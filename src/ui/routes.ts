@@ -128,8 +128,7 @@ export function uiRouter(deps: UiDeps): express.Router {
   router.get('/', (_req, res) => sendAsset(res, 'index.html'));
   router.get('/ui/:file', async (req, res) => {
     const file = req.params.file;
-    if (!assets.has(file) || file === 'index.html')
-      return sendError(res, 'not-found');
+    if (!assets.has(file) || file === 'index.html') return sendError(res, 'not-found');
     await sendAsset(res, file);
   });
 
