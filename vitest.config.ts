@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Files that need a fresh module graph: they replace a module (`vi.mock`) or patch the global
+ * Files that need a process of their own: they replace a module (`vi.mock`) or patch the global
  * fetch (nock) for everything imported after them.
  */
 const ISOLATED = ['test/security/signature.test.ts', 'test/reliability/faults.test.ts'];

@@ -1,11 +1,12 @@
 /**
  * A long inpatient stay for the scale tests: golden case 22's Medicare patient, diagnosis and
  * Hikma methylprednisolone sodium succinate 40 mg/1 mL vial (NDC 00143-9753-01), admitted for
- * `days` days with `perDay` administrations a day. Four a day are methylprednisolone 40 mg IV
- * (J2920, "up to 40 mg": 4 units a day, no JW/JZ on an inpatient claim); the others are drugs the
- * catalog does not bill (flushes, antibiotics, antiemetics), read and skipped. The first
- * `undocumented` methylprednisolone administrations lack route and performer: two gaps each
- * (missing-route, missing-performer), as in golden case 22.
+ * `days` days with `perDay` administrations a day. Four a day are methylprednisolone 40 mg IV:
+ * J2919 ("methylprednisolone sodium succinate, 5 mg", from 2024-04-01 per the CMS ASP files the
+ * catalog is built from), 4 x 40 mg / 5 mg = 32 units a day, no JW/JZ on an inpatient claim. The
+ * others are drugs no CMS drug file bills (oral drugs, flushes, fluids), read and skipped. The
+ * first `undocumented` methylprednisolone administrations lack route and performer: two gaps
+ * each (missing-route, missing-performer), as in golden case 22.
  */
 import { readFileSync } from 'node:fs';
 import type { Bundle, Encounter, MedicationAdministration, Resource } from '@medplum/fhirtypes';
@@ -15,19 +16,20 @@ const IV = { coding: [{ system: 'http://snomed.info/sct', code: '47625008', disp
 const NURSE = [{ actor: { reference: 'Practitioner/prac-golden-rn', display: 'Test Nurse' } }];
 /** Not in the catalog: identified as nothing, so skipped (text only, as many EHRs send them). */
 const OTHER_DRUGS = [
-  'Heparin lock flush 100 units/mL 5 mL',
-  'Ceftriaxone 1 g in 50 mL',
-  'Ondansetron 4 mg/2 mL',
-  'Pantoprazole 40 mg',
-  'Potassium chloride 20 mEq in 100 mL',
+  'Sodium chloride 0.9% flush 10 mL',
+  'Oxycodone 5 mg tablet',
+  'Senna 8.6 mg tablet',
+  'Docusate sodium 100 mg capsule',
+  'Atorvastatin 40 mg tablet',
+  'Lactated Ringer 1000 mL',
 ];
 
 export interface LongStay {
   readonly encounterId: string;
   readonly resources: Resource[];
-  /** J2920 units per date of service, as the engine must bill them. */
+  /** J2919 units per date of service, as the engine must bill them. */
   readonly expectedLines: {
-    readonly code: 'J2920';
+    readonly code: 'J2919';
     readonly units: number;
     readonly dateOfService: string;
   }[];
@@ -95,7 +97,7 @@ export function longStay(
         resources.push(administration);
       }
     }
-    expectedLines.push({ code: 'J2920', units: 4, dateOfService: day(d) });
+    expectedLines.push({ code: 'J2919', units: 32, dateOfService: day(d) });
   }
   return { encounterId, resources, expectedLines, expectedGaps: expectedGaps.sort() };
 }
