@@ -4,24 +4,22 @@
  * nothing of HTTP: `handleNotification(raw, headers)` returns an outcome the HTTP layer turns into
  * a status.
  */
-import type { Bundle, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Claim, DetectedIssue } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
-import { isVialwiseError, VialwiseError } from '../domain/errors.ts';
+import { isVialwiseError } from '../domain/errors.ts';
 import { FHIR_ID } from '../domain/vocabulary.ts';
 import type { Evaluation } from '../domain/types.ts';
 import type { WriteContext } from '../fhir/codec/index.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
-import { asServiceError, upstreamStatus } from '../fhir/outcomes.ts';
 import { planWrites } from '../fhir/plan.ts';
 import { inputFromBundle } from '../fhir/read-context.ts';
-import { isWatchedType } from '../fhir/watched.ts';
 import type { Metrics } from '../metrics.ts';
 import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
 import { evaluateAndWrite, type EvaluationResult } from './evaluate-encounter.ts';
-import { invalid, parseNotification, type Notification } from './notification.ts';
+import { handleNotification, type NotificationHeaders, type NotificationOutcome } from './notifications.ts';
 import { EncounterSerializer } from './serializer.ts';
 import { SweepLimiter } from './sweep.ts';
-import { confirmedDeleted, deletedTargets, previousTargets, sweepTargets, targetsOf } from './triggers.ts';
+import { sweepTargets } from './triggers.ts';
 
 export interface ServiceDeps {
   readonly gateway: FhirGateway;
@@ -43,27 +41,9 @@ export interface DryRun {
   readonly detectedIssues: DetectedIssue[];
 }
 
-/** The headers of a notification the service reads (lower-case names). */
-export interface NotificationHeaders {
-  readonly 'content-type'?: string;
-  readonly 'x-medplum-interaction'?: string;
-  readonly 'x-medplum-deleted-resource'?: string;
-}
-
-export type NotificationOutcome =
-  | {
-      readonly ok: true;
-      /** False when the work was queued (a rate-limited sweep) rather than done. */
-      readonly done: boolean;
-      readonly evaluated: number;
-      readonly ignored: number;
-    }
-  | { readonly ok: false; readonly error: VialwiseError };
-
 /** Encounters evaluated at once by one sweep or notification: keeps a large sweep from flooding the server. */
 const EVALUATION_CONCURRENCY = 4;
 const MAX_REMEMBERED = 200_000;
-const JSON_TYPES = ['application/json', 'application/fhir+json'];
 
 /** Promise.allSettled over `items`, with at most `limit` running at once. */
 async function settleWithLimit<T, R>(
@@ -95,20 +75,6 @@ function remember(map: Map<string, string>, key: string, value: string): void {
     if (map.size <= MAX_REMEMBERED) break;
     map.delete(k);
   }
-}
-
-/** JSON is UTF-8 (RFC 8259 section 8.1): a body declared in another charset is refused. */
-export function isJsonContentType(contentType: string | undefined): boolean {
-  const [media = '', ...params] = (contentType ?? '').split(';');
-  const charset = params
-    .map((p) => p.trim().toLowerCase())
-    .find((p) => p.startsWith('charset='))
-    ?.slice('charset='.length)
-    .replace(/"/g, '');
-  return (
-    JSON_TYPES.includes(media.trim().toLowerCase()) &&
-    (charset === undefined || charset === 'utf-8' || charset === 'utf8')
-  );
 }
 
 export class Service {
@@ -217,133 +183,29 @@ export class Service {
   }
 
   /**
-   * A notification the HTTP layer authenticated: its raw body and headers, and for HAPI's
-   * `PUT {endpoint}/{type}/{id}` the type and id of its path. The FHIR server being unavailable
-   * or refusing a request is an outcome too (`fhir-unavailable`, `fhir-refused`, ...): the sender
-   * retries; a malformed body is `invalid-body`.
+   * A notification the HTTP layer authenticated (notifications.ts): its raw body and headers,
+   * and for HAPI's `PUT {endpoint}/{type}/{id}` the type and id of its path.
    */
-  async handleNotification(
+  handleNotification(
     raw: Buffer,
     headers: NotificationHeaders,
     path?: { readonly type: string; readonly id: string },
   ): Promise<NotificationOutcome> {
-    try {
-      if (raw.length > 0 && !isJsonContentType(headers['content-type']))
-        return { ok: false, error: new VialwiseError('unsupported-media-type', 'notification is not JSON') };
-      const n = path ? this.parsePathNotification(raw, path) : this.parse(raw, headers);
-      const { metrics } = this.deps;
-      metrics.notifications.inc({
-        form: n.kind === 'resources' || n.kind === 'references' ? n.form : n.kind,
-      });
-      return { ok: true, ...(await this.handle(n)) };
-    } catch (err) {
-      const error = isVialwiseError(err) ? err : asServiceError(err);
-      if (error) return { ok: false, error };
-      throw err;
-    }
-  }
-
-  private parse(raw: Buffer, headers: NotificationHeaders): Notification {
-    const interaction = headers['x-medplum-interaction'];
-    const deletedResource = headers['x-medplum-deleted-resource'];
-    return parseNotification(raw, {
-      ...(interaction ? { interaction } : {}),
-      ...(deletedResource ? { deletedResource } : {}),
-    });
-  }
-
-  /** HAPI FHIR's payload style: `PUT {endpoint}/{type}/{id}` with the resource, or nothing. */
-  private parsePathNotification(
-    raw: Buffer,
-    path: { readonly type: string; readonly id: string },
-  ): Notification {
-    if (!FHIR_ID.test(path.id)) throw new VialwiseError('invalid-id', 'invalid id in the notification path');
-    const n = parseNotification(raw, {});
-    if (n.kind === 'empty')
-      return { kind: 'references', form: 'backport-id-only', references: [`${path.type}/${path.id}`] };
-    if (
-      n.kind !== 'resources' ||
-      n.resources[0]?.resourceType !== path.type ||
-      n.resources[0]?.id !== path.id
-    )
-      throw invalid('Body does not match the type and id in the path');
-    return n;
-  }
-
-  /** What a notification asks for; resolves once every affected Encounter is written. */
-  async handle(n: Notification): Promise<{ done: boolean; evaluated: number; ignored: number }> {
-    const { gateway } = this.deps;
-    switch (n.kind) {
-      case 'empty': {
-        const sweep = this.sweeps.request();
-        if (sweep.queued) {
-          sweep.done.catch((err: unknown) => this.sweepFailed(err));
-          return { done: false, evaluated: 0, ignored: 0 };
-        }
-        return { done: true, evaluated: await sweep.done, ignored: 0 };
-      }
-      case 'status':
-        return { done: true, evaluated: 0, ignored: 1 };
-      case 'deleted': {
-        if (!n.reference || !isWatchedType(n.reference.split('/')[0]))
-          return { done: true, evaluated: 0, ignored: 1 };
-        if (!(await confirmedDeleted(gateway, n.reference))) {
-          this.deps.logger.info(
-            { event: 'delete-not-confirmed', resourceType: n.reference.split('/')[0] },
-            'a delete notification for a resource the FHIR server still has: ignored',
-          );
-          return { done: true, evaluated: 0, ignored: 1 };
-        }
-        const targets = await deletedTargets(gateway, n.reference, this.since());
-        return {
-          done: true,
-          evaluated: await this.evaluateTargets(targets),
-          ignored: targets.length ? 0 : 1,
-        };
-      }
-      case 'references': {
-        const resources: Resource[] = [];
-        let ignored = 0;
-        for (const ref of n.references) {
-          const [type, id] = ref.split('/') as [string, string];
-          if (!isWatchedType(type)) {
-            ignored++;
-            continue;
-          }
-          const found = await gateway.read(type, id).catch((err: unknown) => {
-            const status = upstreamStatus(err);
-            if (status === 404 || status === 410)
-              throw new VialwiseError(
-                'resource-not-found',
-                `${type} named by a notification is not on the server`,
-              );
-            throw err;
-          });
-          resources.push(found);
-        }
-        const r = await this.handleResources(resources);
-        return { done: true, evaluated: r.evaluated, ignored: r.ignored + ignored };
-      }
-      case 'resources':
-        return { done: true, ...(await this.handleResources(n.resources)) };
-    }
-  }
-
-  private async handleResources(
-    resources: readonly Resource[],
-  ): Promise<{ evaluated: number; ignored: number }> {
-    const targets: string[] = [];
-    let ignored = 0;
-    for (const r of resources) {
-      if (!isWatchedType(r.resourceType)) {
-        ignored++;
-        continue;
-      }
-      targets.push(...(await targetsOf(r, this.deps.gateway, this.since())));
-      const known = this.encounterOfAdministration.get(`${r.resourceType}/${r.id ?? ''}`);
-      targets.push(...(await previousTargets(r, this.deps.gateway, known)));
-    }
-    return { evaluated: await this.evaluateTargets(targets), ignored };
+    return handleNotification(
+      {
+        gateway: this.deps.gateway,
+        logger: this.deps.logger,
+        metrics: this.deps.metrics,
+        since: () => this.since(),
+        knownEncounterOf: (ref) => this.encounterOfAdministration.get(ref),
+        evaluateTargets: (ids) => this.evaluateTargets(ids),
+        requestSweep: () => this.sweeps.request(),
+        sweepFailed: (err) => this.sweepFailed(err),
+      },
+      raw,
+      headers,
+      path,
+    );
   }
 
   private async runSweep(): Promise<number> {
