@@ -7,11 +7,13 @@
  * 2. End to end over HTTP against the embedded FHIR server: evaluations per second, p50/p95
  *    latency and FHIR requests per evaluation, against the same batch read + transaction sent
  *    directly to the same server.
- * 3. The batch audit over a generated export of 1,000,000 administrations (bench/audit.ts):
+ * 3. A long stay (bench/long-stay.ts): 1,500 administrations and 60 gaps, evaluation time and
+ *    requests against the same reads sent directly.
+ * 4. The batch audit over a generated export of 1,000,000 administrations (bench/audit.ts):
  *    administrations per second and peak RSS, against reading and parsing the same NDJSON.
- * 4. The drug catalog (bench/catalog.ts): load time and RSS at start, the engine with the full
+ * 5. The drug catalog (bench/catalog.ts): load time and RSS at start, the engine with the full
  *    catalog against a 9-code one in the same run, the build's time, the size on disk.
- *    `--engine-only` skips 2 and 3.
+ *    `--engine-only` skips 2 to 5.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { silentLogger } from '../src/logger.ts';
 import { auditBench } from './audit.ts';
 import { catalogBench, NINE_CODES, subsetCatalog } from './catalog.ts';
 import type { DrugCatalog } from '../src/catalog/catalog.ts';
+import { longStayBench } from './long-stay.ts';
 import type { EncounterInput } from '../src/domain/input.ts';
 
 const casesDir = new URL('../test/golden/cases/', import.meta.url);
@@ -184,10 +187,10 @@ async function endToEndBench(): Promise<void> {
   console.log('## End to end over HTTP (embedded FHIR server, same process)');
   console.log(`  encounters                              ${ids.length}`);
   console.log(
-    `  FHIR requests per evaluation, first     ${firstPerEval.toFixed(2)}   (read + transaction; SPEC: at most 2)`,
+    `  FHIR requests per evaluation, first     ${firstPerEval.toFixed(2)}   (read + transaction; docs/writes.md: at most 2)`,
   );
   console.log(
-    `  FHIR requests per evaluation, unchanged ${unchangedPerEval.toFixed(2)}   (read only; SPEC: 1)`,
+    `  FHIR requests per evaluation, unchanged ${unchangedPerEval.toFixed(2)}   (read only; docs/writes.md: 1)`,
   );
   console.log(
     `  writing evaluation p50 / p95            ${percentile(writeTimes, 50).toFixed(2)} ms / ${percentile(writeTimes, 95).toFixed(2)} ms`,
@@ -228,6 +231,8 @@ engineBench();
 }
 if (!process.argv.includes('--engine-only')) {
   await endToEndBench();
+  console.log('');
+  await longStayBench();
   console.log('');
   await auditBench();
 }

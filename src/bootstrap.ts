@@ -14,8 +14,10 @@ import { ConfigError, displayHost, listenError, loadConfigured, localHost, type 
 import type { FacilityResolver } from './domain/facility.ts';
 import { AuthError, createTokenSource } from './fhir/auth.ts';
 import { createGateway, isUnavailable, type FhirGateway } from './fhir/gateway.ts';
-import type { RetryPolicy } from './fhir/http-fetch.ts';
-import { conformanceBundle, supportedProfiles } from './fhir/profiles.ts';
+import type { FetchHooks, RetryPolicy } from './fhir/http-fetch.ts';
+import { createInProcessGateway, type InProcessHandler } from './fhir/in-process-gateway.ts';
+import { createInProcessFhirServer } from './fhir-server/in-process.ts';
+import { conformanceBundle, supportedProfiles } from './fhir/conformance.ts';
 import { registerDevice, registerSubscriptions } from './fhir/registration.ts';
 import {
   startEmbeddedFhirServer,
@@ -25,7 +27,7 @@ import {
 import { createApp } from './http/app.ts';
 import { createMetrics, statusClass, type Metrics } from './metrics.ts';
 import { createLimitedServer, type ServerLimits } from './server-limits.ts';
-import { Service } from './service.ts';
+import { Service } from './evaluate/service.ts';
 import { mountUi } from './ui/mount.ts';
 import type express from 'express';
 
@@ -44,6 +46,12 @@ export interface StartOptions {
   readonly drainTimeoutMs?: number;
   /** Timeouts and connection cap of both HTTP servers (tests shorten them). */
   readonly serverLimits?: Partial<ServerLimits>;
+  /** Least time between a requested catch-up sweep and the previous one (default 10 s; docs/notifications.md). */
+  readonly sweepMinIntervalMs?: number;
+  /** How long a readiness answer is reused (default 5 s). */
+  readonly readyCacheMs?: number;
+  /** In embedded mode, run the FHIR server without a socket (tests, benchmarks). */
+  readonly inProcessFhir?: boolean;
 }
 
 export interface Running {
@@ -54,7 +62,8 @@ export interface Running {
   readonly metrics: Metrics;
   /** The hospital's standard charges, when CHARGEMASTER_FILE is set. */
   readonly chargemaster?: Chargemaster;
-  readonly embedded?: EmbeddedFhirServer;
+  /** The embedded FHIR server, when FHIR_BASE_URL is not set. */
+  readonly embedded?: EmbeddedFhir;
   /** Resolves once the Device and Subscriptions are registered on the FHIR server. */
   readonly registered: Promise<void>;
   /** Stops accepting, finishes in-flight evaluations, stops the embedded server. */
@@ -68,8 +77,65 @@ export function facilitiesOf(config: Pick<Config, 'facilitiesFile' | 'facilityTi
   );
 }
 
+/** What the service and its tests use of the embedded FHIR server, over HTTP or in process. */
+export type EmbeddedFhir = Pick<
+  EmbeddedFhirServer,
+  'repo' | 'deliveries' | 'addProfiles' | 'restrictDelivery' | 'stop'
+> & {
+  readonly baseUrl: string;
+  /** The request handler, when the server runs in process (no socket). */
+  readonly handle?: InProcessHandler;
+};
+
+let inProcessServers = 0;
+
+/**
+ * The FHIR server and the gateway to it: FHIR_BASE_URL, or the embedded server on its port, or
+ * (tests and benchmarks: `inProcessFhir`) the embedded server without a socket.
+ */
+async function connectFhir(
+  config: Config,
+  logger: Logger,
+  opts: StartOptions,
+  hooks: FetchHooks,
+): Promise<{ gateway: FhirGateway; baseUrl: string; embedded?: EmbeddedFhir }> {
+  const tokens = createTokenSource(config.fhirAuth);
+  const over = (baseUrl: string) =>
+    createGateway({
+      baseUrl,
+      hooks,
+      ...(tokens ? { tokens } : {}),
+      ...(opts.retry ? { retry: opts.retry } : {}),
+    });
+  if (!config.embedded) {
+    if (!config.fhirBaseUrl) throw new Error('no FHIR base URL');
+    return { gateway: over(config.fhirBaseUrl), baseUrl: config.fhirBaseUrl };
+  }
+  const delivery = opts.delivery ? { delivery: opts.delivery } : {};
+  if (opts.inProcessFhir) {
+    const server = createInProcessFhirServer({ logger, ...delivery });
+    // One name per server, never connected to (RFC 6761 `.invalid`), so tests can tell them apart.
+    const baseUrl = `http://fhir-${++inProcessServers}.in-process.invalid/fhir/R4`;
+    const embedded = { ...server, baseUrl };
+    await loadConformance(embedded);
+    return { gateway: createInProcessGateway({ handle: server.handle, baseUrl, hooks }), baseUrl, embedded };
+  }
+  const server = await startEmbeddedFhirServer({
+    port: config.embeddedFhirPort,
+    host: config.embeddedFhirHost,
+    logger,
+    ...delivery,
+    ...(opts.serverLimits ? { limits: opts.serverLimits } : {}),
+  }).catch((err: unknown) => {
+    const names = { port: 'EMBEDDED_FHIR_PORT', host: 'EMBEDDED_FHIR_HOST' };
+    throw listenError(err, names, config.embeddedFhirPort, config.embeddedFhirHost);
+  });
+  await loadConformance(server);
+  return { gateway: over(server.baseUrl), baseUrl: server.baseUrl, embedded: server };
+}
+
 /** The project's profiles, extensions, CodeSystems and CapabilityStatement, readable from the embedded server. */
-async function loadConformance(embedded: EmbeddedFhirServer): Promise<void> {
+async function loadConformance(embedded: EmbeddedFhir): Promise<void> {
   for (const entry of conformanceBundle().entry ?? []) {
     if (entry.resource) await embedded.repo.updateResource(entry.resource);
   }
@@ -115,30 +181,17 @@ export async function startVialwise(
     : undefined;
   const metrics = createMetrics();
 
-  let embedded: EmbeddedFhirServer | undefined;
-  let fhirBaseUrl = config.fhirBaseUrl;
-  if (config.embedded) {
-    embedded = await startEmbeddedFhirServer({
-      port: config.embeddedFhirPort,
-      host: config.embeddedFhirHost,
-      logger,
-      ...(opts.delivery ? { delivery: opts.delivery } : {}),
-      ...(opts.serverLimits ? { limits: opts.serverLimits } : {}),
-    }).catch((err: unknown) => {
-      const names = { port: 'EMBEDDED_FHIR_PORT', host: 'EMBEDDED_FHIR_HOST' };
-      throw listenError(err, names, config.embeddedFhirPort, config.embeddedFhirHost);
-    });
-    fhirBaseUrl = embedded.baseUrl;
-    await loadConformance(embedded);
-  }
-  if (!fhirBaseUrl) throw new Error('no FHIR base URL');
-
-  const tokens = createTokenSource(config.fhirAuth);
-  const gateway = createGateway({
+  // Every FHIR answer tells the service's readiness that the server answers (set once it exists).
+  let noteAnswer: (status: number) => void = () => undefined;
+  const {
+    gateway,
     baseUrl: fhirBaseUrl,
-    ...(tokens ? { tokens } : {}),
-    ...(opts.retry ? { retry: opts.retry } : {}),
-    hooks: { onRequest: (status) => metrics.fhirRequests.inc({ status: statusClass(status) }) },
+    embedded,
+  } = await connectFhir(config, logger, opts, {
+    onRequest: (status) => {
+      metrics.fhirRequests.inc({ status: statusClass(status) });
+      noteAnswer(status);
+    },
   });
   const service = new Service({
     gateway,
@@ -146,12 +199,15 @@ export async function startVialwise(
     logger,
     metrics,
     sweepLookbackHours: config.sweepLookbackHours,
-    // SPEC 1: in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
+    ...(opts.sweepMinIntervalMs !== undefined ? { sweepMinIntervalMs: opts.sweepMinIntervalMs } : {}),
+    ...(opts.readyCacheMs !== undefined ? { readyCacheMs: opts.readyCacheMs } : {}),
+    // README "Configuration": in embedded mode the demo hospital bills when an Encounter names no serviceProvider.
     ...(config.billingProvider || config.embedded
       ? { billingProvider: config.billingProvider ?? DEMO_BILLING_PROVIDER }
       : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
+  noteAnswer = (status) => service.noteFhirAnswer(status);
   const app = createApp({
     service,
     metrics,
@@ -224,7 +280,7 @@ export async function startVialwise(
   });
 
   const sweepTimer = setInterval(() => {
-    service.sweep().catch((err: unknown) => {
+    service.periodicSweep().catch((err: unknown) => {
       metrics.errors.inc({ kind: 'sweep' });
       logger.warn(
         { event: 'sweep-failed', errorCode: isUnavailable(err) ? 'fhir-unavailable' : 'error' },
@@ -248,6 +304,7 @@ export async function startVialwise(
       stopped ??= (async () => {
         stopping = true;
         clearInterval(sweepTimer);
+        service.stop();
         if (registrationTimer) clearTimeout(registrationTimer);
         // Stop accepting, answer what was accepted (bounded), then close what is left.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,6 @@
 /**
  * pino JSON logs with an allowlist: only the fields below ever reach the output, so a resource,
- * a name or a URL passed by mistake is dropped rather than logged (SPEC section 9).
+ * a name or a URL passed by mistake is dropped rather than logged (docs/operations.md, "Logs").
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 
@@ -32,7 +32,6 @@ export const LOG_FIELDS = [
   'interaction',
 ] as const;
 
-export type LogField = (typeof LOG_FIELDS)[number];
 const allowed = new Set<string>(LOG_FIELDS);
 
 /** Values a field may hold: no objects (a resource or an error would carry its content along). */

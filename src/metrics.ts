@@ -1,4 +1,4 @@
-/** Prometheus metrics (SPEC section 2: evaluations, writes, FHIR requests, errors, latency). */
+/** Prometheus metrics: evaluations, writes, FHIR requests, errors, sweeps, latency (README, HTTP interface). */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -9,6 +9,7 @@ export interface Metrics {
   readonly errors: Counter<'kind'>;
   readonly notifications: Counter<'form'>;
   readonly skippedAdministrations: Counter;
+  readonly sweeps: Counter;
   readonly evaluationSeconds: Histogram;
 }
 
@@ -51,6 +52,11 @@ export function createMetrics(withDefaults = true): Metrics {
     skippedAdministrations: new Counter({
       name: 'vialwise_skipped_administrations_total',
       help: 'Administrations of drugs the catalog does not bill',
+      registers,
+    }),
+    sweeps: new Counter({
+      name: 'vialwise_sweeps_total',
+      help: 'Catch-up sweeps run (periodic and on empty notifications, rate-limited)',
       registers,
     }),
     evaluationSeconds: new Histogram({

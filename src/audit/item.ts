@@ -5,8 +5,8 @@
 import type { Claim, Encounter, MedicationAdministration } from '@medplum/fhirtypes';
 import type { EncounterInput } from '../domain/input.ts';
 import type { Evaluation } from '../domain/types.ts';
-import { calendarDate, codings, finiteNumber, localRef } from '../domain/fhir-values.ts';
-import { CLAIM_DRAFT_SID, EXT, SYSTEMS } from '../domain/vocabulary.ts';
+import { localRef } from '../domain/fhir-values.ts';
+import { encounterOfClaim, isClaimOf, isSubmitted, readClaimLines } from '../fhir/codec/index.ts';
 
 export interface AuditItem {
   readonly input: EncounterInput;
@@ -30,18 +30,11 @@ export interface PostedLine {
   readonly administrations: readonly string[];
 }
 
-const NOT_SUBMITTED = new Set(['draft', 'entered-in-error', 'cancelled']);
-const HCPCS_CODE = /^[A-Z]\d{4}$/;
-const MODIFIER = /^[A-Z0-9]{2}$/;
-
 /** Encounter ids a Claim is about: vialwise's draft identifier, and `item.encounter`. */
 export function claimEncounterIds(claim: Claim): string[] {
   const ids = new Set<string>();
-  for (const i of Array.isArray(claim.identifier) ? claim.identifier : []) {
-    if (i?.system === CLAIM_DRAFT_SID && typeof i.value === 'string' && i.value.startsWith('Encounter/')) {
-      ids.add(i.value.slice('Encounter/'.length));
-    }
-  }
+  const drafted = encounterOfClaim(claim);
+  if (drafted) ids.add(drafted);
   for (const item of Array.isArray(claim.item) ? claim.item : []) {
     for (const e of Array.isArray(item?.encounter) ? item.encounter : []) {
       const r = localRef(e);
@@ -52,48 +45,33 @@ export function claimEncounterIds(claim: Claim): string[] {
 }
 
 /** True for the Claim the service drafts for this encounter (the only kind the engine reads). */
-export function isDraftIdentifierClaim(claim: Claim, encounterId: string): boolean {
-  return (claim.identifier ?? []).some(
-    (i) => i?.system === CLAIM_DRAFT_SID && i.value === `Encounter/${encounterId}`,
-  );
-}
+export const isDraftIdentifierClaim = isClaimOf;
 
 /** The Claim that has left draft, most recent first by `created`. */
 export function submittedClaim(claims: readonly Claim[]): Claim | undefined {
   return claims
-    .filter((c) => c?.id && !NOT_SUBMITTED.has(c.status))
+    .filter((c) => c?.id && isSubmitted(c))
     .sort(
       (a, b) => (b.created ?? '').localeCompare(a.created ?? '') || (b.id ?? '').localeCompare(a.id ?? ''),
     )[0];
 }
 
-/** The lines of a Claim as posted: HCPCS code, modifiers, units, date, administrations. */
+/** The lines of a Claim as posted (read through the codec): code, modifiers, units, date, administrations. */
 export function postedFromClaim(claim: Claim): PostedLine[] {
-  const out: PostedLine[] = [];
-  for (const item of Array.isArray(claim.item) ? claim.item : []) {
-    const hcpcs = codings(item?.productOrService, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
-    const code = hcpcs.find((c) => HCPCS_CODE.test(c));
-    if (!code) continue;
-    const modifiers = [
-      ...hcpcs.filter((c) => MODIFIER.test(c)),
-      ...(Array.isArray(item.modifier) ? item.modifier : []).flatMap((m) =>
-        codings(m, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase()),
-      ),
-    ];
-    const administrations = (Array.isArray(item.extension) ? item.extension : [])
-      .filter((e) => e?.url === EXT.sourceAdministration)
-      .map((e) => localRef(e.valueReference))
-      .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
-    out.push({
-      ref: `Claim/${claim.id ?? ''}`,
-      code,
-      modifiers,
-      units: finiteNumber(item.quantity?.value) ?? 1,
-      dos: calendarDate(item.servicedDate ?? item.servicedPeriod?.start),
-      administrations,
-    });
-  }
-  return out;
+  return readClaimLines(claim).flatMap((line) =>
+    line.code
+      ? [
+          {
+            ref: `Claim/${claim.id ?? ''}`,
+            code: line.code,
+            modifiers: line.modifiers,
+            units: line.units ?? 1,
+            dos: line.dateOfService,
+            administrations: line.administrations,
+          },
+        ]
+      : [],
+  );
 }
 
 /**

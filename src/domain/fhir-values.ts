@@ -1,5 +1,6 @@
 /** Small pure readers of FHIR values (codings, references, dates), tolerant of malformed data from a server. */
 import type { CodeableConcept, Coding, Extension, Reference } from '@medplum/fhirtypes';
+import { FHIR_ID } from './vocabulary.ts';
 
 export function codings(cc: CodeableConcept | undefined, system?: string): Coding[] {
   const list = Array.isArray(cc?.coding) ? cc.coding : [];
@@ -29,13 +30,14 @@ export function refString(ref: Reference | undefined): string | undefined {
 
 const SIMPLE_REF = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
 
-/** `Type/id` of a reference, ignoring a base URL or a version suffix. */
+/** `Type/id` of a reference, ignoring a base URL or a version suffix; never an id of dots only (FHIR_ID). */
 export function localRef(ref: Reference | string | undefined): string | undefined {
   const s = typeof ref === 'string' ? ref : refString(ref);
   if (!s) return undefined;
-  if (SIMPLE_REF.test(s)) return s;
-  const m = /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s);
-  return m?.[1];
+  const found = SIMPLE_REF.test(s)
+    ? s
+    : /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s)?.[1];
+  return found && FHIR_ID.test(found.slice(found.indexOf('/') + 1)) ? found : undefined;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

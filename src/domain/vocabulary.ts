@@ -25,8 +25,12 @@ export const EXT = {
 
 export const BODY_WEIGHT_LOINC = '29463-7';
 
-/** A FHIR resource id (R4 `id` datatype). */
-export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+/**
+ * A FHIR resource id (R4 `id` datatype: http://hl7.org/fhir/R4/datatypes.html#id), with at least
+ * one letter or digit: ids made only of dots and dashes are valid R4 but, in a URL path, `.` and
+ * `..` address the base or its parent instead of a resource.
+ */
+export const FHIR_ID = /^(?=[^A-Za-z0-9]*[A-Za-z0-9])[A-Za-z0-9\-.]{1,64}$/;
 
 export const CLAIM_DRAFT_SID = 'https://vialwise.dev/fhir/sid/claim-draft';
 export const GAP_CODE_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap';

@@ -1,17 +1,19 @@
 /**
- * The use case, in three steps: gather (one batch read), decide (the pure engine), write back
- * (one transaction with only what changed). A 412 on a version-checked update means another
- * evaluation wrote first: read again and re-plan, so replicas and replays converge.
+ * The use case, in three steps: gather (the batch read of read-context.ts), decide (the pure
+ * engine and the write plan), write back (write.ts: only what changed). A 412 on a
+ * version-checked write means another evaluation wrote first: read again and re-plan, so that
+ * replicas and replays converge.
  */
-import type { Bundle } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
+import { VialwiseError } from '../domain/errors.ts';
 import type { Evaluation } from '../domain/types.ts';
-import { isPreconditionFailed, type FhirGateway } from '../fhir/gateway.ts';
-import { planWrites, transactionBundle, type WritePlan } from '../fhir/plan.ts';
+import type { WriteContext } from '../fhir/codec/index.ts';
+import type { FhirGateway } from '../fhir/gateway.ts';
+import { isPreconditionFailed } from '../fhir/gateway.ts';
+import { planWrites, type WritePlan } from '../fhir/plan.ts';
 import { readEncounterContext } from '../fhir/read-context.ts';
-import type { WriteContext } from '../fhir/resources.ts';
 import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
-import { localRef } from '../domain/fhir-values.ts';
+import { writePlan, type WriteResult } from './write.ts';
 
 export interface EvaluateDeps {
   readonly gateway: FhirGateway;
@@ -19,7 +21,11 @@ export interface EvaluateDeps {
   readonly writeContext: () => Omit<WriteContext, 'now'>;
   readonly clock: () => Date;
   readonly logger: Logger;
-  readonly onEvaluated?: (result: EvaluationResult) => void;
+  /**
+   * The patient the FHIR server named as the Encounter's subject in an earlier read, if known; it
+   * saves a weight-based infusion's extra weight read and is checked against this read.
+   */
+  readonly knownPatient?: (encounterId: string) => string | undefined;
 }
 
 export interface EvaluationResult {
@@ -29,59 +35,49 @@ export interface EvaluationResult {
   readonly requests: number;
   readonly attempts: number;
   readonly durationMs: number;
+  /** How the writes went out (write.ts). */
+  readonly strategy: WriteResult['strategy'];
   /** `MedicationAdministration/<id>` of every administration the Encounter has now. */
   readonly administrations: readonly string[];
-}
-
-export class WriteConflictError extends Error {
-  readonly code = 'write-conflict';
+  /** `Patient/<id>` the Encounter's subject names on the server. */
+  readonly patient: string | undefined;
 }
 
 const MAX_ATTEMPTS = 5;
 
-export async function evaluateAndWrite(
-  deps: EvaluateDeps,
-  encounterId: string,
-  patientHint?: string,
-): Promise<EvaluationResult> {
+function conflict(encounterId: string): VialwiseError {
+  return new VialwiseError(
+    'write-conflict',
+    `Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`,
+  );
+}
+
+export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string): Promise<EvaluationResult> {
   const started = performance.now();
   let requests = 0;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const ctx = await readEncounterContext(deps.gateway, encounterId, patientHint);
+    const ctx = await readEncounterContext(deps.gateway, encounterId, deps.knownPatient?.(encounterId));
     requests += ctx.requests;
     const now = deps.clock().toISOString();
     const evaluation = evaluateEncounter(ctx.input, deps.reference, now);
     const plan = planWrites(evaluation, ctx.input.encounter, ctx.existing, { ...deps.writeContext(), now });
-    if (plan.entries.length > 0) {
-      requests++;
-      let response: Bundle;
-      try {
-        response = await deps.gateway.transaction(transactionBundle(plan.entries));
-      } catch (err) {
-        if (isPreconditionFailed(err) && attempt < MAX_ATTEMPTS) {
-          deps.logger.info(
-            { event: 'write-conflict', encounter: encounterId, attempt },
-            'version conflict, re-reading',
-          );
-          continue;
-        }
-        throw err;
+    let written: WriteResult;
+    try {
+      written = await writePlan(deps.gateway, plan);
+    } catch (err) {
+      // A whole transaction refused for a version conflict (Medplum answers 412 for the bundle).
+      if (isPreconditionFailed(err) && attempt < MAX_ATTEMPTS) {
+        requests++;
+        deps.logger.info({ event: 'write-conflict', encounter: encounterId, attempt }, 'version conflict');
+        continue;
       }
-      const conflicted = (response.entry ?? []).some((e) => e.response?.status?.startsWith('412'));
-      if (conflicted) {
-        if (attempt < MAX_ATTEMPTS) continue;
-        throw new WriteConflictError(
-          `Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`,
-        );
-      }
-      const failed = (response.entry ?? []).find((e) => !e.response?.status?.match(/^2\d\d/));
-      if (failed)
-        throw new Error(`transaction entry answered ${failed.response?.status?.slice(0, 3) ?? 'no status'}`);
-      // Created resources get their server ids, so the API answer can be used as is.
-      for (const [i, entry] of plan.entries.entries()) {
-        const id = localRef(response.entry?.[i]?.response?.location)?.split('/')[1];
-        if (entry.request?.method === 'POST' && entry.resource && id) entry.resource.id = id;
-      }
+      throw isPreconditionFailed(err) ? conflict(encounterId) : err;
+    }
+    requests += written.requests;
+    if (written.conflicted) {
+      deps.logger.info({ event: 'write-conflict', encounter: encounterId, attempt }, 'version conflict');
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw conflict(encounterId);
     }
     const result: EvaluationResult = {
       evaluation,
@@ -89,7 +85,9 @@ export async function evaluateAndWrite(
       requests,
       attempts: attempt,
       durationMs: performance.now() - started,
+      strategy: written.strategy,
       administrations: ctx.existing.administrations ?? [],
+      patient: ctx.patient,
     };
     deps.logger.info(
       {
@@ -99,60 +97,12 @@ export async function evaluateAndWrite(
         gaps: evaluation.gaps.length,
         writes: plan.entries.length,
         count: requests,
+        mode: written.strategy,
         durationMs: Math.round(result.durationMs),
       },
       'encounter evaluated',
     );
-    deps.onEvaluated?.(result);
     return result;
   }
-  throw new WriteConflictError(
-    `Encounter ${encounterId}: writes kept conflicting after ${MAX_ATTEMPTS} attempts`,
-  );
-}
-
-/**
- * Runs evaluations one at a time per Encounter within this process, and folds a burst of
- * notifications for the same Encounter into one pending re-run.
- */
-export class EncounterSerializer {
-  private readonly running = new Map<string, Promise<unknown>>();
-  private readonly queued = new Map<string, Promise<EvaluationResult>>();
-  private inFlight = 0;
-
-  get active(): number {
-    return this.inFlight;
-  }
-
-  run(encounterId: string, task: () => Promise<EvaluationResult>): Promise<EvaluationResult> {
-    const current = this.running.get(encounterId);
-    if (!current) return this.start(encounterId, task);
-    const waiting = this.queued.get(encounterId);
-    if (waiting) return waiting;
-    const next = current
-      .catch(() => undefined)
-      .then(() => {
-        this.queued.delete(encounterId);
-        return this.start(encounterId, task);
-      });
-    this.queued.set(encounterId, next);
-    return next;
-  }
-
-  private start(encounterId: string, task: () => Promise<EvaluationResult>): Promise<EvaluationResult> {
-    this.inFlight++;
-    const p = task().finally(() => {
-      this.inFlight--;
-      if (this.running.get(encounterId) === p) this.running.delete(encounterId);
-    });
-    this.running.set(encounterId, p);
-    return p;
-  }
-
-  /** Resolves when nothing is running (for graceful shutdown). */
-  async idle(): Promise<void> {
-    while (this.running.size || this.queued.size) {
-      await Promise.allSettled([...this.running.values(), ...this.queued.values()]);
-    }
-  }
+  throw conflict(encounterId);
 }

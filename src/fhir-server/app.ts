@@ -1,28 +1,15 @@
 /**
- * The HTTP layer around Medplum's FhirRouter: express 5 at `/fhir/R4`, with what a client expects
- * of a real server and the router leaves to its host (FHIR-NOTES): `metadata`, ETag,
- * Last-Modified, Location and 201, paging links, fullUrl, and OperationOutcome for every error.
+ * The HTTP layer around the embedded server's request handler (handler.ts): express 5 at
+ * `/fhir/R4`, with body parsing, request logs, the Bulk Data `$export` and the error handler.
  */
-import {
-  badRequest,
-  contentTooLarge,
-  getStatus,
-  isOk,
-  isResourceType,
-  notFound,
-  unsupportedMediaType,
-} from '@medplum/core';
-import type { FhirRepository, FhirRequest, HttpMethod } from '@medplum/fhir-router';
-import { FhirRouter } from '@medplum/fhir-router';
-import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { badRequest, contentTooLarge, notFound, unsupportedMediaType } from '@medplum/core';
+import type { FhirRepository, FhirRouter } from '@medplum/fhir-router';
+import type { CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import express from 'express';
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { buildCapabilityStatement } from './capability.ts';
-import { indexFhirR4Definitions } from './definitions.ts';
 import { bulkExport } from './export.ts';
-import { addFullUrls, checkSearchParameters, pageLinks, pageQuery } from './search.ts';
-import type { PagedQuery, PagingOptions, QueryValues } from './search.ts';
+import { createFhirHandler, genericServerError } from './handler.ts';
 
 export const FHIR_BASE_PATH = '/fhir/R4';
 export const FHIR_JSON = 'application/fhir+json';
@@ -48,27 +35,16 @@ export interface EmbeddedFhirAppOptions {
   readonly capabilityStatement?: () => CapabilityStatement;
 }
 
-const METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-const BODY_INTERACTIONS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'batch', 'operation']);
-const VERSIONED_INTERACTIONS: ReadonlySet<string> = new Set(['read', 'vread', 'create', 'update', 'patch']);
-
-const genericServerError: OperationOutcome = {
-  resourceType: 'OperationOutcome',
-  issue: [{ severity: 'error', code: 'exception', details: { text: 'Internal server error' } }],
-};
-
 export function createEmbeddedFhirApp(options: EmbeddedFhirAppOptions): Express {
-  indexFhirR4Definitions();
   const { logger, repo } = options;
-  const router = options.router ?? new FhirRouter();
   const bodyLimit = options.bodyLimit ?? '5mb';
-  const paging: PagingOptions = {
-    defaultPageSize: options.defaultPageSize ?? 50,
-    maxPageSize: options.maxPageSize ?? 1000,
-  };
-  let defaultStatement: CapabilityStatement | undefined;
-  const capabilityStatement =
-    options.capabilityStatement ?? (() => (defaultStatement ??= buildCapabilityStatement()));
+  const handle = createFhirHandler({
+    repo,
+    ...(options.router ? { router: options.router } : {}),
+    ...(options.defaultPageSize !== undefined ? { defaultPageSize: options.defaultPageSize } : {}),
+    ...(options.maxPageSize !== undefined ? { maxPageSize: options.maxPageSize } : {}),
+    ...(options.capabilityStatement ? { capabilityStatement: options.capabilityStatement } : {}),
+  });
 
   const baseOf = (req: Request): string => {
     if (options.publicBaseUrl) return options.publicBaseUrl.replace(/\/+$/, '');
@@ -103,158 +79,21 @@ export function createEmbeddedFhirApp(options: EmbeddedFhirAppOptions): Express 
     express.urlencoded({ type: 'application/x-www-form-urlencoded', extended: false, limit: bodyLimit }),
   );
 
-  fhir.get('/metadata', (req, res) => {
-    res.locals.route = 'capabilities';
-    const statement = capabilityStatement();
-    sendFhir(res, 200, {
-      ...statement,
-      implementation: { description: statement.implementation?.description ?? 'vialwise', url: baseOf(req) },
-    });
-  });
-
   // Minimal Bulk Data $export (export.ts), ahead of the router, which does not implement it.
   fhir.use(bulkExport({ repo, baseOf, logger }));
 
   fhir.use(async (req, res) => {
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
-    if (!METHODS.has(method)) {
-      res.locals.route = 'unsupported-method';
-      sendFhir(res, 405, issue('not-supported', 'Method not allowed'));
-      return;
-    }
-    const httpMethod = method as HttpMethod;
-    const queryStart = req.url.indexOf('?');
-    const path = queryStart < 0 ? req.url : req.url.slice(0, queryStart);
-
-    let route;
-    try {
-      route = router.find(httpMethod, req.url);
-    } catch {
-      sendFhir(res, 400, badRequest('Invalid request URL'));
-      return;
-    }
-    if (!route) {
-      sendFhir(res, 404, notFound);
-      return;
-    }
-    const interaction = route.data?.interaction ?? 'operation';
-    res.locals.route = interaction;
-    const resourceType = route.params.resourceType;
-    if (resourceType !== undefined && !isResourceType(resourceType)) {
-      sendFhir(res, 404, issue('not-found', 'Unknown resource type'));
-      return;
-    }
-
-    const hasBody = req.body !== undefined;
-    if (BODY_INTERACTIONS.has(interaction) && !hasBody) {
-      const contentType = req.get('content-type');
-      if (contentType && !/json/i.test(contentType)) sendFhir(res, 415, unsupportedMediaType);
-      else sendFhir(res, 400, badRequest('Missing request body'));
-      return;
-    }
-
-    // A conditional write whose criteria match nothing by mistake would create a duplicate or
-    // silently do nothing, so its criteria get the same checks as a search.
-    const conditional = conditionalCriteria(
-      interaction,
-      route.params.id,
-      route.query,
-      req.get('if-none-exist'),
-    );
-    if (conditional && resourceType !== undefined && isResourceType(resourceType)) {
-      const problem =
-        Object.keys(conditional).length === 0
-          ? badRequest('A conditional update, patch or delete needs search criteria')
-          : checkSearchParameters(resourceType, conditional);
-      if (problem) {
-        sendFhir(res, 400, problem);
-        return;
-      }
-    }
-
-    let url = req.url;
-    let body: unknown = req.body;
-    let paged: PagedQuery | undefined;
-    if (interaction === 'search-type' || interaction === 'search-system') {
-      const formBody = method === 'POST' && isPlainObject(req.body) ? (req.body as QueryValues) : {};
-      const query: QueryValues = { ...(route.query ?? {}), ...formBody };
-      if (resourceType !== undefined && isResourceType(resourceType)) {
-        const problem = checkSearchParameters(resourceType, query);
-        if (problem) {
-          sendFhir(res, 400, problem);
-          return;
-        }
-      }
-      paged = pageQuery(query, paging);
-      if (method === 'POST') {
-        url = path;
-        body = toQueryValues(paged.params);
-      } else {
-        url = `${path}?${paged.params.toString()}`;
-      }
-    }
-
-    // The router answers an update of a missing id with 200; a real server says 201 Created.
-    const existedBefore =
-      interaction === 'update' && resourceType && route.params.id
-        ? await repo.readResource(resourceType, route.params.id).then(
-            () => true,
-            () => false,
-          )
-        : true;
-
-    const fhirRequest: FhirRequest = {
-      method: httpMethod,
-      url,
-      pathname: '',
-      params: {},
-      query: {},
-      body,
+    const out = await handle({
+      method: req.method,
+      url: req.url,
       headers: req.headers,
-      config: { transactions: true },
-    };
-    const [outcome, resource] = await router.handleRequest(fhirRequest, repo);
-    let status = getStatus(outcome);
-    if (!isOk(outcome)) {
-      sendFhir(res, status, outcome);
-      return;
-    }
-    if (!resource) {
-      sendFhir(res, status, outcome);
-      return;
-    }
-
-    const base = baseOf(req);
-    if (resource.resourceType === 'Bundle') {
-      addFullUrls(resource, base);
-      if (paged) {
-        resource.link = pageLinks(
-          `${base}${path === '/' ? '' : path.replace(/\/_search$/, '')}`,
-          paged,
-          resource.total,
-        );
-      }
-      if (interaction === 'batch') annotateBatchResponse(resource);
-      sendFhir(res, status, resource);
-      return;
-    }
-
-    const versionId = resource.meta?.versionId;
-    if (VERSIONED_INTERACTIONS.has(interaction) && versionId && resource.id) {
-      const etag = `W/"${versionId}"`;
-      res.set('ETag', etag);
-      const lastUpdated = resource.meta?.lastUpdated;
-      if (lastUpdated) res.set('Last-Modified', new Date(lastUpdated).toUTCString());
-      if (interaction === 'read' && matchesIfNoneMatch(req.get('if-none-match'), versionId)) {
-        res.status(304).end();
-        return;
-      }
-      if (interaction === 'update' && !existedBefore) status = 201;
-      if (status === 201) {
-        res.set('Location', `${base}/${resource.resourceType}/${resource.id}/_history/${versionId}`);
-      }
-    }
-    sendFhir(res, status, resource);
+      body: req.body as unknown,
+      baseUrl: baseOf(req),
+    });
+    res.locals.route = out.route;
+    res.set(out.headers);
+    if (out.body === undefined) res.status(out.status).end();
+    else sendFhir(res, out.status, out.body);
   });
 
   app.use(FHIR_BASE_PATH, fhir);
@@ -288,57 +127,4 @@ export function createEmbeddedFhirApp(options: EmbeddedFhirAppOptions): Express 
 function sendFhir(res: Response, status: number, body: Resource): void {
   const payload = status >= 500 && body.resourceType === 'OperationOutcome' ? genericServerError : body;
   res.status(status).type(FHIR_JSON).send(JSON.stringify(payload));
-}
-
-function issue(code: 'not-found' | 'not-supported', text: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] };
-}
-
-/** ETag, Last-Modified and a version-specific location on each written entry of a batch/transaction response. */
-function annotateBatchResponse(bundle: Bundle): void {
-  for (const entry of bundle.entry ?? []) {
-    const resource = entry?.resource;
-    const response = entry?.response;
-    const versionId = resource?.meta?.versionId;
-    if (!response || !resource?.id || !versionId) continue;
-    response.etag = `W/"${versionId}"`;
-    if (resource.meta?.lastUpdated) response.lastModified = resource.meta.lastUpdated;
-    if (response.status === '201')
-      response.location = `${resource.resourceType}/${resource.id}/_history/${versionId}`;
-  }
-}
-
-function matchesIfNoneMatch(header: string | undefined, versionId: string): boolean {
-  if (!header) return false;
-  return header
-    .split(',')
-    .some((tag) => tag.trim() === '*' || tag.trim().replace(/^W\//, '') === `"${versionId}"`);
-}
-
-/** The search criteria of a conditional create (If-None-Exist), update, patch or delete, if it is one. */
-function conditionalCriteria(
-  interaction: string,
-  id: string | undefined,
-  query: QueryValues | undefined,
-  ifNoneExist: string | undefined,
-): QueryValues | undefined {
-  if (interaction === 'create')
-    return ifNoneExist ? toQueryValues(new URLSearchParams(ifNoneExist)) : undefined;
-  if ((interaction === 'update' || interaction === 'patch' || interaction === 'delete') && id === undefined) {
-    return query ?? {};
-  }
-  return undefined;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toQueryValues(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const name of new Set(params.keys())) {
-    const values = params.getAll(name);
-    out[name] = values.length === 1 ? (values[0] ?? '') : values;
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 /**
- * OAuth2 tokens for the FHIR server (SPEC section 1): client credentials, and SMART Backend
+ * OAuth2 tokens for the FHIR server (README, "Configuration"): client credentials, and SMART Backend
  * Services (`private_key_jwt`: a client assertion signed with RS384 or ES384, with the `kid`
  * header SMART requires). Tokens are renewed a minute before they expire (half their lifetime
  * when that is shorter).
@@ -9,9 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import type { Config } from '../config.ts';
 import type { TokenSource } from './http-fetch.ts';
+import { VialwiseError } from '../domain/errors.ts';
 
-export class AuthError extends Error {
-  readonly code = 'fhir-auth-failed';
+export class AuthError extends VialwiseError<'fhir-auth-failed'> {
+  constructor(message: string) {
+    super('fhir-auth-failed', message);
+    this.name = 'AuthError';
+  }
 }
 
 interface TokenResponse {

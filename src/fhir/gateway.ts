@@ -104,10 +104,10 @@ export async function searchAll(
     pages++;
     if (options.maxPages !== undefined && pages >= options.maxPages) {
       const more = page.link?.some((l) => l?.relation === 'next') ?? false;
-      return { ...into, truncated: more };
+      return { ...into, truncated: more, pages };
     }
   }
-  return { ...into, truncated: false };
+  return { ...into, truncated: false, pages };
 }
 
 /** The first page of a search or history (e.g. `_history?_count=2`). */

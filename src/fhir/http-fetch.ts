@@ -4,11 +4,14 @@
  * the OAuth2 bearer token, and turns a server that stays unavailable into FhirUnavailableError
  * (which /notify answers with 503 so the sender retries).
  */
-export class FhirUnavailableError extends Error {
-  readonly code = 'fhir-unavailable';
+import { VialwiseError } from '../domain/errors.ts';
+import { outcomeForStatus } from './outcomes.ts';
+
+export class FhirUnavailableError extends VialwiseError<'fhir-unavailable'> {
+  /** The server's HTTP status; undefined when it never answered. */
   readonly status: number | undefined;
   constructor(message: string, status?: number) {
-    super(message);
+    super('fhir-unavailable', message);
     this.name = 'FhirUnavailableError';
     this.status = status;
   }
@@ -40,38 +43,17 @@ export interface FetchHooks {
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
-/**
- * OperationOutcome ids by HTTP status, as @medplum/core's getStatus reads them. MedplumClient
- * keeps only the body of an error response, and HAPI, Epic or Oracle Health do not set these
- * ids: without them a 412 would look like a 400 and the version-conflict retry would never run.
- */
-const OUTCOME_ID: Readonly<Record<number, string>> = {
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not-found',
-  409: 'conflict',
-  410: 'gone',
-  412: 'precondition-failed',
-  413: 'content-too-large',
-  415: 'unsupported-media-type',
-  422: 'business-rule',
-};
-
+/** The error body of a non-Medplum server with the outcome id @medplum/core's getStatus reads (outcomes.ts). */
 export function outcomeWithStatusId(body: ArrayBuffer, status: number): ArrayBuffer {
-  const id = OUTCOME_ID[status];
-  if (!id) return body;
-  let outcome: { resourceType?: unknown; id?: unknown; issue?: unknown } | undefined;
+  let parsed: unknown;
   try {
-    outcome = JSON.parse(new TextDecoder().decode(body)) as typeof outcome;
+    parsed = JSON.parse(new TextDecoder().decode(body));
   } catch {
-    outcome = undefined;
+    parsed = undefined;
   }
-  const issue =
-    outcome?.resourceType === 'OperationOutcome' && Array.isArray(outcome.issue)
-      ? outcome.issue
-      : [{ severity: 'error', code: 'processing', details: { text: `FHIR server answered ${status}` } }];
-  const text = JSON.stringify({ resourceType: 'OperationOutcome', id, issue });
-  return new TextEncoder().encode(text).buffer;
+  const outcome = outcomeForStatus(parsed, status);
+  if (outcome === parsed) return body;
+  return new TextEncoder().encode(JSON.stringify(outcome)).buffer;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -9,10 +9,9 @@
  * access token never leaves the configured origin.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { VialwiseError } from '../domain/errors.ts';
 
-export class PagingError extends Error {
-  readonly code = 'fhir-paging';
-}
+const pagingError = (message: string) => new VialwiseError('fhir-paging', message);
 
 /** The path and query below the base that a `next` link asks for. */
 export function nextPathBelowBase(baseUrl: string, next: string): string {
@@ -21,19 +20,19 @@ export function nextPathBelowBase(baseUrl: string, next: string): string {
   try {
     link = new URL(next, base);
   } catch {
-    throw new PagingError('the FHIR server sent a next link that is not a URL');
+    throw pagingError('the FHIR server sent a next link that is not a URL');
   }
   if (link.protocol !== 'http:' && link.protocol !== 'https:')
-    throw new PagingError('the FHIR server sent a next link that is not http(s)');
+    throw pagingError('the FHIR server sent a next link that is not http(s)');
   if (!link.pathname.startsWith(base.pathname) && link.pathname + '/' !== base.pathname) {
-    throw new PagingError(
+    throw pagingError(
       `the FHIR server sent a next link outside its base (${link.origin}${link.pathname.slice(0, 60)}): not followed`,
     );
   }
   return link.pathname.slice(base.pathname.length) + link.search;
 }
 
-export function nextLink(page: Bundle): string | undefined {
+function nextLink(page: Bundle): string | undefined {
   const url = page.link?.find((l) => l?.relation === 'next')?.url;
   return typeof url === 'string' && url.length > 0 ? url : undefined;
 }
@@ -51,7 +50,7 @@ export async function* pagesAfter(
     if (!next) return;
     const path = nextPathBelowBase(baseUrl, next);
     // A server that hands back the same link forever would otherwise loop forever.
-    if (seen.has(path)) throw new PagingError('the FHIR server sent the same next link twice');
+    if (seen.has(path)) throw pagingError('the FHIR server sent the same next link twice');
     seen.add(path);
     page = await get(path);
     yield page;
@@ -65,6 +64,8 @@ export interface SearchResult {
   readonly included: Resource[];
   /** True when `maxPages` stopped the read before the last page. */
   readonly truncated: boolean;
+  /** Pages read (HTTP requests made). */
+  readonly pages: number;
 }
 
 /** Sorts a page's entries into matches and includes. */

@@ -1,12 +1,23 @@
 /**
- * What to write for one evaluation (SPEC section 6): compare the Claim and DetectedIssues that
- * should exist with those on the server and emit only the changes, as transaction entries with
- * conditional creates and version-checked updates. Pure.
+ * What to write for one evaluation: compare the Claim and DetectedIssues that should exist with
+ * those on the server and emit only the changes, as entries with conditional creates and
+ * version-checked updates (docs/writes.md). Pure.
  */
 import type { Bundle, BundleEntry, Claim, DetectedIssue, Encounter, Resource } from '@medplum/fhirtypes';
 import type { Evaluation } from '../domain/types.ts';
-import { buildClaim, buildDetectedIssue, claimIdentifierValue, type WriteContext } from './resources.ts';
-import { CLAIM_DRAFT_SID, GAP_SID, MITIGATION_CODE_SYSTEM } from '../domain/vocabulary.ts';
+import {
+  buildClaim,
+  buildDetectedIssue,
+  claimIdentifierValue,
+  closedIssue,
+  gapKeyOf,
+  isClaimOf,
+  isDraft,
+  isSubmitted,
+  voidedIssue,
+  type WriteContext,
+} from './codec/index.ts';
+import { CLAIM_DRAFT_SID, GAP_SID } from '../domain/vocabulary.ts';
 
 export interface ExistingWrites {
   readonly claims: readonly Claim[];
@@ -44,16 +55,6 @@ export function canonical(value: unknown): string {
     }
     return v;
   });
-}
-
-function identifierOf(
-  r: { identifier?: { system?: string; value?: string }[] },
-  system: string,
-): string | undefined {
-  // Resources read from a server are not validated: tolerate a malformed identifier list.
-  if (!Array.isArray(r.identifier)) return undefined;
-  const value = r.identifier.find((i) => i?.system === system)?.value;
-  return typeof value === 'string' ? value : undefined;
 }
 
 function versionOf(r: Resource): string | undefined {
@@ -106,16 +107,14 @@ export function planWrites(
     duplicatesRemoved: 0,
   };
   const claimId = claimIdentifierValue(encounterId);
-  const ours = existing.claims.filter((c) => identifierOf(c, CLAIM_DRAFT_SID) === claimId);
+  const ours = existing.claims.filter((c) => isClaimOf(c, encounterId));
   // A server whose conditional create is not atomic can end up with two drafts for one
   // identifier: every replica keeps the same one (lowest id) and deletes the others.
-  const drafts = survivorsFirst(ours.filter((c) => c.status === 'draft'));
+  const drafts = survivorsFirst(ours.filter(isDraft));
   const draft = drafts[0];
   for (const extra of drafts.slice(1)) entries.push(remove(extra));
   counts.duplicatesRemoved += drafts.length > 1 ? drafts.length - 1 : 0;
-  const submitted = ours.some(
-    (c) => c.status !== 'draft' && c.status !== 'entered-in-error' && c.status !== 'cancelled',
-  );
+  const submitted = survivorsFirst(ours.filter(isSubmitted))[0];
 
   // The Claim: created when there are lines, kept in step while draft, never touched once submitted.
   let claim: Claim | undefined;
@@ -147,15 +146,15 @@ export function planWrites(
       },
     });
     counts.claim = 'create';
-  } else if (submitted) {
-    const s = ours.find((c) => c.status !== 'draft');
-    claimRef = s?.id ? `Claim/${s.id}` : undefined;
+  } else if (submitted?.id) {
+    // The gaps point at the Claim that was billed; a cancelled one is not it.
+    claimRef = `Claim/${submitted.id}`;
   }
 
   // DetectedIssues: open, keep, reopen, close or mark entered-in-error.
   const byIdentifier = new Map<string, DetectedIssue>();
   for (const i of survivorsFirst([...existing.issues])) {
-    const v = identifierOf(i, GAP_SID);
+    const v = gapKeyOf(i);
     if (!v || !v.startsWith(`${encounterId}:`)) continue;
     if (byIdentifier.has(v)) {
       entries.push(remove(i));
@@ -166,7 +165,7 @@ export function planWrites(
   const issues: DetectedIssue[] = [];
   for (const gap of evaluation.gaps) {
     const fresh = buildDetectedIssue(gap, evaluation, encounterId, ctx, claimRef);
-    const key = identifierOf(fresh, GAP_SID) as string;
+    const key = gapKeyOf(fresh) as string;
     desired.add(key);
     const current = byIdentifier.get(key);
     if (!current) {
@@ -204,27 +203,10 @@ export function planWrites(
     if (desired.has(key) || current.status !== 'preliminary') continue;
     const implicatesVoided = (current.implicated ?? []).some((r) => voided(r.reference));
     if (implicatesVoided) {
-      entries.push(update(current, { ...current, status: 'entered-in-error' }));
+      entries.push(update(current, voidedIssue(current)));
       counts.enteredInError++;
     } else {
-      entries.push(
-        update(current, {
-          ...current,
-          status: 'final',
-          mitigation: [
-            ...(current.mitigation ?? []),
-            {
-              action: {
-                coding: [
-                  { system: MITIGATION_CODE_SYSTEM, code: 'resolved', display: 'Resolved by documentation' },
-                ],
-              },
-              // R4 allows only a Practitioner as mitigation author: the service leaves it out.
-              date: ctx.now,
-            },
-          ],
-        }),
-      );
+      entries.push(update(current, closedIssue(current, ctx.now)));
       counts.closed++;
     }
   }

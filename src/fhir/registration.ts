@@ -1,6 +1,6 @@
 /**
  * What the service registers on the FHIR server at start, idempotently: its Device (the author
- * of DetectedIssues) and one rest-hook Subscription per watched resource type (SPEC section 7).
+ * of DetectedIssues) and one rest-hook Subscription per watched resource type (docs/notifications.md).
  *
  * The webhook secret is written once, where the server uses it (WEBHOOK_AUTH, docs/security.md):
  * Medplum's subscription-secret extension (the server signs with it: X-Signature) or a
@@ -12,7 +12,7 @@
 import { createHmac } from 'node:crypto';
 import type { Bundle, Device, Extension, Subscription } from '@medplum/fhirtypes';
 import type { WebhookAuth } from '../config.ts';
-import { WATCHED_TYPES } from '../evaluate/triggers.ts';
+import { WATCHED_TYPES } from './watched.ts';
 import { searchAll, type FhirGateway } from './gateway.ts';
 import { canonical } from './plan.ts';
 import {
@@ -21,8 +21,6 @@ import {
   MEDPLUM_SECRET_EXT,
   SECRET_FINGERPRINT_EXT,
 } from '../domain/vocabulary.ts';
-
-export const SUBSCRIPTION_TAG = 'https://vialwise.dev/fhir/sid/subscription';
 
 export async function registerDevice(gateway: FhirGateway): Promise<string> {
   const device: Device = {

@@ -9,18 +9,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiAccess } from '../config.ts';
 import type { Metrics } from '../metrics.ts';
-import { outcome, sendOutcome } from './errors.ts';
+import { sendError } from './errors.ts';
 import { bearerMatches } from './signature.ts';
 
-export const apiUnauthorized = () =>
-  outcome('login', 'Missing or invalid API token: send Authorization: Bearer <API_TOKEN>', 'unauthorized');
-
-export const apiDisabled = () =>
-  outcome(
-    'forbidden',
-    'The vialwise API and web UI are disabled until API_TOKEN is set on the service',
-    'api-disabled',
-  );
+const API_UNAUTHORIZED = 'Missing or invalid API token: send Authorization: Bearer <API_TOKEN>';
 
 export function requireApiAccess(access: ApiAccess, metrics: Metrics, logger: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -29,7 +21,7 @@ export function requireApiAccess(access: ApiAccess, metrics: Metrics, logger: Lo
     res.setHeader('Cache-Control', 'no-store');
     if (access.mode === 'disabled') {
       metrics.errors.inc({ kind: 'api-disabled' });
-      return sendOutcome(res, 403, apiDisabled());
+      return sendError(res, 'api-disabled');
     }
     const authorization = req.headers.authorization;
     if (bearerMatches(access.token, authorization)) {
@@ -48,6 +40,6 @@ export function requireApiAccess(access: ApiAccess, metrics: Metrics, logger: Lo
         ? 'Bearer realm="vialwise"'
         : 'Bearer realm="vialwise", error="invalid_token"',
     );
-    return sendOutcome(res, 401, apiUnauthorized());
+    return sendError(res, 'unauthorized', API_UNAUTHORIZED);
   };
 }

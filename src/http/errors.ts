@@ -1,114 +1,90 @@
-/** One place that turns anything thrown into an OperationOutcome with the right status. */
-import { badRequest, getStatus, isOperationOutcome, notFound, OperationOutcomeError } from '@medplum/core';
+/**
+ * The one error handler: anything thrown becomes an OperationOutcome with the status, text and
+ * `Retry-After` of its code in the registry (domain/errors.ts), built with @medplum/core's outcome
+ * helpers. Text from the FHIR server never reaches a client; logs carry only codes.
+ */
+import {
+  badRequest,
+  conflict,
+  contentTooLarge,
+  forbidden,
+  notFound,
+  OperationOutcomeError,
+  unauthorized,
+  unsupportedMediaType,
+} from '@medplum/core';
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { AuthError } from '../fhir/auth.ts';
-import { WriteConflictError } from '../evaluate/evaluate-encounter.ts';
-import { FhirUnavailableError } from '../fhir/http-fetch.ts';
-import { EncounterNotFoundError } from '../fhir/read-context.ts';
+import { errorSpec, isVialwiseError, VialwiseError, type ErrorCode } from '../domain/errors.ts';
+import { asServiceError } from '../fhir/outcomes.ts';
 
-export function outcome(
-  code: OperationOutcome['issue'][number]['code'],
-  text: string,
-  id?: string,
-): OperationOutcome {
-  return {
-    resourceType: 'OperationOutcome',
-    ...(id ? { id } : {}),
-    issue: [{ severity: 'error', code, details: { text } }],
-  };
+function withText(outcome: OperationOutcome, text: string): OperationOutcome {
+  const [first, ...rest] = outcome.issue;
+  return { ...outcome, issue: [{ ...first!, details: { text } }, ...rest] };
 }
 
-export function sendOutcome(res: Response, status: number, body: OperationOutcome): void {
-  res.status(status).type('application/fhir+json').json(body);
-}
-
-export const unauthorized = (): OperationOutcome =>
-  outcome('login', 'Missing or invalid signature or bearer token', 'unauthorized');
-export const unavailable = (): OperationOutcome =>
-  outcome('transient', 'The FHIR server is unavailable; retry later', 'unavailable');
-export const fhirAuthFailed = (): OperationOutcome =>
-  outcome(
-    'transient',
-    'The FHIR server did not accept the service credentials; retry later',
-    'fhir-auth-failed',
-  );
-
-/** Fixed texts for the client errors body-parser raises; its own messages can echo headers. */
-const CLIENT_ERRORS: Partial<Record<number, [OperationOutcome['issue'][number]['code'], string]>> = {
-  400: ['invalid', 'Body could not be read'],
-  413: ['too-costly', 'Body is larger than 1 MiB'],
-  415: ['not-supported', 'Unsupported body encoding'],
+const BY_STATUS: Readonly<Record<number, (text: string) => OperationOutcome>> = {
+  400: (text) => badRequest(text),
+  401: (text) => withText(unauthorized, text),
+  403: (text) => withText(forbidden, text),
+  404: (text) => withText(notFound, text),
+  409: (text) => conflict(text),
+  413: (text) => contentTooLarge(text),
+  415: (text) => withText(unsupportedMediaType, text),
 };
+
+/** The OperationOutcome a code answers with; `id` is the code, so clients can act on it. */
+export function outcomeFor(code: string, publicText?: string): OperationOutcome {
+  const spec = errorSpec(code);
+  const text = publicText ?? spec.text;
+  const built = BY_STATUS[spec.status]?.(text) ?? {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: spec.issue, details: { text } }],
+  };
+  return { ...built, id: code };
+}
+
+/** Sends the answer of an error code (status, Retry-After, OperationOutcome). */
+export function sendError(res: Response, code: ErrorCode, publicText?: string): void {
+  const spec = errorSpec(code);
+  if (spec.retryAfter !== undefined) res.setHeader('Retry-After', String(spec.retryAfter));
+  res.status(spec.status).type('application/fhir+json').json(outcomeFor(code, publicText));
+}
+
+/** body-parser's client errors: a fixed text each, since its own messages can echo headers. */
+function bodyParserError(e: { type?: unknown; status?: unknown; expose?: unknown }): ErrorCode | undefined {
+  if (e.type === 'entity.too.large') return 'body-too-large';
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return 'unsupported-encoding';
+  if (e.type === 'entity.parse.failed') return 'invalid-body';
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+    return e.status === 413 ? 'body-too-large' : e.status === 415 ? 'unsupported-encoding' : 'invalid-body';
+  }
+  return undefined;
+}
+
+/** The registry error for anything thrown; undefined for a bug (answered 500). */
+export function toServiceError(err: unknown): VialwiseError | undefined {
+  if (isVialwiseError(err)) return err;
+  const parsed = err && typeof err === 'object' ? bodyParserError(err) : undefined;
+  if (parsed) return new VialwiseError(parsed, 'body-parser refused the body');
+  if (err instanceof OperationOutcomeError) return asServiceError(err);
+  return undefined;
+}
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
-    const e = err as { type?: string; status?: number; name?: string; expose?: boolean };
-    if (e?.type === 'entity.too.large')
-      return sendOutcome(res, 413, outcome('too-costly', 'Body is larger than 1 MiB'));
-    if (e?.type === 'entity.parse.failed') return sendOutcome(res, 400, badRequest('Body is not valid JSON'));
-    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
-      return sendOutcome(res, 415, outcome('not-supported', 'Unsupported body encoding'));
-    if (err instanceof FhirUnavailableError) {
-      logger.warn(
-        { event: 'fhir-unavailable', errorCode: err.code, status: err.status ?? 0 },
-        'FHIR server unavailable',
+    const known = toServiceError(err);
+    if (!known) {
+      logger.error(
+        { event: 'unhandled-error', errorCode: err instanceof Error ? err.name : 'Error' },
+        'request failed',
       );
-      res.setHeader('Retry-After', '5');
-      return sendOutcome(res, 503, unavailable());
+      return sendError(res, 'internal');
     }
-    if (err instanceof AuthError) {
-      // The token endpoint refused or failed: the sender should retry once credentials are fixed.
-      logger.warn({ event: 'fhir-auth-failed', errorCode: err.code }, 'FHIR token request failed');
-      res.setHeader('Retry-After', '5');
-      return sendOutcome(res, 503, fhirAuthFailed());
-    }
-    if (err instanceof WriteConflictError) {
-      // Other writers kept winning: the state is not lost, only late. The sender retries.
-      logger.warn({ event: 'write-conflict', errorCode: err.code }, 'writes kept conflicting');
-      res.setHeader('Retry-After', '5');
-      return sendOutcome(
-        res,
-        503,
-        outcome('conflict', 'Concurrent updates kept conflicting; retry later', 'write-conflict'),
-      );
-    }
-    if (err instanceof EncounterNotFoundError) return sendOutcome(res, 404, notFound);
-    if (err instanceof OperationOutcomeError) {
-      const status = getStatus(err.outcome);
-      if (status === 401 || status === 403) {
-        // The FHIR server refused our token (even after one renewal): not the caller's fault.
-        logger.warn(
-          { event: 'fhir-auth-failed', errorCode: 'fhir-auth-rejected', status },
-          'FHIR server rejected the credentials',
-        );
-        res.setHeader('Retry-After', '5');
-        return sendOutcome(res, 503, fhirAuthFailed());
-      }
-      // Upstream outcomes can carry server internals: pass the status on, not the diagnostics.
-      if (status >= 500) {
-        logger.error({ event: 'upstream-error', status }, 'FHIR server error');
-        res.setHeader('Retry-After', '5');
-        return sendOutcome(res, 503, unavailable());
-      }
-      const issue = err.outcome.issue?.[0];
-      return sendOutcome(
-        res,
-        status,
-        outcome(issue?.code ?? 'processing', issue?.details?.text ?? 'Request failed'),
-      );
-    }
-    if (isOperationOutcome(err)) return sendOutcome(res, getStatus(err), err);
-    // Other client errors from body-parser (e.g. a body that does not inflate as its
-    // Content-Encoding says, or ends early): their status with a fixed text.
-    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
-      const known = CLIENT_ERRORS[e.status];
-      return known
-        ? sendOutcome(res, e.status, outcome(...known))
-        : sendOutcome(res, 400, outcome('invalid', 'Body could not be read'));
-    }
-    logger.error({ event: 'unhandled-error', errorCode: e?.name ?? 'Error' }, 'request failed');
-    return sendOutcome(res, 500, outcome('exception', 'Internal error'));
+    const status = errorSpec(known.code).status;
+    // The event is the code (fhir-unavailable, fhir-auth-failed, ...): alerts key on it.
+    if (status >= 500) logger.warn({ event: known.code, errorCode: known.code, status }, 'request failed');
+    return sendError(res, known.code, known.publicText);
   };
 }

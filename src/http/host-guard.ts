@@ -15,7 +15,7 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiAccess } from '../config.ts';
-import { outcome, sendOutcome } from './errors.ts';
+import { sendError } from './errors.ts';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -51,23 +51,11 @@ export function hostGuard(access: ApiAccess): RequestHandler {
       if (name === undefined || !hosts.has(name)) {
         res.setHeader('Cache-Control', 'no-store');
         // 421 Misdirected Request (RFC 9110 section 15.5.20): not the host this server answers for.
-        return sendOutcome(
-          res,
-          421,
-          outcome(
-            'forbidden',
-            'This demo answers only at localhost (or the host of PUBLIC_URL): open it at http://localhost:<PORT>/',
-            'host-not-allowed',
-          ),
-        );
+        return sendError(res, 'host-not-allowed');
       }
     }
     if (req.path.startsWith('/api/') && !SAFE_METHODS.has(req.method) && isCrossSite(req)) {
-      return sendOutcome(
-        res,
-        403,
-        outcome('forbidden', 'Cross-site requests to the API are refused', 'cross-site-request'),
-      );
+      return sendError(res, 'cross-site-request');
     }
     return next();
   };

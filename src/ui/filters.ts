@@ -4,6 +4,7 @@
  */
 import type { Severity } from '../domain/gaps.ts';
 import { calendarDate } from '../domain/fhir-values.ts';
+import { VialwiseError } from '../domain/errors.ts';
 import type { DateRange, SortDirection, SortKey, WorklistFilter, WorklistSort } from './contract.ts';
 import { isQueue } from './queues.ts';
 import { isSafeId } from './shape.ts';
@@ -13,11 +14,10 @@ export const SEVERITIES: readonly Severity[] = ['high', 'moderate', 'low'];
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export class FilterError extends Error {
-  readonly code = 'invalid-filter';
+export class FilterError extends VialwiseError<'invalid-filter'> {
   readonly parameter: string;
   constructor(parameter: string, message: string) {
-    super(message);
+    super('invalid-filter', message, { publicText: message });
     this.parameter = parameter;
   }
 }

@@ -3,7 +3,7 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
-import type { Service } from '../service.ts';
+import type { Service } from '../evaluate/service.ts';
 import type { PriceInfo } from './shape.ts';
 import { uiRouter } from './routes.ts';
 

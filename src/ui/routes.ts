@@ -10,8 +10,9 @@ import { extname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { FhirGateway } from '../fhir/gateway.ts';
-import { outcome, sendOutcome } from '../http/errors.ts';
-import type { Service } from '../service.ts';
+import type { ErrorCode } from '../domain/errors.ts';
+import type { Service } from '../evaluate/service.ts';
+import { sendError } from '../http/errors.ts';
 import type { ActionOutcome } from './contract.ts';
 import { uiErrors } from './errors.ts';
 import { FilterError, parseDateRange, parsePage, parseSort, parseWorklistFilter } from './filters.ts';
@@ -86,15 +87,21 @@ function param(req: Request, name: string, what: string): string {
 /** A JSON content type also keeps other sites' plain form posts out (they cannot send it without CORS). */
 function requireJson(req: Request, res: Response): boolean {
   if (req.is('application/json')) return true;
-  sendOutcome(res, 415, outcome('not-supported', 'Send the request as application/json'));
+  sendError(res, 'unsupported-media-type', 'Send the request as application/json');
   return false;
 }
 
+/** A single gap's action that failed, with the registry code its status stands for. */
+const FAILURE: Readonly<Record<number, ErrorCode>> = {
+  404: 'not-a-gap',
+  409: 'gap-closed',
+  412: 'stale-version',
+  502: 'fhir-refused',
+  503: 'fhir-unavailable',
+};
+
 function sendFailure(res: Response, o: ActionOutcome): void {
-  if (o.status === 503) res.setHeader('Retry-After', '5');
-  const code =
-    o.status === 404 ? 'not-found' : o.status === 409 || o.status === 412 ? 'conflict' : 'exception';
-  sendOutcome(res, o.status, outcome(code, o.message ?? 'The change was not written'));
+  sendError(res, FAILURE[o.status] ?? 'invalid-action', o.message ?? 'The change was not written');
 }
 
 export function uiRouter(deps: UiDeps): express.Router {
@@ -121,8 +128,7 @@ export function uiRouter(deps: UiDeps): express.Router {
   router.get('/', (_req, res) => sendAsset(res, 'index.html'));
   router.get('/ui/:file', async (req, res) => {
     const file = req.params.file;
-    if (!assets.has(file) || file === 'index.html')
-      return sendOutcome(res, 404, outcome('not-found', 'Not found'));
+    if (!assets.has(file) || file === 'index.html') return sendError(res, 'not-found');
     await sendAsset(res, file);
   });
 
@@ -204,6 +210,6 @@ export function uiRouter(deps: UiDeps): express.Router {
     res.type('text/csv; charset=utf-8').send(csv);
   });
 
-  router.use(uiErrors(logger));
+  router.use(uiErrors());
   return router;
 }

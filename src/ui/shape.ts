@@ -7,7 +7,6 @@ import type {
   ChargeItem,
   CodeableConcept,
   DetectedIssue,
-  DetectedIssueMitigation,
   Encounter,
   HumanName,
   Identifier,
@@ -21,14 +20,8 @@ import type {
 } from '@medplum/fhirtypes';
 import { GAPS, isGapCode } from '../domain/gaps.ts';
 import { calendarDate, codesOf, extension, localRef, textsOf } from '../domain/fhir-values.ts';
-import {
-  EXT,
-  FHIR_ID,
-  GAP_CODE_SYSTEM,
-  GAP_SID,
-  MITIGATION_CODE_SYSTEM,
-  SYSTEMS,
-} from '../domain/vocabulary.ts';
+import { EXT, FHIR_ID, GAP_CODE_SYSTEM, SYSTEMS } from '../domain/vocabulary.ts';
+import { gapKeyOf, mitigationCode, readGap } from '../fhir/codec/index.ts';
 import type { Acknowledgement, Administration, Charge } from './contract.ts';
 
 /** Where prices come from: the demo loads illustrative ones, which every screen must label. */
@@ -223,7 +216,7 @@ export function summarizeCharge(ci: ChargeItem): Charge {
 // vialwise DetectedIssues
 
 export function isVialwiseIssue(issue: DetectedIssue): boolean {
-  return (issue.identifier ?? []).some((i) => i.system === GAP_SID);
+  return gapKeyOf(issue) !== undefined;
 }
 
 export function gapCodeOf(issue: DetectedIssue): string {
@@ -248,9 +241,7 @@ export function revenueAtRisk(issue: DetectedIssue): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-export function mitigationCode(m: DetectedIssueMitigation): string | undefined {
-  return m.action?.coding?.find((c) => c.system === MITIGATION_CODE_SYSTEM)?.code;
-}
+export { mitigationCode };
 
 /** When documentation closed the gap (its `resolved` mitigation). */
 export function resolvedAt(issue: DetectedIssue): string | undefined {
@@ -286,8 +277,7 @@ export function issueEncounterId(issue: DetectedIssue, index: ResourceIndex): st
     if (id) return id;
   }
   // The identifier starts with the Encounter id (`<enc>:<gap>:<key>`).
-  const value = issue.identifier?.find((i) => i.system === GAP_SID)?.value;
-  return value?.split(':')[0] || undefined;
+  return readGap(issue)?.encounterId || undefined;
 }
 
 /**

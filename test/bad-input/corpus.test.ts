@@ -1,5 +1,5 @@
 /**
- * Bad input (SPEC section 9): a table of hostile or broken inputs to `/notify` (signed correctly,
+ * Bad input (docs/operations.md): a table of hostile or broken inputs to `/notify` (signed correctly,
  * so they get past authentication), `PUT /notify/:type/:id`, `/api/evaluate` and
  * `/api/encounters/:id/evaluate`. Every row has its defined answer: an OperationOutcome with the
  * right status, or 200 with the documentation gap that clinically bad but well-formed data

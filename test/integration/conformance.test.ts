@@ -6,7 +6,7 @@ import type { Claim, DetectedIssue, StructureDefinition } from '@medplum/fhirtyp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Running } from '../../src/bootstrap.ts';
 import { seedDemo } from '../../src/demo/seed.ts';
-import { formatIssues, PROFILE_URLS, validateWritten } from '../../src/fhir/profiles.ts';
+import { formatIssues, PROFILE_URLS, validateWritten } from '../support/profiles/index.ts';
 import { fhir, searchResources, startTestService } from '../support/service.ts';
 
 let running: Running;

@@ -1,5 +1,5 @@
 /**
- * `/notify` over real HTTP (SPEC section 7, FHIR-NOTES "Subscription notifications"): the accepted
+ * `/notify` over real HTTP (docs/notifications.md, FHIR-NOTES "Subscription notifications"): the accepted
  * forms, authentication, error statuses, and replay safety. The service's own Subscriptions are
  * turned off, so each Encounter is evaluated only because of the notification the test sends.
  */
@@ -372,7 +372,8 @@ describe('two replicas against one FHIR server', () => {
   let b: Running;
 
   beforeAll(async () => {
-    a = await startTestService();
+    // Over HTTP: the second replica reaches A's FHIR server by its URL.
+    a = await startTestService({}, { inProcessFhir: false });
     // The second replica uses A's FHIR server and registers its own Subscriptions there, so every
     // change is notified to both and both evaluate the same Encounter at the same time.
     b = await startTestService({ FHIR_BASE_URL: a.fhirBaseUrl });

@@ -1,5 +1,5 @@
 /**
- * Subscriptions and the Device are registered idempotently at start (SPEC section 7), across
+ * Subscriptions and the Device are registered idempotently at start (docs/notifications.md), across
  * restarts and replicas, with the webhook secret written once, where the server uses it
  * (WEBHOOK_AUTH; issue 12 item 7). The embedded server keeps the secret write-only, so a rotation
  * is told by the fingerprint beside it.

@@ -1,7 +1,7 @@
 /**
  * The service end to end over real HTTP: resources written on the embedded FHIR server trigger its
  * rest-hook Subscriptions, and vialwise writes back the draft Claim and the DetectedIssues of
- * SPEC section 6; later changes to the documentation re-evaluate the Encounter (sections 3 and 7).
+ * docs/writes.md and docs/claim-mapping.md; later changes to the documentation re-evaluate the Encounter (sections 3 and 7).
  */
 import type {
   ChargeItem,
@@ -74,7 +74,7 @@ describe('write-back triggered by subscriptions', () => {
     await running?.stop();
   });
 
-  test('the Claim draft has the content of SPEC section 6 (case 01, ED, Medicare)', async () => {
+  test('the Claim draft has the content of docs/claim-mapping.md (case 01, ED, Medicare)', async () => {
     const claim = await claimFor(running, 'enc-golden-01');
     expect(claim).toBeDefined();
     const c = claim!;
@@ -157,7 +157,7 @@ describe('write-back triggered by subscriptions', () => {
     expect(await claimFor(running, 'enc-golden-23')).toBeUndefined();
   });
 
-  test('the DetectedIssue has the content of SPEC section 6 (case 15, missing-diagnosis)', async () => {
+  test('the DetectedIssue has the content of docs/writes.md (case 15, missing-diagnosis)', async () => {
     const claim = await claimFor(running, 'enc-golden-15');
     const [issue, ...more] = await issuesFor(running, 'enc-golden-15');
     expect(more).toHaveLength(0);
@@ -189,7 +189,7 @@ describe('write-back triggered by subscriptions', () => {
     expect(i.detail).not.toContain('\n');
   });
 
-  test('severities are the fixed ones of SPEC section 5', async () => {
+  test('severities are the fixed ones of the gap registry (src/domain/gaps.ts)', async () => {
     const severity = async (enc: string, code: string) =>
       byCode(await issuesFor(running, enc), code)[0]?.severity;
     expect(await severity('enc-golden-22', 'missing-route')).toBe('moderate');

@@ -1,5 +1,5 @@
 /**
- * No patient data and no secrets in the logs (SPEC section 9, STYLE "Logging"). The service runs
+ * No patient data and no secrets in the logs (docs/operations.md, "Logs"). The service runs
  * as a child process (`node src/main.ts`, LOG_LEVEL=debug) against a FHIR server behind an OAuth2
  * proxy, and every flow is driven with a canary patient and canary secrets: every /notify form,
  * refused and malformed notifications, the API (success, 404, no or a wrong API token),

@@ -1,5 +1,5 @@
 /**
- * Process lifecycle of `node src/main.ts` (SPEC sections 1 and 9): SIGTERM stops accepting,
+ * Process lifecycle of `node src/main.ts` (README, "What `npm start` does"): SIGTERM stops accepting,
  * lets an in-flight evaluation finish and write, flushes the logs and exits 0; a configuration
  * that cannot work (a port in use, an address not of this machine, a catalog or payer rules file
  * that is missing or broken) exits 2 with one line naming the variable and the cause (issue 15).

@@ -11,7 +11,7 @@ import {
   PROFILE_URLS,
   validateAgainstProfile,
   validateWritten,
-} from '../../src/fhir/profiles.ts';
+} from '../support/profiles/index.ts';
 import { fixture, messages, omit } from './helpers.ts';
 
 const TOB = 'https://www.nubc.org/CodeSystem/TypeOfBill';

@@ -12,7 +12,7 @@ import {
   getCapabilityStatement,
   loadProfiles,
   supportedProfiles,
-} from '../../src/fhir/profiles.ts';
+} from '../support/profiles/index.ts';
 
 function byUrl<T>(url: string): T {
   const resource = loadProfiles().byUrl.get(url);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Claim } from '@medplum/fhirtypes';
-import { validateWritten } from '../../src/fhir/profiles.ts';
+import { validateWritten } from '../support/profiles/index.ts';
 import { fixture, messages } from './helpers.ts';
 
 const HCPCS = 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets';

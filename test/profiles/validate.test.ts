@@ -9,7 +9,7 @@ import {
   validateWritten,
   validateWrittenBundle,
   PROFILE_URLS,
-} from '../../src/fhir/profiles.ts';
+} from '../support/profiles/index.ts';
 import { fixture, messages, omit } from './helpers.ts';
 
 const HCPCS = 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets';
@@ -20,7 +20,7 @@ function item(claim: Claim, index = 0): NonNullable<Claim['item']>[number] {
 }
 
 describe('valid resources', () => {
-  it('accepts the hand-built Claim draft (SPEC section 6)', () => {
+  it('accepts the hand-built Claim draft (docs/claim-mapping.md)', () => {
     expect(messages(validateWritten(fixture('claim-draft'), { warnings: true }))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Concurrency (SPEC sections 6 and 9): two service processes against one FHIR server receive
+ * Concurrency (docs/writes.md): two service processes against one FHIR server receive
  * 200 notifications for 50 encounters, concurrently, duplicated and out of order. The result
  * must be exactly one Claim per encounter with the same lines as a sequential run, one
  * DetectedIssue per gap, and no lost line.
@@ -145,6 +145,22 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
     }
     expect(notifications).toHaveLength(200);
 
+    const metricsOf = async (port: number) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sum = (name: string, label = '') =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith(name) && l.includes(label))
+          .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+      return {
+        requests: sum('vialwise_fhir_requests_total'),
+        conflicts: sum('vialwise_fhir_requests_total', 'status="4xx"'),
+        evaluations: sum('vialwise_evaluations_total'),
+        written: sum('vialwise_evaluations_total', 'result="written"'),
+      };
+    };
+    const before = await Promise.all(ports.map(metricsOf));
+    const started = performance.now();
     const statuses: number[] = [];
     let next = 0;
     const worker = async () => {
@@ -164,7 +180,17 @@ describe('two replicas, 200 notifications for 50 encounters, concurrent, duplica
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
+    const seconds = (performance.now() - started) / 1000;
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    // The figures of the run (docs/writes.md): printed, not asserted.
+    const after = await Promise.all(ports.map(metricsOf));
+    const delta = (k: keyof Awaited<ReturnType<typeof metricsOf>>) =>
+      after.reduce((n, a, i) => n + a[k] - (before[i]?.[k] ?? 0), 0);
+    console.log(
+      `two replicas: 200 notifications in ${seconds.toFixed(1)} s (16 at a time); ${delta('evaluations')} evaluations, ` +
+        `${delta('written')} of them writing; ${delta('requests')} FHIR requests ` +
+        `(${(delta('requests') / Math.max(1, delta('evaluations'))).toFixed(2)} per evaluation), ${delta('conflicts')} answered 4xx (version conflicts)`,
+    );
 
     // The sequential run: a fresh server, the same data, one evaluation per encounter in turn.
     const seqServer = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });

@@ -1,5 +1,5 @@
 /**
- * Faults (SPEC section 9; issue "never lose or duplicate a charge"): the FHIR server down at
+ * Faults (docs/writes.md; issue "never lose or duplicate a charge"): the FHIR server down at
  * start, down in the middle, 429/500/503 with Retry-After, slower than the timeout, and 412 on
  * an update. The embedded server is stopped and restarted for real; an interceptor (nock) is used
  * only for answers a real server will not give on demand. After every scenario, the Claims and
@@ -33,7 +33,10 @@ function resourcesOf(name: string): Resource[] {
   return (goldenAsTransaction(name).entry ?? []).map((e) => e.resource as Resource);
 }
 
-async function settle(r: Running, server?: EmbeddedFhirServer): Promise<void> {
+async function settle(
+  r: Running,
+  server?: { readonly deliveries: { idle(): Promise<void> } },
+): Promise<void> {
   for (let i = 0; i < 3; i++) {
     await server?.deliveries.idle();
     await r.service.idle();

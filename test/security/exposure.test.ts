@@ -309,7 +309,7 @@ describe('the embedded FHIR server', () => {
   });
 
   test('the webhook secret is written once, in the secret extension, and no read returns it', async () => {
-    const running = await startTestService();
+    const running = await startTestService({}, { inProcessFhir: false });
     stops.push(() => running.stop());
     const subs = await searchResources<Subscription>(running.fhirBaseUrl, 'Subscription?_count=100');
     expect(subs).toHaveLength(5);

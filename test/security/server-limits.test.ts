@@ -68,7 +68,7 @@ describe('defaults', () => {
 describe('the real defaults: headers that never end are cut after about 10 s', () => {
   let running: Running;
   beforeAll(async () => {
-    running = await startTestService();
+    running = await startTestService({}, { inProcessFhir: false });
   });
   afterAll(() => running?.stop());
 
@@ -97,7 +97,7 @@ describe('shortened limits (the same settings, quicker to test)', () => {
   let running: Running;
   const limits = { headersTimeoutMs: 800, requestTimeoutMs: 1_500, maxConnections: 4, checkIntervalMs: 200 };
   beforeAll(async () => {
-    running = await startTestService({}, { serverLimits: limits });
+    running = await startTestService({}, { serverLimits: limits, inProcessFhir: false });
   });
   afterAll(() => running?.stop());
 

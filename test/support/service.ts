@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { startVialwise, type Running, type StartOptions } from '../../src/bootstrap.ts';
+import type { InProcessHandler } from '../../src/fhir/in-process-gateway.ts';
 import { loadConfig } from '../../src/config.ts';
 import { silentLogger } from '../../src/logger.ts';
 
@@ -15,6 +16,14 @@ export const apiAuthorization = (token: string = TEST_API_TOKEN): Record<string,
   authorization: `Bearer ${token}`,
 });
 
+/** In-process FHIR servers by base URL: `fhir()` below calls their handler instead of the network. */
+const inProcess = new Map<string, InProcessHandler>();
+
+/**
+ * The service on port 0 against the embedded FHIR server, which runs in process (no socket) unless
+ * `opts.inProcessFhir` is false or FHIR_BASE_URL names another server. Subscription notifications
+ * still reach the service over HTTP.
+ */
 export async function startTestService(
   env: Record<string, string> = {},
   opts: StartOptions = {},
@@ -31,9 +40,14 @@ export async function startTestService(
   const running = await startVialwise(config, silentLogger, {
     delivery: { retryBaseDelayMs: 20, retryMaxDelayMs: 100 },
     retry: { retries: 2, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5_000 },
+    // Tests send empty notifications back to back and expect each to sweep; trust.test.ts tests the limit.
+    sweepMinIntervalMs: 0,
+    inProcessFhir: !env.FHIR_BASE_URL,
     ...opts,
   });
   await running.registered;
+  const handle = running.embedded?.handle;
+  if (handle) inProcess.set(running.fhirBaseUrl, handle);
   return running;
 }
 
@@ -63,6 +77,22 @@ export async function fhir<T = Resource>(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: T; headers: Headers }> {
+  const handle = inProcess.get(base);
+  if (handle) {
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const out = await handle({
+      method,
+      url: '/' + path.replace(/^\/+/, ''),
+      headers: lower,
+      ...(body !== undefined ? { body: JSON.parse(JSON.stringify(body)) as unknown } : {}),
+      baseUrl: base,
+    });
+    return {
+      status: out.status,
+      body: (out.body === undefined ? undefined : JSON.parse(JSON.stringify(out.body))) as T,
+      headers: new Headers(out.headers),
+    };
+  }
   const res = await fetch(`${base}/${path}`, {
     method,
     headers: { 'content-type': 'application/fhir+json', ...headers },

@@ -1,7 +1,7 @@
 /** What people do to gaps (pure): the request bodies, the acknowledgement mitigation, the assignment Task. */
 import type { CodeSystem } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { formatIssues, loadProfiles, validateAgainstProfile } from '../../src/fhir/profiles.ts';
+import { formatIssues, loadProfiles, validateAgainstProfile } from '../support/profiles/index.ts';
 import { QUEUES } from '../../src/ui/queues.ts';
 import {
   acknowledgeIssue,

@@ -10,7 +10,7 @@ import type { Bundle, DetectedIssue, Task } from '@medplum/fhirtypes';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FhirGateway } from '../../src/fhir/gateway.ts';
-import { formatIssues, validateAgainstProfile } from '../../src/fhir/profiles.ts';
+import { formatIssues, validateAgainstProfile } from '../support/profiles/index.ts';
 import { errorHandler } from '../../src/http/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { BulkOutcome, WorklistPage as Worklist } from '../../src/ui/contract.ts';

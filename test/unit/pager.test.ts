@@ -1,6 +1,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
-import { nextPathBelowBase, pagesAfter, PagingError } from '../../src/fhir/pager.ts';
+import { isVialwiseError } from '../../src/domain/errors.ts';
+import { nextPathBelowBase, pagesAfter } from '../../src/fhir/pager.ts';
 
 const BASE = 'https://fhir.example.org/fhir/R4';
 
@@ -24,7 +25,13 @@ describe('nextPathBelowBase: which next links the pager follows', () => {
     ['javascript:alert(1)'],
     ['file:///etc/passwd'],
   ])('refuses %s', (link) => {
-    expect(() => nextPathBelowBase(BASE, link)).toThrow(PagingError);
+    let thrown: unknown;
+    try {
+      nextPathBelowBase(BASE, link);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isVialwiseError(thrown, 'fhir-paging')).toBe(true);
   });
 });
 
@@ -57,6 +64,7 @@ describe('pagesAfter', () => {
     const read = async () => {
       for await (const _ of pagesAfter(BASE, loop, () => Promise.resolve(loop))) void _;
     };
-    await expect(read()).rejects.toThrow(PagingError);
+    const err = await read().catch((e: unknown) => e);
+    expect(isVialwiseError(err, 'fhir-paging')).toBe(true);
   });
 });

@@ -1,10 +1,16 @@
 /**
- * The write plan (SPEC section 6): only what changed, conditional creates, If-Match updates,
+ * The write plan (docs/writes.md): only what changed, conditional creates, If-Match updates,
  * closing and voiding issues, never touching a submitted Claim, and converging duplicates.
  */
-import type { Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
+import type { BundleEntry, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
+import { fitsOneTransaction, writePlan } from '../../src/evaluate/write.ts';
+import { isSubmitted } from '../../src/fhir/codec/index.ts';
+import { searchAll } from '../../src/fhir/gateway.ts';
+import { createInProcessGateway } from '../../src/fhir/in-process-gateway.ts';
 import { planWrites, type ExistingWrites } from '../../src/fhir/plan.ts';
+import { createInProcessFhirServer } from '../../src/fhir-server/in-process.ts';
+import { silentLogger } from '../../src/logger.ts';
 import type { EncounterInput } from '../../src/domain/input.ts';
 import { admin, evaluate, NDC, scenario } from '../support/build.ts';
 
@@ -208,5 +214,90 @@ describe('planWrites: drafts that can no longer be billed', () => {
     const plan = planWrites(evaluate(input), input.encounter, existingFrom(cancelled), CTX);
     const create = plan.entries.find((e) => e.request?.method === 'POST' && e.request.url === 'Claim');
     expect(create?.request?.ifNoneExist).toMatch(/&status=draft$/);
+  });
+
+  it('gaps name the Claim that was billed, never a cancelled one listed before it', () => {
+    const input = withGap();
+    const stored = store(
+      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      'x',
+    );
+    const claim = stored.find((r): r is Claim => r.resourceType === 'Claim')!;
+    const claims = [
+      { ...claim, id: 'a-cancelled', status: 'cancelled' },
+      { ...claim, id: 'b-active', status: 'active' },
+    ] as Claim[];
+    const plan = planWrites(evaluate({ ...input, claims }), input.encounter, { claims, issues: [] }, CTX);
+    const issue = plan.entries.find((e) => e.resource?.resourceType === 'DetectedIssue')
+      ?.resource as DetectedIssue;
+    expect(issue.implicated?.map((r) => r.reference)).toContain('Claim/b-active');
+    expect(issue.implicated?.map((r) => r.reference)).not.toContain('Claim/a-cancelled');
+    expect(plan.counts.claim).toBe('none');
+  });
+});
+
+describe('isSubmitted: the one statement of "this Claim has left draft"', () => {
+  it.each([
+    ['draft', false],
+    ['cancelled', false],
+    ['entered-in-error', false],
+    ['active', true],
+    // A value a server should not hold: treated as billed, so never modified.
+    ['archived', true],
+  ])('%s -> %s', (status, submitted) => {
+    expect(isSubmitted({ resourceType: 'Claim', status } as Claim)).toBe(submitted);
+  });
+});
+
+describe('how a plan is sent (write.ts)', () => {
+  const post = (n: number, conditional: boolean): BundleEntry[] =>
+    Array.from({ length: n }, (_, i) => ({
+      resource: { resourceType: 'DetectedIssue', status: 'preliminary', patient: { reference: 'Patient/p' } },
+      request: {
+        method: 'POST',
+        url: 'DetectedIssue',
+        ...(conditional ? { ifNoneExist: `identifier=x|${i}` } : {}),
+      },
+    }));
+  const put = (n: number): BundleEntry[] =>
+    Array.from({ length: n }, (_, i) => ({
+      request: { method: 'PUT', url: `DetectedIssue/d${i}` },
+    }));
+
+  it("fits one transaction within Medplum's limits: 8 entries when conditional, 50 updates", () => {
+    expect(fitsOneTransaction(post(8, true))).toBe(true);
+    expect(fitsOneTransaction(post(9, true))).toBe(false);
+    expect(fitsOneTransaction(post(40, false))).toBe(true);
+    expect(fitsOneTransaction(put(50))).toBe(true);
+    expect(fitsOneTransaction(put(51))).toBe(false);
+    expect(fitsOneTransaction([...post(1, true), ...put(7)])).toBe(true);
+    expect(fitsOneTransaction([...post(1, true), ...put(8)])).toBe(false);
+  });
+
+  it('a plan too large for one transaction goes as the Claim, then one batch naming it by id; a replay writes nothing', async () => {
+    const server = createInProcessFhirServer({ logger: silentLogger });
+    const gateway = createInProcessGateway({ handle: server.handle });
+    // Twelve administrations without a route: one Claim and twelve gaps.
+    const input = scenario({
+      administrations: Array.from({ length: 12 }, (_, i) =>
+        admin({ id: `ma-${i}`, ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null }),
+      ),
+    });
+    const plan = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
+    expect(plan.entries).toHaveLength(13);
+    expect(fitsOneTransaction(plan.entries)).toBe(false);
+    const result = await writePlan(gateway, plan);
+    expect(result).toEqual({ requests: 2, conflicted: false, strategy: 'claim-then-batch' });
+    const { matches: claims } = await searchAll(gateway, 'Claim');
+    const { matches: issues } = await searchAll(gateway, 'DetectedIssue?_count=100');
+    expect(claims).toHaveLength(1);
+    expect(issues).toHaveLength(12);
+    for (const i of issues as DetectedIssue[])
+      expect(i.implicated?.map((r) => r.reference)).toContain(`Claim/${claims[0]!.id}`);
+    // The same plan again (a replayed notification planned before the first write landed).
+    const again = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
+    await writePlan(gateway, again);
+    expect((await searchAll(gateway, 'Claim')).matches).toHaveLength(1);
+    expect((await searchAll(gateway, 'DetectedIssue?_count=100')).matches).toHaveLength(12);
   });
 });

@@ -24,7 +24,7 @@ import type {
 } from '@medplum/fhirtypes';
 import { evaluateAndWrite, type EvaluateDeps } from '../../evaluate/evaluate-encounter.ts';
 import type { FhirGateway } from '../../fhir/gateway.ts';
-import { batchResults, contextQueries, encounterInputOf } from '../../fhir/read-context.ts';
+import { batchResults, contextQueries, encounterInputOf, splitContext } from '../../fhir/read-context.ts';
 import type { EngineReference } from '../../rules/index.ts';
 import type { FacilityResolver } from '../../domain/facility.ts';
 import { localRef } from '../../domain/fhir-values.ts';
@@ -168,8 +168,12 @@ async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emi
   let at = 0;
   for (const [n, p] of batch.entries()) {
     const count = (perEncounter[n] as string[]).length;
-    const [main = [], ownClaims = [], weights = [], encounterClaims = []] = results.slice(at, at + count);
+    const own = results.slice(at, at + count - 1);
+    const encounterClaims = results[at + count - 1] ?? [];
     at += count;
+    const parts = splitContext([...own.slice(0, 5), [], ...own.slice(5)]);
+    const main = [...parts.encounter, ...parts.administrations, ...parts.conditions, ...parts.chargeItems];
+    const [ownClaims, weights] = [parts.claims, parts.weights];
     const item = assemble(p.id, main, ownClaims, weights, encounterClaims);
     if (!item) {
       opts.stats.administrationsWithoutEncounter++;
@@ -180,9 +184,8 @@ async function auditBatch(opts: FhirAuditOptions, batch: readonly Pending[], emi
     opts.stats.claims += item.claims.length;
     if (opts.write) {
       const result = await evaluateAndWrite(
-        { ...opts.write.deps, gateway, reference: opts.write.reference },
+        { ...opts.write.deps, gateway, reference: opts.write.reference, knownPatient: () => p.patient },
         p.id,
-        p.patient,
       );
       emit({ ...item, evaluation: result.evaluation });
     } else emit(item);

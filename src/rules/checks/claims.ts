@@ -4,6 +4,7 @@
  */
 import type { EncounterInput } from '../../domain/input.ts';
 import type { BillingLine } from '../../domain/types.ts';
+import { isSubmittedStatus } from '../../domain/claim-status.ts';
 import { codings, finiteNumber } from '../../domain/fhir-values.ts';
 import { SYSTEMS } from '../../domain/vocabulary.ts';
 import type { GapList } from '../gap-list.ts';
@@ -23,13 +24,7 @@ export function compareWithSubmittedClaims(
     .map((l) => `${l.code}|${[...l.modifiers].sort().join('+')}|${l.units}|${l.dateOfService}`)
     .sort();
   for (const claim of input.claims) {
-    if (
-      !claim?.id ||
-      claim.status === 'draft' ||
-      claim.status === 'entered-in-error' ||
-      claim.status === 'cancelled'
-    )
-      continue;
+    if (!claim?.id || !isSubmittedStatus(claim.status)) continue;
     const submitted = (Array.isArray(claim.item) ? claim.item : [])
       .map((it) => {
         const code = codings(it?.productOrService, SYSTEMS.hcpcs)[0]?.code ?? '';

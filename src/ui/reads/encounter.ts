@@ -7,7 +7,7 @@ import type { Patient, Resource } from '@medplum/fhirtypes';
 import type { FhirGateway } from '../../fhir/gateway.ts';
 import { readEncounterContext } from '../../fhir/read-context.ts';
 import { localRef } from '../../domain/fhir-values.ts';
-import type { Service } from '../../service.ts';
+import type { Service } from '../../evaluate/service.ts';
 import type { EncounterViewInput } from '../views/encounter.ts';
 import { isNotFound } from './actions.ts';
 import { searchFound } from './paged.ts';

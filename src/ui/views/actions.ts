@@ -13,6 +13,7 @@ import type {
 } from '@medplum/fhirtypes';
 import type { GapQueue } from '../../domain/gaps.ts';
 import { localRef } from '../../domain/fhir-values.ts';
+import { VialwiseError } from '../../domain/errors.ts';
 import {
   GAP_QUEUE_SYSTEM,
   GAP_TASK_CODE_SYSTEM,
@@ -30,8 +31,10 @@ import type {
 import { queueLabel } from '../queues.ts';
 import { ACKNOWLEDGED, isSafeId, personName } from '../shape.ts';
 
-export class ActionError extends Error {
-  readonly code = 'invalid-action';
+export class ActionError extends VialwiseError<'invalid-action'> {
+  constructor(message: string) {
+    super('invalid-action', message, { publicText: message });
+  }
 }
 
 const MAX_NOTE = 2000;

@@ -6,7 +6,7 @@
  * gathers the resources.
  */
 import type { Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
-import { CLAIM_DRAFT_SID } from '../../domain/vocabulary.ts';
+import { encounterOfClaim, isVoid } from '../../fhir/codec/index.ts';
 import type {
   CodeFigures,
   Dashboard,
@@ -108,14 +108,14 @@ export function dosSeries(events: readonly DatedEvent[], range: DateRange): Dash
 }
 
 function isVialwiseClaim(c: Claim): boolean {
-  return (c.identifier ?? []).some((i) => i.system === CLAIM_DRAFT_SID);
+  return encounterOfClaim(c) !== undefined;
 }
 
 /** Claims that count: vialwise's own, neither cancelled nor entered in error. */
 export function countedClaims(claims: readonly Claim[]): Claim[] {
   const seen = new Set<string>();
   return claims.filter((c) => {
-    if (!isVialwiseClaim(c) || c.status === 'entered-in-error' || c.status === 'cancelled') return false;
+    if (!isVialwiseClaim(c) || isVoid(c)) return false;
     const key = c.id ?? '';
     if (seen.has(key)) return false;
     seen.add(key);

@@ -15,9 +15,10 @@ import type {
   Patient,
   Practitioner,
 } from '@medplum/fhirtypes';
-import { calendarDate, codesOf } from '../../domain/fhir-values.ts';
+import { codesOf } from '../../domain/fhir-values.ts';
 import type { BillingLine, Evaluation } from '../../domain/types.ts';
 import { GAP_SID, SYSTEMS } from '../../domain/vocabulary.ts';
+import { isDraft, readClaimItem } from '../../fhir/codec/index.ts';
 import type { EncounterView, GapView, LineView } from '../contract.ts';
 import {
   acknowledgementsOf,
@@ -52,25 +53,20 @@ export function lineFromBilling(l: BillingLine): LineView {
 }
 
 export function lineFromClaimItem(item: ClaimItem, prices: PriceInfo): LineView {
-  const codes = codesOf(item.productOrService, SYSTEMS.hcpcs);
-  const code = codes[0] ?? conceptText(item.productOrService) ?? '?';
-  const modifiers = (item.modifier ?? []).flatMap((m) => codesOf(m, SYSTEMS.hcpcs));
-  const detail = item.detail?.[0];
-  const ndc = detail ? codesOf(detail.productOrService, SYSTEMS.ndc)[0] : undefined;
-  const date = item.servicedDate ?? calendarDate(item.servicedPeriod?.start);
-  const net = item.net?.value;
+  const line = readClaimItem(item);
+  const code = line.code ?? line.text ?? '?';
+  const date = line.dateOfService;
+  const { ndc, net } = line;
   return {
     code,
-    modifiers,
-    units: item.quantity?.value ?? 0,
+    modifiers: [...line.modifiers],
+    units: line.units ?? 0,
     ...(date ? { dateOfService: date } : {}),
-    ...(ndc ? { ndc } : {}),
-    ...(ndc && detail?.quantity?.value !== undefined
-      ? { ndcQuantity: `${detail.quantity.value} ${detail.quantity.unit ?? ''}`.trim() }
-      : {}),
-    ...(typeof item.unitPrice?.value === 'number' ? { unitPrice: item.unitPrice.value } : {}),
-    ...(typeof net === 'number' ? { net } : {}),
-    illustrative: typeof net === 'number' && !!date && prices.illustrative(code, date),
+    ...(ndc ? { ndc: ndc.code } : {}),
+    ...(ndc?.quantity !== undefined ? { ndcQuantity: `${ndc.quantity} ${ndc.unit ?? ''}`.trim() } : {}),
+    ...(line.unitPrice !== undefined ? { unitPrice: line.unitPrice } : {}),
+    ...(net !== undefined ? { net } : {}),
+    illustrative: net !== undefined && !!date && prices.illustrative(code, date),
   };
 }
 
@@ -96,9 +92,7 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
   const { encounter, evaluation } = input;
   const index = indexResources([...input.medications, ...(input.practitioners ?? [])]);
   const derivedLines = (evaluation?.lines ?? []).map(lineFromBilling);
-  const claim = [...input.claims].sort(
-    (a, b) => Number(b.status === 'draft') - Number(a.status === 'draft'),
-  )[0];
+  const claim = [...input.claims].sort((a, b) => Number(isDraft(b)) - Number(isDraft(a)))[0];
   const claimLines = (claim?.item ?? []).map((i) => lineFromClaimItem(i, prices));
   const gaps: GapView[] = input.issues.filter(isVialwiseIssue).map((issue): GapView => {
     const code = gapCodeOf(issue);
@@ -149,7 +143,8 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
       (SEVERITY_RANK[a.severity] ?? 3) - (SEVERITY_RANK[b.severity] ?? 3),
   );
   const linesInSync =
-    claim?.status !== 'draft' ||
+    !claim ||
+    !isDraft(claim) ||
     derivedLines.map(lineKey).sort().join('\n') === claimLines.map(lineKey).sort().join('\n');
   const gapsInSync =
     !evaluation || (foundNow.every((k) => openKeys.has(k)) && openKeys.size === foundNow.length);

