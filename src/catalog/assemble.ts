@@ -24,7 +24,7 @@ export interface ExtraPrice {
   readonly quarter: string;
   readonly paymentLimit: number;
   readonly source: string;
-  readonly illustrative?: boolean;
+  readonly illustrative?: boolean | undefined;
 }
 
 export interface CatalogFiles {

@@ -49,7 +49,7 @@ export const facilitiesSchema = z.strictObject({
 
 export type FacilitiesFile = z.infer<typeof facilitiesSchema>;
 
-type Fields = Partial<Pick<Facility, 'setting' | 'timeZone' | 'program340B'>>;
+type Fields = { readonly [K in 'setting' | 'timeZone' | 'program340B']?: Facility[K] | undefined };
 
 function merge(base: Facility, over: Fields): Facility {
   const tz = over.timeZone ?? base.timeZone;

@@ -23,13 +23,13 @@ export interface CatalogSourcesRecord {
 export interface UnitRecord {
   readonly amount: number;
   readonly measure: Measure;
-  readonly upTo?: true;
+  readonly upTo?: true | undefined;
 }
 
 export interface CodeRecord {
   readonly code: string;
   /** HCPCS long descriptor (the HCPCS file), when it has one. */
-  readonly long?: string;
+  readonly long?: string | undefined;
   /** Short description of the latest pricing file listing the code. */
   readonly short: string;
   /** `HCPCS Code Dosage` from the first quarter listed, then each quarter it changed. */
@@ -37,13 +37,13 @@ export interface CodeRecord {
   /** Every pricing quarter listing the code, with its payment limit (null: `N/A`). */
   readonly prices: readonly (readonly [string, number | null])[];
   /** `Notes` from the first quarter with one, then each change ("" when it stopped). */
-  readonly notes?: readonly (readonly [string, string])[];
+  readonly notes?: readonly (readonly [string, string])[] | undefined;
   /** Each Addendum B release listing the code: `[release quarter, SI, APC]`. */
-  readonly opps?: readonly (readonly [string, string, string])[];
+  readonly opps?: readonly (readonly [string, string, string])[] | undefined;
   /** The crosswalk's `HCPCS dosage` in each quarter it lists the code (distinct values joined by " | "). */
-  readonly xwDosages?: readonly (readonly [string, string])[];
+  readonly xwDosages?: readonly (readonly [string, string])[] | undefined;
   /** Pricing quarters whose `Clotting Factor` column is set for the code. */
-  readonly clottingFactor?: readonly string[];
+  readonly clottingFactor?: readonly string[] | undefined;
   // Derived:
   readonly family: string;
   /**
@@ -51,34 +51,34 @@ export interface CodeRecord {
    * dosage disagrees with its crosswalk and the long descriptor while the limit stays put keeps
    * the descriptor's unit (docs/catalog.md "A unit that disagrees").
    */
-  readonly unitDosages?: readonly (readonly [string, string])[];
+  readonly unitDosages?: readonly (readonly [string, string])[] | undefined;
   /** Limits flagged as suspect, `[quarter, why]` (docs/catalog.md "Payment limit"). */
-  readonly suspectPrices?: readonly (readonly [string, string])[];
+  readonly suspectPrices?: readonly (readonly [string, string])[] | undefined;
   /** The billing unit when the code bills by amount (latest dosage). */
-  readonly unit?: UnitRecord;
+  readonly unit?: UnitRecord | undefined;
   /** The item a per-item code bills (vial, dose, implant...). */
-  readonly per?: string;
+  readonly per?: string | undefined;
   /** Why the code cannot be billed by amount. */
-  readonly unitNote?: string;
-  readonly effective?: string;
-  readonly effectiveBasis?: string;
-  readonly terminated?: string;
-  readonly terminatedBasis?: string;
+  readonly unitNote?: string | undefined;
+  readonly effective?: string | undefined;
+  readonly effectiveBasis?: string | undefined;
+  readonly terminated?: string | undefined;
+  readonly terminatedBasis?: string | undefined;
 }
 
 /** What the files say of a drug code no pricing file lists yet (kept for a later import). */
 export interface UnpricedCodeRecord {
   readonly code: string;
-  readonly long?: string;
-  readonly opps?: readonly (readonly [string, string, string])[];
-  readonly xwDosages?: readonly (readonly [string, string])[];
+  readonly long?: string | undefined;
+  readonly opps?: readonly (readonly [string, string, string])[] | undefined;
+  readonly xwDosages?: readonly (readonly [string, string])[] | undefined;
 }
 
 export interface CodesFile {
   readonly format: string;
   readonly sources: CatalogSourcesRecord;
   readonly codes: readonly CodeRecord[];
-  readonly unpriced?: readonly UnpricedCodeRecord[];
+  readonly unpriced?: readonly UnpricedCodeRecord[] | undefined;
 }
 
 /** `[code, first quarter, last quarter, BILLUNITS, BILLUNITSPKG, PKG SIZE, PKG QTY]`. */
@@ -96,10 +96,10 @@ export interface ProductRecord {
   /** The drug family of its latest code. */
   readonly family: string;
   /** What one item (vial, bag, syringe) holds, in its code's measure. */
-  readonly amount?: { readonly value: number; readonly measure: Measure };
-  readonly amountBasis?: string;
-  readonly volumeMl?: number;
-  readonly volumeBasis?: string;
+  readonly amount?: { readonly value: number; readonly measure: Measure } | undefined;
+  readonly amountBasis?: string | undefined;
+  readonly volumeMl?: number | undefined;
+  readonly volumeBasis?: string | undefined;
 }
 
 /** Crosswalk listings under codes no pricing file lists (kept for a later import). */
@@ -113,7 +113,7 @@ export interface UnpricedListingRecord {
 export interface ProductsFile {
   readonly format: string;
   readonly products: readonly ProductRecord[];
-  readonly unpriced?: readonly UnpricedListingRecord[];
+  readonly unpriced?: readonly UnpricedListingRecord[] | undefined;
 }
 
 export interface FamilyRecord {
@@ -135,9 +135,9 @@ export interface CuratedFile {
     readonly rxcui: string;
     readonly name: string;
     /** Ingredient-level code: the families (by a code of each) it names; two or more: ambiguous. */
-    readonly families?: readonly string[];
+    readonly families?: readonly string[] | undefined;
     /** Clinical-drug code: the products (9-digit labeler+product or 11-digit NDC) it names. */
-    readonly ndcs?: readonly string[];
+    readonly ndcs?: readonly string[] | undefined;
     readonly source: string;
   }[];
   readonly synonyms: readonly { readonly term: string; readonly family: string; readonly source: string }[];
@@ -145,7 +145,7 @@ export interface CuratedFile {
   readonly mues: readonly {
     readonly code: string;
     readonly value: number;
-    readonly adjudicationIndicator?: 1 | 2 | 3;
+    readonly adjudicationIndicator?: 1 | 2 | 3 | undefined;
     /** The NCCI MUE table it is from: practitioner or facility (outpatient hospital). */
     readonly scope: 'practitioner' | 'facility';
     readonly source: string;
@@ -158,7 +158,7 @@ export interface CuratedFile {
     readonly label: string;
     readonly containerUse: ContainerUse;
     /** Volume of one container when the crosswalk cannot give it (a vial of powder, 1 mL). */
-    readonly volumeMl?: number;
+    readonly volumeMl?: number | undefined;
     readonly source: string;
   }[];
 }

@@ -63,7 +63,9 @@ export function conformanceBundle(): Bundle<ConformanceResource> {
   return {
     resourceType: 'Bundle',
     type: 'collection',
-    entry: readConformanceResources().map((resource) => ({ fullUrl: resource.url, resource })),
+    entry: readConformanceResources().map((resource) =>
+      resource.url === undefined ? { resource } : { fullUrl: resource.url, resource },
+    ),
   };
 }
 

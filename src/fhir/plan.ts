@@ -57,6 +57,11 @@ export function canonical(value: unknown): string {
   });
 }
 
+/** The resource under the server's id (none when the server gave none). */
+function withId<T extends Resource>(resource: T, id: string | undefined): T {
+  return id === undefined ? resource : { ...resource, id };
+}
+
 function versionOf(r: Resource): string | undefined {
   return r.meta?.versionId;
 }
@@ -64,7 +69,7 @@ function versionOf(r: Resource): string | undefined {
 function update<T extends Resource & { id?: string }>(existing: T, next: T): BundleEntry {
   const vid = versionOf(existing);
   return {
-    resource: { ...next, id: existing.id },
+    resource: withId(next, existing.id),
     request: {
       method: 'PUT',
       url: `${next.resourceType}/${existing.id ?? ''}`,
@@ -127,7 +132,7 @@ export function planWrites(
     counts.claim = 'delete';
   } else if (draft && next) {
     claimRef = `Claim/${draft.id ?? ''}`;
-    claim = { ...next, id: draft.id };
+    claim = withId(next, draft.id);
     if (canonical(next) !== canonical(draft)) {
       entries.push(update(draft, next));
       counts.claim = 'update';
@@ -180,12 +185,12 @@ export function planWrites(
     // Keep when it was first identified and the clinicians' acknowledgements.
     const next: DetectedIssue = {
       ...fresh,
-      identifiedDateTime: current.identifiedDateTime ?? fresh.identifiedDateTime,
+      ...(current.identifiedDateTime ? { identifiedDateTime: current.identifiedDateTime } : {}),
       ...(current.status === 'preliminary' && current.mitigation?.length
         ? { mitigation: current.mitigation }
         : {}),
     };
-    issues.push({ ...next, id: current.id });
+    issues.push(withId(next, current.id));
     if (canonical(next) === canonical(current)) counts.kept++;
     else {
       entries.push(update(current, next));

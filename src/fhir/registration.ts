@@ -113,7 +113,7 @@ export async function registerSubscriptions(
       entries.push({ resource: want, request: { method: 'POST', url: 'Subscription', ifNoneExist } });
     } else if (comparable(current, showsSecret(current)) !== comparable(want, showsSecret(current))) {
       entries.push({
-        resource: { ...want, id: current.id },
+        resource: current.id === undefined ? want : { ...want, id: current.id },
         request: { method: 'PUT', url: `Subscription/${current.id}` },
       });
     }

@@ -20,10 +20,10 @@ export type Identification =
       readonly kind: 'identified';
       readonly ingredient: string;
       /** The catalog product (from the NDC, or shared by every product of the RxNorm code). */
-      readonly product?: Product;
+      readonly product?: Product | undefined;
       /** 11-digit NDC as documented, when one was. */
-      readonly ndc?: string;
-      readonly medication?: Medication;
+      readonly ndc?: string | undefined;
+      readonly medication?: Medication | undefined;
     };
 
 export function resolveMedication(

@@ -72,10 +72,13 @@ function context(
   rules: PayerRules,
   category: PayerCategory,
   classifiedBy: Classification,
-  overrides?: Partial<CategoryRules>,
+  overrides?: { readonly [K in keyof CategoryRules]?: CategoryRules[K] | undefined },
 ): PayerContext {
   const base = rules.categories[category];
-  return { category, classifiedBy, rules: overrides ? { ...base, ...overrides } : base };
+  if (!overrides) return { category, classifiedBy, rules: base };
+  // An override the file leaves out keeps the category's value (never replaced by undefined).
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { category, classifiedBy, rules: { ...base, ...set } };
 }
 
 type PayorEntry = PayerRules['payors'][number];

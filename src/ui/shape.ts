@@ -165,7 +165,7 @@ function doseText(dosage: MedicationAdministrationDosage | undefined): string | 
   return rate ? `at ${rate}` : undefined;
 }
 
-function administrationTime(ma: MedicationAdministration): { time?: string; start?: string } {
+function administrationTime(ma: MedicationAdministration): { time?: string | undefined; start?: string } {
   if (ma.effectiveDateTime) return { time: dateTimeText(ma.effectiveDateTime), start: ma.effectiveDateTime };
   const p = ma.effectivePeriod;
   if (!p?.start) return {};

@@ -178,7 +178,7 @@ describe('over the service with the embedded server', () => {
       entry: (withUrns.entry ?? []).map((e: BundleEntry) => {
         const { id, ...resource } = e.resource!;
         return {
-          fullUrl: urn.get(`${resource.resourceType}/${id}`),
+          fullUrl: urn.get(`${resource.resourceType}/${id}`) as string,
           resource: resource,
           request: { method: 'POST', url: resource.resourceType },
         };

@@ -164,9 +164,9 @@ export function qty(value: number, unit: string): Quantity {
 
 export interface MedicationOpts {
   readonly id?: string;
-  readonly ndc?: string;
-  readonly rxnorm?: string;
-  readonly text?: string;
+  readonly ndc?: string | undefined;
+  readonly rxnorm?: string | undefined;
+  readonly text?: string | undefined;
   /** Ingredient strength, e.g. `[500, 'mg', 250, 'mL']`. */
   readonly strength?: readonly [number, string, number, string];
   /** Medication.amount (contents of one container), e.g. `[100, 'mg', 1, 'mL']`. */

@@ -88,20 +88,26 @@ export const medication: Medication = {
     text: 'Methylprednisolone 40 mg/1 mL vial',
   },
 };
-export const ma = (id: string, extra: Partial<MedicationAdministration> = {}): MedicationAdministration => ({
-  resourceType: 'MedicationAdministration',
-  id,
-  status: 'completed',
-  medicationReference: { reference: 'Medication/med-1' },
-  subject: { reference: 'Patient/pat-1' },
-  context: { reference: 'Encounter/enc-1' },
-  effectiveDateTime: '2026-11-10T21:30:00-05:00',
-  dosage: {
-    route: { text: 'IV push' },
-    dose: { value: 40, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
-  },
-  ...extra,
-});
+/** Fields to set, or to clear with `undefined` (as a server's JSON would leave them out). */
+type Overrides<T> = { [K in keyof T]?: T[K] | undefined };
+
+export const ma = (id: string, extra: Overrides<MedicationAdministration> = {}): MedicationAdministration =>
+  JSON.parse(
+    JSON.stringify({
+      resourceType: 'MedicationAdministration',
+      id,
+      status: 'completed',
+      medicationReference: { reference: 'Medication/med-1' },
+      subject: { reference: 'Patient/pat-1' },
+      context: { reference: 'Encounter/enc-1' },
+      effectiveDateTime: '2026-11-10T21:30:00-05:00',
+      dosage: {
+        route: { text: 'IV push' },
+        dose: { value: 40, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
+      },
+      ...extra,
+    }),
+  ) as MedicationAdministration;
 
 export function claimItem(
   code: string,

@@ -67,7 +67,7 @@ describe('planWrites', () => {
       r.resourceType === 'DetectedIssue'
         ? {
             ...r,
-            implicated: r.implicated?.map((ref) =>
+            implicated: (r.implicated ?? []).map((ref) =>
               ref.reference?.startsWith('urn:uuid:') ? { reference: `Claim/${claimId}` } : ref,
             ),
           }

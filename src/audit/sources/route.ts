@@ -102,7 +102,7 @@ function encounterId(ref: string | undefined): string | undefined {
 function compactMedication(m: Medication): Medication {
   return {
     resourceType: 'Medication',
-    id: m.id,
+    ...(m.id !== undefined ? { id: m.id } : {}),
     ...(m.code ? { code: m.code } : {}),
     ...(m.ingredient ? { ingredient: m.ingredient } : {}),
     ...(m.amount ? { amount: m.amount } : {}),

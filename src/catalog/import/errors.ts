@@ -35,11 +35,11 @@ export type ImportErrorCode = keyof typeof IMPORT_ERROR_CODES;
 
 export interface ImportErrorPlace {
   /** 1-based line of the CSV the error is about. */
-  readonly row?: number;
+  readonly row?: number | undefined;
   /** Column name as written in the file's header. */
-  readonly column?: string;
+  readonly column?: string | undefined;
   /** The imported file, as the user named it. */
-  readonly file?: string;
+  readonly file?: string | undefined;
 }
 
 export class ImportError extends Error {
