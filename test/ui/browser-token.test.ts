@@ -135,7 +135,8 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
     await tab.locator('#reevaluate').waitFor();
     await tab.click('#reevaluate');
     await expect.poll(() => tab.locator('#announcer').textContent()).toContain('Re-evaluated');
-    expect(await tab.locator('#reevaluate-status').textContent()).toContain('Re-evaluated');
+    // The status line and the announcer are updated by separate writes: wait for both.
+    await expect.poll(() => tab.locator('#reevaluate-status').textContent()).toContain('Re-evaluated');
 
     await tab.click('nav a:has-text("Dashboard")');
     await tab.locator('.kpis').waitFor();
