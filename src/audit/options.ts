@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { isLoopbackHost } from '../config.ts';
 import type { RetryPolicy } from '../fhir/http-fetch.ts';
 import { usageError } from './errors.ts';
 import { parseCalendarDate, type DateRange } from './range.ts';
@@ -82,6 +83,16 @@ export function validate(opts: AuditRunOptions): Checked {
   ] as const) {
     if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url))
       throw usageError(`${flag}: expected an http(s) URL, got "${url}"`);
+    // The FHIR token and the patients' data go to this URL: in clear only on this machine, or
+    // where the operator says the network encrypts it (the service's own rule, docs/security.md).
+    const env = opts.env ?? process.env;
+    if (url !== undefined && !['true', '1', 'yes'].includes(env.ALLOW_INSECURE_HTTP ?? '')) {
+      const { protocol, hostname } = new URL(url);
+      if (protocol === 'http:' && !isLoopbackHost(hostname))
+        throw usageError(
+          `${flag} must use https for ${hostname} (plain http sends patient data and the token in clear); set ALLOW_INSECURE_HTTP=true only where the network encrypts it`,
+        );
+    }
   }
   if (opts.write && !opts.fhirUrl)
     throw usageError('--write needs --fhir-url (Claims and DetectedIssues are written where the data lives)');

@@ -171,6 +171,16 @@ describe('vialwise audit: wrong command lines exit 2, an unreachable server 3', 
       /is not a folder/,
     ],
     [
+      'plain http to another machine (the token and the data would travel in clear)',
+      ['--since', '2026-01-01', '--until', '2026-01-31', '--bulk', 'http://ehr.example.org/fhir'],
+      /--bulk must use https for ehr\.example\.org/,
+    ],
+    [
+      'plain http to another machine with --fhir-url',
+      ['--since', '2026-01-01', '--until', '2026-01-31', '--fhir-url', 'http://ehr.example.org/fhir/R4'],
+      /--fhir-url must use https for ehr\.example\.org/,
+    ],
+    [
       'a URL that is not http',
       ['--since', '2026-01-01', '--until', '2026-01-31', '--bulk', 'ftp://x'],
       /expected an http\(s\) URL/,
