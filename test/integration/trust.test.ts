@@ -124,9 +124,31 @@ describe('a delete is acted on only when the FHIR server confirms it', () => {
     expect(res.json.issue[0].details.text).toMatch(/evaluated 1 encounter/);
     // Nothing left to bill: the never-submitted draft is removed.
     expect(await claimFor(running, ENC04)).toBeUndefined();
+    // Replayed: the server still confirms the delete, and there is nothing left to change.
+    const settled = await writtenSnapshot(running, ENC04);
+    const replayed = await notifySigned(running, '{}', {
+      'x-medplum-interaction': 'delete',
+      'x-medplum-deleted-resource': 'MedicationAdministration/ma-golden-04-a',
+    });
+    expect(replayed.status).toBe(200);
+    expect(await writtenSnapshot(running, ENC04)).toEqual(settled);
     // Put it back for the sweep test.
     await put(running, goldenResource<MedicationAdministration>(C04, 'MedicationAdministration'));
     await running.service.evaluate(ENC04);
+  });
+});
+
+describe('a delete header on a live resource', () => {
+  test('a signed body of an administration that exists, with delete headers added, changes nothing', async () => {
+    const before = await writtenSnapshot(running, ENC04);
+    const live = goldenResource<MedicationAdministration>(C04, 'MedicationAdministration');
+    const res = await notifySigned(running, JSON.stringify(live), {
+      'x-medplum-interaction': 'delete',
+      'x-medplum-deleted-resource': `MedicationAdministration/${live.id ?? ''}`,
+    });
+    expect(res.status).toBe(200);
+    expect(await writtenSnapshot(running, ENC04)).toEqual(before);
+    expect(await claimFor(running, ENC04)).toBeDefined();
   });
 });
 
