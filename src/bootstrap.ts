@@ -199,6 +199,7 @@ export async function startVialwise(
     logger,
     metrics,
     sweepLookbackHours: config.sweepLookbackHours,
+    ...(chargemaster ? { chargemaster } : {}),
     ...(opts.sweepMinIntervalMs !== undefined ? { sweepMinIntervalMs: opts.sweepMinIntervalMs } : {}),
     ...(opts.readyCacheMs !== undefined ? { readyCacheMs: opts.readyCacheMs } : {}),
     // README "Configuration": in embedded mode the demo hospital bills when an Encounter names no serviceProvider.

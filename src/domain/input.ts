@@ -8,6 +8,7 @@ import type {
   Encounter,
   Medication,
   MedicationAdministration,
+  MedicationRequest,
   Observation,
 } from '@medplum/fhirtypes';
 
@@ -27,4 +28,6 @@ export interface EncounterInput {
   readonly chargeItems: readonly ChargeItem[];
   /** Claims carrying the draft identifier for this Encounter (draft or already submitted). */
   readonly claims: readonly Claim[];
+  /** The Encounter's MedicationRequests, when read: who ordered the drugs (the Claim's care team). */
+  readonly medicationRequests?: readonly MedicationRequest[];
 }

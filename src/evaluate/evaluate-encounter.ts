@@ -60,7 +60,7 @@ export async function evaluateAndWrite(deps: EvaluateDeps, encounterId: string):
     requests += ctx.requests;
     const now = deps.clock().toISOString();
     const evaluation = evaluateEncounter(ctx.input, deps.reference, now);
-    const plan = planWrites(evaluation, ctx.input.encounter, ctx.existing, { ...deps.writeContext(), now });
+    const plan = planWrites(evaluation, ctx.input, ctx.existing, { ...deps.writeContext(), now });
     let written: WriteResult;
     try {
       written = await writePlan(deps.gateway, plan);

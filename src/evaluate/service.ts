@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { isVialwiseError } from '../domain/errors.ts';
 import { FHIR_ID } from '../domain/vocabulary.ts';
 import type { Evaluation } from '../domain/types.ts';
+import type { Chargemaster } from '../catalog/chargemaster.ts';
 import type { WriteContext } from '../fhir/codec/index.ts';
 import type { FhirGateway } from '../fhir/gateway.ts';
 import { planWrites } from '../fhir/plan.ts';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   /** How long a readiness answer is reused (default 5 s). */
   readonly readyCacheMs?: number;
   readonly billingProvider?: string;
+  /** The hospital's standard charges (CHARGEMASTER_FILE): the charges on institutional Claims. */
+  readonly chargemaster?: Chargemaster;
   readonly clock?: () => Date;
 }
 
@@ -101,6 +104,10 @@ export class Service {
     return {
       ...(this.device ? { device: this.device } : {}),
       ...(this.deps.billingProvider ? { billingProvider: this.deps.billingProvider } : {}),
+      pricing: {
+        catalog: this.deps.reference.catalog,
+        ...(this.deps.chargemaster ? { chargemaster: this.deps.chargemaster } : {}),
+      },
     };
   }
 
@@ -242,7 +249,7 @@ export class Service {
     const evaluation = evaluateEncounter(input, this.deps.reference, now);
     const plan = planWrites(
       evaluation,
-      input.encounter,
+      input,
       { claims: input.claims, issues: [] },
       { ...this.writeContext(), now },
     );

@@ -3,7 +3,7 @@
  * those on the server and emit only the changes, as entries with conditional creates and
  * version-checked updates (docs/writes.md). Pure.
  */
-import type { Bundle, BundleEntry, Claim, DetectedIssue, Encounter, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
 import type { Evaluation } from '../domain/types.ts';
 import {
   buildClaim,
@@ -14,7 +14,9 @@ import {
   isClaimOf,
   isDraft,
   isSubmitted,
+  priceBasisOf,
   voidedIssue,
+  type ClaimSources,
   type WriteContext,
 } from './codec/index.ts';
 import { CLAIM_DRAFT_SID, GAP_SID } from '../domain/vocabulary.ts';
@@ -62,6 +64,11 @@ function withId<T extends Resource>(resource: T, id: string | undefined): T {
   return id === undefined ? resource : { ...resource, id };
 }
 
+/** The price-basis tags of a resource, as a comparable string. */
+function tagsOf(r: Resource): string {
+  return priceBasisOf(r).join('|');
+}
+
 function versionOf(r: Resource): string | undefined {
   return r.meta?.versionId;
 }
@@ -94,12 +101,17 @@ function remove(r: Resource): BundleEntry {
   };
 }
 
+/**
+ * `sources` is the Encounter with the resources read beside it (an EncounterInput will do): the
+ * Claim takes its payer, care team and facility from them.
+ */
 export function planWrites(
   evaluation: Evaluation,
-  encounter: Encounter,
+  sources: ClaimSources,
   existing: ExistingWrites,
   ctx: WriteContext,
 ): WritePlan {
+  const { encounter } = sources;
   const encounterId = encounter.id ?? '';
   const entries: BundleEntry[] = [];
   const counts: WritePlan['counts'] = {
@@ -124,7 +136,7 @@ export function planWrites(
   // The Claim: created when there are lines, kept in step while draft, never touched once submitted.
   let claim: Claim | undefined;
   let claimRef: string | undefined;
-  const next = evaluation.lines.length ? buildClaim(evaluation, encounter, ctx, draft?.created) : undefined;
+  const next = evaluation.lines.length ? buildClaim(evaluation, sources, ctx, draft?.created) : undefined;
   if (draft && !next) {
     // Nothing left to bill (every line voided) or nobody to bill (the Coverage is gone): a draft
     // that was never submitted is removed rather than left stale; the gaps say why.
@@ -133,7 +145,9 @@ export function planWrites(
   } else if (draft && next) {
     claimRef = `Claim/${draft.id ?? ''}`;
     claim = withId(next, draft.id);
-    if (canonical(next) !== canonical(draft)) {
+    // meta is left out of the comparison (the server writes versionId and lastUpdated there),
+    // but the price-basis tags are vialwise's: a change of them alone is a change.
+    if (canonical(next) !== canonical(draft) || tagsOf(next) !== tagsOf(draft)) {
       entries.push(update(draft, next));
       counts.claim = 'update';
     }
@@ -191,7 +205,7 @@ export function planWrites(
         : {}),
     };
     issues.push(withId(next, current.id));
-    if (canonical(next) === canonical(current)) counts.kept++;
+    if (canonical(next) === canonical(current) && tagsOf(next) === tagsOf(current)) counts.kept++;
     else {
       entries.push(update(current, next));
       counts.updated++;

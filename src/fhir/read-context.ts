@@ -21,6 +21,7 @@ import type {
   Encounter,
   Medication,
   MedicationAdministration,
+  MedicationRequest,
   Observation,
   Resource,
 } from '@medplum/fhirtypes';
@@ -87,6 +88,11 @@ export function contextQueries(encounterId: string, patient?: string): string[] 
   return CONTEXT_PARTS.map((part) => byPart[part]);
 }
 
+/** The MedicationRequests of an Encounter (who ordered each drug: the Claim's prescribing provider). */
+function requestQuery(encounterId: string): string {
+  return `MedicationRequest?encounter=${encodeURIComponent(`Encounter/${encounterId}`)}&_count=${PAGE}`;
+}
+
 /** Body-weight Observations (LOINC 29463-7) of a patient, or recorded in an encounter. */
 function weightQuery(by: 'patient' | 'encounter', reference: string): string {
   const code = encodeURIComponent(`${SYSTEMS.loinc}|${BODY_WEIGHT_LOINC}`);
@@ -123,7 +129,9 @@ export async function readEncounterContext(
   encounterId: string,
   knownPatient?: string,
 ): Promise<EncounterContext> {
-  const queries = contextQueries(encounterId, knownPatient);
+  // The orders behind the administrations, for the Claim's prescribing provider only: asked here
+  // rather than in contextQueries, which the audit shares and does not need them.
+  const queries = [...contextQueries(encounterId, knownPatient), requestQuery(encounterId)];
   const request: Bundle = {
     resourceType: 'Bundle',
     type: 'batch',
@@ -143,7 +151,13 @@ export async function readEncounterContext(
     ...parts.conditions,
     ...parts.chargeItems,
   ]);
-  const fromBatch = encounterInputOf(encounter, resources, { claims });
+  const medicationRequests = (results[CONTEXT_PARTS.length] ?? []).filter(
+    (r): r is MedicationRequest => r.resourceType === 'MedicationRequest',
+  );
+  const fromBatch = {
+    ...encounterInputOf(encounter, resources, { claims }),
+    medicationRequests: dedupe(medicationRequests),
+  };
   const { administrations } = fromBatch;
   const subject = localRef(encounter.subject);
   const patient = subject?.startsWith('Patient/') ? subject : undefined;
@@ -212,6 +226,7 @@ export function encounterInputOf(
     bodyWeights: from.bodyWeights ?? of<Observation>('Observation'),
     chargeItems: of<ChargeItem>('ChargeItem'),
     claims: from.claims ?? of<Claim>('Claim'),
+    medicationRequests: of<MedicationRequest>('MedicationRequest'),
   };
 }
 

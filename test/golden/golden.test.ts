@@ -323,7 +323,7 @@ describe('golden cases: every Claim and DetectedIssue written conforms to its pr
     );
     const plan = planWrites(
       evaluation,
-      input.encounter,
+      input,
       { claims: [], issues: [] },
       {
         now: c.expected.now,

@@ -113,13 +113,21 @@ describe('the CapabilityStatement', () => {
   it('writes Claim and DetectedIssue with conditional create, in a transaction', () => {
     const rest = statement.rest?.[0];
     expect(rest?.interaction?.map((i) => i.code)).toContain('transaction');
-    for (const [type, profile] of [
-      ['Claim', PROFILE_URLS.claimDraft],
-      ['DetectedIssue', PROFILE_URLS.documentationGap],
+    for (const [type, profiles] of [
+      // The base draft profile, and the one of each billing setting (issue 13 part B writes both).
+      [
+        'Claim',
+        [
+          PROFILE_URLS.claimDraft,
+          PROFILE_URLS.institutionalClaimDraft,
+          PROFILE_URLS.professionalClaimDraft,
+        ],
+      ],
+      ['DetectedIssue', [PROFILE_URLS.documentationGap]],
     ] as const) {
       const resource = rest?.resource?.find((r) => r.type === type);
       expect(resource?.conditionalCreate, type).toBe(true);
-      expect(resource?.supportedProfile, type).toEqual([profile]);
+      expect(resource?.supportedProfile, type).toEqual(profiles);
       expect(
         resource?.interaction?.map((i) => i.code),
         type,

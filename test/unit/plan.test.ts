@@ -16,14 +16,14 @@ import { admin, evaluate, NDC, scenario } from '../support/build.ts';
 
 const CTX = { now: '2025-06-30T12:00:00Z', device: 'Device/dev1', billingProvider: 'Organization/org1' };
 
-/** Pretend the server stored what the plan wrote: ids and versions assigned. */
+/** Pretend the server stored what the plan wrote: ids and versions assigned, tags kept. */
 function store(entries: ReturnType<typeof planWrites>['entries'], prefix: string): Resource[] {
   return entries
     .filter((e) => e.request?.method === 'POST' || e.request?.method === 'PUT')
     .map((e, i) => {
       const r = e.resource as Resource;
       const id = r.id ?? `${prefix}-${i}`;
-      return { ...r, id, meta: { versionId: '1', lastUpdated: CTX.now } };
+      return { ...r, id, meta: { ...r.meta, versionId: '1', lastUpdated: CTX.now } };
     });
 }
 
@@ -44,7 +44,7 @@ function withGap(): EncounterInput {
 describe('planWrites', () => {
   it('first evaluation: a conditional create of the Claim and of each DetectedIssue', () => {
     const input = withGap();
-    const plan = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
+    const plan = planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX);
     const requests = plan.entries.map(
       (e) => `${e.request?.method} ${e.request?.url} ${e.request?.ifNoneExist ?? ''}`,
     );
@@ -59,7 +59,7 @@ describe('planWrites', () => {
 
   it('re-evaluating unchanged documentation writes nothing', () => {
     const input = withGap();
-    const first = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
+    const first = planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX);
     const stored = store(first.entries, 'x');
     // The issue's implicated Claim is a urn:uuid in the first plan: the server rewrites it.
     const claimId = stored.find((r) => r.resourceType === 'Claim')?.id as string;
@@ -74,7 +74,7 @@ describe('planWrites', () => {
         : r,
     );
     const later = { ...CTX, now: '2025-07-01T08:00:00Z' };
-    const second = planWrites(evaluate(input), input.encounter, existingFrom(fixed), later);
+    const second = planWrites(evaluate(input), input, existingFrom(fixed), later);
     expect(second.entries).toEqual([]);
     expect(second.counts).toMatchObject({ claim: 'none', kept: 1 });
   });
@@ -82,13 +82,13 @@ describe('planWrites', () => {
   it('a fixed gap closes: final with a resolved mitigation, updated with If-Match', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const fixedInput = scenario({
       administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
     });
-    const plan = planWrites(evaluate(fixedInput), fixedInput.encounter, existingFrom(stored), CTX);
+    const plan = planWrites(evaluate(fixedInput), fixedInput, existingFrom(stored), CTX);
     const close = plan.entries.find(
       (e) => (e.resource as DetectedIssue | undefined)?.resourceType === 'DetectedIssue',
     );
@@ -101,7 +101,7 @@ describe('planWrites', () => {
   it('an administration entered in error marks its issues entered-in-error and removes its line', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const voided = scenario({
@@ -114,7 +114,7 @@ describe('planWrites', () => {
         }),
       ],
     });
-    const plan = planWrites(evaluate(voided), voided.encounter, existingFrom(stored), CTX);
+    const plan = planWrites(evaluate(voided), voided, existingFrom(stored), CTX);
     const issue = plan.entries
       .map((e) => e.resource as DetectedIssue)
       .find((r) => r?.resourceType === 'DetectedIssue');
@@ -126,7 +126,7 @@ describe('planWrites', () => {
   it('a Claim that has left draft is never written', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const submitted = stored.map((r) =>
@@ -137,7 +137,7 @@ describe('planWrites', () => {
     });
     const plan = planWrites(
       evaluate({ ...changed, claims: existingFrom(submitted).claims }),
-      changed.encounter,
+      changed,
       existingFrom(submitted),
       CTX,
     );
@@ -148,14 +148,14 @@ describe('planWrites', () => {
   it('duplicate drafts and issues (a non-atomic conditional create) converge on the lowest id', () => {
     const input = withGap();
     const a = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'a',
     );
     const b = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'b',
     );
-    const plan = planWrites(evaluate(input), input.encounter, existingFrom([...b, ...a]), CTX);
+    const plan = planWrites(evaluate(input), input, existingFrom([...b, ...a]), CTX);
     const deletes = plan.entries.filter((e) => e.request?.method === 'DELETE').map((e) => e.request?.url);
     expect(deletes.sort()).toEqual(['Claim/b-0', 'DetectedIssue/b-1']);
     expect(plan.counts.duplicatesRemoved).toBe(2);
@@ -166,7 +166,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
   it('a draft whose only line was voided is removed, not left billing it', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const voided = scenario({
@@ -179,7 +179,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
         }),
       ],
     });
-    const plan = planWrites(evaluate(voided), voided.encounter, existingFrom(stored), CTX);
+    const plan = planWrites(evaluate(voided), voided, existingFrom(stored), CTX);
     expect(plan.entries.filter((e) => e.request?.method === 'DELETE').map((e) => e.request?.url)).toEqual([
       'Claim/x-0',
     ]);
@@ -189,7 +189,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
   it('a draft whose Coverage is gone is removed; no-coverage says why', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const uncovered = scenario({
@@ -197,7 +197,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
       administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null })],
     });
     const ev = evaluate(uncovered);
-    const plan = planWrites(ev, uncovered.encounter, existingFrom(stored), CTX);
+    const plan = planWrites(ev, uncovered, existingFrom(stored), CTX);
     expect(plan.counts.claim).toBe('delete');
     expect(ev.gaps.map((g) => g.code)).toContain('no-coverage');
   });
@@ -205,13 +205,13 @@ describe('planWrites: drafts that can no longer be billed', () => {
   it('a cancelled Claim does not block a new draft: the conditional create asks for a draft', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const cancelled = stored.map((r) =>
       r.resourceType === 'Claim' ? { ...r, status: 'cancelled' } : r,
     ) as Resource[];
-    const plan = planWrites(evaluate(input), input.encounter, existingFrom(cancelled), CTX);
+    const plan = planWrites(evaluate(input), input, existingFrom(cancelled), CTX);
     const create = plan.entries.find((e) => e.request?.method === 'POST' && e.request.url === 'Claim');
     expect(create?.request?.ifNoneExist).toMatch(/&status=draft$/);
   });
@@ -219,7 +219,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
   it('gaps name the Claim that was billed, never a cancelled one listed before it', () => {
     const input = withGap();
     const stored = store(
-      planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX).entries,
+      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
       'x',
     );
     const claim = stored.find((r): r is Claim => r.resourceType === 'Claim')!;
@@ -227,7 +227,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
       { ...claim, id: 'a-cancelled', status: 'cancelled' },
       { ...claim, id: 'b-active', status: 'active' },
     ] as Claim[];
-    const plan = planWrites(evaluate({ ...input, claims }), input.encounter, { claims, issues: [] }, CTX);
+    const plan = planWrites(evaluate({ ...input, claims }), input, { claims, issues: [] }, CTX);
     const issue = plan.entries.find((e) => e.resource?.resourceType === 'DetectedIssue')
       ?.resource as DetectedIssue;
     expect(issue.implicated?.map((r) => r.reference)).toContain('Claim/b-active');
@@ -283,7 +283,7 @@ describe('how a plan is sent (write.ts)', () => {
         admin({ id: `ma-${i}`, ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null }),
       ),
     });
-    const plan = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
+    const plan = planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX);
     expect(plan.entries).toHaveLength(13);
     expect(fitsOneTransaction(plan.entries)).toBe(false);
     const result = await writePlan(gateway, plan);
@@ -295,7 +295,7 @@ describe('how a plan is sent (write.ts)', () => {
     for (const i of issues as DetectedIssue[])
       expect(i.implicated?.map((r) => r.reference)).toContain(`Claim/${claims[0]!.id}`);
     // The same plan again (a replayed notification planned before the first write landed).
-    const again = planWrites(evaluate(input), input.encounter, { claims: [], issues: [] }, CTX);
+    const again = planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX);
     await writePlan(gateway, again);
     expect((await searchAll(gateway, 'Claim')).matches).toHaveLength(1);
     expect((await searchAll(gateway, 'DetectedIssue?_count=100')).matches).toHaveLength(12);

@@ -12,7 +12,7 @@ Description: "The interactions vialwise performs as a client: the searches that 
 * title = "vialwise FHIR server requirements"
 * status = #draft
 * experimental = false
-* date = "2026-12-01"
+* date = "2026-12-02"
 * publisher = "vialwise"
 * description = "The interactions vialwise performs as a client: the searches that gather an Encounter's documentation, the transaction that writes the draft Claim and the DetectedIssues with conditional creates, and the rest-hook Subscriptions that trigger it."
 * kind = #requirements
@@ -41,6 +41,12 @@ Description: "The interactions vialwise performs as a client: the searches that 
 * rest[=].resource[=].supportedProfile = Canonical(VialwiseMedication)
 * rest[=].resource[=].documentation = "Referenced from MedicationAdministration.medicationReference (or contained)."
 * rest[=].resource[=].interaction[+].code = #read
+
+* rest[=].resource[+].type = #MedicationRequest
+* rest[=].resource[=].documentation = "Read by encounter, in the same batch, for the ordering practitioner (requester) of each administration's request: the Claim's prescribing care team member."
+* rest[=].resource[=].interaction[+].code = #search-type
+* rest[=].resource[=].searchParam[+].name = "encounter"
+* rest[=].resource[=].searchParam[=].type = #reference
 
 * rest[=].resource[+].type = #Encounter
 * rest[=].resource[=].documentation = "Subscribed (rest-hook). class (v3 ActCode), period, serviceProvider, subject, diagnosis."
@@ -102,8 +108,10 @@ Description: "The interactions vialwise performs as a client: the searches that 
 
 // What it writes.
 * rest[=].resource[+].type = #Claim
-* rest[=].resource[=].supportedProfile = Canonical(VialwiseClaimDraft)
-* rest[=].resource[=].documentation = "One draft per Encounter and primary Coverage, written in the transaction: conditional create on identifier (https://vialwise.dev/fhir/sid/claim-draft|Encounter/<id>), update with If-Match. A Claim that has left draft is never modified."
+* rest[=].resource[=].supportedProfile[+] = Canonical(VialwiseClaimDraft)
+* rest[=].resource[=].supportedProfile[+] = Canonical(VialwiseInstitutionalClaimDraft)
+* rest[=].resource[=].supportedProfile[+] = Canonical(VialwiseProfessionalClaimDraft)
+* rest[=].resource[=].documentation = "One draft per Encounter and primary Coverage, written in the transaction: conditional create on identifier (https://vialwise.dev/fhir/sid/claim-draft|Encounter/<id>), update with If-Match. A Claim that has left draft is never modified. Every draft conforms to VialwiseClaimDraft, and by the billing facility's setting to VialwiseInstitutionalClaimDraft (hospital outpatient and inpatient, CAH, RHC, FQHC) or VialwiseProfessionalClaimDraft (physician office, ASC); meta.tag (https://vialwise.dev/fhir/CodeSystem/price-basis) says whether the charges are the hospital's or an estimate."
 * rest[=].resource[=].interaction[+].code = #read
 * rest[=].resource[=].interaction[+].code = #search-type
 * rest[=].resource[=].interaction[+].code = #create

@@ -15,7 +15,7 @@ Description: "A draft Claim holding the billable drug lines vialwise derived for
 * meta.tag ^slicing.rules = #open
 * meta.tag ^slicing.description = "Sliced by system: the price-basis tags say where the money on the Claim comes from."
 * meta.tag contains priceBasis 0..* MS
-* meta.tag[priceBasis] ^short = "chargemaster | payment-limit-estimate | earlier-quarter | illustrative"
+* meta.tag[priceBasis] ^short = "chargemaster | payment-limit-estimate | earlier-quarter | illustrative | suspect"
 * meta.tag[priceBasis] from PriceBasisValues (required)
 * meta.tag[priceBasis].system 1..1
 * meta.tag[priceBasis].system = "https://vialwise.dev/fhir/CodeSystem/price-basis"
@@ -188,7 +188,7 @@ Severity: #error
 ValueSet: VialwiseClaimType
 Id: vialwise-claim-type
 Title: "vialwise claim types"
-Description: "Institutional for EMER, IMP, OBSENC and SS encounters, professional otherwise."
+Description: "By the billing facility's setting: institutional for a hospital (outpatient or inpatient), critical access hospital, rural health clinic or federally qualified health center; professional for a physician office or ASC."
 * ^experimental = false
 * $CLAIM_TYPE#institutional
 * $CLAIM_TYPE#professional

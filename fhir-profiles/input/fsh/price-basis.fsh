@@ -12,6 +12,7 @@ Description: "Where the money on a Claim or DetectedIssue comes from, as meta.ta
 * #payment-limit-estimate "Estimate: CMS payment limit" "At least one charge is the CMS Medicare Part B payment limit standing in for the hospital's charge, which was not available: an estimate, not what the hospital bills."
 * #earlier-quarter "Payment limit of an earlier quarter" "A payment limit used on the resource (a line's estimate or the revenue at risk) is from the latest earlier quarter, because the quarter of the date of service is not loaded."
 * #illustrative "Illustrative prices" "Money on the resource rests on illustrative demo prices, not CMS data or the hospital's charges."
+* #suspect "Suspect payment limit" "A payment limit used on the resource is about a power of ten away from both neighbouring quarters with the same billing unit: CMS's published number, kept, but to be checked before anyone relies on the figure."
 
 ValueSet: PriceBasisValues
 Id: price-basis

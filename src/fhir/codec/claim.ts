@@ -1,33 +1,20 @@
 /**
- * vialwise's own Claim, both ways: `buildClaim` drafts it from an evaluation (docs/claim-mapping
- * maps each element to its 837 loop), `readClaimLines` reads the drug lines of any Claim back
+ * vialwise's own Claim, both ways: `buildClaim` (claim-build.ts) drafts it from an evaluation
+ * (docs/claim-mapping maps each element to its 837 loop), `readClaimLines` reads the drug lines of any Claim back
  * (what vialwise drafted, or a Claim the billing system submitted), and `isSubmitted` says
  * whether vialwise may still change it. Pure, and tolerant of malformed data from a server.
  */
-import type {
-  Claim,
-  ClaimItem,
-  Device,
-  Encounter,
-  Extension,
-  Organization,
-  Reference,
-} from '@medplum/fhirtypes';
+import type { Claim, ClaimItem, Device, Reference } from '@medplum/fhirtypes';
 import { isSubmittedStatus, isVoidStatus } from '../../domain/claim-status.ts';
-import { PLACE_OF_SERVICE, encounterClassOf, isInstitutional } from '../../domain/encounter.ts';
 import { calendarDate, codings, finiteNumber, localRef } from '../../domain/fhir-values.ts';
-import type { BillingLine, Evaluation } from '../../domain/types.ts';
 import {
   CLAIM_DRAFT_SID,
-  CLAIM_TYPE_SYSTEM,
   DEVICE_IDENTIFIER_VALUE,
   DEVICE_SID,
   EXT,
-  NDC_UNIT_QUALIFIER_SYSTEM,
-  POS_SYSTEM,
-  PROCESS_PRIORITY_SYSTEM,
   SYSTEMS,
 } from '../../domain/vocabulary.ts';
+import type { ClaimPricing } from './claim-pricing.ts';
 
 export interface WriteContext {
   /** The evaluation time (ISO instant), used for `created` and `identifiedDateTime` of new resources. */
@@ -36,6 +23,8 @@ export interface WriteContext {
   readonly device?: string;
   /** `Organization/<id>` used when the Encounter has no serviceProvider. */
   readonly billingProvider?: string;
+  /** Payment limits and the hospital's chargemaster, for the charges on the Claim (claim-pricing.ts). */
+  readonly pricing?: ClaimPricing;
 }
 
 /** The value of the draft identifier (system CLAIM_DRAFT_SID) of an Encounter's Claim. */
@@ -77,108 +66,6 @@ export function deviceReference(ctx: Pick<WriteContext, 'device'>): Reference<De
     ...(ctx.device ? { reference: ctx.device } : {}),
     identifier: { system: DEVICE_SID, value: DEVICE_IDENTIFIER_VALUE },
     display: 'vialwise',
-  };
-}
-
-function hcpcs(code: string) {
-  return { coding: [{ system: SYSTEMS.hcpcs, code }] };
-}
-
-function claimItem(
-  line: BillingLine,
-  sequence: number,
-  evaluation: Evaluation,
-  pos: string | undefined,
-): ClaimItem {
-  const extension: Extension[] = line.sourceAdministrations.map((r) => ({
-    url: EXT.sourceAdministration,
-    valueReference: { reference: r },
-  }));
-  const pointers = (line.diagnosisCodes ?? [])
-    .map((c) => evaluation.diagnoses.indexOf(c) + 1)
-    .filter((n) => n > 0)
-    .slice(0, 4);
-  return {
-    extension,
-    sequence,
-    ...(pointers.length ? { diagnosisSequence: pointers } : {}),
-    productOrService: hcpcs(line.code),
-    ...(line.modifiers.length ? { modifier: line.modifiers.map(hcpcs) } : {}),
-    servicedDate: line.dateOfService,
-    ...(pos ? { locationCodeableConcept: { coding: [{ system: POS_SYSTEM, code: pos }] } } : {}),
-    quantity: { value: line.units },
-    ...(line.unitPrice ? { unitPrice: { ...line.unitPrice } } : {}),
-    ...(line.net ? { net: { ...line.net } } : {}),
-    encounter: [{ reference: evaluation.encounter }],
-    ...(line.ndc
-      ? {
-          detail: [
-            {
-              sequence: 1,
-              productOrService: { coding: [{ system: SYSTEMS.ndc, code: line.ndc.ndc }] },
-              quantity: {
-                value: line.ndc.quantity,
-                unit: line.ndc.unit,
-                system: NDC_UNIT_QUALIFIER_SYSTEM,
-                code: line.ndc.unit,
-              },
-            },
-          ],
-        }
-      : {}),
-  };
-}
-
-/** The draft Claim for the evaluation, or undefined when no Claim can be drafted (no Coverage). */
-export function buildClaim(
-  evaluation: Evaluation,
-  encounter: Encounter,
-  ctx: WriteContext,
-  created: string = ctx.now,
-): Claim | undefined {
-  if (!evaluation.coverage || !evaluation.patient || !encounter.id) return undefined;
-  const encounterClass = encounterClassOf(encounter);
-  const pos = encounterClass ? PLACE_OF_SERVICE[encounterClass] : undefined;
-  const provider: Reference<Organization> = encounter.serviceProvider?.reference
-    ? { reference: encounter.serviceProvider.reference }
-    : ctx.billingProvider
-      ? { reference: ctx.billingProvider }
-      : { display: 'billing provider not configured (BILLING_PROVIDER)' };
-  const priced = evaluation.lines.filter((l) => l.net);
-  const total =
-    priced.length === evaluation.lines.length && priced.length > 0
-      ? priced.reduce((s, l) => s + (l.net?.value ?? 0), 0)
-      : undefined;
-  return {
-    resourceType: 'Claim',
-    identifier: [{ system: CLAIM_DRAFT_SID, value: claimIdentifierValue(encounter.id) }],
-    status: 'draft',
-    type: {
-      coding: [
-        {
-          system: CLAIM_TYPE_SYSTEM,
-          code: isInstitutional(encounterClass) ? 'institutional' : 'professional',
-        },
-      ],
-    },
-    use: 'claim',
-    patient: { reference: evaluation.patient },
-    created,
-    provider,
-    priority: { coding: [{ system: PROCESS_PRIORITY_SYSTEM, code: 'normal' }] },
-    insurance: [{ sequence: 1, focal: true, coverage: { reference: evaluation.coverage } }],
-    ...(evaluation.diagnoses.length
-      ? {
-          diagnosis: evaluation.diagnoses.map((code, i) => ({
-            sequence: i + 1,
-            diagnosisCodeableConcept: { coding: [{ system: SYSTEMS.icd10cm, code }] },
-          })),
-        }
-      : {}),
-    ...(evaluation.lines.length
-      ? { item: evaluation.lines.map((l, i) => claimItem(l, i + 1, evaluation, pos)) }
-      : {}),
-    ...(total !== undefined ? { total: { value: Math.round(total * 100) / 100, currency: 'USD' } } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { calendarDate, extension, finiteNumber, localRef } from '../../domain/fh
 import type { Evaluation, Gap } from '../../domain/types.ts';
 import { EXT, GAP_CODE_SYSTEM, GAP_SID, MITIGATION_CODE_SYSTEM } from '../../domain/vocabulary.ts';
 import { deviceReference, type WriteContext } from './claim.ts';
+import { priceBasisMeta, type PriceBasis } from './claim-pricing.ts';
 
 /** Mitigation codes of the gap-mitigation CodeSystem: closed by vialwise, acknowledged by a clinician. */
 export const MITIGATION = { resolved: 'resolved', acknowledged: 'acknowledged' } as const;
@@ -16,6 +17,36 @@ export const MITIGATION = { resolved: 'resolved', acknowledged: 'acknowledged' }
 /** `<Encounter id>:<gap code>:<subject key>`: `:` cannot occur in a FHIR id (docs/writes.md). */
 export function gapIdentifierValue(encounterId: string, gap: Pick<Gap, 'code' | 'subjectKey'>): string {
   return `${encounterId}:${gap.code}:${gap.subjectKey}`;
+}
+
+/** The code and date of service the gap's revenue at risk was priced for: its line's. */
+function pricedAs(
+  gap: Gap,
+  evaluation: Evaluation,
+): { code: string; date: string; illustrative: boolean } | undefined {
+  const [code, , date] = gap.subjectKey.split('|');
+  const byKey = evaluation.lines.find((l) => l.key === gap.subjectKey);
+  const line =
+    byKey ?? evaluation.lines.find((l) => l.sourceAdministrations.some((a) => gap.implicated.includes(a)));
+  if (line) return { code: line.code, date: line.dateOfService, illustrative: !!line.priceIllustrative };
+  return code && date ? { code, date, illustrative: false } : undefined;
+}
+
+/**
+ * The price-basis tags of a gap's revenue at risk: it is always a CMS payment limit (what the payer
+ * pays, not a charge), so it says only whether that limit is illustrative, from an earlier quarter
+ * or suspect.
+ */
+function riskTags(gap: Gap, evaluation: Evaluation, ctx: WriteContext): PriceBasis[] {
+  if (!gap.revenueAtRisk) return [];
+  const at = pricedAs(gap, evaluation);
+  if (!at) return [];
+  const price = ctx.pricing?.catalog.priceOn(at.code, at.date);
+  const tags: PriceBasis[] = [];
+  if (price?.forQuarter) tags.push('earlier-quarter');
+  if (price ? price.illustrative : at.illustrative) tags.push('illustrative');
+  if (price?.suspect) tags.push('suspect');
+  return tags;
 }
 
 /** One open (`preliminary`) DetectedIssue for a gap. `claim` is a reference to the draft when there is one. */
@@ -28,8 +59,10 @@ export function buildDetectedIssue(
   identified: string = ctx.now,
 ): DetectedIssue {
   const implicated = [...gap.implicated, ...(claim ? [claim] : []), evaluation.encounter];
+  const meta = priceBasisMeta(riskTags(gap, evaluation, ctx));
   return {
     resourceType: 'DetectedIssue',
+    ...(meta ? { meta } : {}),
     ...(gap.revenueAtRisk
       ? {
           extension: [

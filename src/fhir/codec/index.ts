@@ -1,6 +1,14 @@
 /** vialwise's own Claim and DetectedIssue, built and read in one place. */
+export { buildClaim } from './claim-build.ts';
+export { type ClaimSources } from './claim-parties.ts';
 export {
-  buildClaim,
+  PRICE_BASIS,
+  PRICE_BASIS_SYSTEM,
+  priceBasisOf,
+  type ClaimPricing,
+  type PriceBasis,
+} from './claim-pricing.ts';
+export {
   claimBills,
   claimIdentifierValue,
   deviceReference,
