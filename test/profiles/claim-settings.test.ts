@@ -78,8 +78,16 @@ describe('one draft per setting validates against its profile', () => {
     expect(check(claim, PROFILE_URLS.claimDraft)).toEqual([]);
   });
 
-  it('the Claims written today (no type of bill yet) still validate against the base profile', () => {
+  it('a professional draft as written validates against its setting profile', () => {
     expect(messages(validateWritten(fixture('claim-draft')))).toEqual([]);
+  });
+
+  it('a draft written before the setting profiles (institutional, no type of bill) meets the base profile only', () => {
+    const old = institutional();
+    delete old.supportingInfo;
+    for (const i of old.item ?? []) delete i.revenue;
+    expect(check(old, PROFILE_URLS.claimDraft)).toEqual([]);
+    expect(messages(validateWritten(old)).join('\n')).toMatch(/vw-claim-13 not met/);
   });
 });
 

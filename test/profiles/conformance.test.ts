@@ -117,11 +117,7 @@ describe('the CapabilityStatement', () => {
       // The base draft profile, and the one of each billing setting (issue 13 part B writes both).
       [
         'Claim',
-        [
-          PROFILE_URLS.claimDraft,
-          PROFILE_URLS.institutionalClaimDraft,
-          PROFILE_URLS.professionalClaimDraft,
-        ],
+        [PROFILE_URLS.claimDraft, PROFILE_URLS.institutionalClaimDraft, PROFILE_URLS.professionalClaimDraft],
       ],
       ['DetectedIssue', [PROFILE_URLS.documentationGap]],
     ] as const) {

@@ -37,10 +37,9 @@ describe('valid resources', () => {
   });
 
   it('accepts an institutional Claim with a JZ line and no NDC detail (ndc-missing case)', () => {
-    const claim = fixture('claim-draft');
-    claim.type = {
-      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'institutional' }],
-    };
+    // The institutional draft (type of bill, revenue code): a written institutional Claim must meet
+    // the institutional profile too (validateWritten picks the profile of its type).
+    const claim = fixture('claim-institutional');
     claim.item = [item(claim)];
     item(claim).modifier = [{ coding: [{ system: HCPCS, code: 'JZ' }] }];
     delete item(claim).detail;

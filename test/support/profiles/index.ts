@@ -198,9 +198,23 @@ export function validateAgainstProfile(
   return options.warnings ? issues : issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
 }
 
+/** The setting profile a written Claim must also meet, by its type (institutional or professional). */
+function settingProfileOf(claim: Resource): string | undefined {
+  if (claim.resourceType !== 'Claim') return undefined;
+  const type = claim.type?.coding?.find(
+    (c) => c.system === 'http://terminology.hl7.org/CodeSystem/claim-type',
+  )?.code;
+  return type === 'institutional'
+    ? PROFILE_URLS.institutionalClaimDraft
+    : type === 'professional'
+      ? PROFILE_URLS.professionalClaimDraft
+      : undefined;
+}
+
 /**
- * Validates a Claim against VialwiseClaimDraft or a DetectedIssue against VialwiseDocumentationGap.
- * Any other resource type is an error: vialwise writes nothing else.
+ * Validates a Claim against the profile of its setting (derived from VialwiseClaimDraft) (institutional or
+ * professional), or a DetectedIssue against VialwiseDocumentationGap. Any other resource type is
+ * an error: vialwise writes nothing else.
  */
 export function validateWritten(resource: Resource, options: ValidateOptions = {}): OperationOutcomeIssue[] {
   const type = resource.resourceType;
@@ -213,7 +227,8 @@ export function validateWritten(resource: Resource, options: ValidateOptions = {
       ),
     ];
   }
-  return validateAgainstProfile(resource, WRITTEN_PROFILES[type], options);
+  // The setting profiles derive from VialwiseClaimDraft: meeting one meets both.
+  return validateAgainstProfile(resource, settingProfileOf(resource) ?? WRITTEN_PROFILES[type], options);
 }
 
 /**
