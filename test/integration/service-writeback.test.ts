@@ -148,12 +148,16 @@ describe('write-back triggered by subscriptions', () => {
     }
   });
 
-  test('a professional Claim for an ambulatory visit (case 10), and no Claim without Coverage (case 23)', async () => {
+  test('an institutional Claim for an infusion-clinic (AMB) visit at the hospital (case 10), and no Claim without Coverage (case 23)', async () => {
+    // The setting is the billing facility's, not Encounter.class (docs/claim-mapping.md): without
+    // FACILITIES_FILE every Encounter bills as the default hospital outpatient facility, so the AMB
+    // visit is type of bill 0131 with place of service 22 (on-campus outpatient), never an office's 11.
     const claim = await claimFor(running, 'enc-golden-10');
     expect(claim?.type.coding?.[0]).toEqual(
-      expect.objectContaining({ system: CLAIM_TYPE, code: 'professional' }),
+      expect.objectContaining({ system: CLAIM_TYPE, code: 'institutional' }),
     );
-    expect(claim?.item?.map((i) => i.locationCodeableConcept?.coding?.[0]?.code)).toEqual(['11', '11']);
+    expect(claim?.item?.map((i) => i.locationCodeableConcept?.coding?.[0]?.code)).toEqual(['22', '22']);
+    expect(claim?.item?.map((i) => i.revenue?.coding?.[0]?.code)).toEqual(['0636', '0636']);
     expect(await claimFor(running, 'enc-golden-23')).toBeUndefined();
   });
 

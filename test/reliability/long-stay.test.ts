@@ -117,7 +117,9 @@ describe('a 1,500-administration stay with 60 gaps', () => {
     await load(running.fhirBaseUrl, fixed);
     const res = await postJson(running, `/api/encounters/${stay.encounterId}/evaluate`);
     expect(res.status, res.text.slice(0, 200)).toBe(200);
-    expect(res.json.writes).toBe(60);
+    // 60 DetectedIssues closed, and the Claim updated: its care team now names the performer the
+    // 30 administrations gained (issue 13 part B, careTeam "performing").
+    expect(res.json.writes).toBe(61);
     const { claims, issues } = await written((q) => searchResources(running.fhirBaseUrl, q), stay);
     expect(claims).toHaveLength(1);
     expect(issues.filter((i) => i.status === 'final')).toHaveLength(60);

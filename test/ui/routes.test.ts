@@ -342,12 +342,16 @@ describe('dashboard API', () => {
     const open = await openGapsByCode(demo.running);
     expect(Object.fromEntries(d.atRiskByCode.map((g) => [g.code, g.open]))).toEqual(open);
     // demo/README.md: 16 lines and 376 units, of which demo-enc-12 (J2919 x25) has no Claim (no coverage);
-    // JW: J2919 x9 at 0.264 (2.38) and J1745 x5 at 32.423 (162.12), asp-pricing-2026q1.csv.
+    // JW: J2919 x9 and J1745 x5 at the 2026Q1 limits $0.264 and $32.423 (asp-pricing-2026q1.csv).
+    // The dashboard sums the Claim lines' net, which the Claim now writes as the unit price to the
+    // cent x units (docs/chargemaster.md "On the Claim"): 0.26 x 9 = 2.34 and 32.42 x 5 = 162.10.
+    // (Follow-up for the UI: take JW captured from the payment limit, not from Claim.net, which is
+    // the hospital's gross charge when CHARGEMASTER_FILE is set.)
     expect(d).toMatchObject({
       lines: 15,
       units: 351,
       jwUnits: 14,
-      jwValue: 164.5,
+      jwValue: 164.44,
       pricesIllustrative: false,
     });
     // Revenue at risk is the sum of the open issues' revenue-at-risk extensions on the server.
@@ -370,7 +374,7 @@ describe('dashboard API', () => {
     expect(r.res.headers.get('content-disposition')).toBe(
       'attachment; filename="vialwise-dashboard-2026-11-01-to-2026-11-30.csv"',
     );
-    expect(r.text).toContain('summary,jw_captured,,,2,14,164.5,\r\n');
+    expect(r.text).toContain('summary,jw_captured,,,2,14,164.44,\r\n');
     expect(r.text).not.toContain('ILLUSTRATIVE');
     for (const s of demoPatientData()) expect(r.text).not.toContain(s);
     expect((await get('/api/ui/dashboard.csv?to=nope')).res.status).toBe(400);
