@@ -81,10 +81,7 @@ describe('planWrites', () => {
 
   it('a fixed gap closes: final with a resolved mitigation, updated with If-Match', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const fixedInput = scenario({
       administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' } })],
     });
@@ -100,10 +97,7 @@ describe('planWrites', () => {
 
   it('an administration entered in error marks its issues entered-in-error and removes its line', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const voided = scenario({
       administrations: [
         admin({
@@ -125,10 +119,7 @@ describe('planWrites', () => {
 
   it('a Claim that has left draft is never written', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const submitted = stored.map((r) =>
       r.resourceType === 'Claim' ? { ...r, status: 'active' } : r,
     ) as Resource[];
@@ -147,14 +138,8 @@ describe('planWrites', () => {
 
   it('duplicate drafts and issues (a non-atomic conditional create) converge on the lowest id', () => {
     const input = withGap();
-    const a = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'a',
-    );
-    const b = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'b',
-    );
+    const a = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'a');
+    const b = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'b');
     const plan = planWrites(evaluate(input), input, existingFrom([...b, ...a]), CTX);
     const deletes = plan.entries.filter((e) => e.request?.method === 'DELETE').map((e) => e.request?.url);
     expect(deletes.sort()).toEqual(['Claim/b-0', 'DetectedIssue/b-1']);
@@ -165,10 +150,7 @@ describe('planWrites', () => {
 describe('planWrites: drafts that can no longer be billed', () => {
   it('a draft whose only line was voided is removed, not left billing it', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const voided = scenario({
       administrations: [
         admin({
@@ -188,10 +170,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
 
   it('a draft whose Coverage is gone is removed; no-coverage says why', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const uncovered = scenario({
       payer: null,
       administrations: [admin({ ndc: NDC.solumedrol125, dose: { value: 125, unit: 'mg' }, route: null })],
@@ -204,10 +183,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
 
   it('a cancelled Claim does not block a new draft: the conditional create asks for a draft', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const cancelled = stored.map((r) =>
       r.resourceType === 'Claim' ? { ...r, status: 'cancelled' } : r,
     ) as Resource[];
@@ -218,10 +194,7 @@ describe('planWrites: drafts that can no longer be billed', () => {
 
   it('gaps name the Claim that was billed, never a cancelled one listed before it', () => {
     const input = withGap();
-    const stored = store(
-      planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries,
-      'x',
-    );
+    const stored = store(planWrites(evaluate(input), input, { claims: [], issues: [] }, CTX).entries, 'x');
     const claim = stored.find((r): r is Claim => r.resourceType === 'Claim')!;
     const claims = [
       { ...claim, id: 'a-cancelled', status: 'cancelled' },
