@@ -4,6 +4,7 @@
  * when it is a secret). main.ts turns that into exit code 2.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeZone } from './domain/time-zone.ts';
 
@@ -22,6 +23,11 @@ const listenHost = z
   .regex(/^[A-Za-z0-9.:-]{1,253}$/, 'expected a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0');
 
 const SECRETS = new Set(['WEBHOOK_SECRET', 'FHIR_CLIENT_SECRET', 'API_TOKEN']);
+/** The demo hospital's chargemaster excerpt (CMS price transparency CSV), used when the demo runs. */
+export const DEMO_CHARGEMASTER_FILE = fileURLToPath(
+  new URL('../demo/chargemaster/vialwise-demo-hospital_standardcharges.csv', import.meta.url),
+);
+
 /** Outside embedded mode the webhook secret must be long enough to resist guessing. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 24;
 /** The API token is always long enough to resist guessing, and fits in an HTTP header as it is. */
@@ -239,7 +245,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     billingProvider: e.BILLING_PROVIDER,
     catalogDir: e.CATALOG_DIR,
     payerRulesFile: e.PAYER_RULES_FILE,
-    chargemasterFile: e.CHARGEMASTER_FILE,
+    // The demo is priced by the demo hospital's own excerpt unless another file is named (demo/README.md).
+    chargemasterFile: e.CHARGEMASTER_FILE ?? (demoData ? DEMO_CHARGEMASTER_FILE : undefined),
     facilitiesFile: e.FACILITIES_FILE,
     facilityTimeZone: e.FACILITY_TIME_ZONE,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,

@@ -70,13 +70,17 @@ async function main(): Promise<void> {
     for (const id of ids) results.push(await running.service.evaluate(id));
     const fhirPort = new URL(running.fhirBaseUrl).port;
     process.stdout.write(
-      formatSummary(summarize(results), {
-        service: running.serviceUrl,
-        // The embedded server's address as people type it: the same host name as the service's.
-        fhir: config.embedded
-          ? `http://${displayHost(config.embeddedFhirHost)}:${fhirPort}${new URL(running.fhirBaseUrl).pathname}`
-          : running.fhirBaseUrl,
-      }),
+      formatSummary(
+        summarize(results),
+        {
+          service: running.serviceUrl,
+          // The embedded server's address as people type it: the same host name as the service's.
+          fhir: config.embedded
+            ? `http://${displayHost(config.embeddedFhirHost)}:${fhirPort}${new URL(running.fhirBaseUrl).pathname}`
+            : running.fhirBaseUrl,
+        },
+        running.chargemaster?.info.hospitalName,
+      ),
     );
   } else {
     process.stdout.write(`vialwise listening at ${running.serviceUrl}\n`);

@@ -9,6 +9,7 @@
  */
 import { GAPS, isGapCode } from '../domain/gaps.ts';
 import type { EvaluationResult } from '../evaluate/evaluate-encounter.ts';
+import { priceBasisOf } from '../fhir/codec/index.ts';
 
 export interface Summary {
   readonly encounters: number;
@@ -28,6 +29,9 @@ export interface Summary {
   readonly atRisk: number;
   readonly illustrative: boolean;
   readonly gapsByCode: ReadonlyMap<string, number>;
+  /** Draft Claims with charges from the hospital's chargemaster, and with CMS payment-limit estimates (meta.tag). */
+  readonly chargemasterClaims: number;
+  readonly estimateClaims: number;
 }
 
 export function summarize(results: readonly EvaluationResult[]): Summary {
@@ -40,10 +44,15 @@ export function summarize(results: readonly EvaluationResult[]): Summary {
   let jwValue = 0;
   let atRisk = 0;
   let illustrative = false;
+  let chargemasterClaims = 0;
+  let estimateClaims = 0;
   for (const r of results) {
     const derived = r.evaluation.lines;
     if (r.plan.claim) {
       claimsDrafted++;
+      const basis = priceBasisOf(r.plan.claim);
+      if (basis.includes('chargemaster')) chargemasterClaims++;
+      if (basis.includes('payment-limit-estimate')) estimateClaims++;
       for (const l of derived) {
         lines++;
         units += l.units;
@@ -77,13 +86,22 @@ export function summarize(results: readonly EvaluationResult[]): Summary {
     atRisk,
     illustrative,
     gapsByCode,
+    chargemasterClaims,
+    estimateClaims,
   };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** `urls.service` and `urls.fhir` are full base URLs with the host name people type (`localhost`). */
-export function formatSummary(s: Summary, urls: { service: string; fhir: string }): string {
+/**
+ * `urls.service` and `urls.fhir` are full base URLs with the host name people type (`localhost`);
+ * `chargemaster` names the hospital whose CHARGEMASTER_FILE prices the Claims, when one is loaded.
+ */
+export function formatSummary(
+  s: Summary,
+  urls: { service: string; fhir: string },
+  chargemaster?: string,
+): string {
   const usd = (n: number) => `$${n.toFixed(2)}`;
   const note = s.illustrative ? ' (ILLUSTRATIVE demo prices, not CMS payment limits)' : '';
   const gaps = [...s.gapsByCode.entries()]
@@ -105,7 +123,13 @@ export function formatSummary(s: Summary, urls: { service: string; fhir: string 
           `                       + ${plural(nd.lines, 'line')} (${plural(nd.units, 'unit')}) derived for ${plural(nd.encounters, 'encounter')} without a Claim: ${nd.reasons.join(', ')}`,
         ]
       : []),
-    `  JW units captured    ${s.jwUnits} worth ${usd(s.jwValue)}${note}`,
+    ...(chargemaster
+      ? [
+          `  charges              ${chargemaster}'s chargemaster (CHARGEMASTER_FILE) on ${plural(s.chargemasterClaims, 'Claim')}` +
+            (s.estimateClaims ? `; CMS payment-limit estimates on ${plural(s.estimateClaims, 'Claim')}` : ''),
+        ]
+      : [`  charges              CMS payment-limit estimates (no CHARGEMASTER_FILE)`]),
+    `  JW units captured    ${s.jwUnits} worth ${usd(s.jwValue)} at CMS payment limits${note}`,
     `  revenue at risk      ${usd(s.atRisk)}${note}`,
     `  documentation gaps   ${open} open`,
     ...gaps.map((g) => `    ${String(g.n).padStart(3)}  ${g.name}`),
