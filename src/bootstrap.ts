@@ -217,7 +217,14 @@ export async function startVialwise(
     apiAccess: config.apiAccess,
     extend: (a: express.Express) => {
       const clock = opts.clock ? { clock: opts.clock } : {};
-      mountUi(a, { gateway, service, catalog: reference.catalog, logger, ...clock });
+      mountUi(a, {
+        gateway,
+        service,
+        catalog: reference.catalog,
+        facilities: reference.facilities,
+        logger,
+        ...clock,
+      });
       opts.extendApp?.(a, service);
     },
   });

@@ -50,6 +50,32 @@ export interface Person {
   readonly display: string;
 }
 
+/** Where an amount's money comes from (docs/ui.md, "Money and its basis"). */
+export type PriceSource = 'payment-limit' | 'chargemaster' | 'illustrative';
+
+/**
+ * How an amount (or a sum of amounts) was priced, with the words the page shows beside it: a
+ * phone has no hover, so the basis is visible text, never only a tooltip.
+ */
+export interface PriceBasis {
+  /** Empty when the amount is not there (no price). */
+  readonly sources: readonly PriceSource[];
+  /** Quarters of the CMS payment limits used (`2026Q1`). */
+  readonly quarters: readonly string[];
+  /** Quarters of dates of service whose limits are not loaded: an earlier quarter's stood in. */
+  readonly earlierFor: readonly string[];
+  /** Limits the catalog flags as suspect, `<code> <quarter>` (`J2724 2025Q3`). */
+  readonly suspect: readonly string[];
+  /** A CMS payment limit stands in (for the hospital's charge, or values what is at risk). */
+  readonly estimate: boolean;
+  /** Demo prices: never real money. */
+  readonly illustrative: boolean;
+  /** `CMS 2026Q1 payment limit for 2026Q4 dates`. */
+  readonly label: string;
+  /** `estimate`, `earlier quarter`, `suspect limit: J2724 2025Q3`, `illustrative`. */
+  readonly flags: readonly string[];
+}
+
 export interface PractitionerOption {
   readonly reference: string;
   readonly display: string;
@@ -90,11 +116,16 @@ export interface WorklistRow {
   /** One plain sentence: what to document. */
   readonly detail: string;
   readonly identified?: string;
-  /** Earliest implicated administration, else the encounter's start (YYYY-MM-DD as documented). */
+  /**
+   * Earliest implicated administration, else the encounter's start: the calendar date in the
+   * facility's time zone, as the engine dates the service (domain/time-zone.ts).
+   */
   readonly dateOfService?: string;
   /** Whole days from the date of service to the day the list was built (`WorklistPage.asOf`). */
   readonly agingDays?: number;
   readonly revenueAtRisk?: number;
+  /** How `revenueAtRisk` was priced. */
+  readonly atRiskBasis?: PriceBasis;
   readonly administrations: readonly Administration[];
   readonly charges: readonly Charge[];
   readonly encounter?: {
@@ -168,6 +199,8 @@ export interface WorklistPage {
   readonly matched: number;
   /** Revenue at risk of the matching gaps. */
   readonly atRisk: number;
+  /** How `atRisk` was priced (every matching gap's basis together). */
+  readonly atRiskBasis: PriceBasis;
   /** 1-based. */
   readonly page: number;
   readonly pageSize: number;
@@ -177,7 +210,7 @@ export interface WorklistPage {
   /** Every queue with its open gaps that match the other filters. */
   readonly queues: readonly Queue[];
   readonly options: WorklistOptions;
-  /** The day aging is counted to (YYYY-MM-DD, UTC). */
+  /** The day aging is counted to (YYYY-MM-DD, in the facility's time zone). */
   readonly asOf: string;
   readonly pricesIllustrative: boolean;
   readonly priceNote?: string;
@@ -247,6 +280,8 @@ export interface LineView {
   readonly unitPrice?: number;
   readonly net?: number;
   readonly illustrative: boolean;
+  /** How `unitPrice` and `net` were priced. */
+  readonly basis: PriceBasis;
 }
 
 export type GapState = 'open' | 'closed' | 'entered-in-error' | 'not-written';
@@ -260,6 +295,7 @@ export interface GapView {
   readonly state: GapState;
   readonly detail: string;
   readonly revenueAtRisk?: number;
+  readonly atRiskBasis?: PriceBasis;
   readonly identified?: string;
   readonly closed?: string;
   readonly acknowledgements: readonly Acknowledgement[];
@@ -272,6 +308,9 @@ export interface EncounterView {
     readonly class?: string;
     readonly start?: string;
     readonly end?: string;
+    /** Start and end for people, in the facility's time zone when one is set (`2025-06-09 22:30 EDT`). */
+    readonly startText?: string;
+    readonly endText?: string;
   };
   readonly patient?: { readonly id: string; readonly name: string };
   readonly payerCategory?: string;
@@ -284,12 +323,17 @@ export interface EncounterView {
     readonly status: string;
     readonly created?: string;
     readonly total?: number;
+    readonly totalBasis: PriceBasis;
     readonly lines: readonly LineView[];
   };
   readonly charges: readonly Charge[];
   readonly gaps: readonly GapView[];
   /** False when the Claim or the open gaps on the server differ from what the documentation gives now. */
   readonly inSync: boolean;
+  /** Every amount of the view together, for its legend. */
+  readonly basis: PriceBasis;
+  /** The facility's time zone the dates and times are shown in (absent: as written). */
+  readonly timeZone?: string;
   readonly pricesIllustrative: boolean;
   readonly priceNote?: string;
 }
@@ -314,6 +358,7 @@ export interface CodeFigures {
   readonly units: number;
   readonly jwUnits: number;
   readonly value: number;
+  readonly basis: PriceBasis;
 }
 
 export interface GapCodeFigures {
@@ -325,6 +370,7 @@ export interface GapCodeFigures {
   /** How many of the open gaps carry a revenue-at-risk estimate. */
   readonly estimated: number;
   readonly atRisk: number;
+  readonly basis: PriceBasis;
 }
 
 export interface QueueFigures {
@@ -332,6 +378,7 @@ export interface QueueFigures {
   readonly label: string;
   readonly open: number;
   readonly atRisk: number;
+  readonly basis: PriceBasis;
 }
 
 export interface DosPoint {
@@ -371,6 +418,13 @@ export interface Dashboard {
   /** By day up to three months, by week (from Monday) up to three years, else by month. */
   readonly series: { readonly bucket: 'day' | 'week' | 'month'; readonly points: readonly DosPoint[] };
   readonly topCodes: readonly CodeFigures[];
+  /** How the money figures were priced: billed and JW values, revenue at risk, recovered. */
+  readonly basis: {
+    readonly billed: PriceBasis;
+    readonly jw: PriceBasis;
+    readonly atRisk: PriceBasis;
+    readonly recovered: PriceBasis;
+  };
   readonly pricesIllustrative: boolean;
   readonly priceNote?: string;
   readonly truncated: boolean;

@@ -11,6 +11,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { FhirGateway } from '../fhir/gateway.ts';
 import type { ErrorCode } from '../domain/errors.ts';
+import type { FacilityResolver } from '../domain/facility.ts';
+import { localDate } from '../domain/time-zone.ts';
 import type { Service } from '../evaluate/service.ts';
 import { sendError } from '../http/errors.ts';
 import type { ActionOutcome } from './contract.ts';
@@ -20,7 +22,7 @@ import { acknowledgeGaps, assignGaps } from './reads/actions.ts';
 import { readDashboardResources } from './reads/dashboard.ts';
 import { readEncounterView, readPractitioners } from './reads/encounter.ts';
 import { readOpenGaps } from './reads/gaps.ts';
-import { isSafeId, type PriceInfo } from './shape.ts';
+import { isSafeId, timeZoneResolver, type PriceInfo } from './shape.ts';
 import {
   parseAcknowledgeRequest,
   parseAssignRequest,
@@ -39,6 +41,8 @@ export interface UiDeps {
   readonly gateway: FhirGateway;
   readonly service: Service;
   readonly prices: PriceInfo;
+  /** The facilities' time zones (FACILITIES_FILE, FACILITY_TIME_ZONE); unset: dates as written. */
+  readonly facilities?: FacilityResolver;
   readonly logger: Logger;
   readonly clock?: () => Date;
   /** Folder of the page and its modules; default `src/ui/static`. */
@@ -108,7 +112,9 @@ export function uiRouter(deps: UiDeps): express.Router {
   const { gateway, service, prices, logger } = deps;
   const clockNow = () => deps.clock?.() ?? new Date();
   const now = () => clockNow().toISOString();
-  const today = () => now().slice(0, 10);
+  const tzOf = timeZoneResolver(deps.facilities);
+  // The default facility's today (each worklist row counts aging to its own facility's).
+  const today = () => localDate(now(), tzOf(undefined)) ?? now().slice(0, 10);
   const staticDir = deps.staticDir ?? STATIC_DIR;
   const assets = new Set(
     readdirSync(staticDir).filter((f) => CONTENT_TYPES[extname(f)] !== undefined && !f.startsWith('.')),
@@ -139,13 +145,17 @@ export function uiRouter(deps: UiDeps): express.Router {
     const sort = parseSort(req.query);
     const page = parsePage(req.query);
     const gaps = await readOpenGaps(gateway);
-    res.json(buildWorklist(gaps, { filter, sort, ...page, asOf: today() }, prices));
+    res.json(buildWorklist(gaps, { filter, sort, ...page, asOf: today(), now: now(), tzOf }, prices));
   });
 
   router.get('/api/ui/worklist.csv', async (req, res) => {
     const filter = parseWorklistFilter(req.query);
     const sort = parseSort(req.query);
-    const { matched } = matchingRows(await readOpenGaps(gateway), { filter, sort, asOf: today() });
+    const { matched } = matchingRows(
+      await readOpenGaps(gateway),
+      { filter, sort, asOf: today(), now: now(), tzOf },
+      prices,
+    );
     const name = `vialwise-worklist-${filter.queue ?? 'all-queues'}-${today()}.csv`;
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     res.type('text/csv; charset=utf-8').send(worklistCsv(matched, prices.anyIllustrative));
@@ -194,17 +204,19 @@ export function uiRouter(deps: UiDeps): express.Router {
 
   router.get('/api/ui/encounters/:id', async (req, res) => {
     const id = param(req, 'id', 'Encounter');
-    res.json(encounterView(await readEncounterView(gateway, service, id), prices));
+    res.json(encounterView(await readEncounterView(gateway, service, id), prices, tzOf));
   });
 
   router.get('/api/ui/dashboard', async (req, res) => {
     const range = parseDateRange(req.query);
-    res.json(buildDashboard(await readDashboardResources(gateway, range), range, prices));
+    res.json(buildDashboard(await readDashboardResources(gateway, range), range, prices, tzOf));
   });
 
   router.get('/api/ui/dashboard.csv', async (req, res) => {
     const range = parseDateRange(req.query);
-    const csv = dashboardCsv(buildDashboard(await readDashboardResources(gateway, range), range, prices));
+    const csv = dashboardCsv(
+      buildDashboard(await readDashboardResources(gateway, range), range, prices, tzOf),
+    );
     const name = `vialwise-dashboard-${range.from ?? 'start'}-to-${range.to ?? 'latest'}.csv`;
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     res.type('text/csv; charset=utf-8').send(csv);

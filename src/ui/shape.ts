@@ -18,19 +18,15 @@ import type {
   Reference,
   Resource,
 } from '@medplum/fhirtypes';
+import { billingSetting, type FacilityResolver } from '../domain/facility.ts';
 import { GAPS, isGapCode } from '../domain/gaps.ts';
 import { calendarDate, codesOf, extension, localRef, textsOf } from '../domain/fhir-values.ts';
+import { localDate } from '../domain/time-zone.ts';
 import { EXT, FHIR_ID, GAP_CODE_SYSTEM, SYSTEMS } from '../domain/vocabulary.ts';
 import { gapKeyOf, mitigationCode, readGap } from '../fhir/codec/index.ts';
 import type { Acknowledgement, Administration, Charge } from './contract.ts';
 
-/** Where prices come from: the demo loads illustrative ones, which every screen must label. */
-export interface PriceInfo {
-  /** True when the price used for the code on that date of service is illustrative. */
-  illustrative(code: string, dateOfService: string): boolean;
-  /** True when any loaded price is illustrative (revenue-at-risk estimates carry no code). */
-  readonly anyIllustrative: boolean;
-}
+export type { PriceInfo } from './price-basis.ts';
 
 export const ILLUSTRATIVE_NOTE = 'ILLUSTRATIVE demo prices, not CMS payment limits';
 
@@ -121,11 +117,57 @@ export function quantityText(q: Quantity | undefined): string | undefined {
   return unit ? `${q.value} ${unit}` : String(q.value);
 }
 
-/** `2026-11-10T21:30:00-05:00` as written: `2026-11-10 21:30` (the documenting site's local time). */
-export function dateTimeText(dateTime: string | undefined): string | undefined {
+// ---------------------------------------------------------------------------------------------
+// Dates in the facility's time zone
+
+/**
+ * The facility time zone of an Encounter (its serviceProvider through FACILITIES_FILE, else
+ * FACILITY_TIME_ZONE), exactly as the engine finds it (domain/facility.ts `billingSetting`);
+ * undefined when none is configured: dates as written.
+ */
+export type TimeZoneOf = (encounter: Encounter | undefined) => string | undefined;
+
+export function timeZoneResolver(facilities: FacilityResolver | undefined): TimeZoneOf {
+  if (!facilities) return () => undefined;
+  return (encounter) =>
+    encounter ? billingSetting(encounter, facilities).timeZone : facilities(undefined).timeZone;
+}
+
+export const DATES_AS_WRITTEN: TimeZoneOf = () => undefined;
+
+const WITH_OFFSET = /T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+function clockFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = clockFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    clockFormats.set(timeZone, f);
+  }
+  return f;
+}
+
+/**
+ * A FHIR dateTime for people: `2026-11-10 21:30` as written, or, when the facility has a time
+ * zone and the dateTime names an instant, the facility's date and clock with the zone
+ * (`2025-06-09 22:30 EDT` for `2025-06-10T02:30:00Z` in America/New_York): the date agrees with
+ * the engine's date of service.
+ */
+export function dateTimeText(dateTime: string | undefined, timeZone?: string): string | undefined {
   if (!dateTime) return undefined;
   const date = calendarDate(dateTime);
   if (!date) return undefined;
+  if (timeZone && WITH_OFFSET.test(dateTime) && Number.isFinite(Date.parse(dateTime))) {
+    const parts = clockFormat(timeZone).formatToParts(Date.parse(dateTime));
+    const part = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+    return `${localDate(dateTime, timeZone) ?? date} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
+  }
   const time = /T(\d{2}:\d{2})/.exec(dateTime)?.[1];
   return time ? `${date} ${time}` : date;
 }
@@ -165,19 +207,28 @@ function doseText(dosage: MedicationAdministrationDosage | undefined): string | 
   return rate ? `at ${rate}` : undefined;
 }
 
-function administrationTime(ma: MedicationAdministration): { time?: string | undefined; start?: string } {
-  if (ma.effectiveDateTime) return { time: dateTimeText(ma.effectiveDateTime), start: ma.effectiveDateTime };
+function administrationTime(
+  ma: MedicationAdministration,
+  tz: string | undefined,
+): { time?: string | undefined; start?: string } {
+  if (ma.effectiveDateTime)
+    return { time: dateTimeText(ma.effectiveDateTime, tz), start: ma.effectiveDateTime };
   const p = ma.effectivePeriod;
   if (!p?.start) return {};
-  const from = dateTimeText(p.start);
+  const from = dateTimeText(p.start, tz);
   if (!p.end) return { time: `from ${from ?? p.start} (no stop time)`, start: p.start };
-  const to = dateTimeText(p.end) ?? p.end;
-  const sameDay = calendarDate(p.end) === calendarDate(p.start);
+  const to = dateTimeText(p.end, tz) ?? p.end;
+  const sameDay = localDate(p.end, tz) === localDate(p.start, tz);
   return { time: `${from ?? p.start} to ${sameDay ? to.slice(11) : to}`, start: p.start };
 }
 
-export function summarizeAdministration(ma: MedicationAdministration, index: ResourceIndex): Administration {
-  const { time, start } = administrationTime(ma);
+/** `tz`: the facility's time zone (the time shown, and the date the engine bills). */
+export function summarizeAdministration(
+  ma: MedicationAdministration,
+  index: ResourceIndex,
+  tz?: string,
+): Administration {
+  const { time, start } = administrationTime(ma, tz);
   const performer = ma.performer?.[0]?.actor;
   const performerName =
     performer?.display ??
@@ -198,10 +249,10 @@ export function summarizeAdministration(ma: MedicationAdministration, index: Res
   };
 }
 
-export function summarizeCharge(ci: ChargeItem): Charge {
+export function summarizeCharge(ci: ChargeItem, tz?: string): Charge {
   const hcpcs = codesOf(ci.code, SYSTEMS.hcpcs);
   const code = hcpcs.find((c) => c.length === 5);
-  const date = calendarDate(ci.occurrenceDateTime ?? ci.occurrencePeriod?.start);
+  const date = localDate(ci.occurrenceDateTime ?? ci.occurrencePeriod?.start, tz);
   return {
     id: ci.id ?? '',
     ...(code ? { code } : {}),
@@ -282,19 +333,25 @@ export function issueEncounterId(issue: DetectedIssue, index: ResourceIndex): st
 
 /**
  * The date of service a gap is about: its earliest implicated administration, else the
- * encounter's start, else the day it was identified. One definition for the worklist and the
+ * encounter's start, else the day it was identified; each as a calendar date in the facility's
+ * time zone (`tzOf`), as the engine dates the service. One definition for the worklist and the
  * dashboard.
  */
-export function issueDateOfService(issue: DetectedIssue, index: ResourceIndex): string | undefined {
+export function issueDateOfService(
+  issue: DetectedIssue,
+  index: ResourceIndex,
+  tzOf: TimeZoneOf = DATES_AS_WRITTEN,
+): string | undefined {
+  const enc = issueEncounter(issue, index);
+  const tz = tzOf(enc);
   const dates: string[] = [];
   for (const ref of issue.implicated ?? []) {
     const ma = resolve<MedicationAdministration>(index, ref, 'MedicationAdministration');
-    const d = ma ? calendarDate(ma.effectiveDateTime ?? ma.effectivePeriod?.start) : undefined;
+    const d = ma ? localDate(ma.effectiveDateTime ?? ma.effectivePeriod?.start, tz) : undefined;
     if (d) dates.push(d);
   }
   if (dates.length) return dates.sort()[0];
-  const enc = issueEncounter(issue, index);
-  return calendarDate(enc?.period?.start) ?? calendarDate(issue.identifiedDateTime);
+  return localDate(enc?.period?.start, tz) ?? localDate(issue.identifiedDateTime, tz);
 }
 
 /** References of a type a set of issues implicates (`Type/id`, each once). */

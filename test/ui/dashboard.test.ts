@@ -93,6 +93,10 @@ describe('dashboard', () => {
         open: 1,
         estimated: 1,
         atRisk: 193,
+        basis: expect.objectContaining({
+          illustrative: true,
+          sources: expect.arrayContaining(['illustrative']),
+        }),
       },
       {
         code: 'charge-code-mismatch',
@@ -102,6 +106,10 @@ describe('dashboard', () => {
         open: 1,
         estimated: 1,
         atRisk: 4.5,
+        basis: expect.objectContaining({
+          illustrative: true,
+          sources: expect.arrayContaining(['illustrative']),
+        }),
       },
       {
         code: 'missing-diagnosis',
@@ -111,6 +119,10 @@ describe('dashboard', () => {
         open: 1,
         estimated: 1,
         atRisk: 2.75,
+        basis: expect.objectContaining({
+          illustrative: true,
+          sources: expect.arrayContaining(['illustrative']),
+        }),
       },
       {
         code: 'missing-route',
@@ -120,17 +132,32 @@ describe('dashboard', () => {
         open: 1,
         estimated: 0,
         atRisk: 0,
+        // No estimate, no basis to state.
+        basis: expect.objectContaining({ sources: [], label: '' }),
       },
     ]);
+    const illustrative = expect.objectContaining({ illustrative: true });
     expect(d.byQueue).toEqual([
-      { id: 'clinical-documentation', label: 'Clinical documentation', open: 3, atRisk: 195.75 },
-      { id: 'charge-correction', label: 'Charge correction', open: 1, atRisk: 4.5 },
-      { id: 'registration-coverage', label: 'Registration and coverage', open: 0, atRisk: 0 },
+      {
+        id: 'clinical-documentation',
+        label: 'Clinical documentation',
+        open: 3,
+        atRisk: 195.75,
+        basis: illustrative,
+      },
+      { id: 'charge-correction', label: 'Charge correction', open: 1, atRisk: 4.5, basis: illustrative },
+      {
+        id: 'registration-coverage',
+        label: 'Registration and coverage',
+        open: 0,
+        atRisk: 0,
+        basis: expect.objectContaining({ sources: [] }),
+      },
     ]);
     expect(d.topCodes).toEqual([
-      { code: 'J1745', lines: 2, units: 40, jwUnits: 5, value: 1544 },
-      { code: 'J1250', lines: 2, units: 2, jwUnits: 1, value: 12.4 },
-      { code: 'J2930', lines: 1, units: 1, jwUnits: 0, value: 4.5 },
+      { code: 'J1745', lines: 2, units: 40, jwUnits: 5, value: 1544, basis: illustrative },
+      { code: 'J1250', lines: 2, units: 2, jwUnits: 1, value: 12.4, basis: illustrative },
+      { code: 'J2930', lines: 1, units: 1, jwUnits: 0, value: 4.5, basis: illustrative },
     ]);
     expect(d.series.bucket).toBe('day');
     expect(d.series.points[0]).toEqual({ date: '2026-11-02', open: 0, closed: 0, lines: 1 });

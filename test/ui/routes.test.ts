@@ -374,7 +374,11 @@ describe('dashboard API', () => {
     expect(r.res.headers.get('content-disposition')).toBe(
       'attachment; filename="vialwise-dashboard-2026-11-01-to-2026-11-30.csv"',
     );
-    expect(r.text).toContain('summary,jw_captured,,,2,14,164.44,\r\n');
+    // The prices column names the basis: the demo's dates of service are in 2026Q4, whose limits
+    // are not loaded, so 2026Q1's (asp-pricing-2026q1.csv, the latest loaded) stand in.
+    expect(r.text).toContain(
+      'summary,jw_captured,,,2,14,164.44,CMS 2026Q1 payment limit for 2026Q4 dates; estimate; earlier quarter\r\n',
+    );
     expect(r.text).not.toContain('ILLUSTRATIVE');
     for (const s of demoPatientData()) expect(r.text).not.toContain(s);
     expect((await get('/api/ui/dashboard.csv?to=nope')).res.status).toBe(400);

@@ -7,9 +7,11 @@
 import { ApiError, download, getJson, query } from './api.js';
 import { bar, dosChart } from './charts.js';
 import { errorBox, field, h, int, plural, priceNotice, replace, usd } from './dom.js';
+import { basisLegend, basisLine, basisWords, combineBases } from './money.js';
 
 /**
  * @typedef {import('../contract.ts').Dashboard} Dashboard
+ * @typedef {import('../contract.ts').PriceBasis} PriceBasis
  */
 
 /**
@@ -17,8 +19,9 @@ import { errorBox, field, h, int, plural, priceNotice, replace, usd } from './do
  * @param {string} value
  * @param {string} [sub]
  * @param {string} [key]
+ * @param {PriceBasis} [basis]
  */
-function kpi(label, value, sub, key) {
+function kpi(label, value, sub, key, basis) {
   return h(
     'div',
     { class: 'kpi', 'data-kpi': key ?? null },
@@ -28,6 +31,7 @@ function kpi(label, value, sub, key) {
       null,
       h('span', { class: 'kpi__value' }, value),
       sub ? h('span', { class: 'kpi__sub' }, sub) : null,
+      basisLine(basis),
     ),
   );
 }
@@ -50,30 +54,47 @@ function kpis(d, money) {
       `${plural(d.units, 'unit')} on Claims${d.unpricedLines ? `, ${d.unpricedLines} unpriced` : ''}`,
       'lines',
     ),
-    kpi('Billed value', money(d.billedValue), plural(d.lines - d.unpricedLines, 'priced line'), 'billed'),
+    kpi(
+      'Billed value',
+      money(d.billedValue),
+      plural(d.lines - d.unpricedLines, 'priced line'),
+      'billed',
+      d.basis.billed,
+    ),
     kpi(
       'JW units captured',
       int(d.jwUnits),
       `${money(d.jwValue)} on ${plural(d.jwLines, 'JW line')}; ${plural(d.jzLines, 'JZ line')}`,
       'jw',
+      d.basis.jw,
     ),
-    kpi('Revenue at risk', money(d.atRisk), plural(d.openGaps, 'open gap'), 'at-risk'),
+    kpi('Revenue at risk', money(d.atRisk), plural(d.openGaps, 'open gap'), 'at-risk', d.basis.atRisk),
     kpi(
       'Recovered',
       money(d.recovered),
       `${plural(d.gapsClosed, 'gap')} closed by documentation, of ${int(d.gapsFound)} found`,
       'recovered',
+      d.basis.recovered,
     ),
   );
 }
 
 /**
- * A cell with a bar and its figure written beside it.
+ * A cell with a bar and its figure written beside it; the figure's basis under it when it differs
+ * from the table's (`common`), which the total or the legend says.
  * @param {Element | null} drawn
  * @param {string} text
+ * @param {PriceBasis} [basis]
+ * @param {PriceBasis} [common]
  */
-function barCell(drawn, text) {
-  return h('td', null, h('div', { class: 'bar-cell' }, drawn, h('span', { class: 'bar-cell__value' }, text)));
+function barCell(drawn, text, basis, common) {
+  const differs = basisWords(basis).join() !== basisWords(common).join();
+  return h(
+    'td',
+    null,
+    h('div', { class: 'bar-cell' }, drawn, h('span', { class: 'bar-cell__value' }, text)),
+    differs ? basisLine(basis) : null,
+  );
 }
 
 /**
@@ -108,7 +129,12 @@ function atRiskByGap(d, money) {
           { 'data-code': g.code },
           h('th', { scope: 'row' }, g.display, h('code', { class: 'gap__code' }, g.code)),
           h('td', { class: 'num' }, int(g.open)),
-          barCell(bar(g.atRisk, max), g.estimated ? money(g.atRisk) : 'not estimated'),
+          barCell(
+            bar(g.atRisk, max),
+            g.estimated ? money(g.atRisk) : 'not estimated',
+            g.basis,
+            d.basis.atRisk,
+          ),
         ),
       ),
     ),
@@ -120,7 +146,7 @@ function atRiskByGap(d, money) {
         null,
         h('th', { scope: 'row' }, 'Total'),
         h('td', { class: 'num' }, int(d.openGaps)),
-        barCell(null, money(d.atRisk)),
+        barCell(null, money(d.atRisk), d.basis.atRisk),
       ),
     ),
   );
@@ -156,7 +182,7 @@ function byQueue(d, money) {
           { 'data-queue': q.id },
           h('th', { scope: 'row' }, q.label),
           h('td', { class: 'num' }, int(q.open)),
-          barCell(bar(q.atRisk, max), money(q.atRisk)),
+          barCell(bar(q.atRisk, max), money(q.atRisk), q.basis, d.basis.atRisk),
         ),
       ),
     ),
@@ -201,7 +227,7 @@ function topCodes(d, money) {
               `${plural(c.lines, 'line')}, ${plural(c.units, 'unit')}${c.jwUnits ? `, ${int(c.jwUnits)} JW` : ''}`,
             ),
           ),
-          barCell(bar(c.value, max), money(c.value)),
+          barCell(bar(c.value, max), money(c.value), c.basis, d.basis.billed),
         ),
       ),
     ),
@@ -285,7 +311,8 @@ export async function renderDashboard(ctx) {
     throw err;
   }
   if (signal.aborted) return;
-  const money = (/** @type {number} */ n) => `${usd(n)}${d.pricesIllustrative ? '*' : ''}`;
+  // Illustrative amounts say so in the figure itself: they must never read as real money.
+  const money = (/** @type {number} */ n) => `${usd(n)}${d.pricesIllustrative ? ' (illustrative)' : ''}`;
   const rangeText =
     d.range.from || d.range.to
       ? `${d.range.from ?? 'the first record'} to ${d.range.to ?? 'the latest record'}`
@@ -297,9 +324,6 @@ export async function renderDashboard(ctx) {
   replace(
     body,
     priceNotice(d.priceNote),
-    d.pricesIllustrative
-      ? h('p', { class: 'muted' }, '* Amounts marked with an asterisk rest on illustrative prices.')
-      : null,
     d.truncated
       ? h(
           'p',
@@ -307,7 +331,16 @@ export async function renderDashboard(ctx) {
           'The FHIR server holds more records than the dashboard reads at once: the figures are incomplete.',
         )
       : null,
-    h('section', { 'aria-labelledby': 'kpi-h' }, h('h2', { id: 'kpi-h' }, 'Summary'), kpis(d, money)),
+    h(
+      'section',
+      { 'aria-labelledby': 'kpi-h' },
+      h('h2', { id: 'kpi-h' }, 'Summary'),
+      kpis(d, money),
+      basisLegend(
+        combineBases([d.basis.billed, d.basis.jw, d.basis.atRisk, d.basis.recovered]),
+        'dashboard-basis',
+      ),
+    ),
     h(
       'div',
       { class: 'side-by-side side-by-side--two' },

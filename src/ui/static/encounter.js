@@ -21,6 +21,7 @@ import {
   time,
   usd,
 } from './dom.js';
+import { amount, basisLegend, basisWords } from './money.js';
 
 /**
  * @typedef {import('../contract.ts').LineView} Line
@@ -59,13 +60,7 @@ function linesTable(caption, lines, illustrative) {
           h('th', { scope: 'col', class: 'num' }, 'Units'),
           h('th', { scope: 'col' }, 'Date', h('span', { class: 'visually-hidden' }, ' of service')),
           h('th', { scope: 'col' }, 'NDC', h('span', { class: 'visually-hidden' }, ' and NDC quantity')),
-          h(
-            'th',
-            { scope: 'col', class: 'num' },
-            illustrative
-              ? ['Net*', h('span', { class: 'visually-hidden' }, ' (illustrative prices)')]
-              : 'Net',
-          ),
+          h('th', { scope: 'col', class: 'num' }, illustrative ? 'Net (illustrative)' : 'Net'),
         ),
       ),
       h(
@@ -88,13 +83,23 @@ function linesTable(caption, lines, illustrative) {
             cell(
               illustrative ? 'Net (illustrative)' : 'Net',
               { class: 'num' },
-              l.net === undefined ? h('span', { class: 'muted' }, 'not priced') : usd(l.net),
+              amount(l.net, l.basis, 'not priced'),
             ),
           ),
         ),
       ),
     ),
   );
+}
+
+/**
+ * `$1,296.93 (CMS 2026Q1 limit, estimate)`.
+ * @param {number} n
+ * @param {string[]} words
+ */
+function amountText(n, words) {
+  const text = usd(n);
+  return words.length ? `${text} (${words.join(', ')})` : text;
 }
 
 /**
@@ -169,9 +174,9 @@ export async function renderEncounter(ctx) {
         h(
           'dd',
           null,
-          time(e.start, (e.start ?? '—').replace('T', ' ').slice(0, 16)),
+          time(e.start, e.startText ?? (e.start ?? '—').replace('T', ' ').slice(0, 16)),
           ' to ',
-          time(e.end, (e.end ?? '—').replace('T', ' ').slice(0, 16)),
+          time(e.end, e.endText ?? (e.end ?? '—').replace('T', ' ').slice(0, 16)),
         ),
       ),
       h(
@@ -200,9 +205,7 @@ export async function renderEncounter(ctx) {
       ),
     ),
     priceNotice(v.priceNote),
-    v.pricesIllustrative
-      ? h('p', { class: 'muted' }, '* Amounts marked with an asterisk rest on illustrative prices.')
-      : null,
+    basisLegend(v.basis, 'encounter-basis'),
     h(
       'div',
       { class: 'encounter-actions' },
@@ -283,7 +286,9 @@ export async function renderEncounter(ctx) {
                 'p',
                 { class: 'muted' },
                 `Claim/${claim.id}, status ${claim.status}, created ${day(claim.created)}`,
-                claim.total !== undefined ? `, total ${usd(claim.total)}` : '',
+                claim.total !== undefined
+                  ? `, total ${amountText(claim.total, basisWords(claim.totalBasis))}`
+                  : '',
               ),
               linesTable(
                 'Lines on the Claim on the FHIR server',
@@ -397,9 +402,7 @@ export async function renderEncounter(ctx) {
                     cell(
                       v.pricesIllustrative ? 'At risk (illustrative)' : 'At risk',
                       { class: 'num' },
-                      g.revenueAtRisk === undefined
-                        ? h('span', { class: 'muted' }, 'not estimated')
-                        : usd(g.revenueAtRisk),
+                      amount(g.revenueAtRisk, g.atRiskBasis),
                     ),
                     cell(
                       'History',

@@ -3,19 +3,8 @@
  * with the same cells. Column headers sort; every row has a checkbox and its actions
  * (Acknowledge, Assign), whose forms open in place.
  */
-import {
-  cell,
-  day,
-  field,
-  h,
-  instantText,
-  replace,
-  rowHeader,
-  select,
-  severityBadge,
-  time,
-  usd,
-} from './dom.js';
+import { cell, day, field, h, instantText, replace, rowHeader, select, severityBadge, time } from './dom.js';
+import { amount } from './money.js';
 
 /**
  * @typedef {import('../contract.ts').WorklistPage} WorklistPage
@@ -284,13 +273,7 @@ function rowElements(r, w, hooks) {
       r.charges.map((c) => h('p', { class: 'charge' }, chargeText(c))),
       h('div', { class: 'ack-list' }, acknowledgementList(r.acknowledgements)),
     ),
-    cell(
-      money(w),
-      { class: 'num' },
-      r.revenueAtRisk === undefined
-        ? h('span', { class: 'muted' }, 'not estimated')
-        : `${usd(r.revenueAtRisk)}${w.pricesIllustrative ? '*' : ''}`,
-    ),
+    cell(money(w), { class: 'num' }, amount(r.revenueAtRisk, r.atRiskBasis)),
     cell('Owner', { class: 'owner-cell' }, ownerCell(r)),
     h('td', { class: 'row-actions' }, h('div', { class: 'row-actions__inner' }, ackButton, assignButton)),
   );

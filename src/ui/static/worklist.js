@@ -6,6 +6,16 @@
  * or assign one gap or the selected ones, and download the filtered list as CSV.
  */
 import { download, getJson } from './api.js';
+
+/**
+ * `(CMS 2026Q1 limit, estimate, earlier quarter)` after the total at risk.
+ * @param {WorklistPage} data
+ */
+function atRiskWords(data) {
+  const words = basisWords(data.atRiskBasis);
+  if (!words.length) return data.pricesIllustrative ? ' (illustrative prices)' : '';
+  return ` (${words.join(', ')})`;
+}
 import {
   announce,
   errorBox,
@@ -28,6 +38,7 @@ import {
   updated,
   practitionerList,
 } from './worklist-actions.js';
+import { basisLegend, basisWords } from './money.js';
 import { acknowledgementList, COLUMNS, ownerCell, pageControls, worklistTable } from './worklist-table.js';
 import {
   apiParams,
@@ -283,6 +294,7 @@ export async function renderWorklist(ctx) {
     replace(
       notices,
       priceNotice(data.priceNote),
+      data.matched ? basisLegend(data.atRiskBasis, 'worklist-basis') : null,
       data.truncated
         ? h(
             'p',
@@ -295,7 +307,7 @@ export async function renderWorklist(ctx) {
     const to = from + data.rows.length - 1;
     const queueName = data.queues.find((q) => q.id === state.queue)?.label;
     const text = data.matched
-      ? `Showing ${from}–${to} of ${plural(data.matched, 'open gap')}${queueName ? ` in ${queueName}` : ''}; ${usd(data.atRisk)} at risk${data.pricesIllustrative ? ' (illustrative prices)' : ''}.`
+      ? `Showing ${from}–${to} of ${plural(data.matched, 'open gap')}${queueName ? ` in ${queueName}` : ''}; ${usd(data.atRisk)} at risk${atRiskWords(data)}.`
       : `No open gaps${queueName ? ` in ${queueName}` : ''}${data.total ? ' match these filters' : ''}.`;
     replace(summary, text);
     replace(

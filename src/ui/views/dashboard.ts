@@ -6,7 +6,7 @@
  * gathers the resources.
  */
 import type { Claim, DetectedIssue, Resource } from '@medplum/fhirtypes';
-import { encounterOfClaim, isVoid } from '../../fhir/codec/index.ts';
+import { encounterOfClaim, isVoid, readClaimItem, readGap } from '../../fhir/codec/index.ts';
 import type {
   CodeFigures,
   Dashboard,
@@ -16,6 +16,8 @@ import type {
   QueueFigures,
 } from '../contract.ts';
 import { inRange } from '../filters.ts';
+import { atRiskBasis, combineBasis, gapCodeHints, priceBasisTags } from '../price-basis.ts';
+import type { PriceBasis } from '../contract.ts';
 import { QUEUES, queueOf } from '../queues.ts';
 import {
   gapCodeOf,
@@ -26,7 +28,9 @@ import {
   issueDateOfService,
   revenueAtRisk,
   round2,
+  DATES_AS_WRITTEN,
   type PriceInfo,
+  type TimeZoneOf,
 } from '../shape.ts';
 import { lineFromClaimItem } from './encounter.ts';
 
@@ -123,8 +127,24 @@ export function countedClaims(claims: readonly Claim[]): Claim[] {
   });
 }
 
-export function buildDashboard(input: DashboardResources, range: DateRange, prices: PriceInfo): Dashboard {
+/** `tzOf`: the facility time zone gaps are dated in (shape.ts `issueDateOfService`). */
+export function buildDashboard(
+  input: DashboardResources,
+  range: DateRange,
+  prices: PriceInfo,
+  tzOf: TimeZoneOf = DATES_AS_WRITTEN,
+): Dashboard {
   const index = indexResources([...input.issues, ...input.related]);
+  const billedBases: PriceBasis[] = [];
+  const jwBases: PriceBasis[] = [];
+  const atRiskBases: PriceBasis[] = [];
+  const recoveredBases: PriceBasis[] = [];
+  const codeBases = new Map<string, PriceBasis[]>();
+  const gapBases = new Map<string, PriceBasis[]>();
+  const queueBases = new Map<string, PriceBasis[]>();
+  const push = (m: Map<string, PriceBasis[]>, k: string, b: PriceBasis) => m.set(k, [...(m.get(k) ?? []), b]);
+  // The codes the Claims bill for each administration: what a gap about it is valued with.
+  const billedFor = new Map<string, string[]>();
   const events: DatedEvent[] = [];
 
   let lines = 0;
@@ -140,8 +160,14 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
   const claimsByStatus: Record<string, number> = {};
   const byCode = new Map<string, { lines: number; units: number; jwUnits: number; value: number }>();
   for (const claim of countedClaims(input.claims)) {
+    const tags = priceBasisTags(claim);
+    for (const item of claim.item ?? []) {
+      const read = readClaimItem(item);
+      if (read.code)
+        for (const a of read.administrations) billedFor.set(a, [...(billedFor.get(a) ?? []), read.code]);
+    }
     const items = (claim.item ?? [])
-      .map((i) => lineFromClaimItem(i, prices))
+      .map((i) => lineFromClaimItem(i, prices, tags))
       .filter((l) => inRange(l.dateOfService, range));
     if (!items.length) continue;
     claimsDrafted++;
@@ -151,13 +177,18 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
       lines++;
       units += l.units;
       if (l.net === undefined) unpricedLines++;
-      else billedValue += l.net;
+      else {
+        billedValue += l.net;
+        billedBases.push(l.basis);
+        push(codeBases, l.code, l.basis);
+      }
       if (l.illustrative) illustrative = true;
       const jw = l.modifiers.includes('JW');
       if (jw) {
         jwLines++;
         jwUnits += l.units;
         jwValue += l.net ?? 0;
+        if (l.net !== undefined) jwBases.push(l.basis);
       }
       if (l.modifiers.includes('JZ')) jzLines++;
       const c = byCode.get(l.code) ?? { lines: 0, units: 0, jwUnits: 0, value: 0 };
@@ -184,14 +215,29 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
       if (seen.has(issue.id)) continue;
       seen.add(issue.id);
     }
-    const dos = issueDateOfService(issue, index);
+    const dos = issueDateOfService(issue, index, tzOf);
     if (!inRange(dos, range)) continue;
     const estimate = revenueAtRisk(issue);
     const value = estimate ?? 0;
+    const refs = (issue.implicated ?? []).map((r) => r.reference ?? '');
+    const basis =
+      estimate === undefined
+        ? undefined
+        : atRiskBasis(
+            dos,
+            gapCodeHints(
+              readGap(issue)?.subjectKey,
+              issue.detail,
+              refs.flatMap((r) => billedFor.get(r) ?? []),
+            ),
+            prices,
+            priceBasisTags(issue),
+          );
     gapsFound++;
     if (issue.status === 'final') {
       gapsClosed++;
       recovered += value;
+      if (basis) recoveredBases.push(basis);
       if (dos) events.push({ date: dos, kind: 'closed' });
       continue;
     }
@@ -200,6 +246,11 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
     const code = gapCodeOf(issue);
     openGaps++;
     atRisk += value;
+    if (basis) {
+      atRiskBases.push(basis);
+      push(gapBases, code, basis);
+      push(queueBases, queueOf(code), basis);
+    }
     const g = gapCodes.get(code) ?? {
       open: 0,
       estimated: 0,
@@ -240,6 +291,7 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
         open: g.open,
         estimated: g.estimated,
         atRisk: round2(g.atRisk),
+        basis: combineBasis(gapBases.get(code) ?? []),
       }))
       .sort((a, b) => b.atRisk - a.atRisk || b.open - a.open || a.code.localeCompare(b.code)),
     byQueue: QUEUES.map((q): QueueFigures => ({
@@ -247,6 +299,7 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
       label: q.label,
       open: queues.get(q.id)?.open ?? 0,
       atRisk: round2(queues.get(q.id)?.atRisk ?? 0),
+      basis: combineBasis(queueBases.get(q.id) ?? []),
     })),
     gapsFound,
     gapsClosed,
@@ -259,9 +312,16 @@ export function buildDashboard(input: DashboardResources, range: DateRange, pric
         units: c.units,
         jwUnits: c.jwUnits,
         value: round2(c.value),
+        basis: combineBasis(codeBases.get(code) ?? []),
       }))
       .sort((a, b) => b.value - a.value || b.units - a.units || a.code.localeCompare(b.code))
       .slice(0, TOP_CODES),
+    basis: {
+      billed: combineBasis(billedBases),
+      jw: combineBasis(jwBases),
+      atRisk: combineBasis(atRiskBases),
+      recovered: combineBasis(recoveredBases),
+    },
     pricesIllustrative: illustrative,
     ...(illustrative ? { priceNote: ILLUSTRATIVE_NOTE } : {}),
     truncated: input.truncated,

@@ -16,10 +16,20 @@ import type {
   Practitioner,
 } from '@medplum/fhirtypes';
 import { codesOf } from '../../domain/fhir-values.ts';
+import { localDate as localDateOf } from '../../domain/time-zone.ts';
 import type { BillingLine, Evaluation } from '../../domain/types.ts';
 import { GAP_SID, SYSTEMS } from '../../domain/vocabulary.ts';
-import { isDraft, readClaimItem } from '../../fhir/codec/index.ts';
+import { isDraft, readClaimItem, readGap } from '../../fhir/codec/index.ts';
 import type { EncounterView, GapView, LineView } from '../contract.ts';
+import {
+  atRiskBasis,
+  combineBasis,
+  gapCodeHints,
+  lineBasis,
+  NO_BASIS,
+  priceBasisTags,
+  type PriceBasisCode,
+} from '../price-basis.ts';
 import {
   acknowledgementsOf,
   conceptText,
@@ -30,6 +40,10 @@ import {
   ILLUSTRATIVE_NOTE,
   indexResources,
   isVialwiseIssue,
+  issueDateOfService,
+  dateTimeText,
+  DATES_AS_WRITTEN,
+  type TimeZoneOf,
   personName,
   resolvedAt,
   revenueAtRisk,
@@ -39,7 +53,7 @@ import {
   type PriceInfo,
 } from '../shape.ts';
 
-export function lineFromBilling(l: BillingLine): LineView {
+export function lineFromBilling(l: BillingLine, prices: PriceInfo): LineView {
   return {
     code: l.code,
     modifiers: [...l.modifiers],
@@ -49,10 +63,16 @@ export function lineFromBilling(l: BillingLine): LineView {
     ...(l.unitPrice ? { unitPrice: l.unitPrice.value } : {}),
     ...(l.net ? { net: l.net.value } : {}),
     illustrative: !!l.priceIllustrative,
+    basis: lineBasis(l.code, l.dateOfService, l.unitPrice?.value, prices),
   };
 }
 
-export function lineFromClaimItem(item: ClaimItem, prices: PriceInfo): LineView {
+/** `tags`: the Claim's price-basis tags (its charges are the hospital's, or CMS limits standing in). */
+export function lineFromClaimItem(
+  item: ClaimItem,
+  prices: PriceInfo,
+  tags: ReadonlySet<PriceBasisCode> = new Set(),
+): LineView {
   const line = readClaimItem(item);
   const code = line.code ?? line.text ?? '?';
   const date = line.dateOfService;
@@ -66,7 +86,9 @@ export function lineFromClaimItem(item: ClaimItem, prices: PriceInfo): LineView 
     ...(ndc?.quantity !== undefined ? { ndcQuantity: `${ndc.quantity} ${ndc.unit ?? ''}`.trim() } : {}),
     ...(line.unitPrice !== undefined ? { unitPrice: line.unitPrice } : {}),
     ...(net !== undefined ? { net } : {}),
-    illustrative: net !== undefined && !!date && prices.illustrative(code, date),
+    illustrative:
+      net !== undefined && ((!!date && prices.illustrative(code, date)) || tags.has('illustrative')),
+    basis: lineBasis(line.code, date, line.unitPrice ?? net, prices, tags),
   };
 }
 
@@ -88,12 +110,32 @@ export interface EncounterViewInput {
   readonly evaluation?: Evaluation;
 }
 
-export function encounterView(input: EncounterViewInput, prices: PriceInfo): EncounterView {
+/** `tzOf`: the facility time zone the engine dates the encounter's services in (shape.ts). */
+export function encounterView(
+  input: EncounterViewInput,
+  prices: PriceInfo,
+  tzOf: TimeZoneOf = DATES_AS_WRITTEN,
+): EncounterView {
   const { encounter, evaluation } = input;
-  const index = indexResources([...input.medications, ...(input.practitioners ?? [])]);
-  const derivedLines = (evaluation?.lines ?? []).map(lineFromBilling);
+  const tz = tzOf(encounter);
+  const index = indexResources([
+    encounter,
+    ...input.administrations,
+    ...input.medications,
+    ...(input.practitioners ?? []),
+  ]);
+  const derivedLines = (evaluation?.lines ?? []).map((l) => lineFromBilling(l, prices));
   const claim = [...input.claims].sort((a, b) => Number(isDraft(b)) - Number(isDraft(a)))[0];
-  const claimLines = (claim?.item ?? []).map((i) => lineFromClaimItem(i, prices));
+  const claimTags = priceBasisTags(claim);
+  const claimLines = (claim?.item ?? []).map((i) => lineFromClaimItem(i, prices, claimTags));
+  // The codes billed for each administration: what a gap about it is valued with.
+  const billedCodes = (refs: readonly string[]) =>
+    (evaluation?.lines ?? [])
+      .filter((l) => l.sourceAdministrations.some((a) => refs.includes(a)))
+      .map((l) => l.code);
+  const chargeCode = new Map(
+    input.chargeItems.map((ci) => [`ChargeItem/${ci.id ?? ''}`, summarizeCharge(ci, tz).code]),
+  );
   const gaps: GapView[] = input.issues.filter(isVialwiseIssue).map((issue): GapView => {
     const code = gapCodeOf(issue);
     const state =
@@ -104,6 +146,19 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
           : 'closed';
     const closed = resolvedAt(issue);
     const at = revenueAtRisk(issue);
+    const refs = (issue.implicated ?? []).map((r) => r.reference ?? '');
+    const basis =
+      at === undefined
+        ? undefined
+        : atRiskBasis(
+            issueDateOfService(issue, index, tzOf),
+            gapCodeHints(readGap(issue)?.subjectKey, issue.detail, [
+              ...billedCodes(refs),
+              ...refs.map((r) => chargeCode.get(r)),
+            ]),
+            prices,
+            priceBasisTags(issue),
+          );
     return {
       ...(issue.id ? { id: issue.id } : {}),
       code,
@@ -112,6 +167,7 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
       state,
       detail: issue.detail ?? gapDefinition(code),
       ...(at !== undefined ? { revenueAtRisk: at } : {}),
+      ...(basis ? { atRiskBasis: basis } : {}),
       ...(issue.identifiedDateTime ? { identified: issue.identifiedDateTime } : {}),
       ...(closed ? { closed } : {}),
       acknowledgements: acknowledgementsOf(issue),
@@ -126,13 +182,31 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
   const foundNow = (evaluation?.gaps ?? []).map((g) => `${encounter.id ?? ''}:${g.code}:${g.subjectKey}`);
   for (const g of evaluation?.gaps ?? []) {
     if (openKeys.has(`${encounter.id ?? ''}:${g.code}:${g.subjectKey}`)) continue;
+    const dates = g.implicated
+      .map((r) => index.get(r))
+      .map((r) =>
+        r?.resourceType === 'MedicationAdministration'
+          ? localDateOf(r.effectiveDateTime ?? r.effectivePeriod?.start, tz)
+          : undefined,
+      )
+      .filter((d): d is string => !!d)
+      .sort();
     gaps.push({
       code: g.code,
       display: gapDisplay(g.code),
       severity: g.severity,
       state: 'not-written',
       detail: g.detail,
-      ...(g.revenueAtRisk ? { revenueAtRisk: g.revenueAtRisk.value } : {}),
+      ...(g.revenueAtRisk
+        ? {
+            revenueAtRisk: g.revenueAtRisk.value,
+            atRiskBasis: atRiskBasis(
+              dates[0] ?? localDateOf(encounter.period?.start, tz),
+              gapCodeHints(g.subjectKey, g.detail, billedCodes(g.implicated)),
+              prices,
+            ),
+          }
+        : {}),
       acknowledgements: [],
     });
   }
@@ -161,6 +235,13 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
     derivedLines.some((l) => l.illustrative) ||
     claimLines.some((l) => l.illustrative) ||
     (prices.anyIllustrative && gaps.some((g) => g.revenueAtRisk !== undefined));
+  const basis = combineBasis([
+    ...derivedLines.map((l) => l.basis),
+    ...claimLines.map((l) => l.basis),
+    ...gaps.map((g) => g.atRiskBasis ?? NO_BASIS),
+  ]);
+  const startText = dateTimeText(encounter.period?.start, tz);
+  const endText = dateTimeText(encounter.period?.end, tz);
   const patientId = idOf(encounter.subject, 'Patient');
   const patientName = personName(input.patient?.name);
   return {
@@ -170,12 +251,14 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
       ...(encounter.class?.code ? { class: encounter.class.code } : {}),
       ...(encounter.period?.start ? { start: encounter.period.start } : {}),
       ...(encounter.period?.end ? { end: encounter.period.end } : {}),
+      ...(startText ? { startText } : {}),
+      ...(endText ? { endText } : {}),
     },
     ...(patientId ? { patient: { id: patientId, name: patientName ?? `Patient/${patientId}` } } : {}),
     ...(evaluation?.payerCategory ? { payerCategory: evaluation.payerCategory } : {}),
     diagnoses,
     administrations: [...input.administrations]
-      .map((ma) => summarizeAdministration(ma, index))
+      .map((ma) => summarizeAdministration(ma, index, tz))
       .sort((a, b) => (a.start ?? '').localeCompare(b.start ?? '') || a.id.localeCompare(b.id)),
     derivedLines,
     ...(claim?.id
@@ -185,15 +268,18 @@ export function encounterView(input: EncounterViewInput, prices: PriceInfo): Enc
             status: claim.status,
             ...(claim.created ? { created: claim.created } : {}),
             ...(typeof claim.total?.value === 'number' ? { total: claim.total.value } : {}),
+            totalBasis: combineBasis(claimLines.map((l) => l.basis)),
             lines: claimLines,
           },
         }
       : {}),
     charges: input.chargeItems
-      .map(summarizeCharge)
+      .map((ci) => summarizeCharge(ci, tz))
       .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? '') || a.id.localeCompare(b.id)),
     gaps,
     inSync: linesInSync && gapsInSync,
+    basis,
+    ...(tz ? { timeZone: tz } : {}),
     pricesIllustrative: illustrative,
     ...(illustrative ? { priceNote: ILLUSTRATIVE_NOTE } : {}),
   };

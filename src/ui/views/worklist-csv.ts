@@ -5,6 +5,7 @@
  */
 import { csvRow, type CsvValue } from '../../domain/csv.ts';
 import type { WorklistRow } from '../contract.ts';
+import { basisCsv } from '../price-basis.ts';
 import { queueLabel } from '../queues.ts';
 
 export const WORKLIST_CSV_HEADER = [
@@ -31,7 +32,10 @@ export const WORKLIST_CSV_HEADER = [
   'administered',
 ] as const;
 
-/** One line per row; `illustrative` labels the money column when the demo prices are loaded. */
+/**
+ * One line per row; the `prices` column says how the revenue at risk was priced (the CMS quarter,
+ * estimate, earlier quarter, suspect), or `ILLUSTRATIVE` (for every row when `illustrative`).
+ */
 export function worklistCsv(rows: readonly WorklistRow[], illustrative: boolean): string {
   const lines: CsvValue[][] = [[...WORKLIST_CSV_HEADER]];
   for (const r of rows) {
@@ -52,7 +56,7 @@ export function worklistCsv(rows: readonly WorklistRow[], illustrative: boolean)
       r.dateOfService,
       r.agingDays,
       r.revenueAtRisk,
-      r.revenueAtRisk === undefined ? 'not estimated' : illustrative ? 'ILLUSTRATIVE' : '',
+      r.revenueAtRisk === undefined ? 'not estimated' : basisCsv(r.atRiskBasis, illustrative),
       r.assignment?.owner?.display,
       r.acknowledgements.map((x) => x.author ?? '').join('; ') || undefined,
       r.encounter?.id,

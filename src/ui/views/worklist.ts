@@ -15,6 +15,8 @@ import type {
   Task,
 } from '@medplum/fhirtypes';
 import { GAP_CODE_LIST, GAPS, isGapCode } from '../../domain/gaps.ts';
+import { localDate } from '../../domain/time-zone.ts';
+import { readGap } from '../../fhir/codec/index.ts';
 import { primaryCoverage } from '../../rules/payer.ts';
 import type {
   Administration,
@@ -28,6 +30,7 @@ import type {
   WorklistSort,
 } from '../contract.ts';
 import { inRange, SEVERITIES } from '../filters.ts';
+import { atRiskBasis, combineBasis, gapCodeHints, NO_BASIS, priceBasisTags } from '../price-basis.ts';
 import { QUEUES, queueOf } from '../queues.ts';
 import {
   acknowledgementsOf,
@@ -49,8 +52,10 @@ import {
   SEVERITY_RANK,
   summarizeAdministration,
   summarizeCharge,
+  DATES_AS_WRITTEN,
   type PriceInfo,
   type ResourceIndex,
+  type TimeZoneOf,
 } from '../shape.ts';
 import { assignedGap, assignmentOf, isAssignmentTask, ownerKey } from './actions.ts';
 
@@ -71,14 +76,20 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 }
 
-/** The payer of the Coverage active on the date of service: its name, else the plan type. */
+/**
+ * The payer of the Coverage active on the date of service: its name, else the plan type. The
+ * coverage period's instants are dated in the facility's time zone, as the engine dates them.
+ */
 function payerName(
   coverages: readonly Coverage[],
   patient: string,
   dos: string | undefined,
   index: ResourceIndex,
+  tz: string | undefined,
 ) {
-  const coverage = primaryCoverage(coverages, `Patient/${patient}`, dos ? [dos] : []);
+  const coverage = primaryCoverage(coverages, `Patient/${patient}`, dos ? [dos] : [], (d) =>
+    localDate(d, tz),
+  );
   if (!coverage) return undefined;
   for (const p of Array.isArray(coverage.payor) ? coverage.payor : []) {
     const org = resolve<Organization>(index, p, 'Organization');
@@ -111,8 +122,21 @@ function tasksByGap(tasks: readonly Task[]): Map<string, Task> {
   return out;
 }
 
+/** How rows are dated and priced; the defaults keep dates as written and say nothing of quarters. */
+export interface RowContext {
+  /** The facility time zone of an Encounter (shape.ts `timeZoneResolver`). */
+  readonly tzOf?: TimeZoneOf;
+  readonly prices?: PriceInfo;
+  /** The instant aging counts to, dated in each row's facility time zone (else `asOf`). */
+  readonly now?: string;
+}
+
+const NO_PRICES: PriceInfo = { anyIllustrative: false, illustrative: () => false };
+
 /** One row per open vialwise gap; `asOf` is the day aging counts to (YYYY-MM-DD). */
-export function worklistRows(input: GapResources, asOf: string): WorklistRow[] {
+export function worklistRows(input: GapResources, asOf: string, ctx: RowContext = {}): WorklistRow[] {
+  const tzOf = ctx.tzOf ?? DATES_AS_WRITTEN;
+  const prices = ctx.prices ?? NO_PRICES;
   const index = indexResources([...input.issues, ...input.related]);
   const coverages = coveragesByPatient(input.related);
   const tasks = tasksByGap(input.tasks);
@@ -123,25 +147,42 @@ export function worklistRows(input: GapResources, asOf: string): WorklistRow[] {
     seen.add(issue.id);
     const code = gapCodeOf(issue);
     if (code === 'unknown') continue;
+    const enc = issueEncounter(issue, index);
+    const tz = tzOf(enc);
     const administrations: Administration[] = [];
     const charges: Charge[] = [];
     let claimId: string | undefined;
     for (const ref of issue.implicated ?? []) {
       const ma = resolve<MedicationAdministration>(index, ref, 'MedicationAdministration');
-      if (ma) administrations.push(summarizeAdministration(ma, index));
+      if (ma) administrations.push(summarizeAdministration(ma, index, tz));
       const ci = resolve<ChargeItem>(index, ref, 'ChargeItem');
-      if (ci) charges.push(summarizeCharge(ci));
+      if (ci) charges.push(summarizeCharge(ci, tz));
       claimId ??= idOf(ref, 'Claim');
     }
-    const enc = issueEncounter(issue, index);
     const encounterId = issueEncounterId(issue, index);
     const patientId = idOf(issue.patient, 'Patient') ?? idOf(enc?.subject, 'Patient');
     const patient = patientId ? resolve<Patient>(index, `Patient/${patientId}`, 'Patient') : undefined;
     const mrn = identifierOfType(patient?.identifier, ['MR'], /mrn|medical.?record/i);
     const account = identifierOfType(enc?.identifier, ['AN', 'VN'], /account|visit|\bfin\b|csn|har/i);
     const at = revenueAtRisk(issue);
-    const dos = issueDateOfService(issue, index);
-    const payer = patientId ? payerName(coverages.get(patientId) ?? [], patientId, dos, index) : undefined;
+    const dos = issueDateOfService(issue, index, tzOf);
+    const today = (ctx.now && localDate(ctx.now, tz)) || asOf;
+    const payer = patientId
+      ? payerName(coverages.get(patientId) ?? [], patientId, dos, index, tz)
+      : undefined;
+    const basis =
+      at === undefined
+        ? undefined
+        : atRiskBasis(
+            dos,
+            gapCodeHints(
+              readGap(issue)?.subjectKey,
+              issue.detail,
+              charges.map((c) => c.code),
+            ),
+            prices,
+            priceBasisTags(issue),
+          );
     const task = tasks.get(issue.id);
     rows.push({
       id: issue.id,
@@ -152,8 +193,9 @@ export function worklistRows(input: GapResources, asOf: string): WorklistRow[] {
       queue: queueOf(code),
       detail: issue.detail ?? gapDefinition(code),
       ...(issue.identifiedDateTime ? { identified: issue.identifiedDateTime } : {}),
-      ...(dos ? { dateOfService: dos, agingDays: Math.max(0, daysBetween(dos, asOf)) } : {}),
+      ...(dos ? { dateOfService: dos, agingDays: Math.max(0, daysBetween(dos, today)) } : {}),
       ...(at !== undefined ? { revenueAtRisk: at } : {}),
+      ...(basis ? { atRiskBasis: basis } : {}),
       administrations,
       charges,
       ...(encounterId
@@ -293,18 +335,29 @@ export interface WorklistRequest {
   readonly sort: WorklistSort;
   readonly page: number;
   readonly pageSize: number;
-  /** YYYY-MM-DD: the day aging counts to. */
+  /** YYYY-MM-DD: the day aging counts to (the default facility's today). */
   readonly asOf: string;
+  /** The instant of the request: each row's aging counts to its facility's today. */
+  readonly now?: string;
+  readonly tzOf?: TimeZoneOf;
 }
 
 /** Every row that matches, sorted (the CSV takes them all; the page cuts them). */
-export function matchingRows(input: GapResources, req: Omit<WorklistRequest, 'page' | 'pageSize'>) {
-  const all = worklistRows(input, req.asOf);
+export function matchingRows(
+  input: GapResources,
+  req: Omit<WorklistRequest, 'page' | 'pageSize'>,
+  prices?: PriceInfo,
+) {
+  const all = worklistRows(input, req.asOf, {
+    ...(req.tzOf ? { tzOf: req.tzOf } : {}),
+    ...(req.now ? { now: req.now } : {}),
+    ...(prices ? { prices } : {}),
+  });
   return { all, matched: sortWorklist(filterWorklist(all, req.filter), req.sort) };
 }
 
 export function buildWorklist(input: GapResources, req: WorklistRequest, prices: PriceInfo): WorklistPage {
-  const { all, matched } = matchingRows(input, req);
+  const { all, matched } = matchingRows(input, req, prices);
   const pages = Math.max(1, Math.ceil(matched.length / req.pageSize));
   const page = Math.min(req.page, pages);
   const rows = matched.slice((page - 1) * req.pageSize, page * req.pageSize);
@@ -313,6 +366,7 @@ export function buildWorklist(input: GapResources, req: WorklistRequest, prices:
     total: all.length,
     matched: matched.length,
     atRisk: round2(matched.reduce((s, r) => s + (r.revenueAtRisk ?? 0), 0)),
+    atRiskBasis: combineBasis(matched.map((r) => r.atRiskBasis ?? NO_BASIS)),
     page,
     pageSize: req.pageSize,
     pages,
