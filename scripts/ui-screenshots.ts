@@ -2,11 +2,16 @@
  * Screenshots of every view of the web UI at a desktop (1440x900) and a phone (390x844) size,
  * for docs/ui.md (`npm run screenshots`): the real service and embedded FHIR server with the demo
  * data, in Debian's Chromium through playwright-core. The clock is fixed so that aging and dates
- * come out the same on every run.
+ * come out the same on every run. Then the batch audit's HTML report over a generated export
+ * (seeded), at the same two sizes, for docs/audit.md.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { runAudit } from '../src/audit/run.ts';
+import { generateExport } from '../tools/synthetic-export/generate.ts';
 import { CHROMIUM, CHROMIUM_ARGS, VIEWPORTS } from '../test/ui/browser-support.ts';
 import { startDemoService, type DemoService } from '../test/ui/support.ts';
 
@@ -87,6 +92,34 @@ async function shoot(page: Page, name: string): Promise<void> {
   console.log(`docs/screenshots/${name}.png`);
 }
 
+/** The audit report of a generated export (600 encounters, seed 9, its own CMS 2026Q1 prices). */
+async function auditReport(browser: Browser): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vialwise-screenshots-'));
+  try {
+    const answers = generateExport({ encounters: 600, outDir: dir, seed: 9 });
+    const html = join(dir, 'audit.html');
+    const r = await runAudit({
+      since: answers.range.since,
+      until: answers.range.until,
+      ndjsonDir: dir,
+      priceFiles: [join(dir, answers.priceFile)],
+      html,
+      env: {},
+      stdout: () => undefined,
+    });
+    if (r.exitCode !== 0) throw new Error(`the audit exited ${r.exitCode}`);
+    for (const [size, viewport] of Object.entries(VIEWPORTS)) {
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(html).href);
+      await shoot(page, `audit-report-${size}`);
+      await context.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const demo = await startDemoService({}, { clock: () => NOW });
@@ -129,6 +162,7 @@ async function main(): Promise<void> {
       await shoot(page, `dashboard-${size}`);
       await context.close();
     }
+    await auditReport(browser);
   } finally {
     await browser.close();
     await demo.running.stop();

@@ -1,6 +1,7 @@
 /**
  * The report's stylesheet. Phone first: at 390 px the tiles wrap two to a row, the headline's
- * parts stack, bars put their label above the bar, tables scroll inside their own box, and the
+ * parts stack, bars put their label above the bar, the wide tables' rows become cards of labelled
+ * values (below 640 px; the others scroll inside their own box if they must), and the
  * narrow drawing of the chart over time is shown (its text is drawn at 12-13 px for a 340 px
  * wide box, so it never renders below 11 px). From 900 px the wide drawing replaces it.
  */
@@ -74,6 +75,18 @@ table#top-encounters td.id:first-child, table#gaps-by-code td.id:first-child { f
 footer { color:var(--muted); font-size:12px; }
 footer ul { padding-left:18px; }
 footer li { margin:2px 0; }
+@media (max-width: 639.98px) {
+  .cards thead { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+  .cards table, .cards tbody, .cards tr, .cards td { display:block; width:100%; }
+  .cards tr { border:1px solid var(--line); border-radius:6px; padding:6px 10px; margin:0 0 8px; }
+  .cards td { display:grid; grid-template-columns:minmax(0, 44%) minmax(0, 1fr); column-gap:10px; border:0; padding:3px 0; text-align:left; white-space:normal; overflow-wrap:anywhere; }
+  .cards td::before { content:attr(data-label); color:var(--muted); font:600 12px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+  .cards td.zero { display:none; }
+  .cards td.num { text-align:left; white-space:normal; }
+  .cards td.wide { min-width:0; }
+  .cards td.empty { display:block; text-align:center; }
+  .cards td.empty::before { content:none; }
+}
 @media (min-width: 640px) {
   header { padding:20px 32px 16px; }
   header h1 { font-size:22px; }

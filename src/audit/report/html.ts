@@ -104,20 +104,36 @@ interface TableOptions {
   /** Extra class per column (`id` keeps a code on one line, `wide` gives text room). */
   readonly classes?: readonly string[];
   readonly caption: string;
+  /** On a phone, each row becomes a card of labelled values (wide tables: nothing hides off screen). */
+  readonly cards?: boolean;
+  /** In cards, leave out the figures that are zero (a card per encounter lists what it has). */
+  readonly cardsHideZeros?: boolean;
 }
 
+const ZERO = /^\$?0(?:\.00)?\*?$/;
+
 function table(headers: readonly string[], rows: readonly (readonly string[])[], opts: TableOptions): string {
-  const cls = (i: number) => {
+  const cls = (i: number, extra = '') => {
     const numeric = i >= opts.numericFrom && i < (opts.numericTo ?? headers.length);
-    const c = [numeric ? 'num' : '', opts.classes?.[i] ?? ''].filter(Boolean).join(' ');
+    const c = [numeric ? 'num' : '', opts.classes?.[i] ?? '', extra].filter(Boolean).join(' ');
     return c ? ` class="${c}"` : '';
   };
   const head = headers.map((h, i) => `<th scope="col"${cls(i)}>${esc(h)}</th>`).join('');
   const body = rows.length
-    ? rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${esc(c)}</td>`).join('')}</tr>`).join('')
+    ? rows
+        .map(
+          (r) =>
+            `<tr>${r
+              .map((c, i) => {
+                const zero = opts.cardsHideZeros && i >= opts.numericFrom && ZERO.test(c);
+                return `<td${cls(i, zero ? 'zero' : '')} data-label="${esc(headers[i] ?? '')}">${esc(c)}</td>`;
+              })
+              .join('')}</tr>`,
+        )
+        .join('')
     : `<tr><td colspan="${headers.length}" class="empty">none</td></tr>`;
   // A wide table scrolls in its own box (focusable, so a keyboard can scroll it), never the page.
-  return `<div class="scroll" tabindex="0" role="region" aria-label="${esc(opts.caption)}"><table id="${opts.id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  return `<div class="scroll${opts.cards ? ' cards' : ''}" tabindex="0" role="region" aria-label="${esc(opts.caption)}"><table id="${opts.id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 /** Recoverable value by code as HTML bars: real text, so it stays readable at any width. */
@@ -291,18 +307,18 @@ ${headlineSection(h, ill)}
 <section><h2>Open documentation gaps over time</h2><p class="hint">By date of service; what clinicians still need to document.</p>${gapsChart(s, false)}${gapsChart(s, true)}</section>
 <section><h2>How the figures were priced</h2><p class="hint">Units x the payment limit of the code for the quarter of the date of service; when that quarter is not loaded, the latest loaded quarter's, and the report says so.</p>${pricingTable(h, money)}</section>
 <section><h2>By HCPCS code</h2>
-${table(['Code', 'Descriptor', 'Units documented', 'JW units', 'Missed JW', 'Under-billed', 'Wrong code', 'Missing JZ', 'Recoverable', 'Over-billed units', 'Wrong codes', 'Lines missing JZ'], byCodeRows, { numericFrom: 2, id: 'by-code', classes: ['id', 'wide'], caption: 'Figures by HCPCS code' })}
+${table(['Code', 'Descriptor', 'Units documented', 'JW units', 'Missed JW', 'Under-billed', 'Wrong code', 'Missing JZ', 'Recoverable', 'Over-billed units', 'Wrong codes', 'Lines missing JZ'], byCodeRows, { numericFrom: 2, id: 'by-code', classes: ['id', 'wide'], caption: 'Figures by HCPCS code', cards: true })}
 </section>
 <div class="grid2">
 <section><h2>Documentation gaps by code</h2>
-${table(['Gap', 'What', 'Severity', 'Open', 'Revenue at risk'], gapRows, { numericFrom: 3, id: 'gaps-by-code', classes: ['id'], caption: 'Documentation gaps by code' })}
+${table(['Gap', 'What', 'Severity', 'Open', 'Revenue at risk'], gapRows, { numericFrom: 3, id: 'gaps-by-code', classes: ['id'], caption: 'Documentation gaps by code', cards: true })}
 </section>
 <section><h2>Wrong codes posted</h2><p class="hint">The code on the posted charge, and the code the documented drug bills as.</p>
 ${table(['Posted', 'Documented drug bills as', 'Charges'], pairRows, { numericFrom: 2, id: 'wrong-codes', caption: 'Wrong codes posted' })}
 </section>
 </div>
 <section><h2>Encounters with the most at stake (top ${s.topEncounters.length})</h2><p class="hint">Every encounter is in the CSV and JSON reports; every line, with what to document, in the line-level CSV.</p>
-${table(['Encounter', 'Date of service', 'Payer / class', 'Compared with', 'Recoverable', 'Missed JW units', 'Under units', 'Over units', 'Wrong codes', 'Missing JZ', 'At risk', 'Gaps'], topRows, { numericFrom: 4, numericTo: 11, id: 'top-encounters', classes: ['id', 'id', 'id', '', '', '', '', '', '', '', '', 'gaps'], caption: 'Encounters with the most at stake' })}
+${table(['Encounter', 'Date of service', 'Payer / class', 'Compared with', 'Recoverable', 'Missed JW units', 'Under units', 'Over units', 'Wrong codes', 'Missing JZ', 'At risk', 'Gaps'], topRows, { numericFrom: 4, numericTo: 11, id: 'top-encounters', classes: ['id', 'id', 'id', '', '', '', '', '', '', '', '', 'gaps'], caption: 'Encounters with the most at stake', cards: true, cardsHideZeros: true })}
 </section>
 <footer><ul>
 <li>Encounters: ${esc(sources)}. Payers: ${esc(payers || 'none')}.</li>
