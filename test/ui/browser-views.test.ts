@@ -173,6 +173,64 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       await shot('worklist');
     });
 
+    it('says how every amount was priced, in visible words and a legend, on every view', async () => {
+      // The demo's dates of service are in 2026Q4; asp-pricing-2026q1.csv is the latest CMS file
+      // loaded, so its limits stand in: "CMS 2026Q1 limit · estimate · earlier quarter".
+      const words = 'CMS 2026Q1 limit · estimate · earlier quarter';
+      /** Every basis line on screen: its text, whether it is visible, on screen, at 11 px or more. */
+      const bases = () =>
+        page.locator('.basis').evaluateAll((els) =>
+          els.map((e) => {
+            const r = e.getBoundingClientRect();
+            return {
+              text: e.textContent ?? '',
+              shown: r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden',
+              inside: r.left >= 0 && r.right <= window.innerWidth + 0.5,
+              px: parseFloat(getComputedStyle(e).fontSize),
+            };
+          }),
+        );
+      const check = async (legendId: string, atLeast: number) => {
+        const list = await bases();
+        expect(list.length).toBeGreaterThanOrEqual(atLeast);
+        for (const b of list) {
+          expect(b.text).toBe(words);
+          expect(b.shown && b.inside, b.text).toBe(true);
+          expect(b.px).toBeGreaterThanOrEqual(11);
+        }
+        const legend = page.locator(`#${legendId}`);
+        expect(await legend.isVisible()).toBe(true);
+        const text = (await legend.textContent()) ?? '';
+        expect(text).toContain('2026Q4, whose CMS limits are not loaded');
+        expect(text).toContain('Estimate');
+        await noSidewaysPanning();
+      };
+
+      await open('#/worklist?queue=charge-correction', 'table.worklist');
+      await chooseQueue('charge-correction');
+      // Each row's revenue at risk, and the total in the summary.
+      const jw = page.locator('tr.gap-row[data-code="charge-modifier-missing"]');
+      expect(await jw.textContent()).toContain(`$162.12${words}`);
+      expect(await page.locator('#worklist-summary').textContent()).toContain(
+        'at risk (CMS 2026Q1 limit, estimate, earlier quarter).',
+      );
+      await check('worklist-basis', 2);
+
+      await open('#/encounter/demo-enc-09', '#reevaluate');
+      // Two derived lines, two Claim lines and the gap (J1745 x35 and x5 at 32.423).
+      await check('encounter-basis', 5);
+      expect(await page.locator('main').textContent()).toContain(
+        'total $1,296.93 (CMS 2026Q1 limit, estimate, earlier quarter)',
+      );
+
+      await open('#/dashboard', '.kpis');
+      // Billed, JW and at risk (nothing recovered yet: no basis to state), and the total at risk.
+      await check('dashboard-basis', 4);
+      expect(await page.locator('[data-kpi="recovered"] .basis').count()).toBe(0);
+      expect(await page.locator('[data-kpi="billed"]').textContent()).toContain(words);
+      expect(await accessibilityProblems(page)).toEqual([]);
+    });
+
     it('sorts by a column, from the header or the Sort by field', async () => {
       await open('#/worklist', 'table.worklist');
       await chooseQueue('all');
