@@ -22,6 +22,7 @@ export const PRICE_BASIS_CODES = [
   'payment-limit-estimate',
   'earlier-quarter',
   'illustrative',
+  'suspect',
 ] as const;
 export type PriceBasisCode = (typeof PRICE_BASIS_CODES)[number];
 
@@ -150,7 +151,8 @@ export function lineBasis(
 ): PriceBasis {
   if (unitPrice === undefined) return NO_BASIS;
   const price = code && dateOfService ? prices.priceOn?.(code, dateOfService) : undefined;
-  const isLimit = price !== undefined && Math.abs(price.paymentLimit - unitPrice) < 0.0005;
+  // A Claim writes the limit rounded to the cent (docs/chargemaster.md "On the Claim").
+  const isLimit = price !== undefined && Math.abs(price.paymentLimit - unitPrice) < 0.005 + 1e-9;
   if (
     claimTags.has('illustrative') ||
     price?.illustrative ||
@@ -218,11 +220,19 @@ export function atRiskBasis(
     return finish({ sources: ['illustrative'], quarters: [], earlierFor: [], suspect: [] });
   if (tags.has('chargemaster') && !tags.has('payment-limit-estimate'))
     return finish({ sources: ['chargemaster'], quarters: [], earlierFor: [], suspect: [] });
+  let basis: PriceBasis | undefined;
   for (const code of codeHints) {
     const price = dateOfService ? prices.priceOn?.(code, dateOfService) : undefined;
-    if (price) return limitBasis(price, code);
+    if (price) {
+      basis = limitBasis(price, code);
+      break;
+    }
   }
-  return quarterBasis(dateOfService, prices);
+  basis ??= quarterBasis(dateOfService, prices);
+  // The engine found the limit suspect where the UI could not tell the code: say so all the same.
+  if (tags.has('suspect') && !basis.suspect.length)
+    return finish({ ...basis, suspect: basis.quarters.map((q) => `a ${q} limit`) });
+  return basis;
 }
 
 /**

@@ -113,6 +113,13 @@ describe('the basis of a line', () => {
     expect(priceBasisTags({ meta: { tag: [{ system: 'urn:other', code: 'chargemaster' }] } }).size).toBe(0);
   });
 
+  it('reads a CMS limit the Claim rounded to the cent as that limit, not as a charge', () => {
+    // The Claim builder writes the unit price to the cent (docs/chargemaster.md): 32.423 -> 32.42.
+    const tags = priceBasisTags(tagged('chargemaster', 'payment-limit-estimate'));
+    expect(lineBasis('J1745', '2026-01-20', 32.42, cms, tags).sources).toEqual(['payment-limit']);
+    expect(lineBasis('J1745', '2026-01-20', 32.41, cms, tags).sources).toEqual(['chargemaster']);
+  });
+
   it('has no basis without an amount', () => {
     expect(lineBasis('J1745', '2025-05-14', undefined, cms).sources).toEqual([]);
   });
@@ -131,6 +138,12 @@ describe('the basis of revenue at risk', () => {
     expect(quarterBasis('2025-02-01', cms).quarters).toEqual(['2025Q1']);
   });
 
+  it("says suspect when the DetectedIssue's tag does, even without the code", () => {
+    const tags = priceBasisTags(tagged('suspect'));
+    expect(atRiskBasis('2025-08-20', [], cms, tags).suspect).toEqual(['a 2025Q3 limit']);
+    expect(atRiskBasis('2025-08-20', [], cms).suspect).toEqual([]);
+  });
+
   it('adds bases up for totals: every quarter, every suspect limit, illustrative if any is', () => {
     const total = combineBasis([
       lineBasis('J1745', '2025-12-01', 31.09, cms),
@@ -144,6 +157,28 @@ describe('the basis of revenue at risk', () => {
       label: 'CMS 2025Q3 to 2026Q1 (3 quarters) payment limits for 2026Q4 dates',
     });
     expect(combineBasis([total, lineBasis('J1745', '2025-05-14', 50, withDemo)]).illustrative).toBe(true);
+  });
+});
+
+describe('the dashboard values JW waste at the CMS limit, whatever the Claim charges', () => {
+  it("bills the hospital's charges and counts JW captured at the payment limit", () => {
+    // A chargemaster-priced Claim: J1745 at a gross charge of $189.00 per 10 mg.
+    const c = {
+      ...claim('enc-1', [
+        { ...claimItem('J1745', 35, '2026-01-20', { net: 6615 }), unitPrice: { value: 189 } },
+        {
+          ...claimItem('J1745', 5, '2026-01-20', { mods: ['JW'], net: 945 }),
+          unitPrice: { value: 189 },
+        },
+      ]),
+      ...tagged('chargemaster'),
+    };
+    const d = buildDashboard(dashboardResources([c]), {}, cms);
+    expect(d.billedValue).toBe(7560);
+    expect(d.basis.billed).toMatchObject({ sources: ['chargemaster'], estimate: false });
+    // asp-pricing-2026q1.csv: J1745 32.423 x 5 = 162.115, 162.12 to the cent.
+    expect(d.jwValue).toBe(162.12);
+    expect(d.basis.jw).toMatchObject({ sources: ['payment-limit'], quarters: ['2026Q1'], earlierFor: [] });
   });
 });
 

@@ -16,7 +16,7 @@ import type {
   QueueFigures,
 } from '../contract.ts';
 import { inRange } from '../filters.ts';
-import { atRiskBasis, combineBasis, gapCodeHints, priceBasisTags } from '../price-basis.ts';
+import { atRiskBasis, combineBasis, gapCodeHints, limitBasis, priceBasisTags } from '../price-basis.ts';
 import type { PriceBasis } from '../contract.ts';
 import { QUEUES, queueOf } from '../queues.ts';
 import {
@@ -187,8 +187,17 @@ export function buildDashboard(
       if (jw) {
         jwLines++;
         jwUnits += l.units;
-        jwValue += l.net ?? 0;
-        if (l.net !== undefined) jwBases.push(l.basis);
+        // Revenue captured: what the payer pays for the waste, the CMS limit x units per line
+        // (to the cent), not the line's charge, which is the hospital's gross charge when the
+        // chargemaster prices it (docs/ui.md, "The dashboard").
+        const limit = l.dateOfService ? prices.priceOn?.(l.code, l.dateOfService) : undefined;
+        if (limit) {
+          jwValue += round2(limit.paymentLimit * l.units);
+          jwBases.push(limitBasis(limit, l.code));
+        } else if (l.net !== undefined) {
+          jwValue += l.net;
+          jwBases.push(l.basis);
+        }
       }
       if (l.modifiers.includes('JZ')) jzLines++;
       const c = byCode.get(l.code) ?? { lines: 0, units: 0, jwUnits: 0, value: 0 };
