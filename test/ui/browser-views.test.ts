@@ -461,6 +461,61 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       await shot('dashboard');
     });
 
+    it('reaches every control of every view with Tab alone, each focused one on screen and outlined', async () => {
+      for (const [hash, ready] of [
+        ['#/worklist', 'table.worklist'],
+        ['#/encounter/demo-enc-09', '#reevaluate'],
+        ['#/encounter/no-such-encounter', '#not-found'],
+        ['#/dashboard', '#gaps-chart svg.chart'],
+      ] as const) {
+        await open(hash, ready);
+        // Every control a mouse could use, visible now (folded filters and closed forms aside).
+        const controls = await page
+          .locator(
+            'a[href], button:not([disabled]), input:not([type="hidden"]), select, textarea, summary, [tabindex="0"]',
+          )
+          .evaluateAll((els) =>
+            els
+              .filter((e) => e.checkVisibility({ visibilityProperty: true }))
+              .map((e, i) => {
+                e.setAttribute('data-kbd', String(i));
+                return `${i} ${e.tagName} ${e.id} ${(e.textContent ?? '').trim().slice(0, 20)}`;
+              }),
+          );
+        expect(controls.length, hash).toBeGreaterThan(2);
+        await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        const reached = new Set<string>();
+        const problems: string[] = [];
+        // A date field takes a Tab per part (month, day, year): allow a few per control.
+        for (let i = 0; i < controls.length * 4 + 10 && reached.size < controls.length; i++) {
+          await page.keyboard.press('Tab');
+          const f = await page.evaluate(() => {
+            const e = document.activeElement as HTMLElement | null;
+            if (!e || e === document.body) return undefined;
+            e.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+            const r = e.getBoundingClientRect();
+            const cs = getComputedStyle(e);
+            return {
+              id: e.getAttribute('data-kbd') ?? undefined,
+              name: `${e.tagName} ${e.getAttribute('type') ?? ''} ${e.id} ${(e.textContent ?? '').trim().slice(0, 30)}`,
+              onScreen: r.left >= -1 && r.right <= window.innerWidth + 1 && r.width > 0,
+              outlined: cs.outlineStyle !== 'none' || cs.boxShadow !== 'none',
+            };
+          });
+          if (!f) continue;
+          if (f.id !== undefined) reached.add(f.id);
+          if (!f.onScreen) problems.push(`${f.name} off screen`);
+          if (!f.outlined) problems.push(`${f.name} without a focus ring`);
+        }
+        expect(problems, hash).toEqual([]);
+        expect(
+          controls.filter((c) => !reached.has(c.split(' ')[0] ?? '')),
+          hash,
+        ).toEqual([]);
+        await noSidewaysPanning();
+      }
+    });
+
     it('talked to nothing but the service, kept patient data out of URLs, and threw no errors', () => {
       expect(external).toEqual([]);
       for (const url of requested)
