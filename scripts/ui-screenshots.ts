@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { runAudit } from '../src/audit/run.ts';
 import { generateExport } from '../tools/synthetic-export/generate.ts';
 import { CHROMIUM, CHROMIUM_ARGS, VIEWPORTS } from '../test/ui/browser-support.ts';
+import { DEMO_CHARGEMASTER_FILE } from '../src/config.ts';
 import { startDemoService, type DemoService } from '../test/ui/support.ts';
 
 const OUT = join(import.meta.dirname, '..', 'docs', 'screenshots');
@@ -122,7 +123,8 @@ async function auditReport(browser: Browser): Promise<void> {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const demo = await startDemoService({}, { clock: () => NOW });
+  // Priced as `npm start` prices the demo: the demo hospital's chargemaster, CMS limits elsewhere.
+  const demo = await startDemoService({ CHARGEMASTER_FILE: DEMO_CHARGEMASTER_FILE }, { clock: () => NOW });
   const base = demo.running.serviceUrl;
   await prepare(demo);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

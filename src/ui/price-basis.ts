@@ -9,22 +9,14 @@
  * CodeSystem (fhir-profiles/input/fsh/price-basis.fsh): `chargemaster` when its charges are the
  * hospital's gross charges, `payment-limit-estimate` when at least one is a CMS limit standing in.
  */
-import type { Claim, Coding } from '@medplum/fhirtypes';
+import type { Claim } from '@medplum/fhirtypes';
 import { quarterOf } from '../catalog/catalog.ts';
+import { PRICE_BASIS_SYSTEM, priceBasisOf, type PriceBasis as CodecPriceBasis } from '../fhir/codec/index.ts';
 import type { Price } from '../catalog/types.ts';
 import type { PriceBasis, PriceSource } from './contract.ts';
 
-/** The price-basis CodeSystem (fhir-profiles/input/fsh/price-basis.fsh). */
-export const PRICE_BASIS_SYSTEM = 'https://vialwise.dev/fhir/CodeSystem/price-basis';
-
-export const PRICE_BASIS_CODES = [
-  'chargemaster',
-  'payment-limit-estimate',
-  'earlier-quarter',
-  'illustrative',
-  'suspect',
-] as const;
-export type PriceBasisCode = (typeof PRICE_BASIS_CODES)[number];
+export { PRICE_BASIS_SYSTEM };
+export type PriceBasisCode = CodecPriceBasis;
 
 /** What the UI needs of the catalog's prices (mount.ts builds it from the DrugCatalog). */
 export interface PriceInfo {
@@ -38,14 +30,9 @@ export interface PriceInfo {
   readonly lastQuarter?: string;
 }
 
-/** The price-basis codes a Claim (or DetectedIssue) carries in `meta.tag`. */
+/** The price-basis codes a Claim (or DetectedIssue) carries in `meta.tag`, read by the codec. */
 export function priceBasisTags(resource: Pick<Claim, 'meta'> | undefined): Set<PriceBasisCode> {
-  const tags: readonly Coding[] = Array.isArray(resource?.meta?.tag) ? resource.meta.tag : [];
-  const out = new Set<PriceBasisCode>();
-  for (const t of tags)
-    if (t?.system === PRICE_BASIS_SYSTEM && (PRICE_BASIS_CODES as readonly string[]).includes(t.code ?? ''))
-      out.add(t.code as PriceBasisCode);
-  return out;
+  return new Set(priceBasisOf(resource));
 }
 
 /** An amount that is not there (no price for the code and quarter): no basis to say. */

@@ -469,6 +469,18 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
         ['#/dashboard', '#gaps-chart svg.chart'],
       ] as const) {
         await open(hash, ready);
+        // The page's own styles are in force (an unstyled page passes many checks): what is only
+        // for screen readers takes no room, and the header has its colour.
+        const hidden = await page
+          .locator('.visually-hidden')
+          .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
+        for (const w of hidden) expect(w).toBeLessThanOrEqual(1);
+        expect(
+          await page
+            .locator('header')
+            .first()
+            .evaluate((e) => getComputedStyle(e).backgroundColor),
+        ).not.toBe('rgba(0, 0, 0, 0)');
         // Every control a mouse could use, visible now (folded filters and closed forms aside).
         const controls = await page
           .locator(

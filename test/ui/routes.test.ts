@@ -343,15 +343,14 @@ describe('dashboard API', () => {
     expect(Object.fromEntries(d.atRiskByCode.map((g) => [g.code, g.open]))).toEqual(open);
     // demo/README.md: 16 lines and 376 units, of which demo-enc-12 (J2919 x25) has no Claim (no coverage);
     // JW: J2919 x9 and J1745 x5 at the 2026Q1 limits $0.264 and $32.423 (asp-pricing-2026q1.csv).
-    // The dashboard sums the Claim lines' net, which the Claim now writes as the unit price to the
-    // cent x units (docs/chargemaster.md "On the Claim"): 0.26 x 9 = 2.34 and 32.42 x 5 = 162.10.
-    // (Follow-up for the UI: take JW captured from the payment limit, not from Claim.net, which is
-    // the hospital's gross charge when CHARGEMASTER_FILE is set.)
+    // JW captured is revenue: each JW line's units x the CMS limit, to the cent per line, not the
+    // Claim's charge (the hospital's gross charge when CHARGEMASTER_FILE is set):
+    // 0.264 x 9 = 2.376 -> 2.38 and 32.423 x 5 = 162.115 -> 162.12.
     expect(d).toMatchObject({
       lines: 15,
       units: 351,
       jwUnits: 14,
-      jwValue: 164.44,
+      jwValue: 164.5,
       pricesIllustrative: false,
     });
     // Revenue at risk is the sum of the open issues' revenue-at-risk extensions on the server.
@@ -377,7 +376,7 @@ describe('dashboard API', () => {
     // The prices column names the basis: the demo's dates of service are in 2026Q4, whose limits
     // are not loaded, so 2026Q1's (asp-pricing-2026q1.csv, the latest loaded) stand in.
     expect(r.text).toContain(
-      'summary,jw_captured,,,2,14,164.44,CMS 2026Q1 payment limit for 2026Q4 dates; estimate; earlier quarter\r\n',
+      'summary,jw_captured,,,2,14,164.5,CMS 2026Q1 payment limit for 2026Q4 dates; estimate; earlier quarter\r\n',
     );
     expect(r.text).not.toContain('ILLUSTRATIVE');
     for (const s of demoPatientData()) expect(r.text).not.toContain(s);

@@ -227,7 +227,8 @@ function topCodes(d, money) {
               `${plural(c.lines, 'line')}, ${plural(c.units, 'unit')}${c.jwUnits ? `, ${int(c.jwUnits)} JW` : ''}`,
             ),
           ),
-          barCell(bar(c.value, max), money(c.value), c.basis, d.basis.billed),
+          // Each code's own basis: a code's charges may come from the chargemaster, another's not.
+          barCell(bar(c.value, max), money(c.value), c.basis),
         ),
       ),
     ),

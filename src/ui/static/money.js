@@ -28,9 +28,13 @@ export function basisWords(basis) {
   if (!basis || !basis.sources.length) return [];
   const words = [];
   if (basis.illustrative) words.push('ILLUSTRATIVE, not real money');
+  const charge = basis.sources.includes('chargemaster');
+  if (charge) words.push('hospital charge');
+  // A sum of charges and limits standing in for charges: "partly" says which part is which.
   if (basis.sources.includes('payment-limit'))
-    words.push(basis.quarters.length ? `CMS ${quarterSpan(basis.quarters)} limit` : 'CMS limit');
-  if (basis.sources.includes('chargemaster')) words.push('hospital charge');
+    words.push(
+      `${charge ? 'partly ' : ''}${basis.quarters.length ? `CMS ${quarterSpan(basis.quarters)} limit` : 'CMS limit'}`,
+    );
   if (basis.estimate) words.push('estimate');
   if (basis.earlierFor.length) words.push('earlier quarter');
   if (basis.suspect.length) words.push('suspect limit');
