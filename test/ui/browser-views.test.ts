@@ -217,10 +217,11 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       await check('worklist-basis', 2);
 
       await open('#/encounter/demo-enc-09', '#reevaluate');
-      // Two derived lines, two Claim lines and the gap (J1745 x35 and x5 at 32.423).
+      // Two derived lines, two Claim lines and the gap (J1745 x35 and x5 at 32.423). The Claim
+      // writes the limit to the cent per unit (docs/chargemaster.md): 32.42 x 40 = 1,296.80.
       await check('encounter-basis', 5);
       expect(await page.locator('main').textContent()).toContain(
-        'total $1,296.93 (CMS 2026Q1 limit, estimate, earlier quarter)',
+        'total $1,296.80 (CMS 2026Q1 limit, estimate, earlier quarter)',
       );
 
       await open('#/dashboard', '.kpis');
