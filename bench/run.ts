@@ -2,8 +2,10 @@
  * `npm run bench`: figures, not assertions. Each figure is printed next to a baseline measured
  * in the same process, as a ratio, so runs on different machines compare.
  *
- * 1. Engine: encounter evaluations per second on one core over the golden encounters, against a
- *    baseline that only deep-copies the same input (the least any request handler does).
+ * 1. Engine: encounter evaluations per second on one core over the golden encounters with the
+ *    full CMS catalog, against the same engine with the 9-code catalog the project shipped before
+ *    (issue 10 target: at least 50,000/s and at most 10% slower) and against a baseline that only
+ *    deep-copies the same input (the least any request handler does).
  * 2. End to end over HTTP against the embedded FHIR server: evaluations per second, p50/p95
  *    latency and FHIR requests per evaluation, against the same batch read + transaction sent
  *    directly to the same server.
@@ -11,8 +13,8 @@
  *    requests against the same reads sent directly.
  * 4. The batch audit over a generated export of 1,000,000 administrations (bench/audit.ts):
  *    administrations per second and peak RSS, against reading and parsing the same NDJSON.
- * 5. The drug catalog (bench/catalog.ts): load time and RSS at start, the engine with the full
- *    catalog against a 9-code one in the same run, the build's time, the size on disk.
+ * 5. The drug catalog (bench/catalog.ts): load time and RSS at start, the build's time, the size
+ *    on disk.
  *    `--engine-only` skips 2 to 5.
  */
 import { availableParallelism, cpus } from 'node:os';
@@ -60,19 +62,63 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
+/**
+ * The engine over the golden encounters with the full CMS catalog and with the 9-code catalog the
+ * project shipped before, and the deep-copy baseline. They alternate in rounds and the best
+ * round of each counts, so that another process busy on the shared cores slows all alike; the
+ * first round after loading the catalogs is a warm-up (the JIT, and the collector still sweeping
+ * what the load left behind).
+ */
 function engineBench(): void {
+  const nine = subsetCatalog(NINE_CODES);
+  const full = reference.catalog;
+  const keys = (catalog: DrugCatalog, i: EncounterInput) =>
+    JSON.stringify(evaluateEncounter(i, { ...reference, catalog }, NOW).lines.map((l) => l.key));
+  const same = inputs.filter((i) => keys(full, i) === keys(nine, i));
   let sink = 0;
-  const baseline = rate((i) => {
-    sink += (structuredClone(inputs[i % inputs.length]) as EncounterInput).administrations.length;
-  });
-  const engine = rate((i) => {
-    sink += evaluateEncounter(inputs[i % inputs.length] as EncounterInput, reference, NOW).lines.length;
-  });
-  console.log('## Engine (pure, one core)');
-  console.log(`  encounters in the mix        ${inputs.length} golden encounters`);
-  console.log(`  evaluations per second       ${fmt(engine.perSecond)}   (SPEC target >= 50,000)`);
-  console.log(`  baseline: deep copy of input ${fmt(baseline.perSecond)} per second`);
-  console.log(`  ratio engine / baseline      ${(engine.perSecond / baseline.perSecond).toFixed(2)}x`);
+  const engine = (catalog: DrugCatalog, mix: readonly EncounterInput[]) => () =>
+    rate((i) => {
+      sink += evaluateEncounter(mix[i % mix.length] as EncounterInput, { ...reference, catalog }, NOW).lines
+        .length;
+    }, 600).perSecond;
+  const copy = () =>
+    rate((i) => {
+      sink += (structuredClone(inputs[i % inputs.length]) as EncounterInput).administrations.length;
+    }, 600).perSecond;
+  const runs = {
+    copy,
+    fullAll: engine(full, inputs),
+    nineAll: engine(nine, inputs),
+    fullSame: engine(full, same),
+    nineSame: engine(nine, same),
+  };
+  const best = Object.fromEntries(Object.keys(runs).map((k) => [k, 0])) as Record<keyof typeof runs, number>;
+  for (let round = 0; round < 6; round++) {
+    for (const k of Object.keys(runs) as (keyof typeof runs)[]) {
+      const r = runs[k]();
+      if (round > 0) best[k] = Math.max(best[k], r);
+    }
+  }
+  const codes = full.allCodes.size;
+  const ndcs = full.products.size;
+  console.log('## Engine (pure, one core; best of 5 alternating rounds after a warm-up round)');
+  console.log(
+    `  encounters in the mix                 ${inputs.length} golden encounters (${same.length} billed alike by both catalogs)`,
+  );
+  console.log(
+    `  full catalog (${codes.toLocaleString('en-US')} codes, ${ndcs.toLocaleString('en-US')} NDCs)  ${fmt(best.fullAll)} evaluations/s   (target >= 50,000)`,
+  );
+  console.log(
+    `  9-code catalog                        ${fmt(best.nineAll)} evaluations/s   (${nine.allCodes.size} codes, ${nine.products.size} NDCs)`,
+  );
+  console.log(
+    `  ratio full / 9 codes, all encounters  ${(best.fullAll / best.nineAll).toFixed(2)}x   (target >= 0.90; the full catalog bills more of them)`,
+  );
+  console.log(
+    `  ratio full / 9 codes, billed alike    ${(best.fullSame / best.nineSame).toFixed(2)}x   (${fmt(best.fullSame)} / ${fmt(best.nineSame)} evaluations/s)`,
+  );
+  console.log(`  baseline: deep copy of input          ${fmt(best.copy)} per second`);
+  console.log(`  ratio full engine / deep copy         ${(best.fullAll / best.copy).toFixed(2)}x`);
   if (sink < 0) console.log(sink);
 }
 
@@ -213,22 +259,7 @@ console.log(
 );
 console.log('');
 engineBench();
-{
-  const nine = subsetCatalog(NINE_CODES);
-  const keys = (catalog: DrugCatalog, i: EncounterInput) =>
-    JSON.stringify(evaluateEncounter(i, { ...reference, catalog }, NOW).lines.map((l) => l.key));
-  const same = inputs.filter((i) => keys(reference.catalog, i) === keys(nine, i));
-  catalogBench((catalog, which) => {
-    const mix = which === 'all' ? inputs : same;
-    let sink = 0;
-    const r = rate((i) => {
-      sink += evaluateEncounter(mix[i % mix.length] as EncounterInput, { ...reference, catalog }, NOW).lines
-        .length;
-    }, 1000);
-    if (sink < 0) console.log(sink);
-    return r.perSecond;
-  });
-}
+catalogBench();
 if (!process.argv.includes('--engine-only')) {
   await endToEndBench();
   console.log('');

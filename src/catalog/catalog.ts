@@ -3,8 +3,9 @@
  * calls productByNdc, productsByRxnormCode, ingredientsByRxnormCode, ingredientsInText,
  * candidateCodes, statusOn and priceOn (docs/catalog.md "Look-ups").
  */
+import { Memo } from './memo.ts';
 import { candidatesFor10Digit, normalizeNdc } from './ndc.ts';
-import { quarterOf } from './quarters.ts';
+import { quarterOf, quarterStart } from './quarters.ts';
 import type { TermIndex } from './terms.ts';
 import type { CatalogCode, HcpcsCode, Ingredient, Price, Product } from './types.ts';
 
@@ -87,6 +88,15 @@ export class DrugCatalog {
   private readonly data: CatalogData;
   private readonly byPrefix = new Map<string, Product | null>();
   private readonly codesByFamily = new Map<string, CatalogCode[]>();
+  // Answers already given (docs/catalog.md "Look-ups"): the engine asks the same questions for
+  // every administration, and the answers depend on the quarter, never on the day within it.
+  private readonly ndcMemo = new Memo<NdcMatch | undefined>();
+  private readonly textMemo = new Memo<readonly string[]>();
+  private readonly statusMemo = new Memo<OppsStatus | undefined>();
+  private readonly priceMemo = new Memo<Price | undefined>();
+  /** Per product's listings (shared by a scanned vial's copy of its package), per family and quarter. */
+  private readonly candidateMemo = new WeakMap<object, Memo<readonly HcpcsCode[]>>();
+  private readonly noProduct = {};
 
   constructor(data: CatalogData) {
     this.data = data;
@@ -119,6 +129,10 @@ export class DrugCatalog {
 
   /** Like productByNdc, saying whether the package itself or its labeler+product matched. */
   lookupNdc(ndc: string): NdcMatch | undefined {
+    return this.ndcMemo.get(ndc, () => this.findNdc(ndc));
+  }
+
+  private findNdc(ndc: string): NdcMatch | undefined {
     const n = normalizeNdc(ndc);
     const candidates = n ? [n] : candidatesFor10Digit(ndc);
     const exact = candidates
@@ -154,7 +168,7 @@ export class DrugCatalog {
 
   /** Family keys named in free text, longest names first; several when it is ambiguous. */
   ingredientsInText(text: string): readonly string[] {
-    return this.data.terms.find(text);
+    return this.textMemo.get(text, () => this.data.terms.find(text));
   }
 
   /** A code as it was on a date of service (its unit in force that quarter). */
@@ -198,7 +212,26 @@ export class DrugCatalog {
     dateOfService: string,
     options: CandidateOptions = {},
   ): HcpcsCode[] {
-    const listed = product ? this.listedCodesOn(product, dateOfService) : [];
+    const q = quarterOf(dateOfService);
+    const owner = product ? (product.listings ?? product.hcpcs) : this.noProduct;
+    let memo = this.candidateMemo.get(owner);
+    if (!memo) {
+      memo = new Memo(1_000);
+      this.candidateMemo.set(owner, memo);
+    }
+    const inQuarter = memo.get(`${ingredient}|${q}`, () => this.candidatesInQuarter(ingredient, product, q));
+    const valid = inQuarter.filter((c) => isValidOn(c, dateOfService));
+    return byUse(valid, options);
+  }
+
+  /** The candidate codes as they are in a quarter, sorted, before the validity of the day. */
+  private candidatesInQuarter(
+    ingredient: string,
+    product: Product | undefined,
+    quarter: string,
+  ): readonly HcpcsCode[] {
+    const day = quarterStart(quarter);
+    const listed = product ? this.listedCodesOn(product, day) : [];
     const families = listed.length
       ? listed.map((c) => this.allCodes.get(c)?.ingredient ?? ingredient)
       : [product?.ingredient ?? ingredient];
@@ -206,7 +239,12 @@ export class DrugCatalog {
       ...listed,
       ...families.flatMap((f) => this.codesForIngredient(f).map((c) => c.code)),
     ]);
-    return byUse(this.codesValidOn(codes, dateOfService), options);
+    const out: HcpcsCode[] = [];
+    for (const code of codes) {
+      const c = this.codeOn(code, day);
+      if (c && isBillable(c)) out.push(c);
+    }
+    return out.sort((a, b) => a.code.localeCompare(b.code));
   }
 
   /** The codes the crosswalk lists a product under in the quarter of a date, else the nearest listed quarter. */
@@ -232,6 +270,12 @@ export class DrugCatalog {
     const c = this.allCodes.get(code);
     if (!c?.opps?.length || !isValidOn(c, dateOfService)) return undefined;
     const q = quarterOf(dateOfService);
+    return this.statusMemo.get(`${code}|${q}`, () => this.statusInQuarter(c, q));
+  }
+
+  private statusInQuarter(c: CatalogCode, q: string): OppsStatus | undefined {
+    if (!c.opps?.length) return undefined;
+    const code = c.code;
     const releases = this.data.releases.map(([rq]) => rq);
     const inForce = releases.filter((r) => r <= q).at(-1);
     const listed = (r: string | undefined) => (r ? c.opps?.find((o) => o.quarter === r) : undefined);
@@ -266,9 +310,13 @@ export class DrugCatalog {
    * quarter, the latest limit, saying so.
    */
   priceOn(code: string, dateOfService: string): Price | undefined {
+    const q = quarterOf(dateOfService);
+    return this.priceMemo.get(`${code}|${q}`, () => this.priceInQuarter(code, q));
+  }
+
+  private priceInQuarter(code: string, q: string): Price | undefined {
     const prices = this.allCodes.get(code)?.prices;
     if (!prices?.length) return undefined;
-    const q = quarterOf(dateOfService);
     const own = prices.find((p) => p.quarter === q);
     if (own) return own;
     const last = this.lastPricedQuarter;
