@@ -14,6 +14,22 @@ export interface DiagnosisIndex {
   forAdministration(admin: MedicationAdministration): string[];
   /** Every diagnosis in claim order: the Encounter's, then those only the administrations name. */
   claimOrder(): string[];
+  /**
+   * End stage renal disease on dialysis is documented: ICD-10-CM N18.6 (end stage renal disease)
+   * together with Z99.2 (dependence on renal dialysis), on the Encounter or any administration
+   * (docs/billing-rules.md, "ESRD on dialysis").
+   */
+  readonly esrdOnDialysis: boolean;
+}
+
+/** ICD-10-CM N18.6, end stage renal disease. */
+const ESRD = 'N186';
+/** ICD-10-CM Z99.2, dependence on renal dialysis. */
+const DIALYSIS = 'Z992';
+
+/** An ICD-10-CM code as compared: upper case, without its dot (EHRs send both N18.6 and N186). */
+function bare(code: string): string {
+  return code.replace('.', '').trim().toUpperCase();
 }
 
 export function indexDiagnoses(input: EncounterInput): DiagnosisIndex {
@@ -30,6 +46,17 @@ export function indexDiagnoses(input: EncounterInput): DiagnosisIndex {
     (a, b) => (a?.rank ?? 99) - (b?.rank ?? 99),
   );
   const encounterCodes: string[] = [];
+  /** An administration's own diagnoses: its reasonReference Conditions and reasonCode. */
+  const ownCodes = (admin: MedicationAdministration | undefined): string[] => {
+    const own: string[] = [];
+    for (const r of Array.isArray(admin?.reasonReference) ? admin.reasonReference : []) {
+      const ref = localRef(r);
+      own.push(...usable(ref ? byId.get(ref) : undefined));
+    }
+    for (const rc of Array.isArray(admin?.reasonCode) ? admin.reasonCode : [])
+      own.push(...codesOf(rc, SYSTEMS.icd10cm));
+    return own;
+  };
   for (const d of ranked) {
     const ref = localRef(d?.condition);
     encounterCodes.push(...usable(ref ? byId.get(ref) : undefined));
@@ -38,15 +65,12 @@ export function indexDiagnoses(input: EncounterInput): DiagnosisIndex {
     if (localRef(c?.encounter) === encounterRef) encounterCodes.push(...usable(c));
   const unique = (xs: string[]) => [...new Set(xs)];
   const adminCodes: string[] = [];
+  const documented = new Set(encounterCodes.map(bare));
+  for (const a of input.administrations) for (const c of ownCodes(a)) documented.add(bare(c));
   return {
+    esrdOnDialysis: documented.has(ESRD) && documented.has(DIALYSIS),
     forAdministration(admin) {
-      const own: string[] = [];
-      for (const r of Array.isArray(admin.reasonReference) ? admin.reasonReference : []) {
-        const ref = localRef(r);
-        own.push(...usable(ref ? byId.get(ref) : undefined));
-      }
-      for (const rc of Array.isArray(admin.reasonCode) ? admin.reasonCode : [])
-        own.push(...codesOf(rc, SYSTEMS.icd10cm));
+      const own = ownCodes(admin);
       adminCodes.push(...own);
       return unique([...own, ...encounterCodes]);
     },

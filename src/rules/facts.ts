@@ -112,7 +112,7 @@ export function gatherFacts(
     }
     const findings: Finding[] = [];
     const fact = factOf(
-      { admin, id: admin.id, ref, context, identification: id },
+      { admin, id: admin.id, ref, context, identification: id, esrdOnDialysis: diagnoses.esrdOnDialysis },
       encounter,
       catalog,
       input,
@@ -130,6 +130,8 @@ interface Subject {
   readonly ref: string;
   readonly context: string | undefined;
   readonly identification: Exclude<Identification, { kind: 'unknown' }>;
+  /** The patient's documented ESRD on dialysis chooses a code "for ESRD on dialysis" (J0882, Q4081). */
+  readonly esrdOnDialysis: boolean;
 }
 
 function isFinding(x: unknown): x is Finding {
@@ -164,7 +166,9 @@ function factOf(
     findings.push(dos);
     return undefined;
   }
-  const candidates = catalog.candidateCodes(id.ingredient, id.product, dos);
+  const candidates = catalog.candidateCodes(id.ingredient, id.product, dos, {
+    esrdOnDialysis: s.esrdOnDialysis,
+  });
   if (stop(codesValidOn(candidates, name, dos))) return undefined;
 
   const dose = amountGiven(s.admin, input.bodyWeights, encounter.patient);

@@ -223,12 +223,15 @@ describe('golden cases: the fixtures themselves', () => {
       if (l.ndc !== null) {
         expect(normalizeNdc(l.ndc)).toBe(l.ndc);
         // A crosswalk NDC (or the vial of a crosswalk package) bills a code of its family on that
-        // date; an NDC the CMS crosswalk does not list must be the one documented.
+        // date (for ESRD on dialysis or not: J0881 and J0882 share their NDCs); an NDC the CMS
+        // crosswalk does not list must be the one documented.
         const product = catalog.productByNdc(l.ndc);
         if (product) {
-          const family = catalog
-            .candidateCodes(product.ingredient, product, l.dateOfService)
-            .map((x) => x.code);
+          const family = [false, true].flatMap((esrdOnDialysis) =>
+            catalog
+              .candidateCodes(product.ingredient, product, l.dateOfService, { esrdOnDialysis })
+              .map((x) => x.code),
+          );
           expect(family, `${l.ndc} bills ${l.code}`).toContain(l.code);
         } else {
           expect(documentedNdcs(c.bundle), `${l.ndc} documented`).toContain(l.ndc);
