@@ -95,7 +95,7 @@ export class DrugCatalog {
   private readonly statusMemo = new Memo<OppsStatus | undefined>();
   private readonly priceMemo = new Memo<Price | undefined>();
   /** Per product's listings (shared by a scanned vial's copy of its package), per family and quarter. */
-  private readonly candidateMemo = new WeakMap<object, Memo<readonly HcpcsCode[]>>();
+  private readonly candidateMemo = new WeakMap<object, Memo<readonly CatalogCode[]>>();
   private readonly noProduct = {};
 
   constructor(data: CatalogData) {
@@ -212,6 +212,36 @@ export class DrugCatalog {
     dateOfService: string,
     options: CandidateOptions = {},
   ): HcpcsCode[] {
+    const valid = this.inQuarter(ingredient, product, dateOfService).filter(
+      (c): c is HcpcsCode => isBillable(c) && isValidOn(c, dateOfService),
+    );
+    return byUse(valid, options);
+  }
+
+  /**
+   * The codes the same administration could bill on that day that do **not** bill by amount: per
+   * vial, per dose or per item, a measure no dose converts into, or a dosage CMS writes in a way
+   * that is not one amount (a combination, a range, a cell count; docs/catalog.md "Codes"). The
+   * engine cannot compute their units from a dose; it says so rather than "no code".
+   */
+  codesNotByAmount(
+    ingredient: string,
+    product: Product | undefined,
+    dateOfService: string,
+    options: CandidateOptions = {},
+  ): CatalogCode[] {
+    const valid = this.inQuarter(ingredient, product, dateOfService).filter(
+      (c) => !isBillable(c) && isValidOn(c, dateOfService),
+    );
+    return byUse(valid, options);
+  }
+
+  /** Candidate codes as they are in the date's quarter, sorted, before the validity of the day. */
+  private inQuarter(
+    ingredient: string,
+    product: Product | undefined,
+    dateOfService: string,
+  ): readonly CatalogCode[] {
     const q = quarterOf(dateOfService);
     const owner = product ? (product.listings ?? product.hcpcs) : this.noProduct;
     let memo = this.candidateMemo.get(owner);
@@ -219,17 +249,15 @@ export class DrugCatalog {
       memo = new Memo(1_000);
       this.candidateMemo.set(owner, memo);
     }
-    const inQuarter = memo.get(`${ingredient}|${q}`, () => this.candidatesInQuarter(ingredient, product, q));
-    const valid = inQuarter.filter((c) => isValidOn(c, dateOfService));
-    return byUse(valid, options);
+    return memo.get(`${ingredient}|${q}`, () => this.candidatesInQuarter(ingredient, product, q));
   }
 
-  /** The candidate codes as they are in a quarter, sorted, before the validity of the day. */
+  /** The candidate codes as they are in a quarter (billable by amount or not), sorted. */
   private candidatesInQuarter(
     ingredient: string,
     product: Product | undefined,
     quarter: string,
-  ): readonly HcpcsCode[] {
+  ): readonly CatalogCode[] {
     const day = quarterStart(quarter);
     const listed = product ? this.listedCodesOn(product, day) : [];
     const families = listed.length
@@ -239,10 +267,10 @@ export class DrugCatalog {
       ...listed,
       ...families.flatMap((f) => this.codesForIngredient(f).map((c) => c.code)),
     ]);
-    const out: HcpcsCode[] = [];
+    const out: CatalogCode[] = [];
     for (const code of codes) {
       const c = this.codeOn(code, day);
-      if (c && isBillable(c)) out.push(c);
+      if (c) out.push(c);
     }
     return out.sort((a, b) => a.code.localeCompare(b.code));
   }
@@ -337,7 +365,7 @@ export interface CandidateOptions {
  * Of codes restricted to a use, those for the patient's: the non-ESRD code unless the patient is
  * known to be on dialysis. A code without a use restriction always stays.
  */
-function byUse(codes: HcpcsCode[], options: CandidateOptions): HcpcsCode[] {
+function byUse<C extends CatalogCode>(codes: C[], options: CandidateOptions): C[] {
   const uses = new Set(codes.map((c) => c.use).filter(Boolean));
   if (uses.size < 2) return codes;
   const want = options.esrdOnDialysis ? 'esrd-on-dialysis' : 'non-esrd';

@@ -156,6 +156,13 @@ export const GAPS = {
     definition:
       "The Coverage's payer is neither an SOPT category nor mapped in the payer rules: lines are drafted under Medicare's JW/JZ rules until registration fixes it.",
   },
+  'units-not-computable': {
+    queue: 'charge-correction',
+    severity: 'high',
+    display: 'Units cannot be computed',
+    definition:
+      "The drug's billing code is valid, but its billing unit in CMS's pricing file (per dose or item, a combination of amounts, a range, a cell count) cannot be computed from the documented dose, or a per-vial code lacks the number of vials: enter the charge by hand.",
+  },
 } as const satisfies Record<string, GapDefinition>;
 
 export type GapCode = keyof typeof GAPS;

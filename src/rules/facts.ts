@@ -29,6 +29,7 @@ import type { GapList } from './gap-list.ts';
 import { containerUseOf, identify, namesIngredient, type Identification } from './identify.ts';
 import { amountValue, type Amount, toMass } from './quantity.ts';
 import { fewestContainers } from './units.ts';
+import { perVial, unitsNotComputable, vialFact } from './per-item.ts';
 
 /** One billable administration, with everything its line needs. */
 export interface Fact {
@@ -166,10 +167,15 @@ function factOf(
     findings.push(dos);
     return undefined;
   }
-  const candidates = catalog.candidateCodes(id.ingredient, id.product, dos, {
-    esrdOnDialysis: s.esrdOnDialysis,
-  });
-  if (stop(codesValidOn(candidates, name, dos))) return undefined;
+  const use = { esrdOnDialysis: s.esrdOnDialysis };
+  const candidates = catalog.candidateCodes(id.ingredient, id.product, dos, use);
+  if (candidates.length === 0) {
+    const other = catalog.codesNotByAmount(id.ingredient, id.product, dos, use);
+    const vials = perVial(other, s.admin);
+    if (vials) return vialFact(s, id, name, dos, vials.code, vials.count);
+    findings.push(other.length ? unitsNotComputable(other, name, dos) : noCodeValidOn(name, dos));
+    return undefined;
+  }
 
   const dose = amountGiven(s.admin, input.bodyWeights, encounter.patient);
   if (!dose.ok) {
@@ -290,8 +296,7 @@ function dateOfService(
   return { gap: 'missing-administration-time', detail: `Document when the ${name} was given: ${why}.` };
 }
 
-function codesValidOn(candidates: readonly HcpcsCode[], name: string, dos: string): Finding | undefined {
-  if (candidates.length > 0) return undefined;
+function noCodeValidOn(name: string, dos: string): Finding {
   return {
     gap: 'drug-not-identified',
     detail: `No billing code for the ${name} product documented is valid on ${dos}: record the product (NDC) actually given.`,

@@ -543,6 +543,18 @@ const CASES: { readonly [K in GapCode]: GapCase } = {
         ),
     },
   },
+  'units-not-computable': {
+    // Celestone Soluspan (78206-0118-01): asp-crosswalk-2025q1.csv lists it under J0702 only, whose
+    // dosage asp-pricing-2025q1.csv writes "3 MG & 3 MG" (two salts): no amount to divide a dose by.
+    raise: () => evaluate(scenario({ administrations: [admin({ ndc: '78206011801', dose: mg(6) })] })),
+    subjectKey: 'ma1',
+    near: {
+      'a code that bills by amount': () => evaluate(scenario({ administrations: [admin(SOLU)] })),
+      // DigiFab (50633-0120-11): J1162 "PER VIAL" (asp-pricing-2025q1.csv), 2 vials documented.
+      'a per-vial code with the vials opened documented': () =>
+        evaluate(scenario({ administrations: [admin({ ndc: '50633012011', dose: mg(80), opened: 2 })] })),
+    },
+  },
   'payer-unclassified': {
     // Coverage.type is the hospital's own financial class, and nothing maps it.
     raise: () =>

@@ -80,6 +80,9 @@ Description: "Documentation gaps vialwise raises as DetectedIssue.code, each wit
 * #payer-unclassified "Payer not classified" "The Coverage's payer is neither an SOPT category nor mapped in the payer rules: lines are drafted under Medicare's JW/JZ rules until registration fixes it."
   * ^property[0].code = #severity
   * ^property[0].valueCode = #moderate
+* #units-not-computable "Units cannot be computed" "The drug's billing code is valid, but its billing unit in CMS's pricing file (per dose or item, a combination of amounts, a range, a cell count) cannot be computed from the documented dose, or a per-vial code lacks the number of vials: enter the charge by hand."
+  * ^property[0].code = #severity
+  * ^property[0].valueCode = #high
 
 ValueSet: DocumentationGapValues
 Id: documentation-gap
@@ -91,5 +94,5 @@ Description: "All codes of the documentation-gap CodeSystem."
 
 Invariant: vw-gap-severity
 Description: "The severity is the one the documentation-gap CodeSystem fixes for the code."
-Expression: "(code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-diagnosis' | 'diagnosis-not-supported' | 'missing-dose' | 'dose-unit-unconvertible' | 'wastage-undocumented' | 'missing-encounter' | 'patient-mismatch' | 'no-coverage' | 'prior-auth-missing' | 'site-of-service-restricted' | 'charge-code-mismatch' | 'charge-modifier-missing')).exists() implies severity = 'high') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-route' | 'missing-administration-time' | 'wastage-inconsistent' | 'drug-not-identified' | 'ndc-missing' | 'units-exceed-mue' | 'charge-units-mismatch' | 'claim-already-submitted' | 'payer-unclassified')).exists() implies severity = 'moderate') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-performer')).exists() implies severity = 'low')"
+Expression: "(code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-diagnosis' | 'diagnosis-not-supported' | 'missing-dose' | 'dose-unit-unconvertible' | 'wastage-undocumented' | 'missing-encounter' | 'patient-mismatch' | 'no-coverage' | 'prior-auth-missing' | 'site-of-service-restricted' | 'charge-code-mismatch' | 'charge-modifier-missing' | 'units-not-computable')).exists() implies severity = 'high') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-route' | 'missing-administration-time' | 'wastage-inconsistent' | 'drug-not-identified' | 'ndc-missing' | 'units-exceed-mue' | 'charge-units-mismatch' | 'claim-already-submitted' | 'payer-unclassified')).exists() implies severity = 'moderate') and (code.coding.where(system = 'https://vialwise.dev/fhir/CodeSystem/documentation-gap' and code in ('missing-performer')).exists() implies severity = 'low')"
 Severity: #error

@@ -10,7 +10,7 @@ import type { BillingLine, Money } from '../../domain/types.ts';
 import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
 import type { Check } from './check.ts';
-import { money, sumMoney } from '../../domain/money.ts';
+import { paymentFor, sumMoney } from '../../domain/money.ts';
 import { calendarDate, codings, finiteNumber, localRef } from '../../domain/fhir-values.ts';
 import { SYSTEMS } from '../../domain/vocabulary.ts';
 
@@ -186,7 +186,7 @@ export function compareWithPostedCharges(
         key,
         refs,
         `The waste of ${code} on ${dos} (${derivedJw} units) was not posted as a JW line: post it with modifier JW.`,
-        price ? money(derivedJw * price) : undefined,
+        price ? paymentFor(derivedJw, price) : undefined,
       );
     }
     const needsJz = derived.some((l) => l.modifiers.includes('JZ'));
@@ -210,7 +210,7 @@ export function compareWithPostedCharges(
         over
           ? `${postedUnits + postedJw} units of ${code} were posted for ${dos} but the documentation supports ${derivedUnits + derivedJw}: correct the charge (over-billing is a compliance risk).`
           : `${postedUnits + postedJw} units of ${code} were posted for ${dos} but the documentation supports ${derivedUnits + derivedJw}: post the missing units.`,
-        under > 0 && price ? money(under * price) : undefined,
+        under > 0 && price ? paymentFor(under, price) : undefined,
       );
     }
   }

@@ -1,6 +1,6 @@
 /** Revenue at risk when a gap blocks an administration's own units (diagnosis, NDC). */
 import type { DrugCatalog } from '../../catalog/catalog.ts';
-import { money } from '../../domain/money.ts';
+import { paymentFor } from '../../domain/money.ts';
 import type { BillingLine, Money } from '../../domain/types.ts';
 import type { Fact } from '../facts.ts';
 import { toMeasure } from '../quantity.ts';
@@ -24,5 +24,5 @@ export function administrationRisk(
   const price = code ? catalog.priceOn(code.code, f.dos) : undefined;
   if (!code || !price) return undefined;
   const v = toMeasure(f.given, code.unit.measure, f.mgPerMl);
-  return v === undefined ? undefined : money(administeredUnits(v, code.unit.amount) * price.paymentLimit);
+  return v === undefined ? undefined : paymentFor(administeredUnits(v, code.unit.amount), price.paymentLimit);
 }

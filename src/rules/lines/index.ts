@@ -7,7 +7,7 @@
 import type { DrugCatalog } from '../../catalog/catalog.ts';
 import type { HcpcsCode } from '../../catalog/types.ts';
 import type { BillingSetting } from '../../domain/facility.ts';
-import { money } from '../../domain/money.ts';
+import { paymentFor } from '../../domain/money.ts';
 import type { BillingLine, Modifier, Money } from '../../domain/types.ts';
 import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
@@ -110,7 +110,7 @@ function dayLines(
   const out = ndcLines(code, facts, main, decision.units, containers.billable / given, 'given', price);
   if (jwUnits > 0) out.push(...ndcLines(code, facts, waste, jwUnits, 1, 'discarded', price));
   if (decision.undocumentedWasteUnits > 0) {
-    const risk = price ? money(decision.undocumentedWasteUnits * price.paymentLimit) : undefined;
+    const risk = price ? paymentFor(decision.undocumentedWasteUnits, price.paymentLimit) : undefined;
     wasteUndocumented(containers.undocumented, dos, risk, gaps);
   }
   return out;
