@@ -71,10 +71,12 @@ export function registerCatalogCommands(program: Command): Command {
       const result = buildFromFolder(folder);
       writeBuild(options.catalogDir, result);
       const { codes, products, findings } = result.derived;
+      for (const r of result.folder.recovered) say(`recovered ${formatSkipped(r)}`);
       say(
         `${folder}: ${plural(result.folder.files.length, 'file')} read, ${plural(codes.codes.length, 'code')} ` +
           `(${findings.unparsed.length} with a dosage not parsed), ${plural(products.products.length, 'NDC')}, ` +
-          `${plural(result.folder.skipped.length, 'row')} skipped; wrote ${options.catalogDir} (see BUILD-REPORT.md)`,
+          `${plural(result.folder.skipped.length, 'row')} skipped, ${plural(result.folder.recovered.length, 'row')} recovered; ` +
+          `wrote ${options.catalogDir} (see BUILD-REPORT.md)`,
       );
     });
 
@@ -98,9 +100,10 @@ export function registerCatalogCommands(program: Command): Command {
         ...(options.quarter ? { quarter: options.quarter } : {}),
       });
       for (const s of r.skipped) say(formatSkipped(s));
+      for (const s of r.recovered) say(`recovered ${formatSkipped(s)}`);
       say(
         `${file}: ${spec.kind}${r.quarter ? ` ${r.quarter}` : ''}, ${plural(r.rows, 'row')} read, ` +
-          `${plural(r.skipped.length, 'row')} skipped` +
+          `${plural(r.skipped.length, 'row')} skipped, ${plural(r.recovered.length, 'row')} recovered` +
           (r.replacedRelease ? `, replaces ${r.replacedRelease}` : '') +
           `; codes ${r.before.codes} -> ${r.after.codes}, NDCs ${r.before.products} -> ${r.after.products}; ` +
           `wrote ${options.catalogDir}`,

@@ -317,15 +317,33 @@ describe('vialwise catalog CLI', () => {
     const out = tempDir();
     const built = cli(['build', cmsFolder((n) => !n.includes('crosswalk-2026q1')), '--catalog-dir', out]);
     expect(built.status).toBe(0);
-    expect(built.stdout).toMatch(/23 files read, 40 codes .*; wrote /);
+    expect(built.stdout).toMatch(/23 files read, 40 codes .*, 1 row recovered; wrote /);
+    // The repaired Provocholine row (BILLUNITS "21.3125?", see above) is printed, not only reported.
+    expect(built.stdout.split('\n')).toContain(
+      'recovered asp-crosswalk-2024q2.csv:37: J7674 64281-0110-06: BILLUNITS "21.3125?" read as 21.3125 (BILLUNITSPKG 127.875 / PKG QTY 6)',
+    );
     const r = cli(['import-crosswalk', join(EXCERPT, 'asp-crosswalk-2026q1.csv'), '--catalog-dir', out]);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       'asp-crosswalk-2026q1.csv:38: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
       expect.stringMatching(
-        /asp-crosswalk-2026q1\.csv: crosswalk 2026Q1, 35 rows read, 1 row skipped; codes 40 -> 40, NDCs \d+ -> \d+; wrote /,
+        /asp-crosswalk-2026q1\.csv: crosswalk 2026Q1, 35 rows read, 1 row skipped, 0 rows recovered; codes 40 -> 40, NDCs \d+ -> \d+; wrote /,
       ),
     ]);
+  });
+
+  it('import-crosswalk prints the rows it recovered', () => {
+    const out = tempDir();
+    expect(
+      cli(['build', cmsFolder((n) => !n.includes('crosswalk-2024q2')), '--catalog-dir', out]).status,
+    ).toBe(0);
+    const r = cli(['import-crosswalk', join(EXCERPT, 'asp-crosswalk-2024q2.csv'), '--catalog-dir', out]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines).toContain(
+      'recovered asp-crosswalk-2024q2.csv:37: J7674 64281-0110-06: BILLUNITS "21.3125?" read as 21.3125 (BILLUNITSPKG 127.875 / PKG QTY 6)',
+    );
+    expect(lines.at(-1)).toMatch(/asp-crosswalk-2024q2\.csv: crosswalk 2024Q2, .*, 1 row recovered; /);
   });
 
   it('a broken file: exit 1, the message on stderr; a bad --quarter: exit 2', () => {
