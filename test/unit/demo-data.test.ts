@@ -158,7 +158,8 @@ const EXPECTED: readonly ExpectedScenario[] = [
     gaps: [{ gap: 'no-coverage@encounter' }],
   },
   {
-    // Noridian example: 400 mg from 4 x 100 mg, W=0: 40 units, JW=floor(400/10)-40=0 -> JZ. 40 <= MUE 150.
+    // Noridian example: 400 mg from 4 x 100 mg, W=0: 40 units, JW=floor(400/10)-40=0 -> JZ. No MUE edit:
+    // the curated J1745 MUE is Noridian's practitioner MUE, the demo bills as a hospital outpatient.
     file: '13-infusion-infliximab-400-full-vials-jz.json',
     encounter: 'demo-enc-13',
     payer: 'medicare',
