@@ -215,7 +215,8 @@ describe('golden cases: the fixtures themselves', () => {
     if (e.payerRules) expect(existsSync(join(PAYER_RULES_DIR, e.payerRules))).toBe(true);
     if (e.facilities) expect(existsSync(join(FACILITIES_DIR, e.facilities))).toBe(true);
     for (const l of e.lines) {
-      expect(catalog.codes.has(l.code), `${l.code} in catalog`).toBe(true);
+      // Every code of the pricing files, a per-vial code included (docs/billing-rules.md).
+      expect(catalog.allCodes.has(l.code), `${l.code} in catalog`).toBe(true);
       expect(l.units).toBeGreaterThanOrEqual(1);
       expect(Number.isInteger(l.units)).toBe(true);
       expect(l.dateOfService).toMatch(/^\d{4}-\d{2}-\d{2}$/);
@@ -228,9 +229,10 @@ describe('golden cases: the fixtures themselves', () => {
         const product = catalog.productByNdc(l.ndc);
         if (product) {
           const family = [false, true].flatMap((esrdOnDialysis) =>
-            catalog
-              .candidateCodes(product.ingredient, product, l.dateOfService, { esrdOnDialysis })
-              .map((x) => x.code),
+            [
+              ...catalog.candidateCodes(product.ingredient, product, l.dateOfService, { esrdOnDialysis }),
+              ...catalog.codesNotByAmount(product.ingredient, product, l.dateOfService, { esrdOnDialysis }),
+            ].map((x) => x.code),
           );
           expect(family, `${l.ndc} bills ${l.code}`).toContain(l.code);
         } else {
