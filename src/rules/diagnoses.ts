@@ -19,7 +19,7 @@ export interface DiagnosisIndex {
    * together with Z99.2 (dependence on renal dialysis), on the Encounter or any administration
    * (docs/billing-rules.md, "ESRD on dialysis").
    */
-  readonly esrdOnDialysis: boolean;
+  esrdOnDialysis(): boolean;
 }
 
 /** ICD-10-CM N18.6, end stage renal disease. */
@@ -65,10 +65,16 @@ export function indexDiagnoses(input: EncounterInput): DiagnosisIndex {
     if (localRef(c?.encounter) === encounterRef) encounterCodes.push(...usable(c));
   const unique = (xs: string[]) => [...new Set(xs)];
   const adminCodes: string[] = [];
-  const documented = new Set(encounterCodes.map(bare));
-  for (const a of input.administrations) for (const c of ownCodes(a)) documented.add(bare(c));
+  let onDialysis: boolean | undefined;
   return {
-    esrdOnDialysis: documented.has(ESRD) && documented.has(DIALYSIS),
+    esrdOnDialysis() {
+      if (onDialysis === undefined) {
+        const documented = new Set(encounterCodes.map(bare));
+        for (const a of input.administrations) for (const c of ownCodes(a)) documented.add(bare(c));
+        onDialysis = documented.has(ESRD) && documented.has(DIALYSIS);
+      }
+      return onDialysis;
+    },
     forAdministration(admin) {
       const own = ownCodes(admin);
       adminCodes.push(...own);

@@ -113,7 +113,14 @@ export function gatherFacts(
     }
     const findings: Finding[] = [];
     const fact = factOf(
-      { admin, id: admin.id, ref, context, identification: id, esrdOnDialysis: diagnoses.esrdOnDialysis },
+      {
+        admin,
+        id: admin.id,
+        ref,
+        context,
+        identification: id,
+        esrdOnDialysis: () => diagnoses.esrdOnDialysis(),
+      },
       encounter,
       catalog,
       input,
@@ -132,7 +139,7 @@ interface Subject {
   readonly context: string | undefined;
   readonly identification: Exclude<Identification, { kind: 'unknown' }>;
   /** The patient's documented ESRD on dialysis chooses a code "for ESRD on dialysis" (J0882, Q4081). */
-  readonly esrdOnDialysis: boolean;
+  readonly esrdOnDialysis: () => boolean;
 }
 
 function isFinding(x: unknown): x is Finding {
@@ -167,10 +174,14 @@ function factOf(
     findings.push(dos);
     return undefined;
   }
-  const use = { esrdOnDialysis: s.esrdOnDialysis };
-  const candidates = catalog.candidateCodes(id.ingredient, id.product, dos, use);
+  // A product with a code per use (J0881 non-ESRD, J0882 ESRD on dialysis) asks the diagnoses.
+  let candidates = catalog.candidateCodes(id.ingredient, id.product, dos);
+  const use = { esrdOnDialysis: candidates.some((c) => c.use) && s.esrdOnDialysis() };
+  if (use.esrdOnDialysis) candidates = catalog.candidateCodes(id.ingredient, id.product, dos, use);
   if (candidates.length === 0) {
-    const other = catalog.codesNotByAmount(id.ingredient, id.product, dos, use);
+    const other = catalog.codesNotByAmount(id.ingredient, id.product, dos, {
+      esrdOnDialysis: s.esrdOnDialysis(),
+    });
     const vials = perVial(other, s.admin);
     if (vials) return vialFact(s, id, name, dos, vials.code, vials.count);
     findings.push(other.length ? unitsNotComputable(other, name, dos) : noCodeValidOn(name, dos));
