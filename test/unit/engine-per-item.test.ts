@@ -1,5 +1,5 @@
 /**
- * Codes that do not bill by amount, and the engine's revenue figures at CMS's 3-decimal payment
+ * Codes that do not bill by amount, the code for ESRD on dialysis, and the engine's revenue figures at CMS's 3-decimal payment
  * limits (docs/billing-rules.md, "Codes the engine cannot compute units for" and "Revenue figures").
  * Every expectation quotes the CMS file row it comes from.
  */
@@ -113,5 +113,25 @@ describe('revenue figures: the full payment limit times the units, rounded once'
     expect(lineSummary(ev)).toEqual(['J1745|JW|5|2024-05-14', 'J1745||35|2024-05-14']);
     const gap = ev.gaps.find((g) => g.code === 'charge-modifier-missing');
     expect(gap?.revenueAtRisk).toEqual({ value: 158.36, currency: 'USD' });
+  });
+});
+
+describe('ESRD on dialysis chooses the code for that use (docs/billing-rules.md, "ESRD on dialysis")', () => {
+  // Epogen 10,000 units/mL (55513-0144-10): asp-crosswalk-2025q1.csv lists it under J0885 ("Epoetin
+  // alfa, non-esrd", 1000 UNITS, BILLUNITS 10) and Q4081 ("Epoetin alfa, 100 units esrd", 100 UNITS,
+  // BILLUNITS 100). opps-addendum-b-2025q1.csv: J0885 SI K, Q4081 SI N.
+  const EPOGEN = { ndc: '55513014410', dose: { value: 10000, unit: 'units' } };
+
+  it('N18.6 and Z99.2 as reason codes, written without the dot: Q4081 x100 (SI N, packaged: no modifier)', () => {
+    const ev = evaluate(scenario({ administrations: [admin({ ...EPOGEN, reasonCode: ['N186', 'Z992'] })] }));
+    expect(lineSummary(ev)).toEqual([`Q4081||100|${DOS}`]);
+  });
+
+  it('Z99.2 without N18.6 (dialysis for acute kidney injury): the non-ESRD code, J0885 x10', () => {
+    const ev = evaluate(
+      scenario({ administrations: [admin({ ...EPOGEN, reasonCode: ['N17.9', 'Z99.2'] })] }),
+    );
+    expect(lineSummary(ev).map((l) => l.split('|')[0])).toEqual(['J0885']);
+    expect(ev.lines[0]?.units).toBe(10);
   });
 });
