@@ -1,6 +1,7 @@
 /**
- * Codes that do not bill by amount, the code for ESRD on dialysis, and the engine's revenue figures at CMS's 3-decimal payment
- * limits (docs/billing-rules.md, "Codes the engine cannot compute units for" and "Revenue figures").
+ * Codes that do not bill by amount, the code for ESRD on dialysis, and the engine's revenue figures
+ * at CMS's 3-decimal payment limits (docs/billing-rules.md, "Codes the engine cannot compute units
+ * for", "ESRD on dialysis" and "Revenue figures").
  * Every expectation quotes the CMS file row it comes from.
  */
 import { describe, expect, it } from 'vitest';
