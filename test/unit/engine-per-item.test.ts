@@ -136,3 +136,18 @@ describe('ESRD on dialysis chooses the code for that use (docs/billing-rules.md,
     expect(ev.lines[0]?.units).toBe(10);
   });
 });
+
+describe('posted charges of a per-vial code', () => {
+  it('an unlinked J1162 x1 posted for two vials is compared: charge-units-mismatch, 1 unit at risk', () => {
+    // As in "a code billed per vial": J1162 x2 JZ; asp-pricing-2025q1.csv J1162 PER VIAL 5069.980.
+    const ev = evaluate(
+      scenario({
+        administrations: [admin({ ndc: DIGIFAB, dose: mg(80), opened: 2, containerUse: 'single-dose' })],
+        chargeItems: [chargeItem({ code: 'J1162', modifiers: ['JZ'], units: 1 })],
+      }),
+    );
+    expect(lineSummary(ev)).toEqual([`J1162|JZ|2|${DOS}`]);
+    expect(gapSummary(ev)).toEqual([`charge-units-mismatch@J1162:${DOS}`]);
+    expect(ev.gaps[0]?.revenueAtRisk).toEqual({ value: 5069.98, currency: 'USD' });
+  });
+});

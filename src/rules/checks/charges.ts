@@ -4,7 +4,7 @@
  * (charge-modifier-missing). `readCharge` and `matchCharge` are shared with the audit.
  */
 import type { ChargeItem } from '@medplum/fhirtypes';
-import type { DrugCatalog } from '../../catalog/catalog.ts';
+import { isValidOn, type DrugCatalog } from '../../catalog/catalog.ts';
 import type { EncounterInput } from '../../domain/input.ts';
 import type { BillingLine, Money } from '../../domain/types.ts';
 import type { Fact } from '../facts.ts';
@@ -115,22 +115,33 @@ export function compareWithPostedCharges(
   gaps: GapList,
   dateOf: (dateTime: string | undefined) => string | undefined = calendarDate,
 ): void {
+  if (input.chargeItems.length === 0) return;
   const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
   const billedAdmins = new Set(facts.map((f) => f.ref));
+  // The codes of the lines: a per-vial code (J1162) bills, though it does not bill by amount.
+  const lineCodes = new Set(lines.map((l) => l.code));
   const charges = input.chargeItems
     .filter((ci) => !ci?.context || localRef(ci.context) === encounterRef)
     .map((ci) => readCharge(ci, dateOf))
     .filter((c): c is PostedCharge => c !== undefined)
-    // A drug charge: a catalog code, or a charge for one of the billed administrations.
-    .filter((c) => catalog.codes.has(c.code) || c.administrations.some((a) => billedAdmins.has(a)));
+    // A drug charge: a catalog code, a code of the lines, or a charge for a billed administration.
+    .filter(
+      (c) =>
+        catalog.codes.has(c.code) ||
+        lineCodes.has(c.code) ||
+        c.administrations.some((a) => billedAdmins.has(a)),
+    );
   if (charges.length === 0) return;
 
   const skipUnits = new Set<string>();
   const matched: PostedCharge[] = [];
 
   // A catalog code must be valid on the charge's date; a code the catalog does not know is not judged.
-  const validOn = (code: string, dos: string) =>
-    !catalog.codes.has(code) || catalog.codesValidOn([code], dos).length > 0;
+  const validOn = (code: string, dos: string) => {
+    if (catalog.codes.has(code)) return catalog.codesValidOn([code], dos).length > 0;
+    const other = lineCodes.has(code) ? catalog.codeOn(code, dos) : undefined;
+    return !other || isValidOn(other, dos);
+  };
   for (const c of charges) {
     const { dos, wrongCode, expected, implicated, invalidOnDate } = matchCharge(c, lines, validOn);
     if (wrongCode || invalidOnDate) {

@@ -20,6 +20,7 @@ export function compareWithSubmittedClaims(
   encounterRef: string,
   gaps: GapList,
 ): void {
+  if (input.claims.length === 0) return;
   const derived = lines
     .map((l) => `${l.code}|${[...l.modifiers].sort().join('+')}|${l.units}|${l.dateOfService}`)
     .sort();

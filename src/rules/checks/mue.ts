@@ -18,8 +18,11 @@ function mueTable(s: BillingSetting): MueScope | undefined {
 
 export const checkMue: Check = ({ lines, catalog, encounter }, gaps) => {
   const table = mueTable(encounter.setting);
+  if (!table) return;
   const perCodeDay = new Map<string, { units: number; refs: string[] }>();
   for (const l of lines) {
+    // Only the codes with an MUE of this claim's table are counted.
+    if (catalog.codes.get(l.code)?.mue?.scope !== table) continue;
     const k = `${l.code}:${l.dateOfService}`;
     const e = perCodeDay.get(k) ?? { units: 0, refs: [] };
     e.units += l.units;
