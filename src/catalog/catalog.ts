@@ -3,7 +3,7 @@
  * calls productByNdc, productsByRxnormCode, ingredientsByRxnormCode, ingredientsInText,
  * candidateCodes, statusOn and priceOn (docs/catalog.md "Look-ups").
  */
-import { Memo } from './memo.ts';
+import { Memo, Memo2 } from './memo.ts';
 import { candidatesFor10Digit, normalizeNdc } from './ndc.ts';
 import { quarterOf, quarterStart } from './quarters.ts';
 import type { TermIndex } from './terms.ts';
@@ -92,8 +92,8 @@ export class DrugCatalog {
   // every administration, and the answers depend on the quarter, never on the day within it.
   private readonly ndcMemo = new Memo<NdcMatch | undefined>();
   private readonly textMemo = new Memo<readonly string[]>();
-  private readonly statusMemo = new Memo<OppsStatus | undefined>();
-  private readonly priceMemo = new Memo<Price | undefined>();
+  private readonly statusMemo = new Memo2<OppsStatus | undefined>();
+  private readonly priceMemo = new Memo2<Price | undefined>();
   /** Per product's listings (shared by a scanned vial's copy of its package), per family and quarter. */
   private readonly candidateMemo = new WeakMap<object, Memo<readonly CatalogCode[]>>();
   private readonly noProduct = {};
@@ -298,7 +298,7 @@ export class DrugCatalog {
     const c = this.allCodes.get(code);
     if (!c?.opps?.length || !isValidOn(c, dateOfService)) return undefined;
     const q = quarterOf(dateOfService);
-    return this.statusMemo.get(`${code}|${q}`, () => this.statusInQuarter(c, q));
+    return this.statusMemo.get(code, q, () => this.statusInQuarter(c, q));
   }
 
   private statusInQuarter(c: CatalogCode, q: string): OppsStatus | undefined {
@@ -339,7 +339,7 @@ export class DrugCatalog {
    */
   priceOn(code: string, dateOfService: string): Price | undefined {
     const q = quarterOf(dateOfService);
-    return this.priceMemo.get(`${code}|${q}`, () => this.priceInQuarter(code, q));
+    return this.priceMemo.get(code, q, () => this.priceInQuarter(code, q));
   }
 
   private priceInQuarter(code: string, q: string): Price | undefined {
