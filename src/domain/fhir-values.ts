@@ -30,10 +30,36 @@ export function refString(ref: Reference | undefined): string | undefined {
 
 const SIMPLE_REF = /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/;
 
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * True for a plain `Type/id` that SIMPLE_REF and FHIR_ID both accept, checked without a regular
+ * expression: the engine reads a few references per resource on every evaluation, and this is
+ * the shape nearly all of them have.
+ */
+function plainRef(s: string): boolean {
+  const slash = s.indexOf('/');
+  const first = s.charCodeAt(0);
+  if (slash < 2 || slash > 64 || first < 65 || first > 90) return false;
+  for (let i = 1; i < slash; i++) if (!isLetter(s.charCodeAt(i))) return false;
+  const idLength = s.length - slash - 1;
+  if (idLength < 1 || idLength > 64) return false;
+  let alphanumeric = false;
+  for (let i = slash + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isLetter(c) || (c >= 48 && c <= 57)) alphanumeric = true;
+    else if (c !== 45 && c !== 46) return false;
+  }
+  return alphanumeric;
+}
+
 /** `Type/id` of a reference, ignoring a base URL or a version suffix; never an id of dots only (FHIR_ID). */
 export function localRef(ref: Reference | string | undefined): string | undefined {
   const s = typeof ref === 'string' ? ref : refString(ref);
   if (!s) return undefined;
+  if (plainRef(s)) return s;
   const found = SIMPLE_REF.test(s)
     ? s
     : /([A-Za-z]+\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(s)?.[1];
