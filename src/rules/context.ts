@@ -53,6 +53,10 @@ export function encounterContext(input: EncounterInput, ref: EngineReference, no
 }
 
 /** Servers return search results in no guaranteed order: sorting keeps the same documentation giving the same Claim. */
+export function sortedById<T extends { id?: string } | undefined>(xs: readonly T[]): readonly T[] {
+  return xs.length < 2 ? xs : [...xs].sort(compareIds);
+}
+
 export function compareIds(a: { id?: string } | undefined, b: { id?: string } | undefined): number {
   return (a?.id ?? '').localeCompare(b?.id ?? '');
 }

@@ -7,7 +7,7 @@ import type { Condition, MedicationAdministration } from '@medplum/fhirtypes';
 import type { EncounterInput } from '../domain/input.ts';
 import { codesOf, localRef } from '../domain/fhir-values.ts';
 import { SYSTEMS } from '../domain/vocabulary.ts';
-import { compareIds } from './context.ts';
+import { sortedById } from './context.ts';
 
 export interface DiagnosisIndex {
   /** The administration's own diagnoses, then the Encounter's (ICD-10-CM, unique). */
@@ -61,11 +61,12 @@ export function indexDiagnoses(input: EncounterInput): DiagnosisIndex {
     const ref = localRef(d?.condition);
     encounterCodes.push(...usable(ref ? byId.get(ref) : undefined));
   }
-  for (const c of [...input.conditions].sort(compareIds))
+  for (const c of sortedById(input.conditions))
     if (localRef(c?.encounter) === encounterRef) encounterCodes.push(...usable(c));
   const unique = (xs: string[]) => [...new Set(xs)];
   const adminCodes: string[] = [];
   let onDialysis: boolean | undefined;
+  let encounterOnly: string[] | undefined;
   return {
     esrdOnDialysis() {
       if (onDialysis === undefined) {
@@ -77,6 +78,7 @@ export function indexDiagnoses(input: EncounterInput): DiagnosisIndex {
     },
     forAdministration(admin) {
       const own = ownCodes(admin);
+      if (own.length === 0) return (encounterOnly ??= unique(encounterCodes));
       adminCodes.push(...own);
       return unique([...own, ...encounterCodes]);
     },

@@ -12,7 +12,7 @@ import type { GapCode } from '../domain/gaps.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { ContainerUse } from '../domain/types.ts';
 import { localRef } from '../domain/fhir-values.ts';
-import { compareIds, type EncounterContext } from './context.ts';
+import { sortedById, type EncounterContext } from './context.ts';
 import { indexDiagnoses, type DiagnosisIndex } from './diagnoses.ts';
 import {
   amountGiven,
@@ -96,7 +96,7 @@ export function gatherFacts(
   const facts: Fact[] = [];
   const enteredInError: string[] = [];
   let skipped = 0;
-  for (const admin of [...input.administrations].sort(compareIds)) {
+  for (const admin of sortedById(input.administrations)) {
     if (!admin || admin.resourceType !== 'MedicationAdministration' || !admin.id) continue;
     const context = localRef(admin.context);
     if (context && context !== encounter.ref) continue;
