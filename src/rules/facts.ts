@@ -120,13 +120,14 @@ export function gatherFacts(
         context,
         identification: id,
         esrdOnDialysis: () => diagnoses.esrdOnDialysis(),
+        diagnoses: () => diagnoses.forAdministration(admin),
       },
       encounter,
       catalog,
       input,
       findings,
     );
-    if (fact) facts.push({ ...fact, diagnoses: diagnoses.forAdministration(admin) });
+    if (fact) facts.push(fact);
     for (const f of findings) gaps.add(f.gap, admin.id, f.implicated ?? [ref], f.detail);
   }
   return { facts, diagnoses, skipped, enteredInError };
@@ -140,6 +141,8 @@ interface Subject {
   readonly identification: Exclude<Identification, { kind: 'unknown' }>;
   /** The patient's documented ESRD on dialysis chooses a code "for ESRD on dialysis" (J0882, Q4081). */
   readonly esrdOnDialysis: () => boolean;
+  /** The administration's diagnoses, asked only once it is billable (they join the claim's list). */
+  readonly diagnoses: () => readonly string[];
 }
 
 function isFinding(x: unknown): x is Finding {
@@ -153,7 +156,7 @@ function factOf(
   catalog: DrugCatalog,
   input: EncounterInput,
   findings: Finding[],
-): Omit<Fact, 'diagnoses'> | undefined {
+): Fact | undefined {
   const stop = (f: Finding | undefined) => {
     if (f) findings.push(f);
     return f !== undefined;
@@ -240,6 +243,7 @@ function factOf(
     ...(ndcMgPerMl ? { ndcMgPerMl } : {}),
     stopped: s.admin.status === 'stopped',
     ...(dose.period ? { infusion: infusionOf(s.admin, dose.period) } : {}),
+    diagnoses: s.diagnoses(),
   };
 }
 

@@ -39,13 +39,18 @@ type Identified = Extract<Identification, { kind: 'identified' }>;
  * is left to bill as waste (JW) and JZ applies where JW/JZ do.
  */
 export function vialFact(
-  s: { readonly admin: MedicationAdministration; readonly id: string; readonly ref: string },
+  s: {
+    readonly admin: MedicationAdministration;
+    readonly id: string;
+    readonly ref: string;
+    readonly diagnoses: () => readonly string[];
+  },
   id: Identified,
   name: string,
   dos: string,
   code: CatalogCode,
   count: number,
-): Omit<Fact, 'diagnoses'> {
+): Fact {
   const perVialCode: HcpcsCode = { ...code, unit: { amount: 1, measure: 'unit' } };
   const containerUse = id.product?.containerUse ?? containerUseOf(id.medication);
   return {
@@ -65,6 +70,7 @@ export function vialFact(
     ...(containerUse ? { containerUse } : {}),
     singleDose: containerUse === 'single-dose',
     stopped: s.admin.status === 'stopped',
+    diagnoses: s.diagnoses(),
   };
 }
 
