@@ -94,8 +94,11 @@ export class DrugCatalog {
   private readonly textMemo = new Memo<readonly string[]>();
   private readonly statusMemo = new Memo2<OppsStatus | undefined>();
   private readonly priceMemo = new Memo2<Price | undefined>();
-  /** Per product's listings (shared by a scanned vial's copy of its package), per family and quarter. */
-  private readonly candidateMemo = new WeakMap<object, Memo<readonly CatalogCode[]>>();
+  /**
+   * Per product's listings (shared by a scanned vial's copy of its package), per family and
+   * quarter. A Map by identity, bounded like the others (products come from this catalog).
+   */
+  private readonly candidateMemo = new Map<object, Memo<readonly CatalogCode[]>>();
   private readonly noProduct = {};
 
   constructor(data: CatalogData) {
@@ -246,6 +249,7 @@ export class DrugCatalog {
     const owner = product ? (product.listings ?? product.hcpcs) : this.noProduct;
     let memo = this.candidateMemo.get(owner);
     if (!memo) {
+      if (this.candidateMemo.size >= 20_000) this.candidateMemo.clear();
       memo = new Memo(1_000);
       this.candidateMemo.set(owner, memo);
     }
