@@ -7,6 +7,7 @@ import type { EncounterInput } from '../domain/input.ts';
 import type { Evaluation } from '../domain/types.ts';
 import { localRef } from '../domain/fhir-values.ts';
 import { encounterOfClaim, isClaimOf, isSubmitted, readClaimLines } from '../fhir/codec/index.ts';
+import type { PostedLine } from '../rules/checks/charges.ts';
 
 export interface AuditItem {
   readonly input: EncounterInput;
@@ -20,15 +21,7 @@ export interface AuditItem {
 
 export type Emit = (item: AuditItem) => void;
 
-/** A posted line: a billable ChargeItem, or an item of a Claim that has left draft. */
-export interface PostedLine {
-  readonly ref: string;
-  readonly code: string;
-  readonly modifiers: readonly string[];
-  readonly units: number;
-  readonly dos: string | undefined;
-  readonly administrations: readonly string[];
-}
+export type { PostedLine };
 
 /** Encounter ids a Claim is about: vialwise's draft identifier, and `item.encounter`. */
 export function claimEncounterIds(claim: Claim): string[] {

@@ -14,14 +14,18 @@ import { paymentFor, sumMoney } from '../../domain/money.ts';
 import { calendarDate, codings, finiteNumber, localRef } from '../../domain/fhir-values.ts';
 import { SYSTEMS } from '../../domain/vocabulary.ts';
 
-interface PostedCharge {
-  readonly id: string;
+/** A posted line: a billable ChargeItem, or an item of a Claim that has left draft. */
+export interface PostedLine {
   readonly ref: string;
   readonly code: string;
   readonly modifiers: readonly string[];
   readonly units: number;
   readonly dos: string | undefined;
   readonly administrations: readonly string[];
+}
+
+interface PostedCharge extends PostedLine {
+  readonly id: string;
 }
 
 const POSTED = new Set(['billable', 'billed']);
