@@ -48,9 +48,14 @@ const MONTHS = [
   'december',
 ];
 
+/** 0 for "January" (any case) to 11 for "December"; -1 for anything else. */
+export function monthIndex(name: string | undefined): number {
+  return MONTHS.indexOf((name ?? '').toLowerCase());
+}
+
 /** The first day of the month an ASP pricing note such as "Added April 2024" names. */
 export function addedDate(note: string): string | undefined {
   const m = /\badded (\w+) (\d{4})\b/i.exec(note);
-  const month = m ? MONTHS.indexOf((m[1] ?? '').toLowerCase()) : -1;
+  const month = m ? monthIndex(m[1]) : -1;
   return m && month >= 0 ? `${m[2]}-${String(month + 1).padStart(2, '0')}-01` : undefined;
 }

@@ -6,6 +6,7 @@
  * Pure: the caller reads the bytes.
  */
 import { normalizeNdc } from '../ndc.ts';
+import { monthIndex } from '../quarters.ts';
 import { locateColumns, parseCmsNumber, readCsvRows } from './cms-csv.ts';
 import type { ColumnSpec, CsvRow, LocatedTable } from './cms-csv.ts';
 import { ImportError } from './errors.ts';
@@ -43,27 +44,12 @@ export function parseQuarter(text: string): string {
   return quarter;
 }
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
-
 /** The quarter a title row such as "Effective January 1, 2024 through March 31, 2024" starts. */
 export function quarterFromTitle(rows: readonly CsvRow[]): string | undefined {
   for (const row of rows.slice(0, 12)) {
     for (const cell of row.cells) {
       const m = /effective (\w+) 1, (\d{4})/i.exec(cell);
-      const month = m ? MONTHS.indexOf((m[1] ?? '').toLowerCase()) : -1;
+      const month = m ? monthIndex(m[1]) : -1;
       if (m && month >= 0) return `${m[2]}Q${Math.floor(month / 3) + 1}`;
     }
   }
