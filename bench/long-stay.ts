@@ -5,10 +5,8 @@
  * one that closes the 60 gaps, against the same reads sent directly to the same server.
  */
 import type { Bundle, MedicationAdministration, Resource } from '@medplum/fhirtypes';
-import { startVialwise } from '../src/bootstrap.ts';
-import { loadConfig } from '../src/config.ts';
 import { contextQueries } from '../src/fhir/read-context.ts';
-import { silentLogger } from '../src/logger.ts';
+import { startQuietService } from './service.ts';
 import { longStay } from '../test/support/long-stay.ts';
 
 async function post(url: string, body: unknown): Promise<Bundle> {
@@ -21,19 +19,8 @@ async function post(url: string, body: unknown): Promise<Bundle> {
 }
 
 export async function longStayBench(): Promise<void> {
-  const config = loadConfig({
-    PORT: '0',
-    EMBEDDED_FHIR_PORT: '0',
-    DEMO_DATA: 'false',
-    LOG_LEVEL: 'silent',
-    SWEEP_INTERVAL_SECONDS: '86400',
-  });
-  const running = await startVialwise(config, silentLogger);
-  await running.registered;
+  const running = await startQuietService();
   const base = running.fhirBaseUrl;
-  const subs = (await (await fetch(`${base}/Subscription`)).json()) as Bundle;
-  for (const e of subs.entry ?? [])
-    await fetch(`${base}/Subscription/${e.resource?.id}`, { method: 'DELETE' });
   const stay = longStay('bench');
   for (const r of stay.resources) await running.embedded?.repo.updateResource(r);
 

@@ -25,9 +25,7 @@ import { loadPayerRules } from '../src/catalog/payer-rules.ts';
 import { inputFromBundle, contextQueries } from '../src/fhir/read-context.ts';
 import { evaluateEncounter } from '../src/rules/index.ts';
 import { transactionBundle } from '../src/fhir/plan.ts';
-import { loadConfig } from '../src/config.ts';
-import { startVialwise } from '../src/bootstrap.ts';
-import { silentLogger } from '../src/logger.ts';
+import { startQuietService } from './service.ts';
 import { auditBench } from './audit.ts';
 import { catalogBench, NINE_CODES, subsetCatalog } from './catalog.ts';
 import type { DrugCatalog } from '../src/catalog/catalog.ts';
@@ -136,20 +134,8 @@ async function post(url: string, body: unknown): Promise<Bundle> {
 }
 
 async function endToEndBench(): Promise<void> {
-  const config = loadConfig({
-    PORT: '0',
-    EMBEDDED_FHIR_PORT: '0',
-    DEMO_DATA: 'false',
-    LOG_LEVEL: 'silent',
-    SWEEP_INTERVAL_SECONDS: '86400',
-  });
-  const running = await startVialwise(config, silentLogger);
-  await running.registered;
+  const running = await startQuietService();
   const base = running.fhirBaseUrl;
-  // Drop the Subscriptions first, so that only the evaluations measured here run.
-  const subs = (await (await fetch(`${base}/Subscription`)).json()) as Bundle;
-  for (const e of subs.entry ?? [])
-    await fetch(`${base}/Subscription/${e.resource?.id}`, { method: 'DELETE' });
   for (const b of bundles) {
     await post(base, {
       resourceType: 'Bundle',
