@@ -13,6 +13,12 @@ const FORMULA_START =
   // eslint-disable-next-line no-control-regex
   /^[\s\u0000-\u001f\u007f-\u009f\u00a0\u2000-\u200b\u3000\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]/;
 const LEADING_CONTROL = /^[\t\r\n]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** A letter or a digit: a cell starting with one cannot be a formula. */
+function alphanumeric(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
 
 export type CsvValue = string | number | boolean | undefined;
 
@@ -25,8 +31,10 @@ export function csvCell(value: CsvValue): string {
   if (value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'boolean') return String(value);
-  const guarded = looksLikeFormula(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+  // Most cells are codes, dates and names, starting with a letter or a digit: no formula guard to
+  // test (a hot path of the audit's reports).
+  const guarded = alphanumeric(value.charCodeAt(0)) || !looksLikeFormula(value) ? value : `'${value}`;
+  return NEEDS_QUOTES.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }
 
 export function csvRow(cells: readonly CsvValue[]): string {

@@ -112,7 +112,7 @@ function parseRecord(recs: PartitionRecords, k: number, sink: GroupSink): Resour
       line: recs.line[k] as number,
       reason,
     });
-  if (!isUtf8(recs.bytes.subarray(start, end))) {
+  if (!recs.utf8 && !isUtf8(recs.bytes.subarray(start, end))) {
     broken('not valid UTF-8');
     return undefined;
   }
