@@ -44,6 +44,7 @@ export const DEFAULT_RANGE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_FILES = 1024;
 const WORKER_OLD_GENERATION_MB = 256;
+const WORKER_YOUNG_GENERATION_MB = 16;
 
 export interface NdjsonOptions {
   readonly files: readonly string[];
@@ -242,10 +243,14 @@ export async function runNdjson(
     (i) => ({ ...opts.init, layout: cp.layout, dir, segment: first + i }),
     // Heap limits for the workers: without them, two workers' heaps (V8 sizes a worker's young
     // generation and lets its old generation grow as for a main thread) pass 400 MB of RSS on a
-    // million administrations; with them, peak RSS stays near 375 MB, for about 20% more CPU
-    // (smaller young generations, collections sooner; measured on the benchmark's export). The
+    // million administrations. The old generation alone left peaks of 375-423 MB between runs;
+    // a 16 MB young generation as well keeps them near 360 MB for about the same throughput on
+    // two workers (more collections; measured on the benchmark's export, docs/audit.md). The
     // live set of a worker is the catalog and one group of partitions.
-    { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    {
+      maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
+      maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+    },
   );
   try {
     await pool.broadcast({ kind: 'ready' });
