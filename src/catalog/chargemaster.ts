@@ -190,11 +190,6 @@ export function round(value: number, decimals: number): number {
   return Math.round((value + Number.EPSILON) * f) / f;
 }
 
-/** A line's charge: the unit price kept to 4 decimals, the line total (units x price) in cents. */
-export function lineCharge(unitPrice: number, units: number): { unitPrice: number; net: number } {
-  return { unitPrice: round(unitPrice, 4), net: round(unitPrice * units, 2) };
-}
-
 function priceOf(entry: ChargeEntry, q: ChargeQuery): { unitPrice: number; basis: string } | undefined {
   const b = basisOf(entry);
   const perUnit = billingUnitIn(b.kind, q);

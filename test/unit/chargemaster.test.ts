@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ChargemasterError, lineCharge, type ChargeQuery } from '../../src/catalog/chargemaster.ts';
+import { ChargemasterError, type ChargeQuery } from '../../src/catalog/chargemaster.ts';
 import { decodeText, loadChargemaster, parseChargemaster } from '../../src/catalog/load-chargemaster.ts';
 
 const FIXTURES = new URL('../fixtures/chargemaster/', import.meta.url);
@@ -289,12 +289,6 @@ describe('choosing among rows', () => {
     );
     const r = parseChargemaster(text).chargeFor(query({ hcpcs: 'J1745', billingUnit: mg(10) }));
     expect(r).toMatchObject({ found: true, unitPrice: 170 });
-  });
-
-  test('a line charge keeps the unit price to 4 decimals and the total in cents', () => {
-    expect(lineCharge(3.875, 25)).toEqual({ unitPrice: 3.875, net: 96.88 });
-    expect(lineCharge(0.47249999, 80)).toEqual({ unitPrice: 0.4725, net: 37.8 });
-    expect(lineCharge(2 / 3, 3)).toEqual({ unitPrice: 0.6667, net: 2 });
   });
 });
 
