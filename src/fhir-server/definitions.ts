@@ -73,7 +73,7 @@ function reduceElement(ed: ElementDefinition): ElementDefinition {
           )
         : value;
   }
-  return out as ElementDefinition;
+  return out as unknown as ElementDefinition;
 }
 
 /** A StructureDefinition less what the indexer does not read. */
