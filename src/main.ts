@@ -5,40 +5,11 @@
  * signal. A configuration mistake is one line on stderr naming the variable, exit code 2.
  */
 import type { Running } from './bootstrap.ts';
-import { ConfigError, displayHost, isLoopbackHost, loadConfig, type Config } from './config.ts';
-import { AuthError, checkSigningKey } from './fhir/auth.ts';
-import { createLogger } from './logger.ts';
-import { checkPaths, probeFhir } from './preflight.ts';
-
-function fail(message: string, code: number): never {
-  process.stderr.write(`vialwise: ${message}\n`);
-  process.exit(code);
-}
+import { displayHost } from './config.ts';
+import { prepareStart, startFailure } from './preflight.ts';
 
 async function main(): Promise<void> {
-  const config: Config = loadConfig(process.env);
-  if (config.fhirAuth.mode === 'private-key-jwt') {
-    // A key that cannot sign is a configuration error: say so now, not on the first request.
-    await checkSigningKey(config.fhirAuth.privateKeyFile).catch((err: unknown) => {
-      throw err instanceof AuthError ? new ConfigError(err.message) : err;
-    });
-  }
-  await checkPaths(config);
-  const logger = createLogger(config.logLevel);
-  if (config.allowInsecureHttp) {
-    logger.warn(
-      { event: 'insecure-http-allowed', reason: 'ALLOW_INSECURE_HTTP=true' },
-      'plain http accepted for remote FHIR, token and public URLs',
-    );
-  }
-  if (config.apiAccess.mode === 'open' && !isLoopbackHost(config.host)) {
-    // The Host check stops browsers turned against the demo, not clients that connect directly.
-    logger.warn(
-      { event: 'api-open-on-network', listen: config.host },
-      'the open demo API answers every client that reaches this port: publish it on 127.0.0.1 or set API_TOKEN',
-    );
-  }
-  await probeFhir(config, logger);
+  const { config, logger } = await prepareStart(process.env);
   let running: Running | undefined = undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -88,8 +59,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Every configuration mistake, including reference files (CATALOG_DIR, CHARGEMASTER_FILE...).
-  if (err instanceof ConfigError) fail(err.message, 2);
-  const e = err as { message?: string };
-  fail((e?.message ?? 'failed to start').split('\n')[0] || 'failed to start', 1);
+  const { line, code } = startFailure(err);
+  process.stderr.write(`${line}\n`);
+  process.exit(code);
 });

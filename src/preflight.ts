@@ -10,10 +10,59 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CATALOG_FOLDER_FILES } from './catalog/load.ts';
-import { ConfigError, type Config } from './config.ts';
-import { createTokenSource } from './fhir/auth.ts';
+import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.ts';
+import { AuthError, checkSigningKey, createTokenSource } from './fhir/auth.ts';
+import { createLogger } from './logger.ts';
 
 const PROBE_TIMEOUT_MS = 8_000;
+
+/**
+ * What `node src/main.ts` does before it starts anything: read the configuration from `env`,
+ * check the signing key, the reference-data paths and what FHIR_BASE_URL and FHIR_TOKEN_URL
+ * point at, and warn about settings that open the service up. Throws ConfigError for a mistake
+ * (main.ts prints `startFailure`'s line and exits with its code).
+ */
+export async function prepareStart(
+  env: NodeJS.ProcessEnv,
+  makeLogger: (level: string) => Logger = createLogger,
+): Promise<{ config: Config; logger: Logger }> {
+  const config = loadConfig(env);
+  if (config.fhirAuth.mode === 'private-key-jwt') {
+    // A key that cannot sign is a configuration error: say so now, not on the first request.
+    await checkSigningKey(config.fhirAuth.privateKeyFile).catch((err: unknown) => {
+      throw err instanceof AuthError ? new ConfigError(err.message) : err;
+    });
+  }
+  await checkPaths(config);
+  const logger = makeLogger(config.logLevel);
+  if (config.allowInsecureHttp) {
+    logger.warn(
+      { event: 'insecure-http-allowed', reason: 'ALLOW_INSECURE_HTTP=true' },
+      'plain http accepted for remote FHIR, token and public URLs',
+    );
+  }
+  if (config.apiAccess.mode === 'open' && !isLoopbackHost(config.host)) {
+    // The Host check stops browsers turned against the demo, not clients that connect directly.
+    logger.warn(
+      { event: 'api-open-on-network', listen: config.host },
+      'the open demo API answers every client that reaches this port: publish it on 127.0.0.1 or set API_TOKEN',
+    );
+  }
+  await probeFhir(config, logger);
+  return { config, logger };
+}
+
+/**
+ * The one line on stderr and the exit code for an error raised while starting: 2 for a
+ * configuration mistake (every ConfigError, reference files included), 1 otherwise, never more
+ * than the message's first line.
+ */
+export function startFailure(err: unknown): { readonly line: string; readonly code: 1 | 2 } {
+  if (err instanceof ConfigError) return { line: `vialwise: ${err.message}`, code: 2 };
+  const message = (err as { message?: unknown } | null)?.message;
+  const first = typeof message === 'string' ? message.split('\n')[0] : '';
+  return { line: `vialwise: ${first || 'failed to start'}`, code: 1 };
+}
 
 /** CATALOG_DIR is a folder holding the catalog files; PAYER_RULES_FILE is a file. */
 export async function checkPaths(config: Pick<Config, 'catalogDir' | 'payerRulesFile'>): Promise<void> {

@@ -14,6 +14,7 @@ import type { Claim } from '@medplum/fhirtypes';
 import { afterAll, describe, expect, test } from 'vitest';
 import { startEmbeddedFhirServer } from '../../src/fhir-server/index.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { prepareStart, startFailure } from '../../src/preflight.ts';
 import { claimLines, goldenExpected, goldenResource, sign, sortLines } from '../support/notify.ts';
 import { eventually, fhir, goldenAsTransaction, searchResources } from '../support/service.ts';
 import { startFhirProxy } from '../security/fake-servers.ts';
@@ -296,7 +297,17 @@ describe('configuration errors at start: exit 2, one line naming the variable an
     ],
   ];
 
-  test.each(cases)(
+  // The path checks run before anything starts (preflight.ts): tested in process, with one of
+  // them also through the real process. The others need the service to start, so they are
+  // tested as `npm start` runs them.
+  const IN_PROCESS = [
+    'CATALOG_DIR is a file',
+    'CATALOG_DIR has no codes.json',
+    'PAYER_RULES_FILE does not exist',
+    'PAYER_RULES_FILE is a folder',
+  ];
+
+  test.each(cases.filter(([name]) => !IN_PROCESS.includes(name)))(
     '%s',
     async (_name, makeEnv, expected) => {
       const env = await makeEnv();
@@ -312,6 +323,24 @@ describe('configuration errors at start: exit 2, one line naming the variable an
       expect(r.stdout).not.toMatch(/vialwise listening/);
     },
     60_000,
+  );
+
+  test.each(cases.filter(([name]) => IN_PROCESS.includes(name)))(
+    '%s (the checks main.ts runs first, in process)',
+    async (_name, makeEnv, expected) => {
+      const env = await makeEnv();
+      const err = await prepareStart(
+        { DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
+        () => silentLogger,
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const { line, code } = startFailure(err);
+      expect(code).toBe(2);
+      expect(line).toMatch(expected(env));
+      expect(line).not.toContain('\n');
+    },
   );
 });
 

@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestListener } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { prepareStart, startFailure } from '../../src/preflight.ts';
 import { logLines, runToExit, START_ENTRY, startService } from '../logs/child-process.ts';
 import { listen, startTokenEndpoint, type Listening, type TokenEndpoint } from './fake-servers.ts';
 
@@ -28,6 +30,35 @@ writeFileSync(
 );
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * What `node src/main.ts` would print and exit with for `env`, run in process: the same checks
+ * (`prepareStart`) and the same line (`startFailure`), with its log kept to look for secrets.
+ */
+async function checkInProcess(
+  env: Record<string, string>,
+): Promise<{ code: number; line: string; log: string }> {
+  let log = '';
+  const logger = (level: string) => createLogger(level, { write: (chunk: string) => void (log += chunk) });
+  try {
+    await prepareStart(env, logger);
+    return { code: 0, line: '', log };
+  } catch (err) {
+    const { line, code } = startFailure(err);
+    return { code, line, log };
+  }
+}
+
+/** Cases also run as the real process. */
+const AS_PROCESS = [
+  'a short WEBHOOK_SECRET',
+  'PORT is not a number',
+  'private-key-jwt with a key file that is not a key',
+];
+const PROBES_AS_PROCESS = [
+  'a host name that does not resolve',
+  'a token endpoint that refuses the client secret',
+];
 
 interface Case {
   readonly name: string;
@@ -191,15 +222,28 @@ describe('node src/main.ts refuses an invalid configuration', () => {
     expect(loadConfig({ PUBLIC_URL: 'http://192.168.1.20:8080' }).publicUrl).toBe('http://192.168.1.20:8080');
   });
 
-  test.concurrent.each(cases.map((c) => [c.name, c] as const))(
+  // Every case through the start-up checks main.ts runs, in process; a few also as the real
+  // process, which proves main.ts prints that line and exits with that code.
+  test.each(cases.map((c) => [c.name, c] as const))(
     '%s: exit 2, one line naming the variable',
+    async (_name, c) => {
+      const r = await checkInProcess(c.env);
+      expect(r.code).toBe(2);
+      expect(r.line).toMatch(new RegExp(`^vialwise: ${c.names}\\b`));
+      expect(r.line).not.toContain('\n');
+      for (const s of c.secrets ?? []) expect(r.line + r.log).not.toContain(s);
+    },
+  );
+
+  test.concurrent.each(cases.filter((c) => AS_PROCESS.includes(c.name)).map((c) => [c.name, c] as const))(
+    '%s, as the process: exit 2, one line on stderr, nothing on stdout',
     async (_name, c) => {
       const r = await runToExit(c.env);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.split('\n').filter((l) => l !== '');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^vialwise: ${c.names}\\b`));
+      expect(lines[0]).toBe((await checkInProcess(c.env)).line);
       for (const s of c.secrets ?? []) expect(r.stderr).not.toContain(s);
     },
   );
@@ -375,6 +419,17 @@ describe('what FHIR_BASE_URL and FHIR_TOKEN_URL point at is tried at start', () 
 
   test.concurrent.each(cases)(
     '%s: exit 2, one line naming the variable and the cause',
+    async (_name, env, line, secrets) => {
+      const r = await checkInProcess(env());
+      expect(r.code, r.line).toBe(2);
+      expect(r.line).not.toContain('\n');
+      expect(r.line).toMatch(line);
+      for (const s of secrets) expect(r.line + r.log).not.toContain(s);
+    },
+  );
+
+  test.concurrent.each(cases.filter(([name]) => PROBES_AS_PROCESS.includes(name)))(
+    '%s, as the process: exit 2, the same one line on stderr',
     async (_name, env, line, secrets) => {
       const r = await runToExit(env(), 20_000, START_ENTRY);
       expect(r.code, r.stderr).toBe(2);
