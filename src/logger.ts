@@ -39,6 +39,21 @@ function isScalar(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
 
+/**
+ * stdout, one write per line. When the reader of stdout goes away (a log shipper that died, `| head`)
+ * logging stops and the service goes on. pino's own default stream, asynchronous, would flush at
+ * exit in a loop that never ends on a broken pipe (sonic-boom retries every error of a synchronous
+ * flush), leaving a process that no signal but SIGKILL stops.
+ */
+export function stdoutDestination(fd = 1): DestinationStream {
+  const stream = pino.destination({ fd, sync: true });
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stream.write = () => true;
+  });
+  return stream;
+}
+
 export function createLogger(level: string = 'info', destination?: DestinationStream): Logger {
   return pino(
     {
@@ -67,7 +82,7 @@ export function createLogger(level: string = 'info', destination?: DestinationSt
         },
       },
     },
-    destination,
+    destination ?? stdoutDestination(),
   );
 }
 

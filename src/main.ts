@@ -8,18 +8,41 @@ import type { Running } from './bootstrap.ts';
 import { displayHost } from './config.ts';
 import { prepareStart, startFailure } from './preflight.ts';
 
+const FLUSH_DEADLINE_MS = 2_000;
+
 async function main(): Promise<void> {
+  // The summary and the address go to stdout too: a reader that went away must not stop the service.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const { config, logger } = await prepareStart(process.env);
   let running: Running | undefined = undefined;
   let stopping = false;
+  /**
+   * Exits once the log is flushed, or after FLUSH_DEADLINE_MS whatever the log does: when the
+   * reader of stdout has gone away (a log shipper that died), pino's flush never completes, and a
+   * SIGTERM must still stop the process.
+   */
+  const exit = (code: number) => {
+    setTimeout(() => process.exit(code), FLUSH_DEADLINE_MS);
+    try {
+      logger.flush(() => process.exit(code));
+    } catch {
+      process.exit(code);
+    }
+  };
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ event: 'shutdown', reason: signal }, 'shutting down');
+    try {
+      logger.info({ event: 'shutdown', reason: signal }, 'shutting down');
+    } catch {
+      // The log cannot be written: stop anyway.
+    }
     const done = running ? running.stop() : Promise.resolve();
     done.then(
-      () => logger.flush(() => process.exit(0)),
-      () => logger.flush(() => process.exit(1)),
+      () => exit(0),
+      () => exit(1),
     );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -16,7 +16,7 @@ import { startEmbeddedFhirServer } from '../../src/fhir-server/index.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { prepareStart, startFailure } from '../../src/preflight.ts';
 import { claimLines, goldenExpected, goldenResource, sign, sortLines } from '../support/notify.ts';
-import { eventually, fhir, goldenAsTransaction, searchResources } from '../support/service.ts';
+import { eventually, fhir, freePort, goldenAsTransaction, searchResources } from '../support/service.ts';
 import { startFhirProxy } from '../security/fake-servers.ts';
 import { logLines, runToExit, START_ENTRY, startMain, startService } from './child-process.ts';
 
@@ -53,6 +53,30 @@ async function step<T>(name: string, promise: Promise<T>, ms = 10_000): Promise<
 }
 
 describe('graceful shutdown', () => {
+  test('the reader of its stdout goes away: the service starts and answers all the same, and SIGTERM stops it', async () => {
+    // As when a log shipper dies or the output is piped through `head`: every write to stdout
+    // fails with EPIPE, from the first log line and the "listening" line on.
+    const port = await freePort();
+    const main = startMain({
+      PORT: String(port),
+      EMBEDDED_FHIR_PORT: '0',
+      DEMO_DATA: 'false',
+      LOG_LEVEL: 'debug',
+    });
+    main.proc.stdout?.destroy();
+    try {
+      const healthy = await eventually(async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        return r?.status === 200 ? true : undefined;
+      }, 30_000);
+      expect(healthy).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await main.terminate(8_000)).toEqual({ code: 0, signal: null });
+    }
+    expect(main.stderr()).toBe('');
+  });
+
   test('embedded mode: evaluates what the FHIR server delivers, then SIGTERM stops both servers, flushes, exits 0', async () => {
     const { main, url } = await startService({
       EMBEDDED_FHIR_PORT: '0',
