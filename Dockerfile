@@ -25,6 +25,9 @@ COPY src ./src
 COPY catalog ./catalog
 COPY demo ./demo
 COPY fhir-profiles/fsh-generated ./fhir-profiles/fsh-generated
+# The reduced copy of the FHIR R4 definitions the embedded server indexes at start
+# (src/fhir-server/definitions.ts), written now: the service user cannot write node_modules.
+RUN node --input-type=module -e "await (await import('./src/fhir-server/definitions.ts')).r4StructureDefinitions()"
 # The official image's unprivileged user (uid 1000).
 USER node
 # The service listens on all of the container's interfaces, so that `-p 8080:8080` reaches it.

@@ -240,6 +240,13 @@ describe('the image start command from a clean production install', () => {
       timeout: 120_000,
       env: { ...process.env, NODE_ENV: 'production' },
     });
+    // The final stage's other RUN steps (the R4 definitions' reduced copy), as root would.
+    for (const step of instructions.filter(
+      (i) => i.keyword === 'RUN' && i.stage === finalStage && !/\bnpm ci\b/.test(i.args),
+    )) {
+      const [command, ...args] = step.args.match(/"[^"]*"|\S+/g)!.map((a) => a.replace(/^"(.*)"$/, '$1'));
+      await run(command!, args, { cwd: root, timeout: 60_000, env: { PATH: process.env.PATH ?? '' } });
+    }
     installed = true;
   }, 150_000);
 
@@ -253,6 +260,10 @@ describe('the image start command from a clean production install', () => {
     for (const dev of ['vitest', 'typescript', 'eslint', 'prettier', 'nock', 'fsh-sushi', 'playwright-core'])
       expect(modules).not.toContain(dev);
     for (const prod of ['express', 'pino', 'jose', 'zod']) expect(modules).toContain(prod);
+    // Written at build time, as root: the service user only reads it.
+    expect(
+      existsSync(join(root, 'node_modules', '.cache', 'vialwise', 'r4-structure-definitions.json')),
+    ).toBe(true);
     expect(readdirSync(root).sort()).toEqual([
       'catalog',
       'demo',
