@@ -222,30 +222,35 @@ function factOf(
   const opened = openedContainers(s.admin, name, fill, containerAmount, findings);
   const multiDose = multiDoseWaste(containerUse, discarded, name);
   if (multiDose) findings.push(multiDose);
-  return {
+  // Built member by member in the order of the type, the optional ones only when set (one fact
+  // per administration: conditional spreads cost an object copy each).
+  const fact: Mutable<Fact> = {
     admin: s.admin,
     ref: s.ref,
     id: s.id,
     dos,
     ingredient: id.ingredient,
     ingredientName: name,
-    ...(id.product ? { product: id.product } : {}),
-    ...(id.ndc ? { ndc: id.ndc } : {}),
-    candidates,
-    given,
-    ...(discarded ? { discarded } : {}),
-    ...(containerAmount !== undefined ? { containerAmount } : {}),
-    ...(opened.count !== undefined ? { opened: opened.count } : {}),
-    openedDocumented: opened.documented,
-    ...(containerUse ? { containerUse } : {}),
-    singleDose: containerUse === 'single-dose',
-    ...(mgPerMl ? { mgPerMl } : {}),
-    ...(ndcMgPerMl ? { ndcMgPerMl } : {}),
-    stopped: s.admin.status === 'stopped',
-    ...(dose.period ? { infusion: infusionOf(s.admin, dose.period) } : {}),
-    diagnoses: s.diagnoses(),
-  };
+  } as Mutable<Fact>;
+  if (id.product) fact.product = id.product;
+  if (id.ndc) fact.ndc = id.ndc;
+  fact.candidates = candidates;
+  fact.given = given;
+  if (discarded) fact.discarded = discarded;
+  if (containerAmount !== undefined) fact.containerAmount = containerAmount;
+  if (opened.count !== undefined) fact.opened = opened.count;
+  fact.openedDocumented = opened.documented;
+  if (containerUse) fact.containerUse = containerUse;
+  fact.singleDose = containerUse === 'single-dose';
+  if (mgPerMl) fact.mgPerMl = mgPerMl;
+  if (ndcMgPerMl) fact.ndcMgPerMl = ndcMgPerMl;
+  fact.stopped = s.admin.status === 'stopped';
+  if (dose.period) fact.infusion = infusionOf(s.admin, dose.period);
+  fact.diagnoses = s.diagnoses();
+  return fact;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 // ---------------------------------------------------------------------------------------------
 // The checks, in the order they run.

@@ -11,7 +11,7 @@ import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
 import type { Check } from './check.ts';
 import { paymentFor, sumMoney } from '../../domain/money.ts';
-import { calendarDate, codings, finiteNumber, localRef } from '../../domain/fhir-values.ts';
+import { calendarDate, finiteNumber, localRef } from '../../domain/fhir-values.ts';
 import { SYSTEMS } from '../../domain/vocabulary.ts';
 
 /** A posted line: a billable ChargeItem, or an item of a Claim that has left draft. */
@@ -30,6 +30,30 @@ interface PostedCharge extends PostedLine {
 
 const POSTED = new Set(['billable', 'billed']);
 
+/** `^[A-Z]\d{4}$`: a HCPCS code (checked by hand: two charges per administration are read). */
+function isHcpcsCode(c: string): boolean {
+  if (c.length !== 5) return false;
+  const first = c.charCodeAt(0);
+  if (first < 65 || first > 90) return false;
+  for (let i = 1; i < 5; i++) {
+    const d = c.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return true;
+}
+
+/** `^[A-Z0-9]{2}$`: a HCPCS modifier. */
+function isModifierCode(c: string): boolean {
+  if (c.length !== 2) return false;
+  for (let i = 0; i < 2; i++) {
+    const d = c.charCodeAt(i);
+    if (!((d >= 65 && d <= 90) || (d >= 48 && d <= 57))) return false;
+  }
+  return true;
+}
+
+const ADMINISTRATION_PREFIX = 'MedicationAdministration/';
+
 /**
  * HCPCS code and modifiers of a ChargeItem: modifiers are extra two-character HCPCS codings. The
  * date of service is read in the facility's time zone when `dateOf` gives one.
@@ -39,15 +63,25 @@ export function readCharge(
   dateOf: (dateTime: string | undefined) => string | undefined = calendarDate,
 ): PostedCharge | undefined {
   if (!ci?.id || !POSTED.has(ci.status)) return undefined;
-  const hcpcs = codings(ci.code, SYSTEMS.hcpcs).map((c) => (c.code as string).toUpperCase());
-  const code = hcpcs.find((c) => /^[A-Z]\d{4}$/.test(c));
+  // The HCPCS codings (codings(ci.code, SYSTEMS.hcpcs)) in one pass: the first code, every modifier.
+  const list = Array.isArray(ci.code?.coding) ? ci.code.coding : [];
+  let code: string | undefined;
+  const modifiers: string[] = [];
+  for (const c of list) {
+    if (!c || typeof c !== 'object' || typeof c.code !== 'string' || c.system !== SYSTEMS.hcpcs) continue;
+    const upper = c.code.toUpperCase();
+    if (code === undefined && isHcpcsCode(upper)) code = upper;
+    else if (isModifierCode(upper)) modifiers.push(upper);
+  }
   if (!code) return undefined;
-  const modifiers = hcpcs.filter((c) => /^[A-Z0-9]{2}$/.test(c));
   const units = finiteNumber(ci.quantity?.value) ?? 1;
   const dos = dateOf(ci.occurrenceDateTime ?? ci.occurrencePeriod?.start);
-  const administrations = (Array.isArray(ci.service) ? ci.service : [])
-    .map((s) => localRef(s))
-    .filter((r): r is string => r?.startsWith('MedicationAdministration/') ?? false);
+  const administrations: string[] = [];
+  if (Array.isArray(ci.service))
+    for (const s of ci.service) {
+      const r = localRef(s);
+      if (r?.startsWith(ADMINISTRATION_PREFIX)) administrations.push(r);
+    }
   return { id: ci.id, ref: `ChargeItem/${ci.id}`, code, modifiers, units, dos, administrations };
 }
 
@@ -121,20 +155,22 @@ export function compareWithPostedCharges(
 ): void {
   if (input.chargeItems.length === 0) return;
   const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
-  const billedAdmins = new Set(facts.map((f) => f.ref));
+  let billedAdmins: Set<string> | undefined;
   // The codes of the lines: a per-vial code (J1162) bills, though it does not bill by amount.
-  const lineCodes = new Set(lines.map((l) => l.code));
-  const charges = input.chargeItems
-    .filter((ci) => !ci?.context || localRef(ci.context) === encounterRef)
-    .map((ci) => readCharge(ci, dateOf))
-    .filter((c): c is PostedCharge => c !== undefined)
+  const lineCodes = new Set<string>();
+  for (const l of lines) lineCodes.add(l.code);
+  const charges: PostedCharge[] = [];
+  for (const ci of input.chargeItems) {
+    if (ci?.context && localRef(ci.context) !== encounterRef) continue;
+    const c = readCharge(ci, dateOf);
+    if (!c) continue;
     // A drug charge: a catalog code, a code of the lines, or a charge for a billed administration.
-    .filter(
-      (c) =>
-        catalog.codes.has(c.code) ||
-        lineCodes.has(c.code) ||
-        c.administrations.some((a) => billedAdmins.has(a)),
-    );
+    if (catalog.codes.has(c.code) || lineCodes.has(c.code)) charges.push(c);
+    else if (c.administrations.length) {
+      billedAdmins ??= new Set(facts.map((f) => f.ref));
+      if (c.administrations.some((a) => (billedAdmins as Set<string>).has(a))) charges.push(c);
+    }
+  }
   if (charges.length === 0) return;
 
   const skipUnits = new Set<string>();
@@ -173,29 +209,51 @@ export function compareWithPostedCharges(
       for (const l of concerned) skipUnits.add(`${l.code}:${l.dateOfService}`);
       continue;
     }
-    matched.push({ ...c, dos });
+    matched.push(dos === c.dos ? c : { ...c, dos });
   }
 
-  // Units and modifiers per code and date of service.
-  const keys = new Set<string>([
-    ...lines.map((l) => `${l.code}:${l.dateOfService}`),
-    ...matched.filter((c) => c.dos).map((c) => `${c.code}:${c.dos}`),
-  ]);
-  for (const key of keys) {
+  // Units and modifiers per code and date of service: the lines' keys first, then the charges'.
+  const byKey = new Map<string, { derived: BillingLine[]; posted: PostedCharge[] }>();
+  const groupOf = (key: string) => {
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { derived: [], posted: [] }));
+    return g;
+  };
+  for (const l of lines) groupOf(`${l.code}:${l.dateOfService}`).derived.push(l);
+  for (const c of matched) if (c.dos) groupOf(`${c.code}:${c.dos}`).posted.push(c);
+  for (const [key, { derived, posted }] of byKey) {
     if (skipUnits.has(key)) continue;
     const [code, dos] = key.split(':') as [string, string];
-    const derived = lines.filter((l) => l.code === code && l.dateOfService === dos);
-    const posted = matched.filter((c) => c.code === code && c.dos === dos);
-    const derivedUnits = sumUnits(derived.filter((l) => !l.modifiers.includes('JW')));
-    const derivedJw = sumUnits(derived.filter((l) => l.modifiers.includes('JW')));
-    const postedUnits = posted.filter((c) => !c.modifiers.includes('JW')).reduce((s, c) => s + c.units, 0);
-    const postedJw = posted.filter((c) => c.modifiers.includes('JW')).reduce((s, c) => s + c.units, 0);
+    let derivedUnits = 0;
+    let derivedJw = 0;
+    let needsJz = false;
+    for (const l of derived) {
+      if (l.modifiers.includes('JW')) derivedJw += l.units;
+      else derivedUnits += l.units;
+      if (l.modifiers.includes('JZ')) needsJz = true;
+    }
+    let postedUnits = 0;
+    let postedJw = 0;
+    let lacksJz = false;
+    for (const c of posted) {
+      if (c.modifiers.includes('JW')) postedJw += c.units;
+      else {
+        postedUnits += c.units;
+        if (!c.modifiers.includes('JZ')) lacksJz = true;
+      }
+    }
+    const missesJw = derivedJw > 0 && postedJw === 0 && posted.length > 0;
+    const missesJz = needsJz && lacksJz;
+    const unitsDiffer = postedUnits !== derivedUnits || (postedJw > 0 && postedJw !== derivedJw);
+    const differs = unitsDiffer && (posted.length > 0 || derivedUnits > 0);
+    if (!missesJw && !missesJz && !differs) continue;
     const price = catalog.priceOn(code, dos)?.paymentLimit;
-    const refs = [
-      ...new Set([...derived.flatMap((l) => l.sourceAdministrations), ...posted.map((c) => c.ref)]),
-    ];
+    const refSet = new Set<string>();
+    for (const l of derived) for (const r of l.sourceAdministrations) refSet.add(r);
+    for (const c of posted) refSet.add(c.ref);
+    const refs = [...refSet];
 
-    if (derivedJw > 0 && postedJw === 0 && posted.length > 0) {
+    if (missesJw) {
       gaps.add(
         'charge-modifier-missing',
         key,
@@ -204,8 +262,7 @@ export function compareWithPostedCharges(
         price ? paymentFor(derivedJw, price) : undefined,
       );
     }
-    const needsJz = derived.some((l) => l.modifiers.includes('JZ'));
-    if (needsJz && posted.some((c) => !c.modifiers.includes('JZ') && !c.modifiers.includes('JW'))) {
+    if (missesJz) {
       gaps.add(
         'charge-modifier-missing',
         key,
@@ -213,8 +270,7 @@ export function compareWithPostedCharges(
         `The posted ${code} charge on ${dos} lacks modifier JZ (no drug was discarded): add JZ or Medicare returns the claim.`,
       );
     }
-    const unitsDiffer = postedUnits !== derivedUnits || (postedJw > 0 && postedJw !== derivedJw);
-    if (unitsDiffer && (posted.length > 0 || derivedUnits > 0)) {
+    if (differs) {
       const under =
         Math.max(0, derivedUnits - postedUnits) + (postedJw > 0 ? Math.max(0, derivedJw - postedJw) : 0);
       const over = postedUnits > derivedUnits || postedJw > derivedJw;
@@ -229,10 +285,6 @@ export function compareWithPostedCharges(
       );
     }
   }
-}
-
-function sumUnits(lines: readonly BillingLine[]): number {
-  return lines.reduce((s, l) => s + l.units, 0);
 }
 
 export const checkPostedCharges: Check = ({ input, lines, facts, catalog, encounter }, gaps) =>

@@ -14,23 +14,24 @@ export function line(
   refs: readonly string[],
   diagnosisCodes: readonly string[],
 ): BillingLine {
-  return {
+  // Member by member, in this order, the optional ones only when set (no conditional spreads:
+  // one line per administration and day).
+  const l = {
     key: `${code}|${modifiers.join('+')}|${dateOfService}|${ndc?.ndc ?? ''}`,
     code,
     modifiers,
     units,
     dateOfService,
-    ...(ndc ? { ndc } : {}),
-    ...(price
-      ? {
-          unitPrice: money(price.paymentLimit),
-          net: money(price.paymentLimit * units),
-          ...(price.illustrative ? { priceIllustrative: true } : {}),
-        }
-      : {}),
-    sourceAdministrations: [...new Set(refs)],
-    ...(diagnosisCodes.length ? { diagnosisCodes: [...diagnosisCodes] } : {}),
-  };
+  } as unknown as { -readonly [K in keyof BillingLine]: BillingLine[K] };
+  if (ndc) l.ndc = ndc;
+  if (price) {
+    l.unitPrice = money(price.paymentLimit);
+    l.net = money(price.paymentLimit * units);
+    if (price.illustrative) l.priceIllustrative = true;
+  }
+  l.sourceAdministrations = refs.length === 1 ? [refs[0] as string] : [...new Set(refs)];
+  if (diagnosisCodes.length) l.diagnosisCodes = [...diagnosisCodes];
+  return l;
 }
 
 /**
