@@ -73,7 +73,14 @@ export function auditedDate(
   range: DateRange,
   facilities?: FacilityResolver,
 ): string | undefined {
-  const dateOf = dateRule(input, facilities);
+  return auditedDateBy(input, range, dateRule(input, facilities));
+}
+
+function auditedDateBy(
+  input: EncounterInput,
+  range: DateRange,
+  dateOf: (dateTime: string | undefined) => string | undefined,
+): string | undefined {
   const fallback = dateOf(input.encounter.period?.start);
   let first: string | undefined;
   for (const a of input.administrations) {
@@ -154,18 +161,28 @@ export function auditEncounter(
   facilities?: FacilityResolver,
 ): EncounterAudit {
   const { input, claims, evaluation, unlinkedAdministration } = item;
-  const dateOfService = auditedDate(input, range, facilities) ?? range.since;
+  // The billing setting once per encounter: its time zone dates everything below.
+  const setting = billingSetting(input.encounter, facilities ?? ONE_FACILITY);
+  const timeZone = setting.timeZone;
+  const dateOf = (dateTime: string | undefined) => localDate(dateTime, timeZone);
+  const dateOfService = item.auditedDate ?? auditedDateBy(input, range, dateOf) ?? range.since;
   const lines = evaluation.lines;
 
   const claim = submittedClaim(claims);
   const posted = claim ? postedFromClaim(claim) : postedFromCharges(input);
   const postedSource: PostedSource = claim ? 'claim' : posted.length ? 'charges' : 'none';
 
-  const codeByAdmin = new Map<string, string>();
-  for (const l of lines) for (const r of l.sourceAdministrations) codeByAdmin.set(r, l.code);
-  const drugLines = posted.filter(
-    (p) => catalog.codes.has(p.code) || p.administrations.some((a) => codeByAdmin.has(a)),
-  );
+  // Administrations with a line (asked only of a posted line whose code the catalog does not know).
+  let billedAdmins: Set<string> | undefined;
+  const drugLines = posted.filter((p) => {
+    if (catalog.codes.has(p.code)) return true;
+    if (!p.administrations.length) return false;
+    if (!billedAdmins) {
+      billedAdmins = new Set();
+      for (const l of lines) for (const r of l.sourceAdministrations) billedAdmins.add(r);
+    }
+    return p.administrations.some((a) => (billedAdmins as Set<string>).has(a));
+  });
 
   const keys = new Map<string, Key>();
   const keyOf = (code: string, dos: string): Key => {
@@ -203,7 +220,6 @@ export function auditEncounter(
         if (!list.includes(k)) list.push(k);
         lineKeysByAdmin.set(r, list);
       }
-    const dateOf = dateRule(input, facilities);
     const adminDates = new Map<string, string | undefined>();
     for (const a of input.administrations)
       if (a?.id)
@@ -251,7 +267,6 @@ export function auditEncounter(
   const sortedKeys = [...keys.values()].sort((a, b) =>
     a.dos < b.dos ? -1 : a.dos > b.dos ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0,
   );
-  const setting = billingSetting(input.encounter, facilities ?? ONE_FACILITY);
   for (const k of sortedKeys) {
     // A line the setting does not pay apart from the visit or stay (OPPS status N packaged in a
     // hospital outpatient department, an inpatient stay under Part A, an RHC/FQHC visit) recovers
@@ -480,5 +495,14 @@ export function auditItem(
   range: DateRange,
 ): EncounterAudit {
   const evaluation = item.evaluation ?? evaluateEncounter(item.input, reference, now);
-  return auditEncounter({ ...item, evaluation }, reference.catalog, range, reference.facilities);
+  // What auditEncounter reads of the item, without copying the rest (a spread per encounter).
+  const evaluated: AuditItem & { evaluation: Evaluation } = {
+    input: item.input,
+    claims: item.claims,
+    evaluation,
+  };
+  if (item.unlinkedAdministration !== undefined)
+    (evaluated as { unlinkedAdministration?: string }).unlinkedAdministration = item.unlinkedAdministration;
+  if (item.auditedDate !== undefined) (evaluated as { auditedDate?: string }).auditedDate = item.auditedDate;
+  return auditEncounter(evaluated, reference.catalog, range, reference.facilities);
 }

@@ -17,6 +17,8 @@ export interface AuditItem {
   readonly evaluation?: Evaluation;
   /** `MedicationAdministration/<id>` of an administration audited without an encounter. */
   readonly unlinkedAdministration?: string;
+  /** The encounter's audited date (compare.ts `auditedDate`), when the source has already read it. */
+  readonly auditedDate?: string;
 }
 
 export type Emit = (item: AuditItem) => void;

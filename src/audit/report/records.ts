@@ -7,7 +7,7 @@
  * Every free-text cell goes through the one CSV guard (domain/csv.ts): encounter classes, payer
  * categories and references come from the input, gap texts name what was documented.
  */
-import { csvRow, type CsvValue } from '../../domain/csv.ts';
+import { csvCell } from '../../domain/csv.ts';
 import { isGapCode } from '../../domain/gaps.ts';
 import {
   addCodeFigures,
@@ -99,63 +99,38 @@ function encounterPricedWith(e: EncounterAudit): string {
   return pricedWith(e.pricing);
 }
 
+/**
+ * The cells of a row joined as csvRow joins them (domain/csv.ts), written out instead of built as
+ * an array: a row per encounter and per line of the whole input.
+ */
+const c = csvCell;
+
 export function encounterCsvRow(e: EncounterAudit, illustrative: boolean): string {
   const f = e.figures;
-  const cells: CsvValue[] = [
-    e.subject,
-    e.dateOfService,
-    e.payerCategory,
-    e.encounterClass,
-    e.postedSource,
-    e.administrations,
-    e.lines,
-    f.derivedUnits,
-    f.jwUnits,
-    dollarsExact(f.derivedMills),
-    dollarsExact(recoverableMills(f)),
-    f.missedJwUnits,
-    dollarsExact(f.missedJwMills),
-    f.underUnits,
-    dollarsExact(f.underMills),
-    f.wrongCodes,
-    dollarsExact(f.wrongCodeMills),
-    f.missingJz,
-    dollarsExact(f.missingJzMills),
-    f.overUnits,
-    dollarsExact(f.overMills),
-    e.gaps.length,
-    [...new Set(e.gaps.map((g) => g.code))].sort().join(';'),
-    dollarsExact(e.atRiskMills),
-    encounterPricedWith(e),
-    illustrative || e.pricesIllustrative,
-  ];
-  return `${csvRow(cells)}\n`;
+  let gapCodes = '';
+  if (e.gaps.length === 1) gapCodes = (e.gaps[0] as AuditedGap).code;
+  else if (e.gaps.length) gapCodes = [...new Set(e.gaps.map((g) => g.code))].sort().join(';');
+  return (
+    `${c(e.subject)},${c(e.dateOfService)},${c(e.payerCategory)},${c(e.encounterClass)},${c(e.postedSource)},` +
+    `${c(e.administrations)},${c(e.lines)},${c(f.derivedUnits)},${c(f.jwUnits)},${c(dollarsExact(f.derivedMills))},` +
+    `${c(dollarsExact(recoverableMills(f)))},${c(f.missedJwUnits)},${c(dollarsExact(f.missedJwMills))},` +
+    `${c(f.underUnits)},${c(dollarsExact(f.underMills))},${c(f.wrongCodes)},${c(dollarsExact(f.wrongCodeMills))},` +
+    `${c(f.missingJz)},${c(dollarsExact(f.missingJzMills))},${c(f.overUnits)},${c(dollarsExact(f.overMills))},` +
+    `${c(e.gaps.length)},${c(gapCodes)},${c(dollarsExact(e.atRiskMills))},${c(encounterPricedWith(e))},` +
+    `${c(illustrative || e.pricesIllustrative)}\n`
+  );
 }
 
 export function lineCsvRows(e: EncounterAudit, illustrative: boolean): string {
   let out = '';
+  const subject = c(e.subject);
   for (const l of e.auditLines) {
-    const cells: CsvValue[] = [
-      e.subject,
-      l.date,
-      l.code,
-      l.modifiers,
-      l.unitsDocumented,
-      l.unitsPosted,
-      l.postedModifiers,
-      l.postedCode,
-      l.findings.join(';'),
-      l.unitsRecoverable,
-      dollarsExact(l.recoverableMills),
-      l.unitsOver,
-      dollarsExact(l.overMills),
-      l.priceMills === undefined ? undefined : dollarsExact(l.priceMills),
-      linePricedWith(l),
-      l.gaps.join(';'),
-      l.gapText.join(' | '),
-      illustrative || l.priceIllustrative,
-    ];
-    out += `${csvRow(cells)}\n`;
+    out +=
+      `${subject},${c(l.date)},${c(l.code)},${c(l.modifiers)},${c(l.unitsDocumented)},${c(l.unitsPosted)},` +
+      `${c(l.postedModifiers)},${c(l.postedCode)},${c(l.findings.join(';'))},${c(l.unitsRecoverable)},` +
+      `${c(dollarsExact(l.recoverableMills))},${c(l.unitsOver)},${c(dollarsExact(l.overMills))},` +
+      `${c(l.priceMills === undefined ? undefined : dollarsExact(l.priceMills))},${c(linePricedWith(l))},` +
+      `${c(l.gaps.join(';'))},${c(l.gapText.join(' | '))},${c(illustrative || l.priceIllustrative)}\n`;
   }
   return out;
 }

@@ -149,16 +149,30 @@ function auditGroup(
   sink: GroupSink,
   facilities: FacilityResolver | undefined,
 ): void {
-  // The last version of each resource wins (an export should not repeat ids; be safe anyway).
-  const byId = new Map<string, { resource: Resource; partition: number }>();
+  // The last version of each resource wins (an export should not repeat ids; be safe anyway), in
+  // the place of the first: resources in order, and where each type and id is in that order (a
+  // map per type, so that no `Type/id` key is built per record).
+  const resources: Resource[] = [];
+  const partitions: number[] = [];
+  const placed = new Map<string, Map<string, number>>();
   for (let i = from; i < to; i++) {
     const k = recs.order[i] as number;
     const r = parseRecord(recs, k, sink);
-    if (r)
-      byId.set(`${r.resourceType}/${r.id ?? `#${i}`}`, {
-        resource: r,
-        partition: recs.partition[k] as number,
-      });
+    if (!r) continue;
+    const partition = recs.partition[k] as number;
+    const rawId: unknown = r.id ?? `#${i}`;
+    const id = typeof rawId === 'string' ? rawId : `${rawId as string}`;
+    let ofType = placed.get(r.resourceType);
+    if (!ofType) placed.set(r.resourceType, (ofType = new Map()));
+    const at = ofType.get(id);
+    if (at === undefined) {
+      ofType.set(id, resources.length);
+      resources.push(r);
+      partitions.push(partition);
+    } else {
+      resources[at] = r;
+      partitions[at] = partition;
+    }
   }
 
   const encounters = new Map<string, { encounter: Encounter; partition: number }>();
@@ -176,7 +190,9 @@ function auditGroup(
     return p;
   };
 
-  for (const { resource: r, partition } of byId.values()) {
+  for (let n = 0; n < resources.length; n++) {
+    const r = resources[n] as Resource;
+    const partition = partitions[n] as number;
     switch (r.resourceType) {
       case 'Encounter':
         if (r.id) encounters.set(r.id, { encounter: r, partition });
@@ -215,7 +231,6 @@ function auditGroup(
         break;
     }
   }
-  byId.clear();
 
   const medicationsOf = (list: readonly MedicationAdministration[]): Medication[] => {
     const out = new Map<string, Medication>();
@@ -257,9 +272,8 @@ function auditGroup(
           chargeItems: charges.get(id) ?? [],
           claims: encounterClaims.filter((c) => isDraftIdentifierClaim(c, id)),
         };
-        return auditedDate(input, range, facilities) === undefined
-          ? undefined
-          : { input, claims: encounterClaims };
+        const date = auditedDate(input, range, facilities);
+        return date === undefined ? undefined : { input, claims: encounterClaims, auditedDate: date };
       },
     });
   }
@@ -282,7 +296,8 @@ function auditGroup(
           chargeItems: [],
           claims: [],
         });
-        return auditedDate(item.input, range, facilities) === undefined ? undefined : item;
+        const date = auditedDate(item.input, range, facilities);
+        return date === undefined ? undefined : { ...item, auditedDate: date };
       },
     });
   }
