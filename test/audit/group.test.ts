@@ -53,7 +53,7 @@ function admin(id: string, date: string, dose: number): MedicationAdministration
     context: { reference: 'Encounter/e1' },
     effectiveDateTime: date,
     dosage: { dose: { value: dose, unit: 'mg' } },
-  } as MedicationAdministration;
+  };
 }
 
 function group(lines: readonly unknown[], range = { since: '2026-01-01', until: '2026-01-31' }) {

@@ -163,7 +163,7 @@ function auditGroup(
     const rawId: unknown = r.id ?? `#${i}`;
     const id = typeof rawId === 'string' ? rawId : `${rawId as string}`;
     let ofType = placed.get(r.resourceType);
-    if (!ofType) placed.set(r.resourceType, (ofType = new Map()));
+    if (!ofType) placed.set(r.resourceType, (ofType = new Map<string, number>()));
     const at = ofType.get(id);
     if (at === undefined) {
       ofType.set(id, resources.length);
