@@ -12,7 +12,7 @@
 import type { DrugCatalog } from '../catalog/catalog.ts';
 import type { EncounterInput } from '../domain/input.ts';
 import type { BillingLine, Evaluation, Gap } from '../domain/types.ts';
-import { matchCharge, readCharge } from '../rules/checks/charges.ts';
+import { matchCharge } from '../rules/checks/charges.ts';
 import { separatelyPayable } from '../rules/lines/modifiers.ts';
 import { evaluateEncounter, type EngineReference } from '../rules/index.ts';
 import { quarterOf } from '../catalog/catalog.ts';
@@ -29,27 +29,15 @@ import {
   type PostedSource,
   type PricingRow,
 } from './model.ts';
-import { postedFromClaim, submittedClaim, type PostedLine } from './item.ts';
+import { postedFromCharges, postedFromClaim, submittedClaim, type PostedLine } from './item.ts';
 import type { AuditItem } from './item.ts';
 import { encounterClassOf } from '../domain/encounter.ts';
-import { localRef } from '../domain/fhir-values.ts';
 import { billingSetting, DEFAULT_FACILITY, type FacilityResolver } from '../domain/facility.ts';
 
 const ONE_FACILITY: FacilityResolver = () => DEFAULT_FACILITY;
 import { localDate } from '../domain/time-zone.ts';
 
 const LINE_KEY = /^([A-Z]\d{4}):(\d{4}-\d{2}-\d{2})$/;
-
-export function postedFromCharges(input: EncounterInput): PostedLine[] {
-  const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
-  const out: PostedLine[] = [];
-  for (const ci of input.chargeItems) {
-    if (ci?.context && localRef(ci.context) !== encounterRef) continue;
-    const c = readCharge(ci);
-    if (c) out.push(c);
-  }
-  return out;
-}
 
 /**
  * The calendar date of a dateTime as the engine reads it for this encounter: in its billing
@@ -495,14 +483,13 @@ export function auditItem(
   range: DateRange,
 ): EncounterAudit {
   const evaluation = item.evaluation ?? evaluateEncounter(item.input, reference, now);
-  // What auditEncounter reads of the item, without copying the rest (a spread per encounter).
-  const evaluated: AuditItem & { evaluation: Evaluation } = {
-    input: item.input,
-    claims: item.claims,
-    evaluation,
-  };
-  if (item.unlinkedAdministration !== undefined)
-    (evaluated as { unlinkedAdministration?: string }).unlinkedAdministration = item.unlinkedAdministration;
-  if (item.auditedDate !== undefined) (evaluated as { auditedDate?: string }).auditedDate = item.auditedDate;
-  return auditEncounter(evaluated, reference.catalog, range, reference.facilities);
+  // What auditEncounter reads of the item, without a spread of it (one per encounter).
+  const { input, claims, unlinkedAdministration, auditedDate: date } = item;
+  const evaluated = { input, claims, evaluation, unlinkedAdministration, auditedDate: date };
+  return auditEncounter(
+    evaluated as AuditItem & { evaluation: Evaluation },
+    reference.catalog,
+    range,
+    reference.facilities,
+  );
 }

@@ -7,7 +7,7 @@ import type { EncounterInput } from '../domain/input.ts';
 import type { Evaluation } from '../domain/types.ts';
 import { localRef } from '../domain/fhir-values.ts';
 import { encounterOfClaim, isClaimOf, isSubmitted, readClaimLines } from '../fhir/codec/index.ts';
-import type { PostedLine } from '../rules/checks/charges.ts';
+import { readCharge, type PostedLine } from '../rules/checks/charges.ts';
 
 export interface AuditItem {
   readonly input: EncounterInput;
@@ -67,6 +67,18 @@ export function postedFromClaim(claim: Claim): PostedLine[] {
         ]
       : [],
   );
+}
+
+/** The billable ChargeItems of the encounter as posted (read as the engine reads them). */
+export function postedFromCharges(input: EncounterInput): PostedLine[] {
+  const encounterRef = `Encounter/${input.encounter.id ?? ''}`;
+  const out: PostedLine[] = [];
+  for (const ci of input.chargeItems) {
+    if (ci?.context && localRef(ci.context) !== encounterRef) continue;
+    const c = readCharge(ci);
+    if (c) out.push(c);
+  }
+  return out;
 }
 
 /**
