@@ -4,9 +4,9 @@
  * writes, byte for byte. Killed once during the partition pass, once during the audit pass.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit, type AuditRunOptions } from '../../src/audit/run.ts';
 import type { NdjsonCheckpoint } from '../../src/audit/sources/ndjson.ts';
 import { generated, tempDir } from './support.ts';
@@ -74,29 +74,71 @@ async function killWhen(
 
 const read = (f: string) => readFileSync(f, 'utf8');
 
+/**
+ * A work folder as a child SIGKILLed once `when` held left it, kept aside untouched: each test
+ * that starts from that state copies it into its own work folder. The work folder's name comes
+ * from the command (the report paths are not part of it, only which reports are wanted) and the
+ * checkpoint holds no path of the work folder, so a copy is the state the same command leaves.
+ * Killing a child is most of a test's cost: one kill serves every test that needs that state.
+ */
+interface Killed {
+  /** The killed child's work folder. */
+  readonly kept: string;
+  /** The killed child's report. */
+  readonly json: string;
+  readonly at: NdjsonCheckpoint;
+}
+const killed = new Map<string, Promise<Killed>>();
+
+/** The killed state `name` copied into a new work folder `scratch`. */
+async function startFrom(
+  name: string,
+  when: (cp: NdjsonCheckpoint) => boolean,
+  scratch: string,
+): Promise<Killed> {
+  let state = killed.get(name);
+  if (!state) {
+    const kept = join(work, `killed-${name}`);
+    mkdirSync(kept);
+    const opts = options(`killed-${name}`, kept);
+    state = killWhen(opts, kept, when).then((at) => ({ kept, json: opts.json as string, at }));
+    killed.set(name, state);
+  }
+  const k = await state;
+  mkdirSync(scratch);
+  cpSync(k.kept, scratch, { recursive: true });
+  return k;
+}
+
 describe('an interrupted audit resumes to the same result', () => {
-  it.each([
-    ['during the partition pass', (cp: NdjsonCheckpoint) => !cp.pass1 && Object.keys(cp.done).length >= 3],
-    ['during the audit pass', (cp: NdjsonCheckpoint) => (cp.audit?.nextFile ?? 0) >= 3],
-  ])('killed %s', async (what, when) => {
-    const tag = what.replace(/\W+/g, '-');
-    const scratch = join(work, `scratch-${tag}`);
-    mkdirSync(scratch);
+  // The uninterrupted run both resumed runs must equal, byte for byte (the same options but the
+  // report names, which are not in the reports).
+  beforeAll(async () => {
     const clean = await runAudit({
-      ...options(`clean-${tag}`, join(work)),
+      ...options('clean', join(work)),
       clock: () => new Date(NOW),
       stdout: () => undefined,
     });
     expect(clean.exitCode).toBe(0);
+  });
 
+  const inAuditPass = (cp: NdjsonCheckpoint) => (cp.audit?.nextFile ?? 0) >= 3;
+
+  it.each([
+    ['during the partition pass', (cp: NdjsonCheckpoint) => !cp.pass1 && Object.keys(cp.done).length >= 3],
+    ['during the audit pass', inAuditPass],
+  ])('killed %s', async (what, when) => {
+    const tag = what.replace(/\W+/g, '-');
+    const scratch = join(work, `scratch-${tag}`);
     const opts = options(`resumed-${tag}`, scratch);
-    const at = await killWhen(opts, scratch, when);
+    const { at, json, kept } = await startFrom(tag, when, scratch);
     const files = at.layout.files;
     if (at.audit) expect(at.audit.nextFile).toBeLessThan(files);
     else expect(at.pass1).toBe(false);
     // Killed: no report, the work folder stays.
-    expect(existsSync(opts.json as string)).toBe(false);
-    expect(readdirSync(scratch)).toHaveLength(1);
+    expect(existsSync(json)).toBe(false);
+    expect(readdirSync(kept)).toHaveLength(1);
+    expect(readdirSync(scratch)).toEqual(readdirSync(kept));
 
     const err: string[] = [];
     const resumed = await runAudit({
@@ -107,9 +149,9 @@ describe('an interrupted audit resumes to the same result', () => {
     });
     expect(err.join('')).toBe('');
     expect(resumed.exitCode).toBe(0);
-    expect(read(opts.json as string)).toBe(read(join(work, `clean-${tag}.json`)));
-    expect(read(opts.csv as string)).toBe(read(join(work, `clean-${tag}.csv`)));
-    expect(read(join(work, `resumed-${tag}.lines.csv`))).toBe(read(join(work, `clean-${tag}.lines.csv`)));
+    expect(read(opts.json as string)).toBe(read(join(work, 'clean.json')));
+    expect(read(opts.csv as string)).toBe(read(join(work, 'clean.csv')));
+    expect(read(join(work, `resumed-${tag}.lines.csv`))).toBe(read(join(work, 'clean.lines.csv')));
     expect(JSON.parse(read(opts.json as string)).totals.recoverableValue).toBe(
       fixture.answers.totals.recoverableValue,
     );
@@ -118,9 +160,9 @@ describe('an interrupted audit resumes to the same result', () => {
 
   it('--restart discards a checkpoint and starts over', async () => {
     const scratch = join(work, 'scratch-restart');
-    mkdirSync(scratch);
     const opts = options('restarted', scratch);
-    await killWhen(opts, scratch, (cp) => (cp.audit?.nextFile ?? 0) >= 2);
+    // Killed in the audit pass (at its third partition file or later).
+    await startFrom('during-the-audit-pass', inAuditPass, scratch);
     const before = checkpoint(scratch);
     expect(before?.audit?.nextFile).toBeGreaterThanOrEqual(2);
     const r = await runAudit({ ...opts, restart: true, clock: () => new Date(NOW), stdout: () => undefined });
@@ -128,5 +170,7 @@ describe('an interrupted audit resumes to the same result', () => {
     expect(JSON.parse(read(opts.json as string)).totals.recoverableValue).toBe(
       fixture.answers.totals.recoverableValue,
     );
+    // The run used that work folder (the same command's) and removed it when done.
+    expect(readdirSync(scratch)).toEqual([]);
   });
 });
