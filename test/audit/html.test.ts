@@ -76,6 +76,8 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       priceFiles: fixture.prices,
       html: report,
       env: {},
+      // One worker thread: the page is what is under test.
+      workers: 1,
       stdout: () => undefined,
     });
     expect(r.exitCode).toBe(0);
