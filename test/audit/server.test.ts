@@ -57,7 +57,8 @@ describe('audit against the embedded FHIR server', () => {
   });
 
   it('Bulk Data: kick-off, polling, download, same totals', async () => {
-    const r = await audit({ bulkUrl: server.baseUrl });
+    // One worker thread: what is under test is the Bulk Data exchange.
+    const r = await audit({ bulkUrl: server.baseUrl, workers: 1 });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(totalsLikeAnswers(r.summary!)).toEqual(expectedTotals(fixture.answers));
