@@ -62,14 +62,21 @@ afterAll(() => {
 });
 
 describe('shards merged equal one run', () => {
+  // One run over the whole input and the three shards (with --partition k/3), whose reports the
+  // tests below merge, compare and read.
+  type Run = Awaited<ReturnType<typeof audit>>;
+  let whole: Run;
+  const shards: Run[] = [];
+  beforeAll(async () => {
+    whole = await audit({ ...reports('whole'), workers: 2 });
+    for (let k = 0; k < 3; k++)
+      shards.push(await audit({ ...reports(`shard-${k}`), partition: `${k}/3`, workers: 1 + (k % 2) }));
+  });
+
   it('3 shards, merged, give the one-run reports byte for byte', async () => {
-    const whole = await audit({ ...reports('whole'), workers: 2 });
     expect(whole.exitCode).toBe(4); // the broken lines
     expect(whole.stats!.brokenLines).toBe(brokenLines.length);
 
-    const shards = [];
-    for (let k = 0; k < 3; k++)
-      shards.push(await audit({ ...reports(`shard-${k}`), partition: `${k}/3`, workers: 1 + (k % 2) }));
     // Each shard audits only its own encounters; together, all of them, once.
     const counts = shards.map((s) => s.summary!.totals.encounters);
     expect(counts.every((n) => n > 0)).toBe(true);
@@ -117,11 +124,15 @@ describe('shards merged equal one run', () => {
   });
 
   it('reads the shard from a Kubernetes Indexed Job', async () => {
+    // One worker thread: the shard is what is under test. Compared with shard 1 of 3 above,
+    // given by the flag.
     const viaEnv = await audit({
       json: out('env-1.json'),
       env: { JOB_COMPLETION_INDEX: '1', JOB_COMPLETIONS: '3' },
+      workers: 1,
     });
-    const viaFlag = await audit({ json: out('flag-1.json'), partition: '1/3' });
+    const viaFlag = shards[1] as Run;
+    expect(JSON.parse(read(out('shard-1.json'))).partition).toEqual({ index: 1, count: 3 });
     expect(viaEnv.summary).toEqual(viaFlag.summary);
     expect(JSON.parse(read(out('env-1.json'))).partition).toEqual({ index: 1, count: 3 });
     expect(shardFrom(undefined, { JOB_COMPLETION_INDEX: '2' })).toMatch(/JOB_COMPLETIONS/);
