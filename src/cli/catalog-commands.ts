@@ -4,9 +4,8 @@
  */
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { buildFromFolder, writeBuild } from '../catalog/build/run.ts';
+// The build and import code is loaded by the command that runs it, not by every command line.
 import type { CmsKind } from '../catalog/build/run.ts';
-import { importCmsFile } from '../catalog/build/import.ts';
 import { formatSkipped, parseQuarter } from '../catalog/import/cms-files.ts';
 import { ImportError } from '../catalog/import/errors.ts';
 import { SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
@@ -67,7 +66,8 @@ export function registerCatalogCommands(program: Command): Command {
       'catalog folder to write (the shipped catalog unless given)',
       SHIPPED_CATALOG_DIR,
     )
-    .action((folder: string, options: { catalogDir: string }) => {
+    .action(async (folder: string, options: { catalogDir: string }) => {
+      const { buildFromFolder, writeBuild } = await import('../catalog/build/run.ts');
       const result = buildFromFolder(folder);
       writeBuild(options.catalogDir, result);
       const { codes, products, findings } = result.derived;
@@ -92,7 +92,8 @@ export function registerCatalogCommands(program: Command): Command {
       )
       .option('--catalog-dir <dir>', CATALOG_DIR_HELP, SHIPPED_CATALOG_DIR);
     if (spec.alias) cmd.alias(spec.alias);
-    cmd.action((file: string, options: { quarter?: string; catalogDir: string }) => {
+    cmd.action(async (file: string, options: { quarter?: string; catalogDir: string }) => {
+      const { importCmsFile } = await import('../catalog/build/import.ts');
       const r = importCmsFile({
         catalogDir: options.catalogDir,
         file,
