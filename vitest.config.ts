@@ -13,6 +13,9 @@ export default defineConfig({
     // by `npm run bench`, never by these limits.
     testTimeout: 90_000,
     hookTimeout: 90_000,
+    // `expect.poll` waits for what a browser or a server shows next; its default 1 s is too short
+    // when the two cores are shared (a run at load 9 to 12 saw the worklist still filtering).
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     // Most test files wait on servers, child processes and Chromium rather than compute: more
     // workers than cores keep both cores busy (vitest's default is one fewer than the cores,
