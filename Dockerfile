@@ -25,9 +25,10 @@ COPY src ./src
 COPY catalog ./catalog
 COPY demo ./demo
 COPY fhir-profiles/fsh-generated ./fhir-profiles/fsh-generated
-# The reduced copy of the FHIR R4 definitions the embedded server indexes at start
-# (src/fhir-server/definitions.ts), written now: the service user cannot write node_modules.
-RUN node --input-type=module -e "await (await import('./src/fhir-server/definitions.ts')).r4StructureDefinitions()"
+# Written now, since the service user cannot write node_modules/.cache/vialwise: the reduced copy
+# of the FHIR R4 definitions the embedded server indexes at start (src/fhir-server/definitions.ts)
+# and the hashes of the catalog files, validated once here (src/catalog/validated.ts).
+RUN node --input-type=module -e "await (await import('./src/fhir-server/definitions.ts')).r4StructureDefinitions(); (await import('./src/catalog/load.ts')).loadCatalog()"
 # The official image's unprivileged user (uid 1000).
 USER node
 # The service listens on all of the container's interfaces, so that `-p 8080:8080` reaches it.

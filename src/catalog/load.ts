@@ -18,6 +18,7 @@ import {
   pricesFileSchema,
   productsFileSchema,
 } from './schema.ts';
+import { parseJson, readValidated, validate } from './validated.ts';
 
 export const SHIPPED_CATALOG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../catalog');
 
@@ -25,19 +26,13 @@ export const SHIPPED_CATALOG_DIR = resolve(dirname(fileURLToPath(import.meta.url
 export const CATALOG_FOLDER_FILES = ['codes.json', 'products.json', 'families.json', 'curated.json'] as const;
 
 export function readJsonFile<T>(file: string, schema: z.ZodType<T>): T {
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new CatalogError(`${file}: cannot read JSON (${(err as Error).message})`);
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : '(root)';
-    throw new CatalogError(`${file}: ${where}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return validate(file, parseJson(file, text), schema);
 }
 
 export interface CatalogFolder {
@@ -49,10 +44,10 @@ export interface CatalogFolder {
 
 export function readCatalogFolder(dir: string): CatalogFolder {
   return {
-    codes: readJsonFile(join(dir, 'codes.json'), codesFileSchema),
-    products: readJsonFile(join(dir, 'products.json'), productsFileSchema),
-    families: readJsonFile(join(dir, 'families.json'), familiesFileSchema),
-    curated: readJsonFile(join(dir, 'curated.json'), curatedFileSchema),
+    codes: readValidated(join(dir, 'codes.json'), 'codes', codesFileSchema),
+    products: readValidated(join(dir, 'products.json'), 'products', productsFileSchema),
+    families: readValidated(join(dir, 'families.json'), 'families', familiesFileSchema),
+    curated: readValidated(join(dir, 'curated.json'), 'curated', curatedFileSchema),
   };
 }
 

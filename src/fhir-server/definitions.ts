@@ -13,11 +13,12 @@
  * empty. The copy is keyed by the definitions package's version and its files' sizes and times, written
  * atomically, and ignored when it cannot be read or written (then the full bundle is indexed).
  */
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import type { Bundle, ElementDefinition, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { readCacheFile, writeCacheFile } from '../catalog/install-cache.ts';
 
 const SOURCES = ['profiles-types.json', 'profiles-resources.json'] as const;
 /** Bumped whenever `reduceDefinition` keeps other fields, so older copies are not reused. */
@@ -124,24 +125,8 @@ function cachePath(dir: string): string | undefined {
 }
 
 function readReducedCopy(path: string, key: string): ReducedCopy | undefined {
-  try {
-    const copy = JSON.parse(readFileSync(path, 'utf8')) as ReducedCopy;
-    return copy.key === key && copy.definitions.length === SOURCES.length ? copy : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeReducedCopy(path: string, copy: ReducedCopy): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    // Another process may write the same copy at the same time: each renames its own file.
-    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    writeFileSync(temporary, JSON.stringify(copy));
-    renameSync(temporary, path);
-  } catch {
-    // A read-only install: index the full bundle next time too.
-  }
+  const copy = readCacheFile(path) as Partial<ReducedCopy> | undefined;
+  return copy?.key === key && copy.definitions?.length === SOURCES.length ? (copy as ReducedCopy) : undefined;
 }
 
 /**
@@ -156,7 +141,8 @@ export function r4StructureDefinitions(dir = r4DefinitionsDir()): StructureDefin
   const definitions = SOURCES.map((f) =>
     structureDefinitions(readBundle(join(dir, f))).map(reduceDefinition),
   );
-  if (path) writeReducedCopy(path, { key, definitions });
+  // A read-only install indexes the full bundle next time too.
+  if (path) writeCacheFile(path, { key, definitions });
   return definitions;
 }
 

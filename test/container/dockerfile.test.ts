@@ -260,10 +260,13 @@ describe('the image start command from a clean production install', () => {
     for (const dev of ['vitest', 'typescript', 'eslint', 'prettier', 'nock', 'fsh-sushi', 'playwright-core'])
       expect(modules).not.toContain(dev);
     for (const prod of ['express', 'pino', 'jose', 'zod']) expect(modules).toContain(prod);
-    // Written at build time, as root: the service user only reads it.
-    expect(
-      existsSync(join(root, 'node_modules', '.cache', 'vialwise', 'r4-structure-definitions.json')),
-    ).toBe(true);
+    // Written at build time, as root: the service user only reads them.
+    const cache = join(root, 'node_modules', '.cache', 'vialwise');
+    expect(existsSync(join(cache, 'r4-structure-definitions.json'))).toBe(true);
+    const validated = JSON.parse(readFileSync(join(cache, 'validated-catalog.json'), 'utf8')) as {
+      files: string[];
+    };
+    expect(validated.files.map((f) => f.split(' ')[0])).toEqual(['codes', 'products', 'families', 'curated']);
     expect(readdirSync(root).sort()).toEqual([
       'catalog',
       'demo',
