@@ -2,7 +2,7 @@
  * Reads and validates a catalog folder: codes.json, products.json and families.json (built from
  * the CMS files by `npm run catalog:build`), curated.json (by hand), and any extra price files.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
@@ -52,6 +52,32 @@ export function readCatalogFolder(dir: string): CatalogFolder {
 }
 
 /**
+ * Catalogs already assembled in this process, by what they were assembled from: each file's
+ * path, size and modification time, and the extra prices. A catalog never changes once built, so
+ * a process that starts several services or audits (the tests, an audit's main thread) assembles
+ * each one once. The latest stays; the others only while something still holds them.
+ */
+const assembled = new Map<string, WeakRef<DrugCatalog>>();
+/** Holds the latest one (a WeakRef alone would let it go between two services of a test file). */
+const latest: { catalog?: DrugCatalog } = {};
+
+function sourcesKey(
+  dir: string,
+  priceFiles: readonly string[],
+  extraPrices: readonly ExtraPrice[],
+): string | undefined {
+  try {
+    const files = [...CATALOG_FOLDER_FILES.map((f) => join(dir, f)), ...priceFiles].map((f) => {
+      const st = statSync(f);
+      return [resolve(f), st.size, st.mtimeMs, st.ino];
+    });
+    return JSON.stringify([files, extraPrices]);
+  } catch {
+    return undefined; // Let the load report what is missing.
+  }
+}
+
+/**
  * The catalog of a folder, with extra price files (illustrative demo or generator prices) and
  * extra prices given directly (tests). A `prices.json` in the folder is an extra price file too.
  */
@@ -61,8 +87,15 @@ export function loadCatalog(
   extraPrices: readonly ExtraPrice[] = [],
 ): DrugCatalog {
   const folderPrices = join(dir, 'prices.json');
-  const fromFiles = [...(existsSync(folderPrices) ? [folderPrices] : []), ...extraPriceFiles].flatMap(
-    (f) => readJsonFile(f, pricesFileSchema).prices,
-  );
-  return assembleCatalog({ ...readCatalogFolder(dir), extraPrices: [...fromFiles, ...extraPrices] });
+  const priceFiles = [...(existsSync(folderPrices) ? [folderPrices] : []), ...extraPriceFiles];
+  const key = sourcesKey(dir, priceFiles, extraPrices);
+  const known = key === undefined ? undefined : assembled.get(key)?.deref();
+  if (known) return (latest.catalog = known);
+  const fromFiles = priceFiles.flatMap((f) => readJsonFile(f, pricesFileSchema).prices);
+  const catalog = assembleCatalog({ ...readCatalogFolder(dir), extraPrices: [...fromFiles, ...extraPrices] });
+  if (key !== undefined) {
+    for (const [k, ref] of assembled) if (!ref.deref()) assembled.delete(k);
+    assembled.set(key, new WeakRef(catalog));
+  }
+  return (latest.catalog = catalog);
 }

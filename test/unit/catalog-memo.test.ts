@@ -1,7 +1,11 @@
 /** The catalog's memos: the same answer as computing, computed once, and bounded (src/catalog/memo.ts). */
-import { describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CatalogError } from '../../src/catalog/catalog.ts';
 import { Memo, Memo2 } from '../../src/catalog/memo.ts';
-import { loadCatalog } from '../../src/catalog/load.ts';
+import { loadCatalog, SHIPPED_CATALOG_DIR } from '../../src/catalog/load.ts';
 
 describe('Memo', () => {
   it('computes each key once, remembers undefined too, and starts again when full', () => {
@@ -56,5 +60,39 @@ describe('the catalog answers the same with its memos', () => {
       catalog.candidateCodes(product?.ingredient ?? '', product, d).map((c) => c.code);
     expect(codes('2024-04-01')).toEqual(['J2919']);
     expect(codes('2024-03-31')).toEqual(['J2920', 'J2930']);
+  });
+});
+
+describe('a catalog is assembled once per process for the same sources (src/catalog/load.ts)', () => {
+  const work = mkdtempSync(join(tmpdir(), 'vialwise-catalog-once-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const prices = (limit: number) =>
+    JSON.stringify({
+      prices: [{ code: 'J2919', quarter: '2026Q3', paymentLimit: limit, source: 'test', illustrative: true }],
+    });
+
+  it('gives the same catalog for the same folder and price files, and a new one when any changes', () => {
+    expect(loadCatalog()).toBe(loadCatalog());
+    const file = join(work, 'prices.json');
+    writeFileSync(file, prices(1.5));
+    const first = loadCatalog(undefined, [file]);
+    expect(first).not.toBe(loadCatalog());
+    expect(loadCatalog(undefined, [file])).toBe(first);
+    expect(first.priceOn('J2919', '2026-08-01')?.paymentLimit).toBe(1.5);
+    // The same path with other content (and size): assembled again, with the new price.
+    writeFileSync(file, prices(12.25));
+    const second = loadCatalog(undefined, [file]);
+    expect(second).not.toBe(first);
+    expect(second.priceOn('J2919', '2026-08-01')?.paymentLimit).toBe(12.25);
+    // Other extra prices, another folder: other catalogs.
+    const extra = [{ code: 'J2919', quarter: '2026Q3', paymentLimit: 3, source: 'test' }];
+    expect(loadCatalog(undefined, [], extra)).not.toBe(loadCatalog());
+    expect(loadCatalog(undefined, [], extra).priceOn('J2919', '2026-08-01')?.paymentLimit).toBe(3);
+    const copy = join(work, 'copy');
+    cpSync(SHIPPED_CATALOG_DIR, copy, { recursive: true });
+    expect(loadCatalog(copy)).not.toBe(loadCatalog());
+    // A file of the folder that goes missing is reported, not served from memory.
+    rmSync(join(copy, 'families.json'));
+    expect(() => loadCatalog(copy)).toThrow(CatalogError);
   });
 });
