@@ -130,7 +130,7 @@ describe('vialwise audit --ndjson', () => {
     }
     appendFileSync(join(dir, 'Encounter.ndjson'), 'not json at all\n');
     const json = join(work, 'broken.json');
-    // One worker thread: the broken lines are what is under test.
+    // One worker (on the main thread): the broken lines are what is under test.
     const r = await runCli([
       'audit',
       '--ndjson',

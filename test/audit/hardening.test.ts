@@ -52,7 +52,7 @@ function audit(dir: string, extra: Partial<AuditRunOptions> = {}) {
     ndjsonDir: dir,
     priceFiles: fixture.prices,
     env: {},
-    // One worker thread: none of these checks is about how the work is shared out.
+    // One worker (on the main thread): none of these checks is about how the work is shared out.
     workers: 1,
     stdout: () => undefined,
     stderr: (t) => void err.push(t),

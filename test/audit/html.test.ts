@@ -76,7 +76,7 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       priceFiles: fixture.prices,
       html: report,
       env: {},
-      // One worker thread: the page is what is under test.
+      // One worker (on the main thread): the page is what is under test.
       workers: 1,
       stdout: () => undefined,
     });

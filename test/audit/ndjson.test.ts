@@ -37,7 +37,7 @@ function audit(dir: string, extra: Partial<AuditRunOptions> = {}) {
     ndjsonDir: dir,
     priceFiles: fixture.prices,
     env: {},
-    // One worker thread (each loads its own catalog) unless a test is about several: the
+    // One worker (on the main thread, no thread to start) unless a test is about several: the
     // byte-range test below runs three.
     workers: 1,
     stdout: (t) => void out.push(t),

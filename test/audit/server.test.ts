@@ -57,7 +57,7 @@ describe('audit against the embedded FHIR server', () => {
   });
 
   it('Bulk Data: kick-off, polling, download, same totals', async () => {
-    // One worker thread: what is under test is the Bulk Data exchange.
+    // One worker (on the main thread): what is under test is the Bulk Data exchange.
     const r = await audit({ bulkUrl: server.baseUrl, workers: 1 });
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);

@@ -124,7 +124,7 @@ describe('shards merged equal one run', () => {
   });
 
   it('reads the shard from a Kubernetes Indexed Job', async () => {
-    // One worker thread: the shard is what is under test. Compared with shard 1 of 3 above,
+    // One worker (on the main thread): the shard is what is under test. Compared with shard 1 of 3 above,
     // given by the flag.
     const viaEnv = await audit({
       json: out('env-1.json'),

@@ -25,13 +25,13 @@ import {
 import { basename, join } from 'node:path';
 import { emptyTotals, mergeTotals, type TotalsState } from '../accumulate.ts';
 import { saveCheckpoint, CHECKPOINT_VERSION } from '../checkpoint.ts';
-import { WorkerError, WorkerPool } from '../pool.ts';
+import { InlinePool, WorkerError, WorkerPool, type TaskPool } from '../pool.ts';
 import { AUDIT_EXIT, AuditError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { RowFiles, RowLengths } from '../report/files.ts';
 import { logicalPartition, shardOf, shardRange, type Shard } from '../shard.ts';
 import { addBrokenLineSample, addStats, emptyStats, type InputStats } from '../stats.ts';
-import type { AuditReply, RouteReply, WorkerInit } from '../worker.ts';
+import type { AuditReply, RouteReply, WorkerInit } from '../worker-tasks.ts';
 import { HashIndex } from './hash-index.ts';
 import { fileSize, readLineRange, typeFromFileName } from './lines.ts';
 import { removePartitionFile, truncateSegment, type Layout } from './partition-store.ts';
@@ -237,21 +237,29 @@ export async function runNdjson(
   const first = cp.nextSegment;
   cp.nextSegment += workers;
   saveCheckpoint(dir, cp);
-  const pool = new WorkerPool(
-    workers,
-    new URL('../worker.ts', import.meta.url),
-    (i) => ({ ...opts.init, layout: cp.layout, dir, segment: first + i }),
-    // Heap limits for the workers: without them, two workers' heaps (V8 sizes a worker's young
-    // generation and lets its old generation grow as for a main thread) pass 400 MB of RSS on a
-    // million administrations. The old generation alone left peaks of 375-423 MB between runs;
-    // a 16 MB young generation as well keeps them near 360 MB for about the same throughput on
-    // two workers (more collections; measured on the benchmark's export, docs/audit.md). The
-    // live set of a worker is the catalog and one group of partitions.
-    {
-      maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
-      maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
-    },
-  );
+  const initOf = (i: number): WorkerInit => ({ ...opts.init, layout: cp.layout, dir, segment: first + i });
+  let pool: TaskPool;
+  if (workers === 1) {
+    // The engine is loaded only here: with worker threads, the main thread keeps none of it.
+    const { AuditTasks } = await import('../worker-tasks.ts');
+    const tasks = new AuditTasks(initOf(0));
+    pool = new InlinePool((m) => tasks.handle(m as Parameters<typeof tasks.handle>[0]));
+  } else
+    pool = new WorkerPool(
+      workers,
+      new URL('../worker.ts', import.meta.url),
+      initOf,
+      // Heap limits for the workers: without them, two workers' heaps (V8 sizes a worker's young
+      // generation and lets its old generation grow as for a main thread) pass 400 MB of RSS on a
+      // million administrations. The old generation alone left peaks of 375-423 MB between runs;
+      // a 16 MB young generation as well keeps them near 360 MB for about the same throughput on
+      // two workers (more collections; measured on the benchmark's export, docs/audit.md). The
+      // live set of a worker is the catalog and one group of partitions.
+      {
+        maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+      },
+    );
   try {
     await pool.broadcast({ kind: 'ready' });
   } catch (err) {
