@@ -8,7 +8,7 @@
  * - a baseline: reading the same NDJSON files line by line and `JSON.parse` of every line, on one
  *   core: the least any NDJSON consumer does;
  * - the audit on every core (worker threads, one per core), with the CSV, JSON and HTML reports;
- * - the audit on one worker, to show what the second core adds;
+ * - the audit on one worker (the main thread, no worker thread), to show what the second core adds;
  *
  * and prints the rates in administrations per second, their ratios, and the peaks.
  * `bench/run.ts` calls `auditBench()`; `node bench/audit.ts` runs it alone.
@@ -144,7 +144,7 @@ export async function auditBench(): Promise<void> {
     );
     console.log(`  audit peak RSS                  ${mb(audit.maxRssKb)}   (target < 400 MB)`);
     console.log(
-      `  audit, 1 worker                 ${fmt(rate(single))} administrations/s (${(single.elapsedMs / 1000).toFixed(1)} s, ${(single.cpuMs / 1000).toFixed(1)} s of CPU), peak RSS ${mb(single.maxRssKb)}   ratio ${(rate(single) / baseRate).toFixed(2)}x`,
+      `  audit, 1 worker (main thread)   ${fmt(rate(single))} administrations/s (${(single.elapsedMs / 1000).toFixed(1)} s, ${(single.cpuMs / 1000).toFixed(1)} s of CPU), peak RSS ${mb(single.maxRssKb)}   ratio ${(rate(single) / baseRate).toFixed(2)}x`,
     );
     // CPU time does not depend on what else the machine runs: the work itself, against the baseline's.
     const perThousand = (r: ChildReport) => (r.cpuMs * 1000) / r.administrations;
