@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { AUDIT_EXIT } from '../audit/errors.ts';
 import { parseCalendarDate } from '../audit/range.ts';
 import { parseShard } from '../audit/shard.ts';
+import type { CliIo } from './output.ts';
 
 function dateOption(value: string): string {
   const date = parseCalendarDate(value);
@@ -53,12 +54,13 @@ interface AuditCliOptions {
 }
 
 /**
- * The shared `run()` of vialwise.ts maps a finished action to 0 and errors to 1 or 2; the audit
- * also has 3 (server unavailable) and 4 (input lines skipped), so it exits itself when not 0.
- * stdout and stderr are synchronous for files, pipes and terminals on Linux: nothing is lost.
+ * The shared `run()` of program.ts maps a finished action to 0 and errors to 1 or 2; the audit
+ * also has 3 (server unavailable) and 4 (input lines skipped), so it exits itself when not 0
+ * (`io.exit`: process.exit on the command line). stdout and stderr are synchronous for files,
+ * pipes and terminals on Linux: nothing is lost.
  */
-function exitWith(code: number): void {
-  if (code !== AUDIT_EXIT.ok) process.exit(code);
+function exitWith(io: CliIo, code: number): void {
+  if (code !== AUDIT_EXIT.ok) io.exit(code);
 }
 
 const EXIT_CODES =
@@ -66,7 +68,7 @@ const EXIT_CODES =
   '4 reports written, but some input lines could not be read (named on stderr).';
 
 /** Registers `audit` and `audit merge` on the program. */
-export function registerAuditCommands(program: Command): Command {
+export function registerAuditCommands(program: Command, io: CliIo): Command {
   const audit = program
     .command('audit')
     .description(
@@ -128,8 +130,11 @@ export function registerAuditCommands(program: Command): Command {
         write: options.write,
         restart: options.restart,
         progress: options.progress,
+        env: io.env,
+        stdout: io.stdout,
+        stderr: io.stderr,
       });
-      exitWith(result.exitCode);
+      exitWith(io, result.exitCode);
     });
 
   audit
@@ -143,11 +148,14 @@ export function registerAuditCommands(program: Command): Command {
     .action(async (shards: string[], options: { html?: string; csv?: string; json?: string }) => {
       const { runMerge } = await import('../audit/merge.ts');
       exitWith(
+        io,
         await runMerge({
           shards,
           ...(options.html !== undefined ? { html: options.html } : {}),
           ...(options.csv !== undefined ? { csv: options.csv } : {}),
           ...(options.json !== undefined ? { json: options.json } : {}),
+          stdout: io.stdout,
+          stderr: io.stderr,
         }),
       );
     });

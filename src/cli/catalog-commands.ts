@@ -9,7 +9,7 @@ import type { CmsKind } from '../catalog/build/run.ts';
 import { formatSkipped, parseQuarter } from '../catalog/import/cms-files.ts';
 import { ImportError } from '../catalog/import/errors.ts';
 import { SHIPPED_CATALOG_DIR } from '../catalog/load.ts';
-import { say } from './output.ts';
+import { say, type CliIo } from './output.ts';
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -52,7 +52,7 @@ const IMPORTS: readonly { command: string; alias?: string; kind: CmsKind; what: 
 ];
 
 /** Registers the `catalog` command and its subcommands on the program. */
-export function registerCatalogCommands(program: Command): Command {
+export function registerCatalogCommands(program: Command, io: CliIo): Command {
   const catalog = program
     .command('catalog')
     .description('maintain the drug catalog: build it from the CMS files, import each new quarter');
@@ -71,8 +71,9 @@ export function registerCatalogCommands(program: Command): Command {
       const result = buildFromFolder(folder);
       writeBuild(options.catalogDir, result);
       const { codes, products, findings } = result.derived;
-      for (const r of result.folder.recovered) say(`recovered ${formatSkipped(r)}`);
+      for (const r of result.folder.recovered) say(io, `recovered ${formatSkipped(r)}`);
       say(
+        io,
         `${folder}: ${plural(result.folder.files.length, 'file')} read, ${plural(codes.codes.length, 'code')} ` +
           `(${findings.unparsed.length} with a dosage not parsed), ${plural(products.products.length, 'NDC')}, ` +
           `${plural(result.folder.skipped.length, 'row')} skipped, ${plural(result.folder.recovered.length, 'row')} recovered; ` +
@@ -100,9 +101,10 @@ export function registerCatalogCommands(program: Command): Command {
         kind: spec.kind,
         ...(options.quarter ? { quarter: options.quarter } : {}),
       });
-      for (const s of r.skipped) say(formatSkipped(s));
-      for (const s of r.recovered) say(`recovered ${formatSkipped(s)}`);
+      for (const s of r.skipped) say(io, formatSkipped(s));
+      for (const s of r.recovered) say(io, `recovered ${formatSkipped(s)}`);
       say(
+        io,
         `${file}: ${spec.kind}${r.quarter ? ` ${r.quarter}` : ''}, ${plural(r.rows, 'row')} read, ` +
           `${plural(r.skipped.length, 'row')} skipped, ${plural(r.recovered.length, 'row')} recovered` +
           (r.replacedRelease ? `, replaces ${r.replacedRelease}` : '') +
