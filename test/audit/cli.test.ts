@@ -1,6 +1,8 @@
 /**
  * `vialwise audit` and the synthetic-export tool as child processes: output files, the summary on
- * stdout, quiet stderr off a terminal, and the exit codes of docs/audit.md.
+ * stdout, quiet stderr off a terminal, and the exit codes of docs/audit.md. Wrong command lines
+ * are run in process through the same program (test/support-proc/cli.ts), two of them also as a
+ * child process.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -16,6 +18,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateExport, type Answers } from '../../tools/synthetic-export/generate.ts';
+import { runInProcess } from '../support-proc/cli.ts';
 import { CLI, GENERATOR, runCli, tempDir, type CliResult } from './support.ts';
 
 const work = tempDir();
@@ -60,7 +63,7 @@ describe('the synthetic-export tool', () => {
   });
 
   it('is no longer a command of the product: vialwise audit generate says where it went', async () => {
-    const r = await runCli(['audit', 'generate', '--encounters', '10', '--out', join(work, 'nowhere')]);
+    const r = await runInProcess(['audit', 'generate', '--encounters', '10', '--out', join(work, 'nowhere')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/npm run synthetic-export -- --encounters N --out DIR/);
     expect(existsSync(join(work, 'nowhere'))).toBe(false);
@@ -195,8 +198,11 @@ describe('vialwise audit: wrong command lines exit 2, an unreachable server 3', 
       ['--since', '2026-01-01', '--until', '2026-01-31', '--bulk', 'ftp://x'],
       /expected an http\(s\) URL/,
     ],
-  ])('%s', async (_what, args, message) => {
-    const r = await runCli(['audit', ...args]);
+  ] as const)('%s', async (what, args, message) => {
+    // A commander error and an error of the audit's own checks also as a process (exit code,
+    // stderr); the rest in process, through the same program.
+    const asProcess = what === 'a bad date' || what === 'since after until';
+    const r = asProcess ? await runCli(['audit', ...args]) : await runInProcess(['audit', ...args]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
@@ -205,10 +211,10 @@ describe('vialwise audit: wrong command lines exit 2, an unreachable server 3', 
   it('a broken price file or auth configuration is exit 2 naming what is wrong', async () => {
     const bad = join(work, 'bad-prices.json');
     writeFileSync(bad, '{"prices": [{"code": "J1745"}]}');
-    const [prices, auth] = await Promise.all([
-      runCli(['audit', '--ndjson', exportDir, ...range(), '--prices', bad]),
-      runCli(['audit', '--ndjson', exportDir, ...range()], { FHIR_AUTH: 'client-credentials' }),
-    ]);
+    const prices = await runInProcess(['audit', '--ndjson', exportDir, ...range(), '--prices', bad]);
+    const auth = await runInProcess(['audit', '--ndjson', exportDir, ...range()], {
+      FHIR_AUTH: 'client-credentials',
+    });
     expect(prices.code).toBe(2);
     expect(prices.stderr).toContain(bad);
     expect(auth.code).toBe(2);
