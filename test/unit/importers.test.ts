@@ -32,6 +32,7 @@ import {
 import { ImportError } from '../../src/catalog/import/errors.ts';
 import { loadCatalog, SHIPPED_CATALOG_DIR } from '../../src/catalog/load.ts';
 import { checkPaths } from '../../src/preflight.ts';
+import { runInProcess } from '../support-proc/cli.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EXCERPT = join(ROOT, 'test/fixtures/cms/excerpt');
@@ -308,21 +309,37 @@ describe('importing a new quarter into a built catalog', () => {
 });
 
 describe('vialwise catalog CLI', () => {
+  // The exit codes and stderr as a child process; the commands' output in process, through the
+  // same program (test/support-proc/cli.ts).
   const cli = (args: string[]) =>
     spawnSync(process.execPath, [join(ROOT, 'src/cli/vialwise.ts'), 'catalog', ...args], {
       encoding: 'utf8',
     });
+  const inProcess = async (args: string[]) => {
+    const r = await runInProcess(['catalog', ...args]);
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+  };
 
-  it('build, then import-crosswalk: one summary line each, skipped rows as file:row: reason', () => {
+  it('build, then import-crosswalk: one summary line each, skipped rows as file:row: reason', async () => {
     const out = tempDir();
-    const built = cli(['build', cmsFolder((n) => !n.includes('crosswalk-2026q1')), '--catalog-dir', out]);
+    const built = await inProcess([
+      'build',
+      cmsFolder((n) => !n.includes('crosswalk-2026q1')),
+      '--catalog-dir',
+      out,
+    ]);
     expect(built.status).toBe(0);
     expect(built.stdout).toMatch(/23 files read, 40 codes .*, 1 row recovered; wrote /);
     // The repaired Provocholine row (BILLUNITS "21.3125?", see above) is printed, not only reported.
     expect(built.stdout.split('\n')).toContain(
       'recovered asp-crosswalk-2024q2.csv:37: J7674 64281-0110-06: BILLUNITS "21.3125?" read as 21.3125 (BILLUNITSPKG 127.875 / PKG QTY 6)',
     );
-    const r = cli(['import-crosswalk', join(EXCERPT, 'asp-crosswalk-2026q1.csv'), '--catalog-dir', out]);
+    const r = await inProcess([
+      'import-crosswalk',
+      join(EXCERPT, 'asp-crosswalk-2026q1.csv'),
+      '--catalog-dir',
+      out,
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       'asp-crosswalk-2026q1.csv:38: J7331: NDC2 "888867413689" is not an NDC (a product number or a malformed code)',
@@ -332,12 +349,18 @@ describe('vialwise catalog CLI', () => {
     ]);
   });
 
-  it('import-crosswalk prints the rows it recovered', () => {
+  it('import-crosswalk prints the rows it recovered', async () => {
     const out = tempDir();
     expect(
-      cli(['build', cmsFolder((n) => !n.includes('crosswalk-2024q2')), '--catalog-dir', out]).status,
+      (await inProcess(['build', cmsFolder((n) => !n.includes('crosswalk-2024q2')), '--catalog-dir', out]))
+        .status,
     ).toBe(0);
-    const r = cli(['import-crosswalk', join(EXCERPT, 'asp-crosswalk-2024q2.csv'), '--catalog-dir', out]);
+    const r = await inProcess([
+      'import-crosswalk',
+      join(EXCERPT, 'asp-crosswalk-2024q2.csv'),
+      '--catalog-dir',
+      out,
+    ]);
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n').filter(Boolean);
     expect(lines).toContain(
