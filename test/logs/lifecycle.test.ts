@@ -18,6 +18,7 @@ import { prepareStart, startFailure } from '../../src/preflight.ts';
 import { claimLines, goldenExpected, goldenResource, sign, sortLines } from '../support/notify.ts';
 import { eventually, fhir, freePort, goldenAsTransaction, searchResources } from '../support/service.ts';
 import { startFhirProxy } from '../security/fake-servers.ts';
+import { startFailureInProcess } from '../support-proc/start.ts';
 import { logLines, runToExit, START_ENTRY, startMain, startService } from './child-process.ts';
 
 const C01 = '01-ed-asthma-methylpred-125-jz';
@@ -322,16 +323,24 @@ describe('configuration errors at start: exit 2, one line naming the variable an
   ];
 
   // The path checks run before anything starts (preflight.ts): tested in process, with one of
-  // them also through the real process. The others need the service to start, so they are
-  // tested as `npm start` runs them.
+  // them also through the real process. The others fail while the service starts: tested in
+  // process through the same start-up (test/support-proc/start.ts), with one of them (PORT) also
+  // as `npm start` runs it.
   const IN_PROCESS = [
     'CATALOG_DIR is a file',
     'CATALOG_DIR has no codes.json',
     'PAYER_RULES_FILE does not exist',
     'PAYER_RULES_FILE is a folder',
   ];
+  const STARTING_IN_PROCESS = [
+    'EMBEDDED_FHIR_PORT already in use',
+    'HOST is not an address of this machine',
+    'CATALOG_DIR holds malformed JSON',
+  ];
+  const asProcess = ([name]: (typeof cases)[number]) =>
+    !IN_PROCESS.includes(name) && !STARTING_IN_PROCESS.includes(name);
 
-  test.each(cases.filter(([name]) => !IN_PROCESS.includes(name)))(
+  test.each(cases.filter(asProcess))(
     '%s',
     async (_name, makeEnv, expected) => {
       const env = await makeEnv();
@@ -364,6 +373,18 @@ describe('configuration errors at start: exit 2, one line naming the variable an
       expect(code).toBe(2);
       expect(line).toMatch(expected(env));
       expect(line).not.toContain('\n');
+    },
+  );
+
+  test.each(cases.filter(([name]) => STARTING_IN_PROCESS.includes(name)))(
+    '%s (main.ts start-up, in process)',
+    async (_name, makeEnv, expected) => {
+      const env = await makeEnv();
+      const failure = await startFailureInProcess({ DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env });
+      expect(failure?.code).toBe(2);
+      expect(failure?.line).toMatch(expected(env));
+      expect(failure?.line).not.toContain('\n');
+      expect(failure?.line).not.toMatch(/\bat .+:\d+:\d+/);
     },
   );
 });
