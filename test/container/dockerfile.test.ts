@@ -21,7 +21,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { goldenBundle } from '../support/notify.ts';
-import { REPO_ROOT, startMain, startService } from '../logs/child-process.ts';
+import { REPO_ROOT, startMain, type MainProcess } from '../logs/child-process.ts';
 
 const run = promisify(execFile);
 
@@ -250,7 +250,12 @@ describe('the image start command from a clean production install', () => {
     installed = true;
   }, 150_000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    // Stopped by the last test; here when it did not run.
+    await demo?.then(
+      (d) => d.main.terminate(),
+      () => undefined,
+    );
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -278,12 +283,33 @@ describe('the image start command from a clean production install', () => {
     ]);
   });
 
+  // The image's default command (`node src/main.ts`, the embedded demo), started once from the
+  // image files for the two tests below: the first reads its summary, the second checks what it
+  // answers, stops it and checks how it stopped.
+  let demo: Promise<{ main: MainProcess; url: string; port: string }> | undefined;
+  const startDemo = () =>
+    (demo ??= (async () => {
+      const main = startMain({ PORT: '0', EMBEDDED_FHIR_PORT: '0' }, root);
+      try {
+        const m = await main.waitForOutput(
+          /Open the worklist: (http:\/\/localhost:(\d+))\/[\s\S]*Ctrl-C stops both/,
+          30_000,
+        );
+        return { main, url: m[1]!, port: m[2]! };
+      } catch (err) {
+        await main.terminate();
+        throw err;
+      }
+    })());
+
+  test('the default command (embedded demo) runs from the image files and prints its summary', async () => {
+    const { main } = await startDemo();
+    // The demo is priced with the CMS payment limits (catalog/), none illustrative.
+    expect(main.stdout()).not.toMatch(/ILLUSTRATIVE/);
+  });
+
   test('node src/main.ts starts (embedded mode), answers /healthz, /readyz and a dry run; the HEALTHCHECK command passes, then fails once stopped', async () => {
-    const { main, url } = await startService(
-      { DEMO_DATA: 'false', EMBEDDED_FHIR_PORT: '0', LOG_LEVEL: 'warn' },
-      root,
-    );
-    const port = new URL(url).port;
+    const { main, url, port } = await startDemo();
     const health = JSON.parse(
       inFinal('HEALTHCHECK')
         .at(-1)!
@@ -310,16 +336,5 @@ describe('the image start command from a clean production install', () => {
     }
     expect(await check()).toBe(1);
     expect(main.stderr()).toBe('');
-  });
-
-  test('the default command (embedded demo) runs from the image files and prints its summary', async () => {
-    const main = startMain({ PORT: '0', EMBEDDED_FHIR_PORT: '0' }, root);
-    try {
-      await main.waitForOutput(/Open the worklist: http:\/\/localhost:\d+\/[\s\S]*Ctrl-C stops both/, 30_000);
-    } finally {
-      expect(await main.terminate()).toEqual({ code: 0, signal: null });
-    }
-    // The demo is priced with CMS payment limits (catalog/), none illustrative.
-    expect(main.stdout()).not.toMatch(/ILLUSTRATIVE/);
   });
 });
