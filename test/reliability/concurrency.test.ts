@@ -97,7 +97,8 @@ beforeAll(async () => {
         () => false,
       );
       return ok ? true : undefined;
-    }, 20_000);
+      // A deadline to start, not a timing: two service starts took over 20 s at load 10 to 11.
+    }, 60_000);
   }
   // Both replicas register their Subscriptions; drop them so that only the notifications sent
   // by this test drive the evaluations.
