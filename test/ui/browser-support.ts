@@ -1,6 +1,6 @@
 /** How the UI's browser tests and the screenshot script start Chromium, and the sizes they use. */
-import { existsSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install -y chromium`), driven through playwright-core. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,6 +14,75 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 export const hasChromium = existsSync(CHROMIUM);
+
+/**
+ * Chromium resolves no host but localhost and 127.0.0.1, where the tests' services listen (their
+ * URLs say localhost): anything else fails before a connection is tried, as
+ * `net::ERR_NAME_NOT_RESOLVED`. The rules apply to IP literals too: 127.0.0.2 and public addresses
+ * fail the same way. Chromium's `--host-resolver-rules` switch (net/base/host_mapping_rules.h);
+ * it keeps the pages inside the machine without intercepting their requests, where
+ * `context.route` pauses each one for a round trip to Node (about 4 ms of CPU per request here,
+ * some 400 requests per size in browser-views.test.ts).
+ */
+const LOOPBACK_ONLY = '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1';
+
+let shared: Promise<Browser> | undefined;
+
+/**
+ * One Chromium for every browser test file a test worker runs (files share a worker's modules:
+ * `isolate: false` in vitest.config.ts); each file opens contexts of its own and closes them.
+ * Starting Chromium costs 3 to 4 s of CPU on the two shared cores, as much as a dozen page loads;
+ * an idle browser without a context costs next to nothing (0.06 s of CPU in 30 s).
+ *
+ * It lives as long as the worker. Playwright's handler of the process's `exit` event kills it
+ * and removes its temporary profile, but vitest stops a worker with SIGTERM and SIGKILL 500 ms
+ * later, and Playwright's own SIGTERM handler only starts a graceful close, which can take
+ * longer: the profile was left in /tmp. Exiting on SIGTERM runs that `exit` handler at once.
+ */
+export function sharedChromium(): Promise<Browser> {
+  shared ??= chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, LOOPBACK_ONLY] }).then(
+    (browser) => {
+      browser.on('disconnected', () => (shared = undefined));
+      if (!process.listeners('SIGTERM').includes(exit)) process.once('SIGTERM', exit);
+      return browser;
+    },
+    (err: unknown) => {
+      shared = undefined;
+      throw err;
+    },
+  );
+  return shared;
+}
+
+const exit = (): never => process.exit();
+
+/** Every URL the context's pages request, blocked or not (the `request` event fires for both). */
+export function recordRequests(context: BrowserContext): string[] {
+  const urls: string[] = [];
+  context.on('request', (r) => urls.push(r.url()));
+  return urls;
+}
+
+/** The URLs that name one of `data` (patient names, MRNs, birth dates), decoded, as "what in url". */
+export function dataInUrls(urls: readonly string[], data: readonly string[]): string[] {
+  return urls.flatMap((url) => {
+    const decoded = decodeURIComponent(url);
+    return data.filter((s) => decoded.includes(s)).map((s) => `${s} in ${url}`);
+  });
+}
+
+const ARTIFACTS = new URL('../../test-artifacts/ui/', import.meta.url).pathname;
+
+/**
+ * A full-page screenshot of a test run to test-artifacts/ui/, only with VIALWISE_SCREENSHOTS=1: no
+ * test reads them, and the screenshots in docs/ come from `npm run screenshots`. Each one costs
+ * about 0.6 s of CPU (a full-page render and PNG encoding in Chromium, the image sent to Node).
+ */
+export async function screenshot(on: Page, name: string): Promise<void> {
+  if (process.env.VIALWISE_SCREENSHOTS !== '1') return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await on.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+}
 
 /** A desktop and a phone (iPhone 12-15 class), the two sizes every view is tested and shown at. */
 export const VIEWPORTS = {

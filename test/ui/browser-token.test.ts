@@ -2,31 +2,36 @@
  * The web UI with API_TOKEN set, in a real browser (Debian's Chromium through playwright-core):
  * the page asks for the token, keeps it in sessionStorage only, sends it on every API call and
  * forgets it on sign-out; without it outside embedded mode, the page says the API is disabled.
- * Screenshots go to test-artifacts/ui/.
+ * Screenshots go to test-artifacts/ui/ with VIALWISE_SCREENSHOTS=1.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVialwise, type Running } from '../../src/bootstrap.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startEmbeddedFhirServer, type EmbeddedFhirServer } from '../../src/fhir-server/index.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { accessibilityProblems, CHROMIUM, CHROMIUM_ARGS, hasChromium, VIEWPORTS } from './browser-support.ts';
+import {
+  accessibilityProblems,
+  CHROMIUM,
+  hasChromium,
+  recordRequests,
+  screenshot,
+  sharedChromium,
+  VIEWPORTS,
+} from './browser-support.ts';
 import { demoPatientData, openGapsByCode, startDemoService, type DemoService } from './support.ts';
-
-const ARTIFACTS = new URL('../../test-artifacts/ui/', import.meta.url).pathname;
 
 describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
   const API_TOKEN = 'browser-api-token-Rz8Lq3Vn6Tc1Wm5K';
   let guarded: DemoService;
   let disabledFhir: EmbeddedFhirServer;
   let disabled: Running;
-  let tokenBrowser: Browser;
   let ctx: BrowserContext;
   let tab: Page;
   /** Every request the pages made: URL and headers. */
   const sent: Promise<{ url: string; headers: Record<string, string> }>[] = [];
-  const offsite: string[] = [];
+  let requested: string[] = [];
   const errors: string[] = [];
 
   const storage = (p: Page) =>
@@ -43,7 +48,6 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     guarded = await startDemoService({ API_TOKEN });
     // Outside embedded mode without API_TOKEN: the API is disabled.
     disabledFhir = await startEmbeddedFhirServer({ port: 0, logger: silentLogger });
@@ -56,22 +60,14 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
       }),
       silentLogger,
     );
-    tokenBrowser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    ctx = await tokenBrowser.newContext({ viewport: VIEWPORTS.desktop, acceptDownloads: true });
-    await ctx.route('**/*', async (route) => {
-      const url = route.request().url();
-      if (url.startsWith(guarded.running.serviceUrl + '/') || url.startsWith(disabled.serviceUrl + '/'))
-        await route.continue();
-      else {
-        offsite.push(url);
-        await route.abort();
-      }
-    });
+    ctx = await (await sharedChromium()).newContext({ viewport: VIEWPORTS.desktop, acceptDownloads: true });
+    // Every request is recorded; Chromium refuses any host but this machine's (sharedChromium).
+    requested = recordRequests(ctx);
     tab = watch(await ctx.newPage());
   }, 120_000);
 
   afterAll(async () => {
-    await tokenBrowser?.close();
+    await ctx?.close();
     await guarded?.running.stop();
     await disabled?.stop();
     await disabledFhir?.stop();
@@ -87,7 +83,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
     expect(await tab.locator('#sign-out').isVisible()).toBe(false);
     expect(await tab.locator('table.worklist').count()).toBe(0);
     expect(await accessibilityProblems(tab)).toEqual([]);
-    await shot2(tab, '10-sign-in');
+    await screenshot(tab, '10-sign-in');
 
     // A wrong token: an error message tied to the field, focus back in it, nothing kept.
     await input.fill('not-the-token-0123456789abcdef');
@@ -100,7 +96,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
     expect(await tab.evaluate(() => document.activeElement?.id)).toBe('sign-in-token');
     expect((await storage(tab)).session).toEqual([]);
     expect(await accessibilityProblems(tab)).toEqual([]);
-    await shot2(tab, '11-sign-in-refused');
+    await screenshot(tab, '11-sign-in-refused');
 
     // Empty: said so, nothing sent.
     await tab.getByLabel('API token').fill('');
@@ -123,7 +119,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
     expect(kept.local).toEqual([]);
     expect(kept.cookie).toBe('');
     expect(tab.url()).not.toContain(API_TOKEN);
-    await shot2(tab, '12-signed-in');
+    await screenshot(tab, '12-signed-in');
   });
 
   it('sends the token on every API call: filters, encounter view, dashboard and the CSV download', async () => {
@@ -196,7 +192,7 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
     const text = (await tab.locator('main').textContent()) ?? '';
     for (const s of demoPatientData()) expect(text).not.toContain(s);
     expect(await accessibilityProblems(tab)).toEqual([]);
-    await shot2(tab, '13-signed-out');
+    await screenshot(tab, '13-signed-out');
 
     await tab.click('nav a:has-text("Dashboard")');
     await expect.poll(() => tab.locator('h1').textContent()).toBe('Sign in to vialwise');
@@ -212,14 +208,15 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
       expect(await p.locator('h1').textContent()).toBe('vialwise is not available');
       expect(await p.getByLabel('API token').count()).toBe(0);
       expect(await accessibilityProblems(p)).toEqual([]);
-      await shot2(p, '14-api-disabled');
+      await screenshot(p, '14-api-disabled');
     } finally {
       await p.close();
     }
   });
 
   it('logged no token and threw no errors, talking to nothing but the service', () => {
-    expect(offsite).toEqual([]);
+    const services = [guarded.running.serviceUrl + '/', disabled.serviceUrl + '/'];
+    expect(requested.filter((url) => !services.some((s) => url.startsWith(s)))).toEqual([]);
     expect(errors).toEqual([]);
     const log = guarded.log.join('');
     expect(log).not.toContain(API_TOKEN);
@@ -227,10 +224,6 @@ describe.skipIf(!hasChromium)('web UI in Chromium: the API token', () => {
     expect(log).toContain('"event":"api-unauthorized"');
   });
 });
-
-async function shot2(p: Page, name: string): Promise<void> {
-  await p.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-}
 
 if (!hasChromium) {
   describe('web UI in Chromium: the API token', () => {

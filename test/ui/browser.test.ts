@@ -5,17 +5,20 @@
  * through the FHIR API, the Encounter is re-evaluated from the UI and the gap leaves the open
  * list; an analyst's dashboard and CSV agree with the FHIR server. Both sizes of every view:
  * browser-views.test.ts; the API token: browser-token.test.ts. Screenshots go to
- * test-artifacts/ui/.
+ * test-artifacts/ui/ with VIALWISE_SCREENSHOTS=1.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Claim, Condition, DetectedIssue } from '@medplum/fhirtypes';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accessibilityProblems as problemsOf,
   CHROMIUM,
-  CHROMIUM_ARGS,
+  dataInUrls,
   hasChromium,
+  recordRequests,
+  screenshot,
+  sharedChromium,
   VIEWPORTS,
 } from './browser-support.ts';
 import {
@@ -33,21 +36,16 @@ if (!hasChromium) {
   );
 }
 
-const ARTIFACTS = new URL('../../test-artifacts/ui/', import.meta.url).pathname;
 const MITIGATION = 'https://vialwise.dev/fhir/CodeSystem/gap-mitigation';
 
 let demo: DemoService;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let base: string;
-const requested: string[] = [];
-const external: string[] = [];
+let requested: string[] = [];
 const pageErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
-}
+const shot = (name: string) => screenshot(page, name);
 
 const row = (code: string) => page.locator(`table.worklist tbody tr[data-code="${code}"]`);
 
@@ -77,27 +75,19 @@ const accessibilityProblems = (on: Page = page) => problemsOf(on);
 
 describe.skipIf(!hasChromium)('web UI in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     demo = await startDemoService();
     base = demo.running.serviceUrl;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await sharedChromium();
     context = await browser.newContext({ viewport: VIEWPORTS.desktop, acceptDownloads: true });
-    // The page may talk to the service only: anything else is recorded and refused.
-    await context.route('**/*', async (route) => {
-      const url = route.request().url();
-      requested.push(url);
-      if (url.startsWith(base + '/')) await route.continue();
-      else {
-        external.push(url);
-        await route.abort();
-      }
-    });
+    // The page may talk to the service only: every request is recorded, and Chromium refuses
+    // any host but this machine's (sharedChromium).
+    requested = recordRequests(context);
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await context?.close();
     await demo?.running.stop();
   });
 
@@ -405,11 +395,10 @@ describe.skipIf(!hasChromium)('web UI in Chromium', () => {
   });
 
   it('talked to nothing but the service, kept patient data out of URLs and logs, and threw no errors', () => {
-    expect(external).toEqual([]);
+    expect(requested.filter((url) => !url.startsWith(base + '/'))).toEqual([]);
     expect(requested.length).toBeGreaterThan(10);
     const patientData = demoPatientData();
-    for (const url of requested)
-      for (const s of patientData) expect(decodeURIComponent(url), url).not.toContain(s);
+    expect(dataInUrls(requested, patientData)).toEqual([]);
     const log = demo.log.join('');
     for (const s of [...patientData, 'Dr Test Clinician', 'asthma diagnosis', 'Nurse Alpha; adding'])
       expect(log, s).not.toContain(s);

@@ -6,12 +6,11 @@
  * asserted.
  */
 import type { Bundle, BundleEntry, Resource, Subscription } from '@medplum/fhirtypes';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GAP_CODE_LIST, GAPS } from '../../src/domain/gaps.ts';
 import { searchAll } from '../../src/fhir/gateway.ts';
 import type { Dashboard, WorklistPage } from '../../src/ui/contract.ts';
-import { CHROMIUM, CHROMIUM_ARGS, hasChromium, horizontalOverflow, VIEWPORTS } from './browser-support.ts';
+import { hasChromium, horizontalOverflow, sharedChromium, VIEWPORTS } from './browser-support.ts';
 import { fhir, search, startDemoService, type DemoService } from './support.ts';
 
 const NOW = new Date('2026-12-01T15:00:00Z');
@@ -229,17 +228,10 @@ describe('the worklist with 2,000 open gaps', () => {
   });
 
   describe.skipIf(!hasChromium)('in Chromium', () => {
-    let browser: Browser;
-    beforeAll(async () => {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    });
-    afterAll(async () => {
-      await browser?.close();
-    });
-
     for (const [size, viewport] of Object.entries(VIEWPORTS)) {
       it(`loads at ${size} size, shows 50 at a time and pages on`, { timeout: 120_000 }, async () => {
-        const page = await browser.newPage({ viewport });
+        // A page of its own context: closing the page closes the context.
+        const page = await (await sharedChromium()).newPage({ viewport });
         try {
           const load = await timed(async () => {
             await page.goto(`${base}/#/worklist`);
