@@ -293,7 +293,8 @@ describe('the image start command from a clean production install', () => {
       try {
         const m = await main.waitForOutput(
           /Open the worklist: (http:\/\/localhost:(\d+))\/[\s\S]*Ctrl-C stops both/,
-          30_000,
+          // A deadline, not a timing: the demo's start ran past 30 s at load 9 to 12.
+          60_000,
         );
         return { main, url: m[1]!, port: m[2]! };
       } catch (err) {
