@@ -7,7 +7,7 @@
  * start (its modules and catalog cost about a second of CPU), no copies between threads, and a
  * shard on a one-CPU pod uses its CPU for the audit. The reports are the same byte for byte.
  */
-import { Worker, type TransferListItem } from 'node:worker_threads';
+import { Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -33,6 +33,8 @@ export class WorkerError extends Error {
 /** What the NDJSON audit asks of its workers, threads or not. */
 export interface TaskPool {
   readonly size: number;
+  /** Tasks that can be in progress at once (more are queued). */
+  readonly capacity: number;
   /** Runs a task on the next free worker. */
   run<T>(message: object): Promise<T>;
   /** Sends the same message to every worker and waits for all of them. */
@@ -43,6 +45,40 @@ export interface TaskPool {
 type Handler = (message: { readonly id: number }) => Promise<{ readonly result: unknown }>;
 
 /**
+ * The thread's side of a `WorkerPool`: answers each message from `port` with `handle`'s result or
+ * error, one task at a time in the order they came. The pool may send a task before the current
+ * one ends, and a task that awaits (a route task reads its range in chunks) must not interleave
+ * with the next one on the same partition files.
+ */
+export function serveTasks(
+  port: MessagePort,
+  handle: (message: {
+    readonly id: number;
+  }) => Promise<{ readonly result: unknown; readonly transfer?: ArrayBuffer[] }>,
+): void {
+  let tail: Promise<unknown> = Promise.resolve();
+  // A handler that throws at once, or a result that cannot be posted, is answered as an error.
+  const answer = (m: { readonly id: number }) =>
+    Promise.resolve()
+      .then(() => handle(m))
+      .then(({ result, transfer }) => port.postMessage({ id: m.id, ok: true, result }, transfer ?? []))
+      .catch((err: unknown) => {
+        const code = (err as { code?: unknown } | null)?.code;
+        port.postMessage({
+          id: m.id,
+          ok: false,
+          error: {
+            message: err instanceof Error ? err.message : String(err),
+            ...(typeof code === 'string' ? { code } : {}),
+          },
+        });
+      });
+  port.on('message', (m: { readonly id: number }) => {
+    tail = tail.then(() => answer(m)).catch(() => undefined);
+  });
+}
+
+/**
  * One worker on the main thread: tasks run one after the other, in the order given, and a task
  * that throws is answered as a worker's error would be (a `WorkerError` with its code).
  */
@@ -51,6 +87,7 @@ export class InlinePool implements TaskPool {
   private tail: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   readonly size = 1;
+  readonly capacity = 1;
 
   constructor(handle: Handler) {
     this.handle = handle;
@@ -86,34 +123,51 @@ export class InlinePool implements TaskPool {
 
 export class WorkerPool implements TaskPool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  /** Tasks given to each worker and not yet answered. */
+  private readonly load = new Map<Worker, number>();
   private readonly queue: { message: unknown; transfer: TransferListItem[]; pending: Pending }[] = [];
   private readonly inFlight = new Map<Worker, Map<number, Pending>>();
+  private readonly depth: number;
   private nextId = 1;
   private failure: Error | undefined;
 
-  /** Starts `size` workers of `url`, each given `init(i)` as its workerData. */
+  /**
+   * Starts `size` workers of `url`, each given `init(i)` as its workerData. A worker is given up
+   * to `depth` tasks at once (it runs them one after the other, worker.ts): with 2, the next task
+   * is already there when one ends, even while the main thread is busy with its own.
+   */
   constructor(
     size: number,
     url: URL,
     init: (i: number) => unknown,
     resourceLimits?: Worker['resourceLimits'],
+    depth = 1,
   ) {
+    this.depth = Math.max(1, depth);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(url, { workerData: init(i), ...(resourceLimits ? { resourceLimits } : {}) });
       this.inFlight.set(worker, new Map());
+      this.load.set(worker, 0);
       worker.on('message', (reply: Reply) => this.settle(worker, reply));
       worker.on('error', (err) => this.fail(worker, err instanceof Error ? err : new Error(String(err))));
       worker.on('exit', (code) => {
         if (code !== 0) this.fail(worker, new WorkerError(`a worker stopped (exit code ${code})`));
       });
       this.workers.push(worker);
-      this.idle.push(worker);
     }
   }
 
   get size(): number {
     return this.workers.length;
+  }
+
+  get capacity(): number {
+    return this.workers.length * this.depth;
+  }
+
+  /** Whether a task given now would start on a worker rather than wait in the queue. */
+  hasRoom(): boolean {
+    return !this.failure && this.queue.length === 0 && this.freest() !== undefined;
   }
 
   /** Runs a task on the next free worker. */
@@ -139,24 +193,41 @@ export class WorkerPool implements TaskPool {
     );
   }
 
+  /** The worker with the fewest tasks, if it has room for one more. */
+  private freest(): Worker | undefined {
+    let best: Worker | undefined;
+    let least = this.depth;
+    for (const worker of this.workers) {
+      const n = this.load.get(worker) ?? 0;
+      if (n < least) {
+        least = n;
+        best = worker;
+      }
+    }
+    return best;
+  }
+
   private dispatch(): void {
-    while (this.idle.length && this.queue.length) {
-      const worker = this.idle.shift() as Worker;
+    for (let worker = this.freest(); worker && this.queue.length; worker = this.freest()) {
       const job = this.queue.shift() as (typeof this.queue)[number];
       const id = this.nextId++;
-      this.inFlight.get(worker)?.set(id, {
+      const w = worker;
+      this.load.set(w, (this.load.get(w) ?? 0) + 1);
+      const done = () => {
+        this.load.set(w, (this.load.get(w) ?? 1) - 1);
+        this.dispatch();
+      };
+      this.inFlight.get(w)?.set(id, {
         resolve: (v) => {
-          this.idle.push(worker);
+          done();
           job.pending.resolve(v);
-          this.dispatch();
         },
         reject: (e) => {
-          this.idle.push(worker);
+          done();
           job.pending.reject(e);
-          this.dispatch();
         },
       });
-      worker.postMessage({ id, ...(job.message as object) }, job.transfer);
+      w.postMessage({ id, ...(job.message as object) }, job.transfer);
     }
   }
 
@@ -178,5 +249,93 @@ export class WorkerPool implements TaskPool {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * The main thread as one worker beside worker threads. A thread's audit work costs more CPU than
+ * the main thread's (its heap is capped so that several fit in memory, and its garbage collector
+ * works harder: docs/audit.md), so on two cores the main thread and one thread do more than two
+ * threads. The threads are given their tasks first and two at a time: while the main thread runs
+ * a task it answers no message, and a thread with its next task at hand does not wait for it.
+ */
+export class HybridPool implements TaskPool {
+  private readonly inline: InlinePool;
+  private readonly threads: WorkerPool;
+  private readonly queue: { message: object; pending: Pending }[] = [];
+  private inlineBusy = false;
+  private closed = false;
+
+  constructor(inline: InlinePool, threads: WorkerPool) {
+    this.inline = inline;
+    this.threads = threads;
+  }
+
+  get size(): number {
+    return this.inline.size + this.threads.size;
+  }
+
+  get capacity(): number {
+    return this.inline.capacity + this.threads.capacity;
+  }
+
+  run<T>(message: object): Promise<T> {
+    if (this.closed) return Promise.reject(new WorkerError('the pool is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ message, pending: { resolve, reject } });
+      this.pump();
+    });
+  }
+
+  /**
+   * Hands out queued tasks: the threads' first (posted now), then the main thread's, which starts
+   * once this returns (`InlinePool` runs its task in a later microtask).
+   */
+  private pump(): void {
+    while (this.queue.length && this.threads.hasRoom()) {
+      const job = this.queue.shift() as (typeof this.queue)[number];
+      this.threads.run(job.message).then(
+        (v) => {
+          job.pending.resolve(v);
+          this.pump();
+        },
+        (e: unknown) => {
+          job.pending.reject(e instanceof Error ? e : new Error(String(e)));
+          this.pump();
+        },
+      );
+    }
+    if (this.queue.length && !this.inlineBusy) {
+      const job = this.queue.shift() as (typeof this.queue)[number];
+      this.inlineBusy = true;
+      const done = () => {
+        this.inlineBusy = false;
+        if (!this.closed) this.pump();
+      };
+      this.inline.run(job.message).then(
+        (v) => {
+          job.pending.resolve(v);
+          done();
+        },
+        (e: unknown) => {
+          job.pending.reject(e instanceof Error ? e : new Error(String(e)));
+          done();
+        },
+      );
+    }
+  }
+
+  async broadcast<T>(message: object): Promise<T[]> {
+    const [mine, theirs] = await Promise.all([
+      this.inline.broadcast<T>(message),
+      this.threads.broadcast<T>(message),
+    ]);
+    return [...mine, ...theirs];
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.pending.reject(new WorkerError('the pool is closed'));
+    await Promise.all([this.inline.close(), this.threads.close()]);
   }
 }

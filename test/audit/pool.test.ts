@@ -1,12 +1,15 @@
 /**
  * The audit's workers (src/audit/pool.ts): with one worker the tasks run on the main thread
- * (`InlinePool`), one after the other, their errors answered as a worker thread's would be; the
- * reports are those of worker threads, byte for byte.
+ * (`InlinePool`), one after the other, their errors answered as a worker thread's would be; with
+ * more, the main thread works beside worker threads (`HybridPool`), which are given their tasks
+ * first and two at a time and still run them one after the other; the reports are the same,
+ * byte for byte, whatever the number of workers.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InlinePool, WorkerError } from '../../src/audit/pool.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HybridPool, InlinePool, WorkerError, WorkerPool } from '../../src/audit/pool.ts';
 import { runAudit } from '../../src/audit/run.ts';
 import { generated, tempDir } from './support.ts';
 
@@ -53,7 +56,101 @@ describe('InlinePool', () => {
   });
 });
 
-describe('one worker audits on the main thread', () => {
+const TASK_WORKER = new URL('./task-worker.ts', import.meta.url);
+
+describe('WorkerPool', () => {
+  it('a thread given several tasks at once runs them one after the other, in order', async () => {
+    const pool = new WorkerPool(1, TASK_WORKER, () => undefined, undefined, 3);
+    try {
+      // The first sleeps longest: had the thread started the others meanwhile, they would end first.
+      const answers = await Promise.all([
+        pool.run<string>({ kind: 'a', ms: 60 }),
+        pool.run<string>({ kind: 'b', ms: 1 }),
+        pool.run<string>({ kind: 'c', ms: 1 }),
+      ]);
+      expect(answers).toEqual(['thread a', 'thread b', 'thread c']);
+      const [log] = await pool.broadcast<string[]>({ kind: 'log' });
+      expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("answers a task's error, and a result that cannot be posted, as errors, and carries on", async () => {
+    const pool = new WorkerPool(1, TASK_WORKER, () => undefined, undefined, 2);
+    try {
+      const [bad, odd, fine] = await Promise.allSettled([
+        pool.run<string>({ kind: 'bad' }),
+        pool.run<string>({ kind: 'uncloneable' }),
+        pool.run<string>({ kind: 'fine' }),
+      ]);
+      expect(bad).toMatchObject({
+        status: 'rejected',
+        reason: { message: 'no such partition file', code: 'ENOENT' },
+      });
+      expect(bad.status === 'rejected' && bad.reason).toBeInstanceOf(WorkerError);
+      expect(odd).toMatchObject({
+        status: 'rejected',
+        reason: { message: expect.stringMatching(/could not be cloned/) },
+      });
+      expect(fine).toEqual({ status: 'fulfilled', value: 'thread fine' });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('HybridPool', () => {
+  function hybrid(mainLog: string[]) {
+    const inline = new InlinePool(async (m) => {
+      const { kind, ms } = m as unknown as { kind: string; ms?: number };
+      mainLog.push(kind);
+      await sleep(ms ?? 1);
+      return { result: `main ${kind}` };
+    });
+    return new HybridPool(inline, new WorkerPool(1, TASK_WORKER, () => undefined, undefined, 2));
+  }
+
+  it('gives the thread its tasks first, two at a time, the main thread the next, and answers each', async () => {
+    const mainLog: string[] = [];
+    const pool = hybrid(mainLog);
+    try {
+      expect(pool.size).toBe(2);
+      expect(pool.capacity).toBe(3);
+      const kinds = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+      const answers = await Promise.all(kinds.map((kind) => pool.run<string>({ kind, ms: 20 })));
+      // Each task answered once, by whoever ran it.
+      expect(answers.map((a) => a.split(' ')[1])).toEqual(kinds);
+      expect(answers.slice(0, 3)).toEqual(['thread a', 'thread b', 'main c']);
+      const byMain = answers.filter((a) => a.startsWith('main ')).map((a) => a.slice(5));
+      expect(byMain).toEqual(mainLog);
+      expect(byMain.length).toBeGreaterThan(0);
+      expect(byMain.length).toBeLessThan(kinds.length);
+      // The thread never ran two at once, though it was given two.
+      const [, threadLog] = await pool.broadcast<string[]>({ kind: 'log' });
+      const ran = answers.filter((a) => a.startsWith('thread ')).map((a) => a.slice(7));
+      expect(threadLog).toEqual(ran.flatMap((k) => [`start ${k}`, `end ${k}`]));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("passes a thread's error on and carries on; once closed, what was still queued is refused", async () => {
+    const pool = hybrid([]);
+    const bad = pool.run<string>({ kind: 'bad' });
+    expect(await bad.catch((e: unknown) => e)).toMatchObject({ code: 'ENOENT' });
+    expect(await pool.run<string>({ kind: 'next' })).toBe('thread next');
+    const many = ['a', 'b', 'c', 'd', 'e', 'f'].map((kind) => pool.run<string>({ kind, ms: 50 }));
+    const settling = Promise.allSettled(many);
+    await pool.close();
+    const settled = await settling;
+    // Nothing is left waiting: the last tasks were never started and say why.
+    expect(settled.at(-1)).toMatchObject({ status: 'rejected', reason: { message: 'the pool is closed' } });
+    await expect(pool.run({ kind: 'late' })).rejects.toThrow('the pool is closed');
+  });
+});
+
+describe('the audit on the main thread, beside threads or not', () => {
   const fixture = generated(150, 23);
   const work = tempDir();
   afterAll(() => {
@@ -95,14 +192,16 @@ describe('one worker audits on the main thread', () => {
     }
   }
 
-  it('starts no thread with one worker, and writes the reports two threads write', async () => {
+  it('starts one thread fewer than the workers, and writes the same reports with 1, 2 or 3', async () => {
     const inline = await auditWith(1);
-    const threads = await auditWith(2);
-    expect(inline.threads).toBe(0);
-    expect(threads.threads).toBe(2);
+    const two = await auditWith(2);
+    const three = await auditWith(3);
+    expect([inline.threads, two.threads, three.threads]).toEqual([0, 1, 2]);
     expect(inline.csv.split('\n').length).toBeGreaterThan(100);
-    expect(inline.csv).toBe(threads.csv);
-    expect(inline.lines).toBe(threads.lines);
-    expect(inline.json).toBe(threads.json);
+    for (const other of [two, three]) {
+      expect(other.csv).toBe(inline.csv);
+      expect(other.lines).toBe(inline.lines);
+      expect(other.json).toBe(inline.json);
+    }
   });
 });

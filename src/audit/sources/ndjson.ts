@@ -25,7 +25,7 @@ import {
 import { basename, join } from 'node:path';
 import { emptyTotals, mergeTotals, type TotalsState } from '../accumulate.ts';
 import { saveCheckpoint, CHECKPOINT_VERSION } from '../checkpoint.ts';
-import { InlinePool, WorkerError, WorkerPool, type TaskPool } from '../pool.ts';
+import { HybridPool, InlinePool, WorkerError, WorkerPool, type TaskPool } from '../pool.ts';
 import { AUDIT_EXIT, AuditError } from '../errors.ts';
 import type { Progress } from '../progress.ts';
 import type { RowFiles, RowLengths } from '../report/files.ts';
@@ -238,28 +238,34 @@ export async function runNdjson(
   cp.nextSegment += workers;
   saveCheckpoint(dir, cp);
   const initOf = (i: number): WorkerInit => ({ ...opts.init, layout: cp.layout, dir, segment: first + i });
-  let pool: TaskPool;
-  if (workers === 1) {
-    // The engine is loaded only here: with worker threads, the main thread keeps none of it.
-    const { AuditTasks } = await import('../worker-tasks.ts');
-    const tasks = new AuditTasks(initOf(0));
-    pool = new InlinePool((m) => tasks.handle(m as Parameters<typeof tasks.handle>[0]));
-  } else
-    pool = new WorkerPool(
-      workers,
-      new URL('../worker.ts', import.meta.url),
-      initOf,
-      // Heap limits for the workers: without them, two workers' heaps (V8 sizes a worker's young
-      // generation and lets its old generation grow as for a main thread) pass 400 MB of RSS on a
-      // million administrations. The old generation alone left peaks of 375-423 MB between runs;
-      // a 16 MB young generation as well keeps them near 360 MB for about the same throughput on
-      // two workers (more collections; measured on the benchmark's export, docs/audit.md). The
-      // live set of a worker is the catalog and one group of partitions.
-      {
-        maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
-        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
-      },
-    );
+  // The main thread is one of the workers (HybridPool): it audits at about half the CPU per
+  // administration of a thread, whose heap is capped (docs/audit.md). So the engine is loaded here
+  // as in every thread, and `--workers N` starts N - 1 threads.
+  const { AuditTasks } = await import('../worker-tasks.ts');
+  const tasks = new AuditTasks(initOf(0));
+  const inline = new InlinePool((m) => tasks.handle(m as Parameters<typeof tasks.handle>[0]));
+  const pool: TaskPool =
+    workers === 1
+      ? inline
+      : new HybridPool(
+          inline,
+          new WorkerPool(
+            workers - 1,
+            new URL('../worker.ts', import.meta.url),
+            (i) => initOf(i + 1),
+            // Heap limits for the threads: without them, V8 sizes a thread's young generation and
+            // lets its old generation grow as for a main thread, and two threads' heaps passed
+            // 400 MB of RSS on a million administrations. The live set of a thread is the catalog
+            // and one group of partitions.
+            {
+              maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB,
+              maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+            },
+            // Two tasks at a time: the next is at hand while the main thread, busy with its own
+            // task, answers no message.
+            2,
+          ),
+        );
   try {
     await pool.broadcast({ kind: 'ready' });
   } catch (err) {
@@ -355,7 +361,7 @@ export async function runNdjson(
     let failure: unknown;
     await new Promise<void>((resolve, reject) => {
       const launch = () => {
-        while (!failure && launched < files && launched - next < workers) {
+        while (!failure && launched < files && launched - next < pool.capacity) {
           const file = launched++;
           pool.run<AuditReply>({ kind: 'audit', file, segments }).then(
             (r) => {
