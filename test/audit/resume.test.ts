@@ -20,7 +20,14 @@ afterAll(() => {
   rmSync(fixture.dir, { recursive: true, force: true });
 });
 
-function options(prefix: string, scratch: string): AuditRunOptions {
+/**
+ * The command's options. The killed children run two worker threads (a work folder as a threaded
+ * run leaves it: a segment per worker, ranges finished out of order); the runs in this process
+ * (the uninterrupted one, the resumed ones) run one worker on the main thread: the checkpoint does
+ * not depend on the number of workers (it is not part of the work folder's fingerprint, and every
+ * run takes segments of its own), and starting threads is not what is tested here.
+ */
+function options(prefix: string, scratch: string, workers = 1): AuditRunOptions {
   return {
     since: fixture.answers.range.since,
     until: fixture.answers.range.until,
@@ -33,7 +40,7 @@ function options(prefix: string, scratch: string): AuditRunOptions {
     // Small ranges and partition files: many checkpoints to stop between.
     rangeBytes: 256 * 1024,
     fileBytes: 48 * 1024,
-    workers: 2,
+    workers,
     checkpointMs: 0,
   };
 }
@@ -100,7 +107,7 @@ async function startFrom(
   if (!state) {
     const kept = join(work, `killed-${name}`);
     mkdirSync(kept);
-    const opts = options(`killed-${name}`, kept);
+    const opts = options(`killed-${name}`, kept, 2);
     state = killWhen(opts, kept, when).then((at) => ({ kept, json: opts.json as string, at }));
     killed.set(name, state);
   }
