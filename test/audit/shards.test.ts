@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudit, type AuditRunOptions } from '../../src/audit/run.ts';
 import { logicalPartition, shardFrom, shardOf, shardRange } from '../../src/audit/shard.ts';
+import { runInProcess } from '../support-proc/cli.ts';
 import { generated, runCli, tempDir } from './support.ts';
 
 const fixture = generated(1200, 21);
@@ -63,12 +64,13 @@ afterAll(() => {
 
 describe('shards merged equal one run', () => {
   // One run over the whole input and the three shards (with --partition k/3), whose reports the
-  // tests below merge, compare and read.
+  // tests below merge, compare and read. One worker (on the main thread) but for shard 1, on two
+  // worker threads: reports written by threads and by the main thread merge the same.
   type Run = Awaited<ReturnType<typeof audit>>;
   let whole: Run;
   const shards: Run[] = [];
   beforeAll(async () => {
-    whole = await audit({ ...reports('whole'), workers: 2 });
+    whole = await audit({ ...reports('whole'), workers: 1 });
     for (let k = 0; k < 3; k++)
       shards.push(await audit({ ...reports(`shard-${k}`), partition: `${k}/3`, workers: 1 + (k % 2) }));
   });
@@ -145,8 +147,9 @@ describe('shards merged equal one run', () => {
     });
   });
 
+  // In process, through the same program (the merge above is the child process).
   it('refuses an incomplete or mismatched set of shards', async () => {
-    const missing = await runCli([
+    const missing = await runInProcess([
       'audit',
       'merge',
       out('shard-0.json'),
@@ -156,7 +159,7 @@ describe('shards merged equal one run', () => {
     ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/shard\(s\) 1\/3 missing: merge all 3/);
-    const twice = await runCli([
+    const twice = await runInProcess([
       'audit',
       'merge',
       out('shard-0.json'),
@@ -165,7 +168,7 @@ describe('shards merged equal one run', () => {
     ]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/shard 0\/3 is given twice/);
-    const notOurs = await runCli(['audit', 'merge', join(input, 'Encounter.ndjson')]);
+    const notOurs = await runInProcess(['audit', 'merge', join(input, 'Encounter.ndjson')]);
     expect(notOurs.code).toBe(2);
     expect(notOurs.stderr).toMatch(/is not a JSON report written by vialwise audit --json/);
   });
