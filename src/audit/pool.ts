@@ -253,11 +253,11 @@ export class WorkerPool implements TaskPool {
 }
 
 /**
- * The main thread as one worker beside worker threads. A thread's audit work costs more CPU than
- * the main thread's (its heap is capped so that several fit in memory, and its garbage collector
- * works harder: docs/audit.md), so on two cores the main thread and one thread do more than two
- * threads. The threads are given their tasks first and two at a time: while the main thread runs
- * a task it answers no message, and a thread with its next task at hand does not wait for it.
+ * The main thread as one worker beside worker threads: on two cores, the main thread and one
+ * thread rather than two threads and an idle main thread (one thread start, one catalog and one
+ * copy of every result fewer; measured in docs/audit.md). The threads are given their tasks first
+ * and two at a time: while the main thread runs a task it answers no message, and a thread with
+ * its next task at hand does not wait for it.
  */
 export class HybridPool implements TaskPool {
   private readonly inline: InlinePool;

@@ -238,9 +238,8 @@ export async function runNdjson(
   cp.nextSegment += workers;
   saveCheckpoint(dir, cp);
   const initOf = (i: number): WorkerInit => ({ ...opts.init, layout: cp.layout, dir, segment: first + i });
-  // The main thread is one of the workers (HybridPool): it audits at about half the CPU per
-  // administration of a thread, whose heap is capped (docs/audit.md). So the engine is loaded here
-  // as in every thread, and `--workers N` starts N - 1 threads.
+  // The main thread is one of the workers (HybridPool), so the engine is loaded here as in every
+  // thread, and `--workers N` starts N - 1 threads.
   const { AuditTasks } = await import('../worker-tasks.ts');
   const tasks = new AuditTasks(initOf(0));
   const inline = new InlinePool((m) => tasks.handle(m as Parameters<typeof tasks.handle>[0]));
