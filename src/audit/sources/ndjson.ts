@@ -352,15 +352,19 @@ export async function runNdjson(
     const segments = segmentsOf();
     const files = cp.layout.files;
     progress.phase('auditing', files, 'files');
-    // Files are audited in parallel and appended in order; a result may wait its turn (at most
-    // one per worker is in flight, which bounds the main thread's memory).
+    // Files are audited in parallel and appended in order; a result may wait its turn. Twice as
+    // many files as can run at once are handed out past the first one not yet appended: with no
+    // more than can run at once, a worker that finished its files waited idle for a slower one's
+    // (the two cores were 85% busy in the audit pass, 95% now). The waiting results are encoded
+    // rows, a few MB in all.
+    const window = pool.capacity * 2;
     const results = new Map<number, AuditReply>();
     let next = audit.nextFile;
     let launched = audit.nextFile;
     let failure: unknown;
     await new Promise<void>((resolve, reject) => {
       const launch = () => {
-        while (!failure && launched < files && launched - next < pool.capacity) {
+        while (!failure && launched < files && launched - next < window) {
           const file = launched++;
           pool.run<AuditReply>({ kind: 'audit', file, segments }).then(
             (r) => {
