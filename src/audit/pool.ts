@@ -308,14 +308,9 @@ export class HybridPool implements TaskPool {
     if (this.queue.length && !this.inlineBusy) {
       const job = this.queue.shift() as (typeof this.queue)[number];
       this.inlineBusy = true;
-      // The next task is handed out after the messages that came in meanwhile: a thread's answers
-      // wait in the event loop while the main thread works, and the thread would stay idle if
-      // the main thread took task after task without letting them in.
       const done = () => {
         this.inlineBusy = false;
-        setImmediate(() => {
-          if (!this.closed) this.pump();
-        });
+        if (!this.closed) this.pump();
       };
       this.inline.run(job.message).then(
         (v) => {

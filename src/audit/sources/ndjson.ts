@@ -353,10 +353,9 @@ export async function runNdjson(
     const files = cp.layout.files;
     progress.phase('auditing', files, 'files');
     // Files are audited in parallel and appended in order; a result may wait its turn. Twice as
-    // many files as can run at once are handed out past the first one not yet appended: with no
-    // more than can run at once, a worker that finished its files waited idle for a slower one's
-    // (the two cores were 85% busy in the audit pass, 95% now). The waiting results are encoded
-    // rows, a few MB in all.
+    // many files as can run at once are handed out past the first one not yet appended, so that
+    // a worker that finished early goes on while a slower one ends its file. The waiting results
+    // are encoded rows, a few MB in all.
     const window = pool.capacity * 2;
     const results = new Map<number, AuditReply>();
     let next = audit.nextFile;
