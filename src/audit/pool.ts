@@ -254,8 +254,8 @@ export class WorkerPool implements TaskPool {
 
 /**
  * The main thread as one worker beside worker threads: on two cores, the main thread and one
- * thread rather than two threads and an idle main thread (one thread start, one catalog and one
- * copy of every result fewer; measured in docs/audit.md). The threads are given their tasks first
+ * thread rather than two threads and an idle main thread (one thread start fewer, and the main
+ * thread's share of the results is not copied between threads; measured in docs/audit.md). The threads are given their tasks first
  * and two at a time: while the main thread runs a task it answers no message, and a thread with
  * its next task at hand does not wait for it.
  */
