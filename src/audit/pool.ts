@@ -1,11 +1,15 @@
 /**
- * A small pool of worker threads for the NDJSON audit: each worker keeps its own state (the
- * engine's reference data, its partition files), takes one task at a time, and answers with a
- * result or an error. A worker that dies fails the run (its task cannot be known to be done).
+ * The workers of the NDJSON audit. Each keeps its own state (the engine's reference data, its
+ * partition files), runs its tasks one at a time in the order given, and answers each with a
+ * result or an error. A thread that dies fails the run (its task cannot be known to be done).
  *
- * With one worker, `InlinePool` runs the same tasks on the main thread instead: no thread to
- * start (its modules and catalog cost about a second of CPU), no copies between threads, and a
- * shard on a one-CPU pod uses its CPU for the audit. The reports are the same byte for byte.
+ * - `WorkerPool`: worker threads (`serveTasks` is the thread's side).
+ * - `InlinePool`: the main thread as the one worker: no thread to start (its modules and catalog
+ *   cost about a second of CPU), no copies between threads; a shard on a one-CPU pod uses its CPU
+ *   for the audit.
+ * - `HybridPool`: the main thread beside worker threads, for two workers or more.
+ *
+ * The reports are the same byte for byte whichever runs the tasks.
  */
 import { Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
 
@@ -165,9 +169,17 @@ export class WorkerPool implements TaskPool {
     return this.workers.length * this.depth;
   }
 
-  /** Whether a task given now would start on a worker rather than wait in the queue. */
-  hasRoom(): boolean {
-    return !this.failure && this.queue.length === 0 && this.freest() !== undefined;
+  /** Why the pool stopped (a thread died), if it did. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /**
+   * Whether a task given now would start on a thread with fewer than `below` tasks (default: its
+   * full depth) rather than wait in the queue.
+   */
+  hasRoom(below = this.depth): boolean {
+    return !this.failure && this.queue.length === 0 && this.freest(below) !== undefined;
   }
 
   /** Runs a task on the next free worker. */
@@ -181,6 +193,8 @@ export class WorkerPool implements TaskPool {
 
   /** Sends the same message to every worker and waits for all of them. */
   broadcast<T>(message: object): Promise<T[]> {
+    // A dead thread would never answer.
+    if (this.failure) return Promise.reject(this.failure);
     return Promise.all(
       this.workers.map(
         (worker) =>
@@ -193,10 +207,10 @@ export class WorkerPool implements TaskPool {
     );
   }
 
-  /** The worker with the fewest tasks, if it has room for one more. */
-  private freest(): Worker | undefined {
+  /** The worker with the fewest tasks, if it has fewer than `below`. */
+  private freest(below = this.depth): Worker | undefined {
     let best: Worker | undefined;
-    let least = this.depth;
+    let least = Math.min(below, this.depth);
     for (const worker of this.workers) {
       const n = this.load.get(worker) ?? 0;
       if (n < least) {
@@ -208,6 +222,7 @@ export class WorkerPool implements TaskPool {
   }
 
   private dispatch(): void {
+    if (this.failure) return;
     for (let worker = this.freest(); worker && this.queue.length; worker = this.freest()) {
       const job = this.queue.shift() as (typeof this.queue)[number];
       const id = this.nextId++;
@@ -255,9 +270,14 @@ export class WorkerPool implements TaskPool {
 /**
  * The main thread as one worker beside worker threads: on two cores, the main thread and one
  * thread rather than two threads and an idle main thread (one thread start fewer, and the main
- * thread's share of the results is not copied between threads; measured in docs/audit.md). The threads are given their tasks first
- * and two at a time: while the main thread runs a task it answers no message, and a thread with
- * its next task at hand does not wait for it.
+ * thread's share of the results is not copied between threads; measured in docs/audit.md).
+ *
+ * Tasks go first to a thread with none, then to the main thread when it is free, then to a
+ * thread as its second: while the main thread runs a task it answers no message, and a thread
+ * with its next task at hand does not wait for it; but a free main thread is never passed over
+ * for a thread's second task (the audit pass hands out only as many files as can run, and the
+ * main thread would otherwise get one file in three). Once a thread has died, every task queued
+ * or given later is refused with its error.
  */
 export class HybridPool implements TaskPool {
   private readonly inline: InlinePool;
@@ -281,18 +301,47 @@ export class HybridPool implements TaskPool {
 
   run<T>(message: object): Promise<T> {
     if (this.closed) return Promise.reject(new WorkerError('the pool is closed'));
+    const failed = this.threads.failed;
+    if (failed) return Promise.reject(failed);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ message, pending: { resolve, reject } });
       this.pump();
     });
   }
 
-  /**
-   * Hands out queued tasks: the threads' first (posted now), then the main thread's, which starts
-   * once this returns (`InlinePool` runs its task in a later microtask).
-   */
+  /** Hands out queued tasks (see the class comment for the order). */
   private pump(): void {
-    while (this.queue.length && this.threads.hasRoom()) {
+    const failed = this.threads.failed;
+    if (failed) {
+      for (const job of this.queue.splice(0)) job.pending.reject(failed);
+      return;
+    }
+    this.toThreads(1);
+    if (this.queue.length && !this.inlineBusy) {
+      const job = this.queue.shift() as (typeof this.queue)[number];
+      this.inlineBusy = true;
+      const done = () => {
+        this.inlineBusy = false;
+        if (!this.closed) this.pump();
+      };
+      // Runs in a later microtask, after the threads' tasks below are posted.
+      this.inline.run(job.message).then(
+        (v) => {
+          job.pending.resolve(v);
+          done();
+        },
+        (e: unknown) => {
+          job.pending.reject(e instanceof Error ? e : new Error(String(e)));
+          done();
+        },
+      );
+    }
+    this.toThreads();
+  }
+
+  /** Gives queued tasks to threads with fewer than `below` tasks (default: their full depth). */
+  private toThreads(below?: number): void {
+    while (this.queue.length && this.threads.hasRoom(below)) {
       const job = this.queue.shift() as (typeof this.queue)[number];
       this.threads.run(job.message).then(
         (v) => {
@@ -302,24 +351,6 @@ export class HybridPool implements TaskPool {
         (e: unknown) => {
           job.pending.reject(e instanceof Error ? e : new Error(String(e)));
           this.pump();
-        },
-      );
-    }
-    if (this.queue.length && !this.inlineBusy) {
-      const job = this.queue.shift() as (typeof this.queue)[number];
-      this.inlineBusy = true;
-      const done = () => {
-        this.inlineBusy = false;
-        if (!this.closed) this.pump();
-      };
-      this.inline.run(job.message).then(
-        (v) => {
-          job.pending.resolve(v);
-          done();
-        },
-        (e: unknown) => {
-          job.pending.reject(e instanceof Error ? e : new Error(String(e)));
-          done();
         },
       );
     }

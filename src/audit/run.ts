@@ -107,9 +107,9 @@ export async function runAudit(opts: AuditRunOptions): Promise<AuditRunResult> {
     const config = readConfig(env);
     const priceFiles = (opts.priceFiles ?? []).map((f) => resolve(f));
     const catalogDir = config.catalogDir ?? SHIPPED_CATALOG_DIR;
-    // The NDJSON and Bulk paths evaluate in the workers, each with its own catalog: the main
-    // thread checks the price and payer-rule files (exit code 2 when wrong) and keeps no catalog
-    // (tens of MB per copy). FHIR search evaluates here and loads it.
+    // The NDJSON and Bulk paths evaluate in the workers, each with its own catalog (the main
+    // thread is one of them, and loads it there): here the price and payer-rule files are only
+    // checked (exit code 2 when wrong). FHIR search evaluates here and loads it.
     const illustrative = checkReferenceFiles(catalogDir, config, priceFiles);
     const reference =
       opts.ndjsonDir === undefined && opts.bulkUrl === undefined

@@ -4,7 +4,7 @@
  * `route` (the partition pass over one byte range of an input file, into this worker's own
  * partition files), `index` and `medications` (what the later tasks need), and `audit` (one
  * partition file: parse, evaluate, compare, add up and encode the report rows). One task at a
- * time: the pool never gives a worker a second one before the first is answered.
+ * time, in the order given (pool.ts: `serveTasks` on a thread, `InlinePool` on the main thread).
  */
 import { readFileSync } from 'node:fs';
 import type { Medication } from '@medplum/fhirtypes';
@@ -47,7 +47,7 @@ export interface RouteReply extends RangeResult {
 export interface AuditReply {
   readonly rows: EncodedRows;
   readonly totals: TotalsState;
-  /** Descriptor of every code in the totals (the main thread keeps no catalog). */
+  /** Descriptor of every code in the totals (the main thread adds them up from every worker). */
   readonly descriptors: Record<string, string>;
   readonly broken: RecordProblem[];
   readonly withoutEncounter: number;
@@ -86,6 +86,7 @@ export class AuditTasks {
   private patients: HashIndex | undefined;
   private medications = new Map<string, Medication>();
   private readonly reuse = { buffer: Buffer.alloc(0) };
+  private routeFailure: Error | undefined;
 
   constructor(init: WorkerInit) {
     this.init = init;
@@ -108,15 +109,25 @@ export class AuditTasks {
         this.reference();
         return { result: true };
       case 'route': {
+        // A route task that failed part-way left some of its lines in this worker's partition
+        // buffers: no later task here may report lengths that include them (the checkpoint would
+        // keep lines that are routed again on resume). The run fails anyway.
+        if (this.routeFailure) throw this.routeFailure;
         this.writer ??= new SegmentWriter(init.dir, init.segment, init.layout);
-        const result = await routeRange(m.task, {
-          lo: init.layout.lo,
-          hi: init.layout.hi,
-          writer: this.writer,
-          ...(this.encounters ? { encounters: this.encounters } : {}),
-          ...(this.patients ? { patients: this.patients } : {}),
-          ...(init.maxLineBytes ? { maxLineBytes: init.maxLineBytes } : {}),
-        });
+        let result: RangeResult;
+        try {
+          result = await routeRange(m.task, {
+            lo: init.layout.lo,
+            hi: init.layout.hi,
+            writer: this.writer,
+            ...(this.encounters ? { encounters: this.encounters } : {}),
+            ...(this.patients ? { patients: this.patients } : {}),
+            ...(init.maxLineBytes ? { maxLineBytes: init.maxLineBytes } : {}),
+          });
+        } catch (err) {
+          this.routeFailure = err instanceof Error ? err : new Error(String(err));
+          throw err;
+        }
         const reply: RouteReply = { ...result, segment: init.segment, segmentLengths: this.writer.flush() };
         return {
           result: reply,

@@ -5,12 +5,13 @@
  * first and two at a time and still run them one after the other; the reports are the same,
  * byte for byte, whatever the number of workers.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HybridPool, InlinePool, WorkerError, WorkerPool } from '../../src/audit/pool.ts';
 import { runAudit } from '../../src/audit/run.ts';
+import { AuditTasks, type TaskMessage } from '../../src/audit/worker-tasks.ts';
 import { generated, tempDir } from './support.ts';
 
 describe('InlinePool', () => {
@@ -111,7 +112,7 @@ describe('HybridPool', () => {
     return new HybridPool(inline, new WorkerPool(1, TASK_WORKER, () => undefined, undefined, 2));
   }
 
-  it('gives the thread its tasks first, two at a time, the main thread the next, and answers each', async () => {
+  it('hands a task to a thread with none, then to the main thread, then to a thread as its second, and answers each', async () => {
     const mainLog: string[] = [];
     const pool = hybrid(mainLog);
     try {
@@ -121,7 +122,7 @@ describe('HybridPool', () => {
       const answers = await Promise.all(kinds.map((kind) => pool.run<string>({ kind, ms: 20 })));
       // Each task answered once, by whoever ran it.
       expect(answers.map((a) => a.split(' ')[1])).toEqual(kinds);
-      expect(answers.slice(0, 3)).toEqual(['thread a', 'thread b', 'main c']);
+      expect(answers.slice(0, 3)).toEqual(['thread a', 'main b', 'thread c']);
       const byMain = answers.filter((a) => a.startsWith('main ')).map((a) => a.slice(5));
       expect(byMain).toEqual(mainLog);
       expect(byMain.length).toBeGreaterThan(0);
@@ -130,6 +131,32 @@ describe('HybridPool', () => {
       const [, threadLog] = await pool.broadcast<string[]>({ kind: 'log' });
       const ran = answers.filter((a) => a.startsWith('thread ')).map((a) => a.slice(7));
       expect(threadLog).toEqual(ran.flatMap((k) => [`start ${k}`, `end ${k}`]));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("never passes over a free main thread for a thread's second task", async () => {
+    const pool = hybrid([]);
+    try {
+      const a = pool.run<string>({ kind: 'a', ms: 1000 });
+      expect(await pool.run<string>({ kind: 'b', ms: 1 })).toBe('main b');
+      // The thread is still on a: c goes to the main thread, free again, not into the thread's
+      // second place (in the audit pass, the main thread would get one file in three).
+      expect(await pool.run<string>({ kind: 'c', ms: 1 })).toBe('main c');
+      expect(await a).toBe('thread a');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses every task and broadcast once a thread has died, rather than wait for it', async () => {
+    const pool = hybrid([]);
+    try {
+      await expect(pool.run({ kind: 'die' })).rejects.toThrow('a worker stopped (exit code 3)');
+      // Neither moved quietly onto the main thread nor posted to the dead thread.
+      await expect(pool.run({ kind: 'later' })).rejects.toThrow('a worker stopped (exit code 3)');
+      await expect(pool.broadcast({ kind: 'log' })).rejects.toThrow('a worker stopped (exit code 3)');
     } finally {
       await pool.close();
     }
@@ -147,6 +174,48 @@ describe('HybridPool', () => {
     // Nothing is left waiting: the last tasks were never started and say why.
     expect(settled.at(-1)).toMatchObject({ status: 'rejected', reason: { message: 'the pool is closed' } });
     await expect(pool.run({ kind: 'late' })).rejects.toThrow('the pool is closed');
+  });
+});
+
+describe('a worker whose route task failed', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const worker = () =>
+    new AuditTasks({
+      catalogDir: undefined,
+      priceFiles: [],
+      payerRulesFile: undefined,
+      facilitiesFile: undefined,
+      facilityTimeZone: undefined,
+      now: '2026-12-02T12:00:00Z',
+      range: { since: '2026-01-01', until: '2026-03-31' },
+      layout: { lo: 0, hi: 65536, files: 4 },
+      dir,
+      segment: 0,
+      targets: { csv: false, json: false },
+      illustrative: false,
+    });
+  const route = (file: string): TaskMessage => ({
+    id: 1,
+    kind: 'route',
+    task: {
+      input: 0,
+      range: 0,
+      file: join(dir, file),
+      start: 0,
+      end: 1 << 20,
+      phase: 'rest',
+      reportBroken: true,
+    },
+  });
+
+  it("refuses its later route tasks: none may report partition lengths that hold the failed one's lines", async () => {
+    writeFileSync(join(dir, 'ok.ndjson'), '{"resourceType":"Patient","id":"p1"}\n');
+    const failed = worker();
+    await expect(failed.handle(route('missing.ndjson'))).rejects.toThrow(/ENOENT/);
+    await expect(failed.handle(route('ok.ndjson'))).rejects.toThrow(/ENOENT/);
+    // The same task on a worker that has not failed is routed.
+    expect((await worker().handle(route('ok.ndjson'))).result).toMatchObject({ lines: 1 });
   });
 });
 

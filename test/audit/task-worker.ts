@@ -18,6 +18,8 @@ if (parentPort)
   serveTasks(parentPort, async (message) => {
     const { id, kind, ms } = message as TestTask;
     if (kind === 'log') return { result: log.splice(0) };
+    // In a worker thread, process.exit ends the thread (exit code 3), not the process.
+    if (kind === 'die') process.exit(3);
     log.push(`start ${kind}`);
     await sleep(ms ?? 1);
     log.push(`end ${kind}`);
