@@ -48,6 +48,15 @@ export interface TaskPool {
 
 type Handler = (message: { readonly id: number }) => Promise<{ readonly result: unknown }>;
 
+/** What a task's error says, as a thread posts it and as a `WorkerError` carries it. */
+function describeError(err: unknown): { message: string; code?: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return {
+    message: err instanceof Error ? err.message : String(err),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}
+
 /**
  * The thread's side of a `WorkerPool`: answers each message from `port` with `handle`'s result or
  * error, one task at a time in the order they came. The pool may send a task before the current
@@ -66,17 +75,7 @@ export function serveTasks(
     Promise.resolve()
       .then(() => handle(m))
       .then(({ result, transfer }) => port.postMessage({ id: m.id, ok: true, result }, transfer ?? []))
-      .catch((err: unknown) => {
-        const code = (err as { code?: unknown } | null)?.code;
-        port.postMessage({
-          id: m.id,
-          ok: false,
-          error: {
-            message: err instanceof Error ? err.message : String(err),
-            ...(typeof code === 'string' ? { code } : {}),
-          },
-        });
-      });
+      .catch((err: unknown) => port.postMessage({ id: m.id, ok: false, error: describeError(err) }));
   port.on('message', (m: { readonly id: number }) => {
     tail = tail.then(() => answer(m)).catch(() => undefined);
   });
@@ -103,11 +102,8 @@ export class InlinePool implements TaskPool {
       this.handle({ id, ...message }).then(
         ({ result }) => result as T,
         (err: unknown) => {
-          const code = (err as { code?: unknown } | null)?.code;
-          throw new WorkerError(
-            err instanceof Error ? err.message : String(err),
-            typeof code === 'string' ? code : undefined,
-          );
+          const { message, code } = describeError(err);
+          throw new WorkerError(message, code);
         },
       ),
     );
@@ -323,16 +319,7 @@ export class HybridPool implements TaskPool {
         if (!this.closed) this.pump();
       };
       // Runs in a later microtask, once this returns.
-      this.inline.run(job.message).then(
-        (v) => {
-          job.pending.resolve(v);
-          done();
-        },
-        (e: unknown) => {
-          job.pending.reject(e instanceof Error ? e : new Error(String(e)));
-          done();
-        },
-      );
+      settle(job.pending, this.inline.run(job.message), done);
     }
   }
 
@@ -340,16 +327,7 @@ export class HybridPool implements TaskPool {
   private toThreads(): void {
     while (this.queue.length && this.threads.hasRoom()) {
       const job = this.queue.shift() as (typeof this.queue)[number];
-      this.threads.run(job.message).then(
-        (v) => {
-          job.pending.resolve(v);
-          this.pump();
-        },
-        (e: unknown) => {
-          job.pending.reject(e instanceof Error ? e : new Error(String(e)));
-          this.pump();
-        },
-      );
+      settle(job.pending, this.threads.run(job.message), () => this.pump());
     }
   }
 
@@ -366,4 +344,18 @@ export class HybridPool implements TaskPool {
     for (const job of this.queue.splice(0)) job.pending.reject(new WorkerError('the pool is closed'));
     await Promise.all([this.inline.close(), this.threads.close()]);
   }
+}
+
+/** Passes a task's outcome on to whoever queued it, then calls `after`. */
+function settle(pending: Pending, outcome: Promise<unknown>, after: () => void): void {
+  outcome.then(
+    (v) => {
+      pending.resolve(v);
+      after();
+    },
+    (e: unknown) => {
+      pending.reject(e instanceof Error ? e : new Error(String(e)));
+      after();
+    },
+  );
 }
