@@ -90,27 +90,16 @@ export function identify(
     };
   }
 
-  const ingredients = new Set<string>();
-  let product: Product | undefined;
-  for (const rx of codesOf(concept, SYSTEMS.rxnorm)) {
-    const products = catalog.productsByRxnormCode(rx);
-    const first = products[0];
-    if (first) {
-      // Several labelers share a clinical-drug RxNorm code: usable when they bill alike.
-      const alike = products.every(
-        (p) =>
-          p.ingredient === first.ingredient &&
-          p.amount?.value === first.amount?.value &&
-          p.amount?.measure === first.amount?.measure &&
-          p.volumeMl === first.volumeMl &&
-          p.containerUse === first.containerUse &&
-          p.hcpcs.join() === first.hcpcs.join(),
-      );
-      if (alike) product ??= first;
-      for (const p of products) ingredients.add(p.ingredient);
-    }
-    for (const i of catalog.ingredientsByRxnormCode(rx)) ingredients.add(i);
+  const rx = rxnormDrugs(concept, catalog);
+  if (rx.conflict) {
+    return {
+      kind: 'ambiguous',
+      reason: `its RxNorm codings disagree: ${rx.conflict}`,
+      ...(texts[0] ? { name: texts[0] } : {}),
+    };
   }
+  const ingredients = new Set<string>(rx.ingredients);
+  const product = rx.product;
   if (ingredients.size === 0) {
     for (const t of texts) for (const i of catalog.ingredientsInText(t)) ingredients.add(i);
   }
@@ -167,4 +156,59 @@ function ingredientProducts(
     }
   }
   return [...found.values()];
+}
+
+/** Two catalog products bill alike: same drug, content, volume, container use and codes. */
+function alike(p: Product, q: Product): boolean {
+  return (
+    p.ingredient === q.ingredient &&
+    p.amount?.value === q.amount?.value &&
+    p.amount?.measure === q.amount?.measure &&
+    p.volumeMl === q.volumeMl &&
+    p.containerUse === q.containerUse &&
+    p.hcpcs.join() === q.hcpcs.join()
+  );
+}
+
+/**
+ * The drug a concept's RxNorm codings identify. Each coding the catalog knows names a set of
+ * drugs (a clinical drug: its products' drug; an ingredient code: its families); the drug is
+ * what they all agree on, their intersection. EHRs send a clinical drug with its ingredient
+ * (1743704 methylprednisolone 125 MG Injection with 6902 methylprednisolone): one drug. Codings
+ * that name no common drug, or clinical drugs that do not bill alike, are a contradiction.
+ * Codings the catalog does not know (a local code under the RxNorm system) are left out.
+ */
+function rxnormDrugs(
+  concept: CodeableConcept | undefined,
+  catalog: DrugCatalog,
+): { ingredients: readonly string[]; product?: Product; conflict?: string } {
+  let agreed: Set<string> | undefined;
+  let product: Product | undefined;
+  const named: string[] = [];
+  for (const rx of codesOf(concept, SYSTEMS.rxnorm)) {
+    const drugs = new Set<string>();
+    const products = catalog.productsByRxnormCode(rx);
+    const first = products[0];
+    if (first) {
+      // Several labelers share a clinical-drug RxNorm code: usable when they bill alike.
+      const own = products.every((p) => alike(p, first)) ? first : undefined;
+      if (own && product && !alike(own, product)) {
+        return {
+          ingredients: [],
+          conflict: `${rx} and ${named.join(', ')} are clinical drugs that do not bill alike`,
+        };
+      }
+      product ??= own;
+      for (const p of products) drugs.add(p.ingredient);
+    }
+    for (const i of catalog.ingredientsByRxnormCode(rx)) drugs.add(i);
+    if (drugs.size === 0) continue;
+    named.push(rx);
+    agreed = agreed ? new Set([...agreed].filter((i) => drugs.has(i))) : drugs;
+    if (agreed.size === 0) {
+      return { ingredients: [], conflict: `${named.join(' and ')} name different drugs` };
+    }
+  }
+  const ingredients = agreed ? [...agreed] : [];
+  return { ingredients, ...(product && ingredients.includes(product.ingredient) ? { product } : {}) };
 }
