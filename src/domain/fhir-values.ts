@@ -1,11 +1,16 @@
 /** Small pure readers of FHIR values (codings, references, dates), tolerant of malformed data from a server. */
 import type { CodeableConcept, Coding, Extension, Reference } from '@medplum/fhirtypes';
-import { FHIR_ID } from './vocabulary.ts';
+import { canonicalSystem, FHIR_ID } from './vocabulary.ts';
 
+/** The codings with a code, of `system` when given (under its URL or an alias, e.g. an HL7 OID). */
 export function codings(cc: CodeableConcept | undefined, system?: string): Coding[] {
   const list = Array.isArray(cc?.coding) ? cc.coding : [];
   return list.filter(
-    (c) => c && typeof c === 'object' && typeof c.code === 'string' && (!system || c.system === system),
+    (c) =>
+      c &&
+      typeof c === 'object' &&
+      typeof c.code === 'string' &&
+      (!system || c.system === system || canonicalSystem(c.system) === system),
   );
 }
 

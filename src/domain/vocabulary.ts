@@ -15,6 +15,23 @@ export const SYSTEMS = {
   ucum: 'http://unitsofmeasure.org',
 } as const;
 
+/**
+ * The same code systems under other names: the HL7 OIDs of NDC (2.16.840.1.113883.6.69), RxNorm
+ * (2.16.840.1.113883.6.88) and HCPCS (2.16.840.1.113883.6.285), which C-CDA-derived FHIR exports
+ * (Epic, Oracle Health) send as `urn:oid:` systems (HL7 Terminology NamingSystem v3-ndc,
+ * v3-rxNorm and hcpcs-Level-II give each OID beside its URL). Compare with `canonicalSystem`.
+ */
+export const SYSTEM_ALIASES: Readonly<Record<string, string>> = {
+  'urn:oid:2.16.840.1.113883.6.69': SYSTEMS.ndc,
+  'urn:oid:2.16.840.1.113883.6.88': SYSTEMS.rxnorm,
+  'urn:oid:2.16.840.1.113883.6.285': SYSTEMS.hcpcs,
+};
+
+/** The canonical URL of a code system written under one of its other names, else itself. */
+export function canonicalSystem(system: string | undefined): string | undefined {
+  return system === undefined ? undefined : (SYSTEM_ALIASES[system] ?? system);
+}
+
 export const EXT = {
   discardedAmount: 'https://vialwise.dev/fhir/StructureDefinition/discarded-amount',
   containersOpened: 'https://vialwise.dev/fhir/StructureDefinition/containers-opened',

@@ -97,3 +97,69 @@ describe('several RxNorm codings on one Medication', () => {
     expect(lineSummary(run({ medications: [m], administrations: [a] }))).toEqual([`J2919|JZ|25|${DOS}`]);
   });
 });
+
+describe('NDC and RxNorm under their HL7 OIDs (Epic and Oracle Health exports)', () => {
+  it('an NDC coding in urn:oid:2.16.840.1.113883.6.69 is the NDC: Solu-Medrol 40 mg bills J2919 x 8 with its NDC', () => {
+    // 00009-0039-28 Solu-Medrol 40 mg, J2919 BILLUNITS 8: asp-crosswalk-2025q1.csv line 3430.
+    const m = med([{ system: NDC_OID, code: '0009-0039-28', display: 'SOLU-MEDROL 40 MG ACT-O-VIAL' }]);
+    const a = admin({ medicationRef: 'Medication/m1', dose: { value: 40, unit: 'mg' } });
+    const ev = run({ medications: [m], administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|8|${DOS}`]);
+    expect(ev.lines[0]?.ndc?.ndc).toBe(CMS_NDC.soluMedrol40);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('an RxNorm coding in urn:oid:2.16.840.1.113883.6.88 is RxNorm: 1743704 and 6902 bill J2919 x 25', () => {
+    const m = med([
+      { system: RXNORM_OID, code: '1743704' },
+      { system: RXNORM_OID, code: '6902' },
+    ]);
+    const a = admin({ medicationRef: 'Medication/m1', dose: { value: 125, unit: 'mg' } });
+    expect(lineSummary(run({ medications: [m], administrations: [a] }))).toEqual([`J2919|JZ|25|${DOS}`]);
+  });
+
+  it('in a medicationCodeableConcept, and in the ingredient of an admixture', () => {
+    const a = admin({ dose: { value: 40, unit: 'mg' } });
+    a.medicationCodeableConcept = { coding: [{ system: NDC_OID, code: '00009003928' }] };
+    expect(lineSummary(run({ administrations: [a] }))).toEqual([`J2919|JZ|8|${DOS}`]);
+
+    // Dobutamine 250 mg vial (0409-2344-01, J1250 BILLUNITS 1: asp-crosswalk-2025q3.csv line 1507)
+    // mixed into D5W, the vial's NDC under the OID; 15 mL/h x 8 h x 0.5 mg/mL = 60 mg: J1250 x 1.
+    const mix: Medication = {
+      resourceType: 'Medication',
+      id: 'mix',
+      code: { text: 'dobutamine 250 mg in D5W 500 mL' },
+      ingredient: [
+        {
+          itemCodeableConcept: { coding: [{ system: NDC_OID, code: '0409-2344-01' }] },
+          isActive: true,
+          strength: { numerator: { value: 250, unit: 'mg' }, denominator: { value: 500, unit: 'mL' } },
+        },
+      ],
+    };
+    const drip = admin({
+      medicationRef: 'Medication/mix',
+      rate: { value: 15, unit: 'mL/hr' },
+      period: { start: `${DOS}T14:00:00Z`, end: `${DOS}T22:00:00Z` },
+    });
+    const ev = run({ medications: [mix], administrations: [drip] });
+    expect(lineSummary(ev)).toEqual([`J1250||1|${DOS}`]);
+    expect(ev.lines[0]?.ndc?.ndc).toBe(CMS_NDC.dobutamineVial);
+  });
+});
+
+describe('posted charges coded under the HCPCS OID', () => {
+  it('a ChargeItem in urn:oid:2.16.840.1.113883.6.285 is read: the right charge raises nothing, a short one is compared', () => {
+    const a = admin({ ndc: CMS_NDC.soluMedrol125, dose: { value: 125, unit: 'mg' } });
+    const oid = (ci: ReturnType<typeof chargeItem>) => {
+      for (const c of ci.code?.coding ?? []) c.system = 'urn:oid:2.16.840.1.113883.6.285';
+      return ci;
+    };
+    const right = oid(chargeItem({ code: 'J2919', modifiers: ['JZ'], units: 25 }));
+    expect(run({ administrations: [a], chargeItems: [right] }).gaps).toEqual([]);
+    const short = oid(chargeItem({ code: 'J2919', modifiers: ['JZ'], units: 20 }));
+    expect(gapSummary(run({ administrations: [a], chargeItems: [short] }))).toEqual([
+      `charge-units-mismatch@J2919:${DOS}`,
+    ]);
+  });
+});

@@ -12,7 +12,7 @@ import type { GapList } from '../gap-list.ts';
 import type { Check } from './check.ts';
 import { paymentFor, sumMoney } from '../../domain/money.ts';
 import { calendarDate, finiteNumber, localRef } from '../../domain/fhir-values.ts';
-import { SYSTEMS } from '../../domain/vocabulary.ts';
+import { canonicalSystem, SYSTEMS } from '../../domain/vocabulary.ts';
 
 /** A posted line: a billable ChargeItem, or an item of a Claim that has left draft. */
 export interface PostedLine {
@@ -68,7 +68,13 @@ export function readCharge(
   let code: string | undefined;
   const modifiers: string[] = [];
   for (const c of list) {
-    if (!c || typeof c !== 'object' || typeof c.code !== 'string' || c.system !== SYSTEMS.hcpcs) continue;
+    if (
+      !c ||
+      typeof c !== 'object' ||
+      typeof c.code !== 'string' ||
+      canonicalSystem(c.system) !== SYSTEMS.hcpcs
+    )
+      continue;
     const upper = c.code.toUpperCase();
     if (code === undefined && isHcpcsCode(upper)) code = upper;
     else if (isModifierCode(upper)) modifiers.push(upper);
