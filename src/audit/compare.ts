@@ -300,12 +300,14 @@ export function auditEncounter(
     let dj = 0;
     let hasMain = false;
     let needsJz = false;
+    let plain = 0;
     for (const l of k.derived) {
       if (l.modifiers.includes('JW')) dj += l.units;
       else {
         d += l.units;
         hasMain = true;
         if (l.modifiers.includes('JZ')) needsJz = true;
+        else plain += l.units; // a multi-dose vial's units beside JZ units (engine's dayLines)
       }
     }
     // The engine's modifiers are JW and JZ only: the line without JW carries JZ or nothing.
@@ -375,8 +377,8 @@ export function auditEncounter(
     const under = Math.max(0, d - p);
     const overMain = Math.max(0, p - d);
     const overJw = Math.max(0, pj - dj);
-    const missingJz = needsJz && lackingLines > 0;
-    const jzUnits = missingJz ? Math.min(d, lacking) : 0;
+    const missingJz = needsJz && lackingLines > 0 && (plain === 0 || lacking > plain);
+    const jzUnits = missingJz ? Math.min(d - plain, lacking - plain) : 0;
 
     const missedJwMills = value(missedJw, true);
     const underMills = value(under, true);

@@ -163,3 +163,66 @@ describe('posted charges coded under the HCPCS OID', () => {
     ]);
   });
 });
+
+describe('single-dose and multi-dose vials of one code on one day', () => {
+  // J1100 dexamethasone sodium phosphate, per 1 mg (asp-pricing-2025q1.csv line 205). Hikma
+  // 00641-6145-25: 1 mL vials of 4 mg, BILLUNITS 4 (asp-crosswalk-2025q1.csv line 1291),
+  // single-dose (LABELS in test/support/cms-catalog.ts). Fresenius 63323-0165-26: 5 mL vials of
+  // 20 mg, BILLUNITS 20 (line 1311), multi-dose (catalog/curated.json, openFDA "VIAL, MULTI-DOSE").
+  // J1100 is SI N under OPPS (opps-addendum-b-2025q1.csv line 3405): packaged in a hospital, so
+  // JW/JZ arise in a physician office.
+  const HIKMA = CMS_NDC.dexamethasone4;
+  const FRESENIUS_MDV = '63323016526';
+  const sdv = (dose: number, discarded?: number) =>
+    admin({
+      id: 'a1',
+      ndc: HIKMA,
+      dose: { value: dose, unit: 'mg' },
+      ...(discarded !== undefined ? { discarded: { value: discarded, unit: 'mg' } } : {}),
+    });
+  const mdv = admin({ id: 'a2', ndc: FRESENIUS_MDV, dose: { value: 8, unit: 'mg' }, at: `${DOS}T11:00:00Z` });
+
+  it('a full single-dose vial (4 mg) and 8 mg from the multi-dose vial: JZ on the single-dose units only', () => {
+    const ev = run({ administrations: [sdv(4), mdv] }, office);
+    expect(ev.lines.map((l) => [l.ndc?.ndc, l.modifiers.join('+'), l.units])).toEqual([
+      [FRESENIUS_MDV, '', 8],
+      [HIKMA, 'JZ', 4],
+    ]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('3 mg from the single-dose vial with 1 mg discarded: the waste is billed on it alone (JW x 1)', () => {
+    const ev = run({ administrations: [sdv(3, 1), mdv] }, office);
+    // Units once for the day: ceil(3 + 8) = 11, split 3 + 8; JW floor((3 + 1) / 1) - 3 = 1.
+    expect(lineSummary(ev)).toEqual([`J1100|JW|1|${DOS}`, `J1100||3|${DOS}`, `J1100||8|${DOS}`]);
+    expect(ev.lines.find((l) => l.modifiers.includes('JW'))?.ndc?.ndc).toBe(HIKMA);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('the waste of the single-dose vial undocumented: only its possible JW units are at risk', () => {
+    const ev = run({ administrations: [sdv(3), mdv] }, office);
+    expect(lineSummary(ev)).toEqual([`J1100||3|${DOS}`, `J1100||8|${DOS}`]);
+    expect(gapSummary(ev)).toEqual(['wastage-undocumented@a1']);
+    // floor(4 / 1) - 3 = 1 unit at $0.108 (asp-pricing-2025q1.csv line 205).
+    expect(ev.gaps[0]?.revenueAtRisk).toEqual({ value: 0.11, currency: 'USD' });
+  });
+
+  it('posted JZ x 4 and an unmodified x 8 for the multi-dose units: no charge-modifier-missing', () => {
+    const charges = [
+      chargeItem({ id: 'ci1', code: 'J1100', modifiers: ['JZ'], units: 4 }),
+      chargeItem({ id: 'ci2', code: 'J1100', units: 8 }),
+    ];
+    expect(run({ administrations: [sdv(4), mdv], chargeItems: charges }, office).gaps).toEqual([]);
+    // One unmodified charge of 12 units does lack the JZ of the single-dose units.
+    const one = [chargeItem({ code: 'J1100', units: 12 })];
+    expect(gapSummary(run({ administrations: [sdv(4), mdv], chargeItems: one }, office))).toEqual([
+      `charge-modifier-missing@J1100:${DOS}`,
+    ]);
+  });
+
+  it('in a hospital outpatient department J1100 is packaged (SI N): both lines without modifier, no gap', () => {
+    const ev = run({ administrations: [sdv(4), mdv] });
+    expect(lineSummary(ev)).toEqual([`J1100||4|${DOS}`, `J1100||8|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+  });
+});

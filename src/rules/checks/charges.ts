@@ -232,24 +232,32 @@ export function compareWithPostedCharges(
     const [code, dos] = key.split(':') as [string, string];
     let derivedUnits = 0;
     let derivedJw = 0;
+    // Units without JW or JZ: a multi-dose vial's, beside a single-dose vial's JZ units that day.
+    let derivedPlain = 0;
     let needsJz = false;
     for (const l of derived) {
       if (l.modifiers.includes('JW')) derivedJw += l.units;
       else derivedUnits += l.units;
       if (l.modifiers.includes('JZ')) needsJz = true;
+      else if (!l.modifiers.includes('JW')) derivedPlain += l.units;
     }
     let postedUnits = 0;
     let postedJw = 0;
+    let postedPlain = 0;
     let lacksJz = false;
     for (const c of posted) {
       if (c.modifiers.includes('JW')) postedJw += c.units;
       else {
         postedUnits += c.units;
-        if (!c.modifiers.includes('JZ')) lacksJz = true;
+        if (!c.modifiers.includes('JZ')) {
+          lacksJz = true;
+          postedPlain += c.units;
+        }
       }
     }
     const missesJw = derivedJw > 0 && postedJw === 0 && posted.length > 0;
-    const missesJz = needsJz && lacksJz;
+    // JZ is missing when more units were posted without it than the lines bill without it.
+    const missesJz = needsJz && lacksJz && (derivedPlain === 0 || postedPlain > derivedPlain);
     const unitsDiffer = postedUnits !== derivedUnits || (postedJw > 0 && postedJw !== derivedJw);
     const differs = unitsDiffer && (posted.length > 0 || derivedUnits > 0);
     if (!missesJw && !missesJz && !differs) continue;

@@ -13,7 +13,7 @@ import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
 import type { PayerContext } from '../payer.ts';
 import { readyToInfuse } from '../dose.ts';
-import { allocateUnits, decideWaste, type WasteDecision } from '../units.ts';
+import { administeredUnits, allocateUnits, decideWaste, type WasteDecision } from '../units.ts';
 import { groupBy, inMeasure, sum } from './amounts.ts';
 import { assignCodes } from './code.ts';
 import { lineContainers, type LineContainers } from './containers.ts';
@@ -74,25 +74,39 @@ function dayLines(
     implausiblySmall(facts, code, given, gaps);
     return [];
   }
-  const containers = lineContainers(facts, code, given, gaps);
+  // Waste is judged on the single-dose containers: on a day that also drew from multi-dose vials
+  // of the code, their units carry neither JW nor JZ (CMS JW/JZ FAQ: the modifiers are for
+  // single-dose containers), while the day's units are still rounded once on the whole.
+  const multi = facts.filter((f) => f.containerUse === 'multi-dose');
+  const mixed =
+    multi.length > 0 &&
+    multi.length < facts.length &&
+    facts.every((f) => f.singleDose || f.containerUse === 'multi-dose');
+  const judged = mixed ? facts.filter((f) => f.singleDose) : facts;
+  const givenOf = (fs: readonly Fact[]) => sum(fs.map((f) => inMeasure(f.given, code, f.mgPerMl) ?? 0));
+  const containers = lineContainers(judged, code, mixed ? givenOf(judged) : given, gaps);
+  const billable = mixed
+    ? containers.billable + lineContainers(multi, code, givenOf(multi), gaps).billable
+    : containers.billable;
   const decision = decideWaste({
     given: containers.billable,
     discarded: containers.discarded,
     unitSize: code.unit.amount,
     capacity: containers.capacity,
-    singleDose: facts.every((f) => f.singleDose),
+    singleDose: judged.every((f) => f.singleDose),
     jwRequired: rules.jwRequired,
     jzRequired: rules.jzRequired,
     wasteUnconfirmed: containers.stoppedUndocumented.length > 0,
   });
-  if (decision.units > MAX_UNITS_PER_DAY) {
-    implausibleUnits(facts, code, decision.units, gaps);
+  const units = mixed ? administeredUnits(billable, code.unit.amount) : decision.units;
+  if (units > MAX_UNITS_PER_DAY) {
+    implausibleUnits(facts, code, units, gaps);
     return [];
   }
-  inconsistentWaste(facts, code, dos, containers, decision, gaps);
+  inconsistentWaste(judged, code, dos, containers, decision, gaps);
   const jwUnits = decision.jwUnits > MAX_UNITS_PER_DAY ? 0 : decision.jwUnits;
-  if (jwUnits !== decision.jwUnits) implausibleWaste(facts, code, decision.jwUnits, gaps);
-  const wasteApplies = (rules.jwRequired || rules.jzRequired) && facts.every((f) => f.singleDose);
+  if (jwUnits !== decision.jwUnits) implausibleWaste(judged, code, decision.jwUnits, gaps);
+  const wasteApplies = (rules.jwRequired || rules.jzRequired) && judged.every((f) => f.singleDose);
   if (wasteApplies) stoppedWithoutWaste(containers.stoppedUndocumented, dos, gaps);
   if (
     rules.jzRequired &&
@@ -102,13 +116,17 @@ function dayLines(
     !decision.inconsistency &&
     containers.stoppedUndocumented.length === 0
   )
-    modifierUndecidable(facts, dos, gaps);
+    modifierUndecidable(judged, dos, gaps);
 
   const price = catalog.priceOn(code.code, dos);
-  const main: Modifier[] = [...(decision.jz ? (['JZ'] as const) : []), ...optional(rules.modifier340B)];
-  const waste: Modifier[] = ['JW', ...optional(rules.modifier340B)];
-  const out = ndcLines(code, facts, main, decision.units, containers.billable / given, 'given', price);
-  if (jwUnits > 0) out.push(...ndcLines(code, facts, waste, jwUnits, 1, 'discarded', price));
+  const extra = optional(rules.modifier340B);
+  const jz = decision.jz ? (['JZ'] as const) : [];
+  // JZ goes on the units of single-dose containers only (all of them, unless the day is mixed).
+  const main = (fs: readonly Fact[]): Modifier[] =>
+    !mixed || fs.every((f) => f.singleDose) ? [...jz, ...extra] : [...extra];
+  const waste: Modifier[] = ['JW', ...extra];
+  const out = ndcLines(code, facts, main, units, billable / given, 'given', price);
+  if (jwUnits > 0) out.push(...ndcLines(code, judged, () => waste, jwUnits, 1, 'discarded', price));
   if (decision.undocumentedWasteUnits > 0) {
     const risk = price ? paymentFor(decision.undocumentedWasteUnits, price.paymentLimit) : undefined;
     wasteUndocumented(containers.undocumented, dos, risk, gaps);
@@ -127,7 +145,7 @@ function optional<T>(x: T | undefined): T[] {
 function ndcLines(
   code: HcpcsCode,
   facts: readonly Fact[],
-  modifiers: Modifier[],
+  modifiers: (fs: readonly Fact[]) => Modifier[],
   units: number,
   scale: number,
   what: 'given' | 'discarded',
@@ -142,7 +160,7 @@ function ndcLines(
   if (facts.length === 1) {
     // The common case: one administration, one line.
     const detail = ndcDetail(first.ndc, amountOf(first), code, first.product, first.ndcMgPerMl);
-    return [line(code.code, modifiers, units, dos, detail, price, [first.ref], first.diagnoses)];
+    return [line(code.code, modifiers([first]), units, dos, detail, price, [first.ref], first.diagnoses)];
   }
   const buckets = ndcBuckets(facts);
   const amounts = buckets.map(([, fs]) => sum(fs.map(amountOf)));
@@ -159,7 +177,7 @@ function ndcLines(
     const own = fs.find((f) => f.ndc) ?? fs[0];
     const detail = ndcDetail(ndc || undefined, amounts[i] ?? 0, code, own?.product, own?.ndcMgPerMl);
     const dx = [...new Set(fs.flatMap((f) => f.diagnoses))];
-    out.push(line(code.code, modifiers, shares[i], dos, detail, price, refs, dx));
+    out.push(line(code.code, modifiers(fs), shares[i], dos, detail, price, refs, dx));
   });
   if (orphans.length && out[0]) {
     const largest = out.reduce((a, b) => (b.units > a.units ? b : a));
