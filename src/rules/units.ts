@@ -49,9 +49,23 @@ export interface WasteDecision {
   readonly inconsistency?: 'multi-dose-waste' | 'amounts-do-not-match-containers';
 }
 
-/** Fewest containers that hold the dose. */
+/**
+ * vialwise's own measurement tolerance: a charted amount up to 0.5% above the labeled content of
+ * the containers is read as that content. Charted doses are rounded (40.1 mg keyed for a 40 mg
+ * vial, a volume read off a syringe's 0.1 mL marks and converted), and no container holds more
+ * billable drug than its label (42 CFR 414.904(a): overfill is not billed), so such a dose
+ * neither opens another container nor bills a unit above the label.
+ */
+export const CONTAINER_TOLERANCE = 0.005;
+
+/** The tolerance above `capacity` (in the same measure) that still counts as `capacity`. */
+export function containerTolerance(capacity: number): number {
+  return Math.max(capacity * CONTAINER_TOLERANCE, 1e-6);
+}
+
+/** Fewest containers that hold the dose, within the measurement tolerance. */
 export function fewestContainers(given: number, containerAmount: number): number {
-  return Math.max(1, Math.ceil(given / containerAmount - EPS));
+  return Math.max(1, Math.ceil(given / (containerAmount * (1 + CONTAINER_TOLERANCE)) - EPS));
 }
 
 /**
@@ -68,8 +82,8 @@ export function wasteInconsistency(
   if (container === 'multi-dose' && discarded > 0) return 'multi-dose-waste';
   if (container === 'single-dose' && capacity !== undefined) {
     // Overfill is never billable; a small tolerance absorbs rounding in documented volumes.
-    const tolerance = Math.max(capacity * 0.005, 1e-6);
-    if (Math.abs(given + discarded - capacity) > tolerance) return 'amounts-do-not-match-containers';
+    if (Math.abs(given + discarded - capacity) > containerTolerance(capacity))
+      return 'amounts-do-not-match-containers';
   }
   return undefined;
 }

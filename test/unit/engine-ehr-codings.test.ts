@@ -226,3 +226,49 @@ describe('single-dose and multi-dose vials of one code on one day', () => {
     expect(ev.gaps).toEqual([]);
   });
 });
+
+describe('a charted dose a rounding above the label', () => {
+  // Solu-Medrol 40 mg Act-O-Vial 00009-0039-28, J2919 BILLUNITS 8 (asp-crosswalk-2025q1.csv line
+  // 3430), single-dose, 1 mL (LABELS). Solu-Medrol 125 mg 00009-0047-22, BILLUNITS 25 (line 3433).
+  it('40.1 mg from the 40 mg vial is that vial: J2919 x 8 with JZ (the labeled 40 mg), no extra vial, no gap', () => {
+    const a = admin({ ndc: CMS_NDC.soluMedrol40, dose: { value: 40.1, unit: 'mg' } });
+    const ev = run({ administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|8|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: CMS_NDC.soluMedrol40, quantity: 1, unit: 'ML' });
+  });
+
+  it('the same with one container documented as opened, and with none discarded', () => {
+    const opened = admin({ ndc: CMS_NDC.soluMedrol40, dose: { value: 40.1, unit: 'mg' }, opened: 1 });
+    const ev = run({ administrations: [opened] });
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|8|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+    const none = admin({
+      ndc: CMS_NDC.soluMedrol40,
+      dose: { value: 40.1, unit: 'mg' },
+      discarded: { value: 0, unit: 'mg' },
+    });
+    expect(run({ administrations: [none] }).gaps).toEqual([]);
+  });
+
+  it('125.5 mg from the 125 mg vial (0.4% above) bills 125 mg: J2919 x 25 with JZ', () => {
+    const a = admin({ ndc: CMS_NDC.soluMedrol125, dose: { value: 125.5, unit: 'mg' } });
+    const ev = run({ administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('42 mg (5% above) with no container count still needs a second vial: J2919 x 9, the second vial\'s waste asked for', () => {
+    const a = admin({ ndc: CMS_NDC.soluMedrol40, dose: { value: 42, unit: 'mg' } });
+    const ev = run({ administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J2919||9|${DOS}`]);
+    // Two 40 mg vials: floor(80 / 5) - 9 = 7 JW units possible, at $0.268 (asp-pricing-2025q1.csv line 428).
+    expect(gapSummary(ev)).toEqual(['wastage-undocumented@ma1']);
+    expect(ev.gaps[0]?.revenueAtRisk).toEqual({ value: 1.88, currency: 'USD' });
+  });
+
+  it('80.3 mg from two 40 mg vials is two vials: J2919 x 16 with JZ', () => {
+    const a = admin({ ndc: CMS_NDC.soluMedrol40, dose: { value: 80.3, unit: 'mg' } });
+    expect(lineSummary(run({ administrations: [a] }))).toEqual([`J2919|JZ|16|${DOS}`]);
+  });
+});

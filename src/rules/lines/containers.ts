@@ -9,7 +9,7 @@ import type { HcpcsCode } from '../../catalog/types.ts';
 import type { Fact } from '../facts.ts';
 import type { GapList } from '../gap-list.ts';
 import { amountValue } from '../quantity.ts';
-import { fewestContainers } from '../units.ts';
+import { containerTolerance, fewestContainers } from '../units.ts';
 import { inMeasure, massOrUnits, sum } from './amounts.ts';
 
 export interface LineContainers {
@@ -25,10 +25,8 @@ export interface LineContainers {
   readonly stoppedUndocumented: readonly Fact[];
 }
 
-/** Within half a percent: documented volumes are rounded. */
-export function tolerance(capacity: number): number {
-  return Math.max(capacity * 0.005, 1e-6);
-}
+/** Within half a percent: documented volumes are rounded (CONTAINER_TOLERANCE in units.ts). */
+export const tolerance = containerTolerance;
 
 /**
  * vialwise's own bound: up to 20% above the labeled content of the opened containers is read as
@@ -87,6 +85,10 @@ export function lineContainers(
         f.containerAmount ? fewestContainers(amountValue(f.given), f.containerAmount) : f.opened;
       capacity = capacityOf(openedOf);
     }
+  } else if (capacity !== undefined && given > capacity) {
+    // Within the measurement tolerance above the label (40.1 mg from a 40 mg vial): the
+    // container's labeled content is what was given and what is billed; nothing to ask.
+    billable = capacity;
   }
 
   // Waste is documented for a drip when one of its administrations documents it, or when
