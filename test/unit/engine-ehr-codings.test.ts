@@ -258,7 +258,7 @@ describe('a charted dose a rounding above the label', () => {
     expect(ev.gaps).toEqual([]);
   });
 
-  it('42 mg (5% above) with no container count still needs a second vial: J2919 x 9, the second vial\'s waste asked for', () => {
+  it("42 mg (5% above) with no container count still needs a second vial: J2919 x 9, the second vial's waste asked for", () => {
     const a = admin({ ndc: CMS_NDC.soluMedrol40, dose: { value: 42, unit: 'mg' } });
     const ev = run({ administrations: [a] });
     expect(lineSummary(ev)).toEqual([`J2919||9|${DOS}`]);
