@@ -98,11 +98,34 @@ export function identify(
       ...(texts[0] ? { name: texts[0] } : {}),
     };
   }
+  // An NDC written in a coding's display or the text: exports of a local medication code (an
+  // EHR's own formulary id) often carry the dispensed NDC only there.
+  const written = ndcsInTexts(texts, catalog);
+  if (written.length) {
+    const [first] = written as [{ product: Product; ndc: string }];
+    if (
+      written.some((w) => w.product.ingredient !== first.product.ingredient) ||
+      (rx.ingredients.length > 0 && !rx.ingredients.includes(first.product.ingredient))
+    ) {
+      return {
+        kind: 'ambiguous',
+        reason: 'the NDC written in its name and its other codes name different drugs',
+        ...(texts[0] ? { name: texts[0] } : {}),
+      };
+    }
+    if (written.every((w) => alike(w.product, first.product))) {
+      return {
+        kind: 'identified',
+        ingredient: first.product.ingredient,
+        product: first.product,
+        ndc: first.ndc,
+        ...(medication ? { medication } : {}),
+      };
+    }
+  }
   const ingredients = new Set<string>(rx.ingredients);
   const product = rx.product;
-  if (ingredients.size === 0) {
-    for (const t of texts) for (const i of catalog.ingredientsInText(t)) ingredients.add(i);
-  }
+  if (ingredients.size === 0) for (const i of drugsInTexts(texts, catalog)) ingredients.add(i);
   const name = texts[0];
   if (ingredients.size === 0) {
     return dangling
@@ -211,4 +234,42 @@ function rxnormDrugs(
   }
   const ingredients = agreed ? [...agreed] : [];
   return { ingredients, ...(product && ingredients.includes(product.ingredient) ? { product } : {}) };
+}
+
+/**
+ * Hyphenated NDCs in a text (5-4-2, 4-4-2, 5-3-2, 5-4-1: "... IJ SOLR (NDC 63323-258-01)"), or
+ * 11 digits right after "NDC". Unhyphenated 10-digit numbers are not read: their layout is
+ * ambiguous, and a text carries other numbers (order and formulary ids).
+ */
+const NDC_IN_TEXT = /(?<![\d-])\d{4,5}-\d{3,4}-\d{1,2}(?![\d-])|(?<=NDC[:#]?\s*)\d{11}(?!\d)/gi;
+
+/** Catalog products of the NDCs written in texts, with the NDC as written (11-digit). */
+function ndcsInTexts(texts: readonly string[], catalog: DrugCatalog): { product: Product; ndc: string }[] {
+  const out: { product: Product; ndc: string }[] = [];
+  for (const t of texts) {
+    for (const m of t.matchAll(NDC_IN_TEXT)) {
+      const ndc = normalizeNdc(m[0]);
+      const product = ndc ? catalog.productByNdc(ndc) : undefined;
+      if (ndc && product) out.push({ product, ndc });
+    }
+  }
+  return out;
+}
+
+/**
+ * The drugs the texts name (Medication.code.text, coding displays): what those naming any drug
+ * agree on, as for RxNorm codings. "METHYLPREDNISOLONE SOD SUCC" names the ingredient only
+ * (succinate or acetate); beside a text naming the sodium succinate, the drug is the succinate.
+ * Texts naming different drugs give both (ambiguous).
+ */
+function drugsInTexts(texts: readonly string[], catalog: DrugCatalog): readonly string[] {
+  let agreed: string[] | undefined;
+  const all = new Set<string>();
+  for (const t of texts) {
+    const named = catalog.ingredientsInText(t);
+    if (named.length === 0) continue;
+    for (const i of named) all.add(i);
+    agreed = agreed ? agreed.filter((i) => named.includes(i)) : [...named];
+  }
+  return agreed?.length ? agreed : [...all];
 }

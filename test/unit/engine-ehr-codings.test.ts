@@ -272,3 +272,84 @@ describe('a charted dose a rounding above the label', () => {
     expect(lineSummary(run({ administrations: [a] }))).toEqual([`J2919|JZ|16|${DOS}`]);
   });
 });
+
+describe('other shapes of EHR medication data', () => {
+  /** Epic's own medication (ERX) code system: a local OID, not NDC or RxNorm. */
+  const ERX = 'urn:oid:1.2.840.114350.1.13.0.1.7.2.698288';
+  const ordered = (m: Medication, dose = 125) => {
+    const a = admin({ medicationRef: `Medication/${m.id ?? ''}`, dose: { value: dose, unit: 'mg' } });
+    return run({ medications: [m], administrations: [a] });
+  };
+
+  it('an NDC coding in 10-digit 5-3-2 form (63323-258-01) is the 11-digit 63323-0258-01', () => {
+    // Fresenius 125 mg/2 mL, J2919 BILLUNITS 25 (asp-crosswalk-2025q1.csv line 3456, tray 63323-0258-03).
+    const ev = ordered(med([{ system: SYSTEMS.ndc, code: '63323-258-01' }]));
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
+    expect(ev.lines[0]?.ndc?.ndc).toBe('63323025801');
+  });
+
+  it('the NDC only in the display of a local code (5-3-2 or 4-4-2, hyphenated) identifies the product', () => {
+    const fresenius = med([
+      {
+        system: ERX,
+        code: '126078',
+        display: 'METHYLPREDNISOLONE SOD SUCC 125 MG/2ML IJ SOLR (NDC 63323-258-01)',
+      },
+    ]);
+    const ev = ordered(fresenius);
+    expect(lineSummary(ev)).toEqual([`J2919|JZ|25|${DOS}`]);
+    expect(ev.lines[0]?.ndc?.ndc).toBe('63323025801');
+    expect(ev.gaps).toEqual([]);
+
+    const soluMedrol = med([
+      { system: ERX, code: '4411', display: 'SOLU-MEDROL 40 MG ACT-O-VIAL NDC:0009-0039-28' },
+    ]);
+    const ev40 = ordered(soluMedrol, 40);
+    expect(lineSummary(ev40)).toEqual([`J2919|JZ|8|${DOS}`]);
+    expect(ev40.lines[0]?.ndc?.ndc).toBe(CMS_NDC.soluMedrol40);
+  });
+
+  it('an NDC in a display that contradicts the RxNorm coding is not taken: drug-not-identified', () => {
+    const m = med([
+      { system: ERX, code: '4411', display: 'SOLU-MEDROL 40 MG ACT-O-VIAL (NDC 0009-0039-28)' },
+      { system: SYSTEMS.rxnorm, code: '1812168', display: 'dobutamine 12.5 MG/ML Injection' },
+    ]);
+    const ev = ordered(m, 40);
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['drug-not-identified@ma1']);
+  });
+
+  it('an abbreviated display ("METHYLPREDNISOLONE SOD SUCC") beside a text naming the salt: the text decides', () => {
+    const m = med(
+      [{ system: ERX, code: '126078', display: 'METHYLPREDNISOLONE SOD SUCC 125 MG/2ML IJ SOLR' }],
+      'methylprednisolone sodium succinate (SOLU-MEDROL) 125 mg injection',
+    );
+    const ev = ordered(m);
+    // The drug is known, not the vial: units are billed, JZ waits for the NDC or container use.
+    expect(lineSummary(ev)).toEqual([`J2919||25|${DOS}`]);
+    expect(gapSummary(ev)).toEqual(['wastage-undocumented@ma1']);
+    expect(ev.gaps[0]?.detail).toMatch(/Record the NDC/);
+  });
+
+  it('RxNorm only, no NDC anywhere: the clinical drug gives the vial (JW decided), and a payer needing the NDC asks for it', () => {
+    // 80 mg from a 125 mg vial, 45 mg discarded: J2919 x 16 + JW x 9 (BILLING.md section 1).
+    const m = med([{ system: SYSTEMS.rxnorm, code: '1743704' }]);
+    const a = admin({
+      medicationRef: 'Medication/m1',
+      dose: { value: 80, unit: 'mg' },
+      discarded: { value: 45, unit: 'mg' },
+    });
+    const ev = run({ medications: [m], administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J2919|JW|9|${DOS}`, `J2919||16|${DOS}`]);
+    expect(ev.lines.every((l) => l.ndc === undefined)).toBe(true);
+    expect(ev.gaps).toEqual([]);
+    const medicaid = run({ medications: [m], administrations: [a], payer: 'medicaid' });
+    expect(gapCodes(medicaid)).toEqual(['ndc-missing']);
+  });
+
+  it('a Medication.code with only a text naming two drugs is not billed as either', () => {
+    const ev = ordered(med([], 'dexamethasone 4 mg and methylprednisolone sodium succinate 125 mg'));
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['drug-not-identified@ma1']);
+  });
+});
