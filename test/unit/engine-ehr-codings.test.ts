@@ -353,3 +353,61 @@ describe('other shapes of EHR medication data', () => {
     expect(gapSummary(ev)).toEqual(['drug-not-identified@ma1']);
   });
 });
+
+describe('a titrated drip across local midnight', () => {
+  // Baxter dobutamine 1000 mg/250 mL (4 mg/mL), J1250 BILLUNITS 4 (asp-crosswalk-2025q3.csv line
+  // 1506), single-dose (LABELS). In an office J1250 is separately payable: JW/JZ apply.
+  const chicagoOffice = facilitiesFrom(
+    parseFacilities({ default: { setting: 'physician-office', timeZone: 'America/Chicago' } }),
+  );
+  /** A segment at `rate` mL/h between two UTC instants (Chicago is UTC-5 in March 2025). */
+  const segment = (id: string, rate: number, start: string, end: string, discarded?: number) =>
+    admin({
+      id,
+      ndc: CMS_NDC.dobutamineBag1000,
+      rate: { value: rate, unit: 'mL/h' },
+      period: { start, end },
+      ...(discarded !== undefined ? { discarded: { value: discarded, unit: 'mL' } } : {}),
+    });
+
+  it('one bag from 21:00 to 06:00: no false waste gaps; JZ the first day, the waste billed on the day it was discarded', () => {
+    const ev = run(
+      {
+        administrations: [
+          // 21:00-24:00 on 03-10 at 10 mL/h: 30 mL = 120 mg.
+          segment('s1', 10, '2025-03-11T02:00:00Z', '2025-03-11T05:00:00Z'),
+          // 00:00-03:00 on 03-11 at 20 mL/h: 60 mL = 240 mg.
+          segment('s2', 20, '2025-03-11T05:00:00Z', '2025-03-11T08:00:00Z'),
+          // 03:00-06:00 at 15 mL/h: 45 mL = 180 mg; the bag's 250 - 135 = 115 mL discarded.
+          segment('s3', 15, '2025-03-11T08:00:00Z', '2025-03-11T11:00:00Z', 115),
+        ],
+      },
+      chicagoOffice,
+    );
+    // 03-10: 120 mg, J1250 x 1, nothing discarded that day (the bag ran on): JZ.
+    // 03-11: 420 mg, J1250 x 2; the 460 mg left of the bag was discarded:
+    // floor((420 + 460) / 250) - 2 = 1 JW unit. In all 4 units = the 1000 mg bag.
+    expect(lineSummary(ev)).toEqual([
+      'J1250|JW|1|2025-03-11',
+      'J1250|JZ|1|2025-03-10',
+      'J1250||2|2025-03-11',
+    ]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('the same drip without the discarded amount asks for it once, on the day the bag ended', () => {
+    const ev = run(
+      {
+        administrations: [
+          segment('s1', 10, '2025-03-11T02:00:00Z', '2025-03-11T05:00:00Z'),
+          segment('s2', 20, '2025-03-11T05:00:00Z', '2025-03-11T08:00:00Z'),
+          segment('s3', 15, '2025-03-11T08:00:00Z', '2025-03-11T11:00:00Z'),
+        ],
+      },
+      chicagoOffice,
+    );
+    expect(lineSummary(ev)).toEqual(['J1250|JZ|1|2025-03-10', 'J1250||2|2025-03-11']);
+    expect(gapCodes(ev)).toEqual(['wastage-undocumented']);
+    expect(ev.gaps.map((g) => g.subjectKey)).toEqual(['s3']);
+  });
+});

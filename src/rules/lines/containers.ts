@@ -43,16 +43,29 @@ export function lineContainers(
   code: HcpcsCode,
   given: number,
   gaps: GapList,
+  otherDays: readonly Fact[] = [],
 ): LineContainers {
-  const drips = dripsOf(facts);
-  const inferred = containersOfDrips(drips);
-  let openedOf = (f: Fact): number | undefined =>
+  const parts = dripParts(facts, otherDays);
+  const inferred = containersOfDrips(parts.map((p) => [...p.before, ...p.today, ...p.after]));
+  const openedAll = (f: Fact): number | undefined =>
     f.openedDocumented ? f.opened : (inferred.get(f) ?? f.opened);
+  let openedOf = openedAll;
+  // A drip across midnight: what its containers hold for this date (see `contentToday`).
+  const across = parts.filter((p) => p.before.length || p.after.length);
+  const inAcross = new Set(across.flatMap((p) => p.today));
   const capacityOf = (opened: (f: Fact) => number | undefined) =>
     sum(
-      facts.map(
-        (f) => inMeasure(massOrUnits(f, (opened(f) ?? 0) * (f.containerAmount ?? 0)), code, f.mgPerMl) ?? 0,
+      facts.map((f) =>
+        inAcross.has(f)
+          ? 0
+          : (inMeasure(massOrUnits(f, (opened(f) ?? 0) * (f.containerAmount ?? 0)), code, f.mgPerMl) ?? 0),
       ),
+    ) +
+    sum(
+      across.map((p) => {
+        const f = p.today[0] as Fact;
+        return inMeasure(massOrUnits(f, contentToday(p, opened, openedAll)), code, f.mgPerMl) ?? 0;
+      }),
     );
   const known = facts.every((f) => f.containerAmount !== undefined && openedOf(f) !== undefined);
   let capacity = known ? capacityOf(openedOf) : undefined;
@@ -96,26 +109,77 @@ export function lineContainers(
   let discarded: number | undefined = 0;
   const undocumented: Fact[] = [];
   const stoppedUndocumented: Fact[] = [];
-  for (const drip of drips) {
+  for (const part of parts) {
+    const drip = part.today;
     const withWaste = drip.filter((f) => f.discarded);
     if (withWaste.length) {
       for (const f of withWaste)
         discarded += f.discarded ? (inMeasure(f.discarded, code, f.mgPerMl) ?? 0) : 0;
       continue;
     }
+    // The drip runs on past this date: its waste is judged on the date it ends.
+    if (part.after.length) continue;
     stoppedUndocumented.push(...drip.filter((f) => f.stopped));
     const opened = drip.map(openedOf);
-    const left = drip.every((f, i) => f.containerAmount !== undefined && opened[i] !== undefined)
-      ? sum(drip.map((f, i) => (opened[i] ?? 0) * (f.containerAmount ?? 0) - amountValue(f.given)))
-      : undefined;
+    const left = part.before.length
+      ? contentToday(part, openedOf, openedAll) - sum(drip.map((f) => amountValue(f.given)))
+      : drip.every((f, i) => f.containerAmount !== undefined && opened[i] !== undefined)
+        ? sum(drip.map((f, i) => (opened[i] ?? 0) * (f.containerAmount ?? 0) - amountValue(f.given)))
+        : undefined;
     if (left === undefined || left > 1e-9) {
-      // The gap goes to the administrations that opened the containers.
+      // The gap goes to the administrations that opened the containers (for a drip opened on an
+      // earlier date, to its last segment, where the discarded amount is charted).
       const openers = drip.filter((_f, i) => opened[i] !== 0);
-      undocumented.push(...(openers.length ? openers : drip));
+      const last = drip[drip.length - 1] as Fact;
+      undocumented.push(...(openers.length ? openers : part.before.length ? [last] : drip));
     }
   }
   if (undocumented.length) discarded = undefined;
   return { capacity, billable, discarded, undocumented, stoppedUndocumented };
+}
+
+/** The segments of one drip on a line's date, and those on the dates before and after it. */
+interface DripPart {
+  readonly today: readonly Fact[];
+  readonly before: readonly Fact[];
+  readonly after: readonly Fact[];
+}
+
+/**
+ * The line's drips, each with its segments on other dates of service: a drip that crosses
+ * midnight is one bag, so its containers are judged over the whole drip, not per date.
+ */
+function dripParts(facts: readonly Fact[], otherDays: readonly Fact[]): DripPart[] {
+  if (!otherDays.length) return dripsOf(facts).map((today) => ({ today, before: [], after: [] }));
+  const own = new Set(facts);
+  const parts: DripPart[] = [];
+  for (const drip of dripsOf([...facts, ...otherDays])) {
+    const today = drip.filter((f) => own.has(f));
+    if (!today.length) continue;
+    const first = drip.indexOf(today[0] as Fact);
+    const last = drip.indexOf(today[today.length - 1] as Fact);
+    parts.push({ today, before: drip.slice(0, first), after: drip.slice(last + 1) });
+  }
+  return parts;
+}
+
+/**
+ * What the containers of a drip across midnight hold for its segments on this date, in the
+ * drip's own amount: while the drip runs on past the date, exactly what was given that day
+ * (nothing is left over to discard yet); on the date it ends, what the earlier dates left in
+ * the containers plus what was opened that day.
+ */
+function contentToday(
+  part: DripPart,
+  openedToday: (f: Fact) => number | undefined,
+  openedAll: (f: Fact) => number | undefined,
+): number {
+  if (part.after.length) return sum(part.today.map((f) => amountValue(f.given)));
+  const carried = sum(
+    part.before.map((f) => (openedAll(f) ?? 0) * (f.containerAmount ?? 0) - amountValue(f.given)),
+  );
+  const opened = sum(part.today.map((f) => (openedToday(f) ?? 0) * (f.containerAmount ?? 0)));
+  return Math.max(0, carried) + opened;
 }
 
 /**

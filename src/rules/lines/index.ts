@@ -43,10 +43,18 @@ export function buildLines(
 ): BillingLine[] {
   const lines: BillingLine[] = [];
   const coded = assignCodes(facts, gaps);
+  // Infusions of each code, for drips that cross midnight (judged over the whole drip).
+  const infusions = groupBy(
+    coded.filter((x) => x.fact.infusion),
+    (x) => x.code.code,
+  );
   for (const day of groupBy(coded, (x) => `${x.code.code}|${x.fact.dos}`).values()) {
     const first = day[0];
     if (!first) continue;
     const rules = lineRules(first.code.code, first.fact.dos, payer, setting, catalog);
+    const otherDays = (infusions.get(first.code.code) ?? [])
+      .filter((x) => x.fact.dos !== first.fact.dos)
+      .map((x) => x.fact);
     lines.push(
       ...dayLines(
         first.code,
@@ -54,6 +62,7 @@ export function buildLines(
         rules,
         catalog,
         gaps,
+        otherDays,
       ),
     );
   }
@@ -67,6 +76,7 @@ function dayLines(
   rules: LineRules,
   catalog: DrugCatalog,
   gaps: GapList,
+  otherDays: readonly Fact[],
 ): BillingLine[] {
   const dos = (facts[0] as Fact).dos;
   const given = sum(facts.map((f) => inMeasure(f.given, code, f.mgPerMl) ?? 0));
@@ -84,7 +94,7 @@ function dayLines(
     facts.every((f) => f.singleDose || f.containerUse === 'multi-dose');
   const judged = mixed ? facts.filter((f) => f.singleDose) : facts;
   const givenOf = (fs: readonly Fact[]) => sum(fs.map((f) => inMeasure(f.given, code, f.mgPerMl) ?? 0));
-  const containers = lineContainers(judged, code, mixed ? givenOf(judged) : given, gaps);
+  const containers = lineContainers(judged, code, mixed ? givenOf(judged) : given, gaps, otherDays);
   const billable = mixed
     ? containers.billable + lineContainers(multi, code, givenOf(multi), gaps).billable
     : containers.billable;
