@@ -133,6 +133,29 @@ export function medicationStrength(
   return massPerVolume(drug?.strength) ?? massPerVolume(medication?.amount);
 }
 
+/** Volume of the Medication's own container (`Medication.amount`'s denominator), in mL. */
+export function containerVolumeOf(medication: Medication | undefined): number | undefined {
+  const d = medication?.amount?.denominator ? quantityAmount(medication.amount.denominator) : undefined;
+  return d && typeof d === 'object' && d.kind === 'volume' ? d.mL : undefined;
+}
+
+/**
+ * The Medication's strength is the vial's own, not a bag's: it equals the catalog product's
+ * concentration (within 0.5%), or the Medication's own container is under `BAG_MIN_ML`. An EHR
+ * builds such a Medication from the vial scanned at the bedside, whatever it was diluted in.
+ */
+export function isVialStrength(
+  strength: number,
+  product: Product | undefined,
+  medication: Medication | undefined,
+): boolean {
+  if (readyToInfuse(product)) return false;
+  const ofProduct = productConcentration(product);
+  if (ofProduct !== undefined && Math.abs(strength - ofProduct) <= ofProduct * 0.005) return true;
+  const container = containerVolumeOf(medication);
+  return container !== undefined && container < BAG_MIN_ML;
+}
+
 /** The Medication is the product as packaged: no admixture of several ingredients. */
 export function asPackaged(medication: Medication | undefined): boolean {
   return !Array.isArray(medication?.ingredient) || medication.ingredient.length <= 1;
@@ -199,7 +222,8 @@ export function amountGiven(
   return infused(admin, weights, patient);
 }
 
-function hasRate(admin: MedicationAdministration): boolean {
+/** A rate is charted (an infusion), whatever else is. */
+export function hasRate(admin: MedicationAdministration): boolean {
   return Boolean(admin.dosage?.rateQuantity || admin.dosage?.rateRatio);
 }
 

@@ -20,6 +20,8 @@ import {
   containerAmountOf,
   containersOpened,
   discardedAmount,
+  hasRate,
+  isVialStrength,
   medicationStrength,
   productConcentration,
   readyToInfuse,
@@ -200,7 +202,7 @@ function factOf(
   if (stopTime) findings.push(stopTime);
 
   const medication = id.medication;
-  const conc = concentration(id, dose, name, catalog);
+  const conc = concentration(s.admin, id, dose, name, catalog);
   if (isFinding(conc)) {
     findings.push(conc);
     return undefined;
@@ -344,10 +346,12 @@ type Identified = Extract<Identification, { kind: 'identified' }>;
 /**
  * The concentration of what was actually given: the Medication's own strength first (a bag or
  * an admixture), the catalog product's only when the Medication is that product as packaged.
- * An infusion rate in mL against a vial (diluted before it is infused) needs the bag's
- * strength: the vial's would bill the undiluted drug (docs/billing-rules.md, "Concentration").
+ * A volume infused (a rate in mL, or the mL charted beside a rate) against a vial (diluted before
+ * it is infused) needs the bag's strength: the vial's, from the catalog or from a Medication
+ * built from the vial, would bill the undiluted drug (docs/billing-rules.md, "Concentration").
  */
 function concentration(
+  admin: MedicationAdministration,
   id: Identified,
   dose: Extract<DoseResult, { ok: true }>,
   name: string,
@@ -360,21 +364,24 @@ function concentration(
   const ofProduct = productConcentration(product);
   const asIs = asPackaged(medication);
   const packaged = asIs ? ofProduct : undefined;
-  if (
-    dose.amount.kind === 'volume' &&
-    dose.infusion &&
-    own === undefined &&
-    packaged !== undefined &&
-    !readyToInfuse(product)
-  ) {
+  const infused = dose.amount.kind === 'volume' && (dose.infusion || hasRate(admin));
+  const vialOnly =
+    own === undefined
+      ? packaged !== undefined && !readyToInfuse(product)
+      : isVialStrength(own, product, medication);
+  if (infused && vialOnly) {
     return {
       gap: 'dose-unit-unconvertible',
-      detail: `The ${name} infusion is charted in mL per hour, but only the vial it was mixed from is documented (${product?.description ?? 'vial'}): record the concentration of the bag (the ${name} amount and the bag volume), so the mL infused can be billed.`,
+      detail: `The ${name} infusion is charted in mL, but only the vial it was mixed from is documented (${product?.description ?? 'vial'}${own !== undefined ? `, ${round3(own)} mg/mL` : ''}): record the concentration of the bag (the ${name} amount and the bag volume), so the mL infused can be billed.`,
     };
   }
   const mgPerMl = own ?? packaged;
   const ndcMgPerMl = ofProduct ?? (asIs ? own : undefined);
   return { ...(mgPerMl ? { mgPerMl } : {}), ...(ndcMgPerMl ? { ndcMgPerMl } : {}) };
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }
 
 function massUnknown(name: string, medication: Medication | undefined): Finding {

@@ -15,8 +15,11 @@ const LABELS: CuratedFile['containers'] = [
     ndc: '0338-1073',
     label: 'dobutamine in 5% dextrose 250 mg/250 mL, Baxter',
     containerUse: 'single-dose',
+    // The catalog build leaves the volume out: PKG SIZE 250 equals the 250 mg content, so it
+    // cannot tell a mass from a volume (asp-crosswalk-2025q3.csv line 1504: PKG SIZE 250, BILLUNITS 1).
+    volumeMl: 250,
     source:
-      'Dobutamine in 5% Dextrose Injection label (Baxter): single-dose flexible container, discard unused portion',
+      'Dobutamine in 5% Dextrose Injection label (Baxter): 250 mg in 250 mL (1 mg/mL), single-dose flexible container, discard unused portion; asp-crosswalk-2025q3.csv line 1504 (PKG SIZE 250)',
   },
   {
     ndc: '0338-1077',

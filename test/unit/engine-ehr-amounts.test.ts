@@ -1,0 +1,157 @@
+/**
+ * Amounts as EHRs chart them (docs/billing-rules.md, "Amount given" and "Concentration"): a drip
+ * in mL/h against a vial Medication that carries the vial's own strength, codes billed per mL
+ * (gamma globulin, normal saline), drugs billed in units (epoetin alfa), and unit spellings.
+ * Codes, billing units and OPPS statuses are real CMS rows (test/support/cms-catalog.ts); the
+ * crosswalk line numbers below are of /work/shared/cms/asp-crosswalk-2025q3.csv.
+ */
+import type { Medication } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { SYSTEMS } from '../../src/domain/vocabulary.ts';
+import {
+  admin,
+  DOS,
+  evaluate,
+  gapSummary,
+  lineSummary,
+  medication,
+  scenario,
+  type ScenarioOpts,
+} from '../support/build.ts';
+import { CMS_NDC, cmsCatalog } from '../support/cms-catalog.ts';
+
+const catalog = cmsCatalog();
+
+function run(opts: ScenarioOpts) {
+  return evaluate(scenario(opts), { catalog });
+}
+
+const tenHours = { start: `${DOS}T08:00:00Z`, end: `${DOS}T18:00:00Z` };
+
+type Ratio4 = readonly [number, string, number, string];
+
+function ucumRatio(r: Ratio4) {
+  return {
+    numerator: { value: r[0], unit: r[1], system: SYSTEMS.ucum, code: r[1] },
+    denominator: { value: r[2], unit: r[3], system: SYSTEMS.ucum, code: r[3] },
+  };
+}
+
+/**
+ * The Medication an EHR builds from the vial scanned at the bedside (Pfizer/Hospira dobutamine
+ * 00409-2344-01, 250 mg/20 mL = 12.5 mg/mL; J1250 BILLUNITS 1, PKG SIZE 20, line 1507): its
+ * strength is the vial's, not the bag's it was diluted in.
+ */
+function vialMedication(opts: { strength?: Ratio4; amount?: Ratio4 }): Medication {
+  return {
+    resourceType: 'Medication',
+    id: 'dobu',
+    code: {
+      coding: [{ system: SYSTEMS.ndc, code: '0409-2344-01', display: 'DOBUTAMINE HCL 12.5 MG/ML VIAL' }],
+      text: 'DOBUTAMINE HCL 250 MG/20 ML VIAL',
+    },
+    ...(opts.strength
+      ? {
+          ingredient: [
+            {
+              itemCodeableConcept: { text: 'DOBUTAMINE HCL' },
+              isActive: true,
+              strength: ucumRatio(opts.strength),
+            },
+          ],
+        }
+      : {}),
+    ...(opts.amount ? { amount: ucumRatio(opts.amount) } : {}),
+  };
+}
+
+describe('an mL/h drip charted against a vial Medication with the vial strength', () => {
+  // 30 mL/h x 10 h = 300 mL. Read at the vial's 12.5 mg/mL that is 3,750 mg (J1250 x 15), but
+  // the vial was diluted in a bag: the mL infused are not vial mL.
+  it.each([
+    ['ingredient strength 12.5 mg/1 mL', { strength: [12.5, 'mg', 1, 'mL'] as const }],
+    ['ingredient strength 250 mg/20 mL', { strength: [250, 'mg', 20, 'mL'] as const }],
+    ['Medication.amount 250 mg/20 mL only', { amount: [250, 'mg', 20, 'mL'] as const }],
+  ])('%s: dose-unit-unconvertible, no guessed units', (_label, strength) => {
+    const a = admin({
+      medicationRef: 'Medication/dobu',
+      rate: { value: 30, unit: 'mL/h' },
+      period: tenHours,
+    });
+    const ev = run({ medications: [vialMedication(strength)], administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+    expect(ev.gaps[0]?.detail).toMatch(/only the vial it was mixed from/);
+  });
+
+  it('the volume infused charted as the dose beside the rate is not vial mL either', () => {
+    const a = admin({
+      medicationRef: 'Medication/dobu',
+      dose: { value: 300, unit: 'mL' },
+      rate: { value: 30, unit: 'mL/h' },
+      period: tenHours,
+    });
+    const ev = run({
+      medications: [vialMedication({ strength: [12.5, 'mg', 1, 'mL'] })],
+      administrations: [a],
+    });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+
+  it('an admixture whose drug ingredient carries the vial strength, not the bag strength: a gap', () => {
+    const mix: Medication = {
+      ...vialMedication({ strength: [12.5, 'mg', 1, 'mL'] }),
+      ingredient: [
+        ...(vialMedication({ strength: [12.5, 'mg', 1, 'mL'] }).ingredient ?? []),
+        { itemCodeableConcept: { text: 'DEXTROSE 5 % IN WATER' }, isActive: false },
+      ],
+    };
+    const a = admin({
+      medicationRef: 'Medication/dobu',
+      rate: { value: 30, unit: 'mL/h' },
+      period: tenHours,
+    });
+    const ev = run({ medications: [mix], administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+
+  it('a push in mL from the same vial Medication is vial mL: 4 mL x 12.5 mg/mL = 50 mg, J1250 x 1', () => {
+    const a = admin({ medicationRef: 'Medication/dobu', dose: { value: 4, unit: 'mL' } });
+    const ev = run({
+      medications: [vialMedication({ strength: [12.5, 'mg', 1, 'mL'] })],
+      administrations: [a],
+    });
+    // Hospital outpatient, J1250 SI N (opps-addendum-b-2025q1.csv): no modifier.
+    expect(lineSummary(ev)).toEqual([`J1250||1|${DOS}`]);
+  });
+
+  it('the bag strength on the Medication (250 mg in 500 mL) bills: 300 mL x 0.5 mg/mL = 150 mg, J1250 x 1', () => {
+    const bag: Medication = {
+      ...vialMedication({ strength: [250, 'mg', 500, 'mL'] }),
+      code: { text: 'dobutamine 250 mg in D5W 500 mL' },
+    };
+    const a = admin({
+      medicationRef: 'Medication/dobu',
+      rate: { value: 30, unit: 'mL/h' },
+      period: tenHours,
+    });
+    expect(lineSummary(run({ medications: [bag], administrations: [a] }))).toEqual([`J1250||1|${DOS}`]);
+  });
+
+  // Baxter dobutamine in D5W 250 mg/250 mL (00338-1073-02; J1250 BILLUNITS 1, PKG SIZE 250,
+  // line 1504): a premixed bag, 1 mg/mL. 300 mL = 300 mg: ceil(300 / 250) = 2.
+  it('the premixed bag NDC charted in mL/h bills at its own 1 mg/mL: J1250 x 2', () => {
+    const a = admin({ ndc: CMS_NDC.dobutamineBag250, rate: { value: 30, unit: 'mL/h' }, period: tenHours });
+    const ev = run({ administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J1250||2|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: '00338107302', quantity: 300, unit: 'ML' });
+  });
+
+  it('a Medication that is the premixed bag (its NDC, 250 mg/250 mL) bills the same: J1250 x 2', () => {
+    const bag = medication({ id: 'bag', ndc: '0338-1073-02', strength: [250, 'mg', 250, 'mL'] });
+    const a = admin({ medicationRef: 'Medication/bag', rate: { value: 30, unit: 'mL/h' }, period: tenHours });
+    expect(lineSummary(run({ medications: [bag], administrations: [a] }))).toEqual([`J1250||2|${DOS}`]);
+  });
+});
