@@ -44,10 +44,10 @@ export interface Fact {
   readonly product?: Product;
   readonly ndc?: string;
   readonly candidates: readonly HcpcsCode[];
-  /** Amount given, as mass (or units). */
+  /** Amount given, as mass (or units; or mL when every candidate code bills per mL). */
   readonly given: Amount;
   readonly discarded?: Amount;
-  /** Drug amount in one container (mass or units), when known. */
+  /** Drug amount in one container (mass, units or mL, as `given`), when known. */
   readonly containerAmount?: number;
   /**
    * Containers opened for this administration: documented (0 = it continued a container an
@@ -208,17 +208,18 @@ function factOf(
     return undefined;
   }
   const { mgPerMl, ndcMgPerMl } = conc;
-  const given = toMass(dose.amount, mgPerMl);
+  const perVolume = billedPerVolume(candidates);
+  const given = drugAmount(dose.amount, mgPerMl, perVolume);
   if (!given) {
     findings.push(massUnknown(name, medication));
     return undefined;
   }
-  const discarded = discardedMass(s.admin, name, mgPerMl, findings);
+  const discarded = discardedMass(s.admin, name, mgPerMl, perVolume, findings);
   const containerUse = id.product?.containerUse ?? containerUseOf(medication);
   const container = containerAmountOf(id.product, medication);
   const containerAmount = container && container.kind === given.kind ? amountValue(container) : undefined;
   // A stopped infusion opened the containers of the dose prepared, not only of what ran.
-  const prepared = dose.prepared ? toMass(dose.prepared, mgPerMl) : undefined;
+  const prepared = dose.prepared ? drugAmount(dose.prepared, mgPerMl, perVolume) : undefined;
   const fill =
     prepared && prepared.kind === given.kind && amountValue(prepared) > amountValue(given) ? prepared : given;
   const opened = openedContainers(s.admin, name, fill, containerAmount, findings);
@@ -384,6 +385,24 @@ function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
 
+/**
+ * Every candidate code bills per volume (J1460 gamma globulin per 1 cc, J7030 normal saline
+ * per 1000 cc): a volume charted is billed as it is, no concentration needed.
+ */
+function billedPerVolume(candidates: readonly HcpcsCode[]): boolean {
+  return candidates.length > 0 && candidates.every((c) => c.unit.measure === 'mL');
+}
+
+/**
+ * An amount in the kind its codes bill: a mass (or units) as it is, a volume through the
+ * concentration; a volume stays a volume when the codes bill per mL. Undefined when a volume
+ * cannot be turned into what the codes bill.
+ */
+function drugAmount(a: Amount, mgPerMl: number | undefined, perVolume: boolean): Amount | undefined {
+  if (a.kind === 'volume' && perVolume) return a;
+  return toMass(a, mgPerMl);
+}
+
 function massUnknown(name: string, medication: Medication | undefined): Finding {
   return {
     gap: 'dose-unit-unconvertible',
@@ -402,11 +421,12 @@ function infusionOf(
   return { start: period.start, end: period.end, ...(request ? { request } : {}) };
 }
 
-/** The documented discarded amount as mass; an unusable one is flagged and ignored. */
+/** The documented discarded amount as mass (or mL, for codes billed per mL); an unusable one is flagged and ignored. */
 function discardedMass(
   admin: MedicationAdministration,
   name: string,
   mgPerMl: number | undefined,
+  perVolume: boolean,
   findings: Finding[],
 ): Amount | undefined {
   const raw = discardedAmount(admin);
@@ -418,7 +438,7 @@ function discardedMass(
     });
     return undefined;
   }
-  const mass = toMass(raw, mgPerMl);
+  const mass = drugAmount(raw, mgPerMl, perVolume);
   if (!mass)
     findings.push({
       gap: 'wastage-inconsistent',

@@ -155,3 +155,82 @@ describe('an mL/h drip charted against a vial Medication with the vial strength'
     expect(lineSummary(run({ medications: [bag], administrations: [a] }))).toEqual([`J1250||2|${DOS}`]);
   });
 });
+
+describe('codes billed per mL keep a dose charted in mL', () => {
+  // Line numbers of asp-crosswalk-2025q1.csv (DOS is in 2025Q1); descriptors from
+  // hcpcs-2025q3-long-descriptors.csv; OPPS status from opps-addendum-b-2025q1.csv.
+  /** GamaSTAN 13533-0335-04: J1460 "gamma globulin, intramuscular, 1 cc", PKG SIZE 2, BILLUNITS 2 (line 1603); SI K. */
+  const gamastan = '13533033504';
+  /** Baxter 0.9% sodium chloride 1000 mL, 00338-0049-04: J7030 "normal saline solution, 1000 cc" BILLUNITS 1 (line 3965); SI N. */
+  const saline1000 = '00338004904';
+  /** B. Braun 0.9% sodium chloride 500 mL, 00264-7800-10: J7040 "(500 ml = 1 unit)" BILLUNITS 1 (line 3991); SI N. */
+  const saline500 = '00264780010';
+
+  it('2 mL of GamaSTAN IM from its single-dose vial, none discarded: J1460 x 2 with JZ, NDC quantity ML 2', () => {
+    const a = admin({
+      ndc: gamastan,
+      containerUse: 'single-dose',
+      route: 'IM',
+      dose: { value: 2, unit: 'mL' },
+      discarded: { value: 0, unit: 'mL' },
+    });
+    const ev = run({ administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J1460|JZ|2|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: gamastan, quantity: 2, unit: 'ML' });
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('1.5 mL given, 0.5 mL discarded from the 2 mL vial: J1460 x 2 (rounded up), no JW unit left', () => {
+    const a = admin({
+      ndc: gamastan,
+      containerUse: 'single-dose',
+      route: 'IM',
+      dose: { value: 1.5, unit: 'mL' },
+      discarded: { value: 0.5, unit: 'mL' },
+    });
+    const ev = run({ administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J1460|JZ|2|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('1000 mL of normal saline from a 1000 mL bag: J7030 x 1 (packaged, no modifier), NDC quantity ML 1000', () => {
+    const ev = run({ administrations: [admin({ ndc: saline1000, dose: { value: 1000, unit: 'mL' } })] });
+    expect(lineSummary(ev)).toEqual([`J7030||1|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: saline1000, quantity: 1000, unit: 'ML' });
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('500 mL of normal saline is one J7040 unit (500 mL), not a 1000 cc J7030 unit', () => {
+    const ev = run({ administrations: [admin({ ndc: saline500, dose: { value: 0.5, unit: 'L' } })] });
+    expect(lineSummary(ev)).toEqual([`J7040||1|${DOS}`]);
+  });
+
+  it('normal saline run at 125 mL/h for 8 h (1000 mL): J7030 x 1', () => {
+    const a = admin({
+      ndc: saline1000,
+      rate: { value: 125, unit: 'mL/h' },
+      period: { start: `${DOS}T08:00:00Z`, end: `${DOS}T16:00:00Z` },
+    });
+    expect(lineSummary(run({ administrations: [a] }))).toEqual([`J7030||1|${DOS}`]);
+  });
+
+  it('a mass charted for a code billed per mL cannot be converted: a gap, no line', () => {
+    const a = admin({
+      ndc: gamastan,
+      containerUse: 'single-dose',
+      route: 'IM',
+      dose: { value: 300, unit: 'mg' },
+    });
+    const ev = run({ administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+
+  it('mL charted for a code billed per mg still needs a concentration (a mixture without one): a gap', () => {
+    const mix = medication({ id: 'mix', text: 'dobutamine in D5W' });
+    const a = admin({ medicationRef: 'Medication/mix', dose: { value: 100, unit: 'mL' } });
+    const ev = run({ medications: [mix], administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+});

@@ -7,9 +7,12 @@ export function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
 
+/** The total of amounts of one kind (units, or mL for codes billed per mL); else of their masses. */
 export function sumAmounts(xs: readonly Amount[]): Amount {
   if (xs.every((x) => x.kind === 'unit'))
     return { kind: 'unit', units: sum(xs.map((x) => (x.kind === 'unit' ? x.units : 0))) };
+  if (xs.length > 0 && xs.every((x) => x.kind === 'volume'))
+    return { kind: 'volume', mL: sum(xs.map((x) => (x.kind === 'volume' ? x.mL : 0))) };
   return { kind: 'mass', mg: sum(xs.map((x) => (x.kind === 'mass' ? x.mg : 0))) };
 }
 
@@ -18,9 +21,16 @@ export function inMeasure(a: Amount, code: HcpcsCode, mgPerMl?: number): number 
   return toMeasure(a, code.unit.measure, mgPerMl);
 }
 
-/** An amount in the fact's own kind (mass or units), for conversion into a code's measure. */
+/** An amount in the fact's own kind (mass, units or mL), for conversion into a code's measure. */
 export function massOrUnits(f: Fact, value: number): Amount {
-  return f.given.kind === 'unit' ? { kind: 'unit', units: value } : { kind: 'mass', mg: value };
+  switch (f.given.kind) {
+    case 'unit':
+      return { kind: 'unit', units: value };
+    case 'volume':
+      return { kind: 'volume', mL: value };
+    case 'mass':
+      return { kind: 'mass', mg: value };
+  }
 }
 
 /** A mass for a sentence a clinician reads. */

@@ -46,10 +46,13 @@ export function ndcDetail(
   mgPerMl: number | undefined,
 ): NdcDetail | undefined {
   if (!ndc) return undefined;
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  // A code billed per mL (J1460 per 1 cc, J7030 per 1000 cc) of a product without a mass
+  // strength: the amount is already mL of the product.
+  if (code.unit.measure === 'mL' && !mgPerMl) return { ndc, quantity: round(amountInMeasure), unit: 'ML' };
   const mass =
     code.unit.measure === 'unit' ? undefined : toMeasure({ kind: 'mass', mg: 1 }, code.unit.measure, mgPerMl);
   const mg = mass ? amountInMeasure / mass : undefined;
-  const round = (n: number) => Math.round(n * 1000) / 1000;
   if (mg !== undefined && mgPerMl) return { ndc, quantity: round(mg / mgPerMl), unit: 'ML' };
   if (mg !== undefined && product?.amount?.measure === 'mg')
     return { ndc, quantity: round(mg / product.amount.value), unit: 'UN' };
