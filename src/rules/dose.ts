@@ -17,6 +17,7 @@ import {
   parseAmountUnit,
   parseRateUnit,
   scale,
+  type Strength,
   timeInMinutes,
   weightInKg,
 } from './quantity.ts';
@@ -85,22 +86,26 @@ export function quantityAmount(
   return parseUnits(q, (u) => parseAmountUnit(u, value)) ?? 'unknown-unit';
 }
 
-/** mg per mL of a mass-per-volume ratio (250 mg / 500 mL), else undefined. */
-export function massPerVolume(r: Ratio | undefined): number | undefined {
+/**
+ * The strength of a mass- or units-per-volume ratio (250 mg / 500 mL, 10,000 [iU] / 1 mL),
+ * else undefined.
+ */
+export function strengthOf(r: Ratio | undefined): Strength | undefined {
   const n = r?.numerator && quantityAmount(r.numerator);
   const d = r?.denominator && quantityAmount(r.denominator);
-  if (n && d && typeof n === 'object' && typeof d === 'object' && n.kind === 'mass' && d.kind === 'volume')
-    return n.mg / d.mL;
+  if (!n || !d || typeof n !== 'object' || typeof d !== 'object' || d.kind !== 'volume') return undefined;
+  if (n.kind === 'mass') return { kind: 'mass', perMl: n.mg / d.mL };
+  if (n.kind === 'unit') return { kind: 'unit', perMl: n.units / d.mL };
   return undefined;
 }
 
-/** mg per mL of a catalog product as packaged (amount in one container over its volume). */
-export function productConcentration(product: Product | undefined): number | undefined {
+/** Strength of a catalog product as packaged (amount in one container over its volume). */
+export function productStrength(product: Product | undefined): Strength | undefined {
   const content: Product['amount'] | undefined = product?.amount;
-  if (product?.volumeMl && content && content.measure !== 'mL' && content.measure !== 'unit') {
-    const a = fromMeasure(content.value, content.measure);
-    if (a.kind === 'mass') return a.mg / product.volumeMl;
-  }
+  if (!product?.volumeMl || !content || content.measure === 'mL') return undefined;
+  const a = fromMeasure(content.value, content.measure);
+  if (a.kind === 'mass') return { kind: 'mass', perMl: a.mg / product.volumeMl };
+  if (a.kind === 'unit') return { kind: 'unit', perMl: a.units / product.volumeMl };
   return undefined;
 }
 
@@ -115,14 +120,14 @@ export function readyToInfuse(product: Product | undefined): boolean {
 }
 
 /**
- * The Medication's own strength: the drug ingredient's mass per volume (a bag or an admixture,
- * e.g. 250 mg in 500 mL), else Medication.amount as mass per volume. With several ingredients
+ * The Medication's own strength: the drug ingredient's mass (or units) per volume (a bag or an
+ * admixture, e.g. 250 mg in 500 mL), else Medication.amount as such. With several ingredients
  * (the drug and its diluent), only the one `isDrug` recognises counts, else the only active one.
  */
 export function medicationStrength(
   medication: Medication | undefined,
   isDrug: (item: CodeableConcept | undefined, display: string | undefined) => boolean,
-): number | undefined {
+): Strength | undefined {
   const ingredients = Array.isArray(medication?.ingredient) ? medication.ingredient.filter(Boolean) : [];
   let drug = ingredients.length === 1 ? ingredients[0] : undefined;
   if (ingredients.length > 1) {
@@ -130,7 +135,7 @@ export function medicationStrength(
     const active = ingredients.filter((i) => i.isActive === true);
     drug = named.length === 1 ? named[0] : named.length === 0 && active.length === 1 ? active[0] : undefined;
   }
-  return massPerVolume(drug?.strength) ?? massPerVolume(medication?.amount);
+  return strengthOf(drug?.strength) ?? strengthOf(medication?.amount);
 }
 
 /** Volume of the Medication's own container (`Medication.amount`'s denominator), in mL. */
@@ -145,13 +150,17 @@ export function containerVolumeOf(medication: Medication | undefined): number | 
  * builds such a Medication from the vial scanned at the bedside, whatever it was diluted in.
  */
 export function isVialStrength(
-  strength: number,
+  strength: Strength,
   product: Product | undefined,
   medication: Medication | undefined,
 ): boolean {
   if (readyToInfuse(product)) return false;
-  const ofProduct = productConcentration(product);
-  if (ofProduct !== undefined && Math.abs(strength - ofProduct) <= ofProduct * 0.005) return true;
+  const ofProduct = productStrength(product);
+  if (
+    ofProduct?.kind === strength.kind &&
+    Math.abs(strength.perMl - ofProduct.perMl) <= ofProduct.perMl * 0.005
+  )
+    return true;
   const container = containerVolumeOf(medication);
   return container !== undefined && container < BAG_MIN_ML;
 }

@@ -23,13 +23,13 @@ import {
   hasRate,
   isVialStrength,
   medicationStrength,
-  productConcentration,
+  productStrength,
   readyToInfuse,
   type DoseResult,
 } from './dose.ts';
 import type { GapList } from './gap-list.ts';
 import { containerUseOf, identify, namesIngredient, type Identification } from './identify.ts';
-import { amountValue, type Amount, toMass } from './quantity.ts';
+import { amountValue, type Amount, fromVolume, type Strength } from './quantity.ts';
 import { fewestContainers } from './units.ts';
 import { perVial, unitsNotComputable, vialFact } from './per-item.ts';
 
@@ -59,7 +59,10 @@ export interface Fact {
   readonly singleDose: boolean;
   /** Concentration of what was given (the bag or admixture, else the product as packaged), mg per mL. */
   readonly mgPerMl?: number;
-  /** Concentration of the NDC's own package, mg per mL, for the NDC quantity in mL. */
+  /**
+   * Concentration of the NDC's own package, mg per mL (units per mL for a drug measured in
+   * units), for the NDC quantity in mL.
+   */
   readonly ndcMgPerMl?: number;
   /** The infusion ended early (status `stopped`). */
   readonly stopped: boolean;
@@ -207,19 +210,20 @@ function factOf(
     findings.push(conc);
     return undefined;
   }
-  const { mgPerMl, ndcMgPerMl } = conc;
+  const { strength, ndcStrength } = conc;
+  const mgPerMl = strength?.kind === 'mass' ? strength.perMl : undefined;
   const perVolume = billedPerVolume(candidates);
-  const given = drugAmount(dose.amount, mgPerMl, perVolume);
+  const given = drugAmount(dose.amount, strength, perVolume);
   if (!given) {
     findings.push(massUnknown(name, medication));
     return undefined;
   }
-  const discarded = discardedMass(s.admin, name, mgPerMl, perVolume, findings);
+  const discarded = discardedMass(s.admin, name, strength, perVolume, findings);
   const containerUse = id.product?.containerUse ?? containerUseOf(medication);
   const container = containerAmountOf(id.product, medication);
   const containerAmount = container && container.kind === given.kind ? amountValue(container) : undefined;
   // A stopped infusion opened the containers of the dose prepared, not only of what ran.
-  const prepared = dose.prepared ? drugAmount(dose.prepared, mgPerMl, perVolume) : undefined;
+  const prepared = dose.prepared ? drugAmount(dose.prepared, strength, perVolume) : undefined;
   const fill =
     prepared && prepared.kind === given.kind && amountValue(prepared) > amountValue(given) ? prepared : given;
   const opened = openedContainers(s.admin, name, fill, containerAmount, findings);
@@ -246,7 +250,9 @@ function factOf(
   if (containerUse) fact.containerUse = containerUse;
   fact.singleDose = containerUse === 'single-dose';
   if (mgPerMl) fact.mgPerMl = mgPerMl;
-  if (ndcMgPerMl) fact.ndcMgPerMl = ndcMgPerMl;
+  // The NDC quantity in mL needs the package's strength in what the drug is measured in.
+  if (ndcStrength && ndcStrength.kind === (given.kind === 'unit' ? 'unit' : 'mass'))
+    fact.ndcMgPerMl = ndcStrength.perMl;
   fact.stopped = s.admin.status === 'stopped';
   if (dose.period) fact.infusion = infusionOf(s.admin, dose.period);
   fact.diagnoses = s.diagnoses();
@@ -357,12 +363,12 @@ function concentration(
   dose: Extract<DoseResult, { ok: true }>,
   name: string,
   catalog: DrugCatalog,
-): { mgPerMl?: number; ndcMgPerMl?: number } | Finding {
+): { strength?: Strength; ndcStrength?: Strength } | Finding {
   const { medication, product } = id;
   const own = medicationStrength(medication, (item, display) =>
     namesIngredient(item, display, id.ingredient, catalog),
   );
-  const ofProduct = productConcentration(product);
+  const ofProduct = productStrength(product);
   const asIs = asPackaged(medication);
   const packaged = asIs ? ofProduct : undefined;
   const infused = dose.amount.kind === 'volume' && (dose.infusion || hasRate(admin));
@@ -373,12 +379,12 @@ function concentration(
   if (infused && vialOnly) {
     return {
       gap: 'dose-unit-unconvertible',
-      detail: `The ${name} infusion is charted in mL, but only the vial it was mixed from is documented (${product?.description ?? 'vial'}${own !== undefined ? `, ${round3(own)} mg/mL` : ''}): record the concentration of the bag (the ${name} amount and the bag volume), so the mL infused can be billed.`,
+      detail: `The ${name} infusion is charted in mL, but only the vial it was mixed from is documented (${product?.description ?? 'vial'}${own !== undefined ? `, ${round3(own.perMl)} ${own.kind === 'mass' ? 'mg' : 'units'}/mL` : ''}): record the concentration of the bag (the ${name} amount and the bag volume), so the mL infused can be billed.`,
     };
   }
-  const mgPerMl = own ?? packaged;
-  const ndcMgPerMl = ofProduct ?? (asIs ? own : undefined);
-  return { ...(mgPerMl ? { mgPerMl } : {}), ...(ndcMgPerMl ? { ndcMgPerMl } : {}) };
+  const strength = own ?? packaged;
+  const ndcStrength = ofProduct ?? (asIs ? own : undefined);
+  return { ...(strength ? { strength } : {}), ...(ndcStrength ? { ndcStrength } : {}) };
 }
 
 function round3(n: number): number {
@@ -398,9 +404,9 @@ function billedPerVolume(candidates: readonly HcpcsCode[]): boolean {
  * concentration; a volume stays a volume when the codes bill per mL. Undefined when a volume
  * cannot be turned into what the codes bill.
  */
-function drugAmount(a: Amount, mgPerMl: number | undefined, perVolume: boolean): Amount | undefined {
+function drugAmount(a: Amount, strength: Strength | undefined, perVolume: boolean): Amount | undefined {
   if (a.kind === 'volume' && perVolume) return a;
-  return toMass(a, mgPerMl);
+  return fromVolume(a, strength);
 }
 
 function massUnknown(name: string, medication: Medication | undefined): Finding {
@@ -425,7 +431,7 @@ function infusionOf(
 function discardedMass(
   admin: MedicationAdministration,
   name: string,
-  mgPerMl: number | undefined,
+  strength: Strength | undefined,
   perVolume: boolean,
   findings: Finding[],
 ): Amount | undefined {
@@ -438,7 +444,7 @@ function discardedMass(
     });
     return undefined;
   }
-  const mass = drugAmount(raw, mgPerMl, perVolume);
+  const mass = drugAmount(raw, strength, perVolume);
   if (!mass)
     findings.push({
       gap: 'wastage-inconsistent',

@@ -51,7 +51,8 @@ export function vialFact(
   code: CatalogCode,
   count: number,
 ): Fact {
-  const perVialCode: HcpcsCode = { ...code, unit: { amount: 1, measure: 'unit' } };
+  // One "unit" per vial: `per` tells the NDC quantity to count the vials (UN), not units of drug.
+  const perVialCode: HcpcsCode = { ...code, per: code.per ?? 'vial', unit: { amount: 1, measure: 'unit' } };
   const containerUse = id.product?.containerUse ?? containerUseOf(id.medication);
   return {
     admin: s.admin,

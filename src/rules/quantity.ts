@@ -203,8 +203,20 @@ export function amountValue(a: Amount): number {
   return a.kind === 'mass' ? a.mg : a.kind === 'unit' ? a.units : a.mL;
 }
 
-/** A volume as mass through a concentration; masses and units as they are. */
-export function toMass(a: Amount, mgPerMl: number | undefined): Amount | undefined {
+/**
+ * Drug per mL of a solution: mg (250 mg in 500 mL) or, for a drug measured in units, units
+ * (epoetin alfa 10,000 units/mL).
+ */
+export interface Strength {
+  readonly kind: 'mass' | 'unit';
+  readonly perMl: number;
+}
+
+/** A volume as mass (or units) through a strength; masses and units as they are. */
+export function fromVolume(a: Amount, strength: Strength | undefined): Amount | undefined {
   if (a.kind !== 'volume') return a;
-  return mgPerMl ? { kind: 'mass', mg: a.mL * mgPerMl } : undefined;
+  if (!strength || !(strength.perMl > 0)) return undefined;
+  return strength.kind === 'mass'
+    ? { kind: 'mass', mg: a.mL * strength.perMl }
+    : { kind: 'unit', units: a.mL * strength.perMl };
 }

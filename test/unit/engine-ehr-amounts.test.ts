@@ -234,3 +234,93 @@ describe('codes billed per mL keep a dose charted in mL', () => {
     expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
   });
 });
+
+describe('drugs billed in units', () => {
+  // Procrit 59676-0310-01 (10,000 units/mL, 1 mL vial, carton of 6): J0885 "epoetin alfa, (for
+  // non-esrd use), 1000 units" BILLUNITS 10 (asp-crosswalk-2025q1.csv line 1153), SI K
+  // (opps-addendum-b-2025q1.csv); Q4081 (100 units, ESRD on dialysis) BILLUNITS 100 (line 6098).
+  const procrit = '59676031001';
+
+  it.each([
+    ['U', { value: 10000, unit: 'U' }],
+    ['[iU]', { value: 10000, unit: '[iU]' }],
+    ['Units, text', { value: 10000, unit: 'Units' }],
+  ])(
+    '10,000 units (%s): J0885 x 10, the NDC quantity in units of drug (F2), not 10,000 containers',
+    (_l, dose) => {
+      const a = admin({
+        ndc: procrit,
+        containerUse: 'single-dose',
+        route: 'SC',
+        dose,
+        discarded: { value: 0, unit: 'U' },
+      });
+      const ev = run({ administrations: [a] });
+      expect(lineSummary(ev)).toEqual([`J0885|JZ|10|${DOS}`]);
+      expect(ev.lines[0]?.ndc).toEqual({ ndc: procrit, quantity: 10000, unit: 'F2' });
+      expect(ev.gaps).toEqual([]);
+    },
+  );
+
+  it('1 mL charted with a Medication strength of 10,000 units/mL: J0885 x 10, NDC quantity ML 1', () => {
+    const med = medication({
+      id: 'epo',
+      ndc: '59676-0310-01',
+      text: 'PROCRIT 10,000 UNIT/ML',
+      strength: [10000, '[iU]', 1, 'mL'],
+      containerUse: 'single-dose',
+    });
+    const a = admin({
+      medicationRef: 'Medication/epo',
+      route: 'SC',
+      dose: { value: 1, unit: 'mL' },
+      discarded: { value: 0, unit: 'mL' },
+    });
+    const ev = run({ medications: [med], administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J0885|JZ|10|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: procrit, quantity: 1, unit: 'ML' });
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('0.4 mL of 10,000 units/mL (4,000 units) with 0.6 mL discarded from the single-dose vial: J0885 x 4 + JW x 6', () => {
+    const med = medication({
+      id: 'epo',
+      ndc: '59676-0310-01',
+      strength: [10000, 'U', 1, 'mL'],
+      containerUse: 'single-dose',
+    });
+    const a = admin({
+      medicationRef: 'Medication/epo',
+      route: 'SC',
+      dose: { value: 0.4, unit: 'mL' },
+      discarded: { value: 0.6, unit: 'mL' },
+    });
+    const ev = run({ medications: [med], administrations: [a] });
+    expect(lineSummary(ev)).toEqual([`J0885|JW|6|${DOS}`, `J0885||4|${DOS}`]);
+    expect(ev.gaps).toEqual([]);
+  });
+
+  it('mL charted against the NDC alone (no strength documented): dose-unit-unconvertible, no guessed units', () => {
+    const a = admin({
+      ndc: procrit,
+      containerUse: 'single-dose',
+      route: 'SC',
+      dose: { value: 1, unit: 'mL' },
+    });
+    const ev = run({ administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+
+  it('a mass charted for a drug billed in units cannot be converted: a gap, no line', () => {
+    const a = admin({
+      ndc: procrit,
+      containerUse: 'single-dose',
+      route: 'SC',
+      dose: { value: 10, unit: 'mg' },
+    });
+    const ev = run({ administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+});

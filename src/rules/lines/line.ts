@@ -36,7 +36,9 @@ export function line(
 
 /**
  * NDC quantity (837 loop 2410 CTP04/CTP05): mL for solutions, else the number of containers
- * (UN), else mg (ME). The NDC quantity is not the HCPCS units.
+ * (UN), else mg (ME); for a code billed in units, mL or else the units of drug (F2). The NDC
+ * quantity is not the HCPCS units. `mgPerMl` is the package's strength: mg per mL, or units per
+ * mL for a code billed in units.
  */
 export function ndcDetail(
   ndc: string | undefined,
@@ -50,6 +52,14 @@ export function ndcDetail(
   // A code billed per mL (J1460 per 1 cc, J7030 per 1000 cc) of a product without a mass
   // strength: the amount is already mL of the product.
   if (code.unit.measure === 'mL' && !mgPerMl) return { ndc, quantity: round(amountInMeasure), unit: 'ML' };
+  // A code billed in units (J0885 per 1000 units): mL of the package through its units per mL,
+  // else the units of drug themselves (F2), never a count of containers (UN). A code billed per
+  // vial (`per`, one "unit" a vial) counts the vials (UN).
+  if (code.unit.measure === 'unit' && !code.per) {
+    return mgPerMl
+      ? { ndc, quantity: round(amountInMeasure / mgPerMl), unit: 'ML' }
+      : { ndc, quantity: round(amountInMeasure), unit: 'F2' };
+  }
   const mass =
     code.unit.measure === 'unit' ? undefined : toMeasure({ kind: 'mass', mg: 1 }, code.unit.measure, mgPerMl);
   const mg = mass ? amountInMeasure / mass : undefined;
