@@ -14,7 +14,9 @@ import type {
 import {
   type Amount,
   fromMeasure,
+  fromVolume,
   parseAmountUnit,
+  parsePerKgAmountUnit,
   parseRateUnit,
   scale,
   type Strength,
@@ -23,7 +25,7 @@ import {
 } from './quantity.ts';
 import { codesOf, extension, finiteNumber, instant, localRef } from '../domain/fhir-values.ts';
 import { BODY_WEIGHT_LOINC, EXT, SYSTEMS } from '../domain/vocabulary.ts';
-import type { Product } from '../catalog/types.ts';
+import type { HcpcsCode, Product } from '../catalog/types.ts';
 
 export type DoseResult =
   | {
@@ -170,6 +172,28 @@ export function asPackaged(medication: Medication | undefined): boolean {
   return !Array.isArray(medication?.ingredient) || medication.ingredient.length <= 1;
 }
 
+/**
+ * Every candidate code bills per volume (J1460 gamma globulin per 1 cc, J7030 normal saline
+ * per 1000 cc): a volume charted is billed as it is, no concentration needed.
+ */
+export function billedPerVolume(candidates: readonly HcpcsCode[]): boolean {
+  return candidates.length > 0 && candidates.every((c) => c.unit.measure === 'mL');
+}
+
+/**
+ * An amount in the kind its codes bill: a mass (or units) as it is, a volume through the
+ * concentration; a volume stays a volume when the codes bill per mL. Undefined when a volume
+ * cannot be turned into what the codes bill.
+ */
+export function drugAmount(
+  a: Amount,
+  strength: Strength | undefined,
+  perVolume: boolean,
+): Amount | undefined {
+  if (a.kind === 'volume' && perVolume) return a;
+  return fromVolume(a, strength);
+}
+
 /** Drug amount in one container: the catalog product, else Medication.amount's numerator. */
 export function containerAmountOf(
   product: Product | undefined,
@@ -222,6 +246,8 @@ export function amountGiven(
   if (dose === 'not-positive')
     return { ok: false, gap: 'missing-dose', why: 'the documented dose is not a positive amount' };
   if (dose === 'unknown-unit') {
+    const perKg = weightBasedDose(admin, weights, patient);
+    if (perKg) return perKg;
     return {
       ok: false,
       gap: 'dose-unit-unconvertible',
@@ -229,6 +255,31 @@ export function amountGiven(
     };
   }
   return infused(admin, weights, patient);
+}
+
+/**
+ * A dose charted per kg of body weight (`5 mg/kg`), x the latest body weight at or before the
+ * administration; undefined when the dose unit is not weight-based.
+ */
+function weightBasedDose(
+  admin: MedicationAdministration,
+  weights: readonly Observation[],
+  patient: string | undefined,
+): DoseResult | undefined {
+  const q = admin.dosage?.dose;
+  const value = finiteNumber(q?.value);
+  const perKg = value === undefined ? undefined : parseUnits(q, (u) => parsePerKgAmountUnit(u, value));
+  if (!perKg) return undefined;
+  const at = instant(admin.effectiveDateTime ?? admin.effectivePeriod?.start);
+  const kg = at === undefined ? undefined : bodyWeightAt(weights, patient, at);
+  if (kg === undefined) {
+    return {
+      ok: false,
+      gap: 'dose-unit-unconvertible',
+      why: 'the dose is weight-based and no body weight is recorded before the administration',
+    };
+  }
+  return { ok: true, amount: scale(perKg, kg), infusion: false };
 }
 
 /** A rate is charted (an infusion), whatever else is. */

@@ -19,7 +19,9 @@ import {
   asPackaged,
   containerAmountOf,
   containersOpened,
+  billedPerVolume,
   discardedAmount,
+  drugAmount,
   hasRate,
   isVialStrength,
   medicationStrength,
@@ -29,7 +31,7 @@ import {
 } from './dose.ts';
 import type { GapList } from './gap-list.ts';
 import { containerUseOf, identify, namesIngredient, type Identification } from './identify.ts';
-import { amountValue, type Amount, fromVolume, type Strength } from './quantity.ts';
+import { amountValue, type Amount, type Strength } from './quantity.ts';
 import { fewestContainers } from './units.ts';
 import { perVial, unitsNotComputable, vialFact } from './per-item.ts';
 
@@ -389,24 +391,6 @@ function concentration(
 
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
-}
-
-/**
- * Every candidate code bills per volume (J1460 gamma globulin per 1 cc, J7030 normal saline
- * per 1000 cc): a volume charted is billed as it is, no concentration needed.
- */
-function billedPerVolume(candidates: readonly HcpcsCode[]): boolean {
-  return candidates.length > 0 && candidates.every((c) => c.unit.measure === 'mL');
-}
-
-/**
- * An amount in the kind its codes bill: a mass (or units) as it is, a volume through the
- * concentration; a volume stays a volume when the codes bill per mL. Undefined when a volume
- * cannot be turned into what the codes bill.
- */
-function drugAmount(a: Amount, strength: Strength | undefined, perVolume: boolean): Amount | undefined {
-  if (a.kind === 'volume' && perVolume) return a;
-  return fromVolume(a, strength);
 }
 
 function massUnknown(name: string, medication: Medication | undefined): Finding {

@@ -134,10 +134,27 @@ export function parseAmountUnit(unit: string | undefined, value: number): Amount
   return undefined;
 }
 
-/** `mL/h`, `mg/h`, `ug/kg/min`, `mcg/kg/min`, `mg/min`, `mL/hr`, `ml/hour`, `units/hr`. */
+/**
+ * A weight-based dose unit (`mg/kg`, `mcg/kg`, `[iU]/kg`, `units/kg`): the amount per kg of body
+ * weight. Only per kg: a dose per gram or per pound of body weight is not charted.
+ */
+export function parsePerKgAmountUnit(unit: string | undefined, value: number): Amount | undefined {
+  if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
+  const parts = clean(unit)
+    .split('/')
+    .map((p) => p.trim());
+  if (parts.length !== 2 || lookup(WEIGHT_IN_KG, parts[1] ?? '') !== 1) return undefined;
+  return parseAmountUnit(parts[0], value);
+}
+
+/**
+ * `mL/h`, `mg/h`, `ug/kg/min`, `mcg/kg/min`, `mg/min`, `mL/hr`, `ml/hour`, `units/hr`, and the
+ * UCUM form with a product in parentheses, `ug/(kg.min)`.
+ */
 export function parseRateUnit(unit: string | undefined, value: number): Rate | undefined {
   if (typeof unit !== 'string') return undefined; // data from a server may hold anything here
   const parts = clean(unit)
+    .replace(/\/\(\s*([^()./]+?)\s*\.\s*([^()./]+?)\s*\)$/, '/$1/$2')
     .split('/')
     .map((p) => p.trim());
   if (parts.length < 2 || parts.length > 3) return undefined;

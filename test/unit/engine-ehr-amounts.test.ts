@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { SYSTEMS } from '../../src/domain/vocabulary.ts';
 import {
   admin,
+  bodyWeight,
   DOS,
   evaluate,
   gapSummary,
@@ -322,5 +323,60 @@ describe('drugs billed in units', () => {
     const ev = run({ administrations: [a] });
     expect(ev.lines).toEqual([]);
     expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+  });
+});
+
+describe('other unit spellings EHRs send', () => {
+  // Remicade 57894-0030-01: J1745 (infliximab, 10 mg) BILLUNITS 10 (asp-crosswalk-2025q1.csv), SI K.
+  const weight = bodyWeight(80, `${DOS}T07:00:00Z`);
+
+  it.each([
+    ['mg/kg (text)', { value: 5, unit: 'mg/kg' }],
+    ['mg/kg (UCUM)', { value: 5, unit: 'mg/kg', system: SYSTEMS.ucum, code: 'mg/kg' }],
+    ['MG/KG', { value: 5, unit: 'MG/KG' }],
+  ])(
+    'a weight-based dose, %s, x the latest body weight: 5 mg/kg x 80 kg = 400 mg, J1745 x 40',
+    (_l, dose) => {
+      const a = admin({ ndc: CMS_NDC.remicade, dose, discarded: { value: 0, unit: 'mg' } });
+      const ev = run({ administrations: [a], bodyWeights: [weight] });
+      expect(lineSummary(ev)).toEqual([`J1745|JZ|40|${DOS}`]);
+      expect(ev.gaps).toEqual([]);
+    },
+  );
+
+  it('a weight-based dose without a body weight recorded before it: dose-unit-unconvertible', () => {
+    const a = admin({ ndc: CMS_NDC.remicade, dose: { value: 5, unit: 'mg/kg' } });
+    const later = bodyWeight(80, `${DOS}T12:00:00Z`);
+    const ev = run({ administrations: [a], bodyWeights: [later] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['dose-unit-unconvertible@ma1']);
+    expect(ev.gaps[0]?.detail).toMatch(/body weight/);
+  });
+
+  it('UCUM annotations and the UCUM form ug/(kg.min) of mcg/kg/min', () => {
+    // 400 mg{total}: the annotation is no part of the unit.
+    const total = admin({
+      ndc: CMS_NDC.remicade,
+      dose: { value: 400, unit: 'mg', system: SYSTEMS.ucum, code: 'mg{total}' },
+      discarded: { value: 0, unit: 'mg' },
+    });
+    expect(lineSummary(run({ administrations: [total] }))).toEqual([`J1745|JZ|40|${DOS}`]);
+    // 5 ug/(kg.min) x 80 kg x 600 min = 240 mg of the 4 mg/mL Baxter bag: J1250 x 1.
+    for (const code of ['ug/(kg.min)', 'ug/kg/min', 'mcg/kg/min{dose}']) {
+      const a = admin({ ndc: CMS_NDC.dobutamineBag1000, period: tenHours });
+      // The UCUM code alone (no unit text to fall back on).
+      a.dosage = { ...a.dosage, rateQuantity: { value: 5, system: SYSTEMS.ucum, code } };
+      expect([code, lineSummary(run({ administrations: [a], bodyWeights: [weight] }))]).toEqual([
+        code,
+        [`J1250||1|${DOS}`],
+      ]);
+    }
+  });
+
+  it('a rate without its start and stop is not billed from the rate alone: missing-administration-time', () => {
+    const a = admin({ ndc: CMS_NDC.dobutamineBag1000, rate: { value: 15, unit: 'mL/hr' } });
+    const ev = run({ administrations: [a] });
+    expect(ev.lines).toEqual([]);
+    expect(gapSummary(ev)).toEqual(['missing-administration-time@ma1']);
   });
 });
