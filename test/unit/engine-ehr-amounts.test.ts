@@ -11,6 +11,7 @@ import { SYSTEMS } from '../../src/domain/vocabulary.ts';
 import {
   admin,
   bodyWeight,
+  condition,
   DOS,
   evaluate,
   gapSummary,
@@ -301,6 +302,24 @@ describe('drugs billed in units', () => {
     expect(ev.gaps).toEqual([]);
   });
 
+  it('for a patient with ESRD on dialysis (N18.6 + Z99.2) the same 1 mL is Q4081 x 100, packaged (SI N): no modifier', () => {
+    const med = medication({
+      id: 'epo',
+      ndc: '59676-0310-01',
+      strength: [10000, '[iU]', 1, 'mL'],
+      containerUse: 'single-dose',
+    });
+    const a = admin({ medicationRef: 'Medication/epo', route: 'IV', dose: { value: 1, unit: 'mL' } });
+    const ev = run({
+      medications: [med],
+      administrations: [a],
+      conditions: [condition('c1', 'N18.6'), condition('c2', 'Z99.2')],
+    });
+    // Q4081 "epoetin alfa, 100 units (for esrd on dialysis)" SI N (opps-addendum-b-2025q1.csv).
+    expect(lineSummary(ev)).toEqual([`Q4081||100|${DOS}`]);
+    expect(ev.lines[0]?.ndc).toEqual({ ndc: procrit, quantity: 1, unit: 'ML' });
+  });
+
   it('mL charted against the NDC alone (no strength documented): dose-unit-unconvertible, no guessed units', () => {
     const a = admin({
       ndc: procrit,
@@ -371,6 +390,12 @@ describe('other unit spellings EHRs send', () => {
         [`J1250||1|${DOS}`],
       ]);
     }
+  });
+
+  it.each(['ug', 'mcg', 'MCG', 'µg', 'microgram'])('4,000 %s of dexamethasone is 4 mg: J1100 x 4', (unit) => {
+    // Hikma dexamethasone 4 mg/mL (00641-6145-25): J1100 (1 mg) BILLUNITS 4; SI N, no modifier.
+    const a = admin({ ndc: CMS_NDC.dexamethasone4, dose: { value: 4000, unit } });
+    expect(lineSummary(run({ administrations: [a] }))).toEqual([`J1100||4|${DOS}`]);
   });
 
   it('a rate without its start and stop is not billed from the rate alone: missing-administration-time', () => {
