@@ -376,8 +376,11 @@ function byUse<C extends CatalogCode>(codes: C[], options: CandidateOptions): C[
   return codes.filter((c) => !c.use || c.use === want);
 }
 
-/** Two packages the engine can treat alike: same family, same content per item, same container. */
-function sameItem(a: Product, b: Product): boolean {
+/**
+ * Two packages the engine can treat alike: same drug, content per item, volume, container use and
+ * codes.
+ */
+export function sameItem(a: Product, b: Product): boolean {
   return (
     a.ingredient === b.ingredient &&
     a.amount?.value === b.amount?.value &&

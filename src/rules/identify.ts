@@ -4,7 +4,7 @@
  * catalog (docs/billing-rules.md, "Identification").
  */
 import type { CodeableConcept, Medication, MedicationAdministration } from '@medplum/fhirtypes';
-import type { DrugCatalog } from '../catalog/catalog.ts';
+import { sameItem, type DrugCatalog } from '../catalog/catalog.ts';
 import { normalizeNdc } from '../catalog/ndc.ts';
 import type { ContainerUse } from '../domain/types.ts';
 import { codesOf, extension, localRef, textsOf } from '../domain/fhir-values.ts';
@@ -113,7 +113,7 @@ export function identify(
         ...(texts[0] ? { name: texts[0] } : {}),
       };
     }
-    if (written.every((w) => alike(w.product, first.product))) {
+    if (written.every((w) => sameItem(w.product, first.product))) {
       return {
         kind: 'identified',
         ingredient: first.product.ingredient,
@@ -181,18 +181,6 @@ function ingredientProducts(
   return [...found.values()];
 }
 
-/** Two catalog products bill alike: same drug, content, volume, container use and codes. */
-function alike(p: Product, q: Product): boolean {
-  return (
-    p.ingredient === q.ingredient &&
-    p.amount?.value === q.amount?.value &&
-    p.amount?.measure === q.amount?.measure &&
-    p.volumeMl === q.volumeMl &&
-    p.containerUse === q.containerUse &&
-    p.hcpcs.join() === q.hcpcs.join()
-  );
-}
-
 /**
  * The drug a concept's RxNorm codings identify. Each coding the catalog knows names a set of
  * drugs (a clinical drug: its products' drug; an ingredient code: its families); the drug is
@@ -214,8 +202,8 @@ function rxnormDrugs(
     const first = products[0];
     if (first) {
       // Several labelers share a clinical-drug RxNorm code: usable when they bill alike.
-      const own = products.every((p) => alike(p, first)) ? first : undefined;
-      if (own && product && !alike(own, product)) {
+      const own = products.every((p) => sameItem(p, first)) ? first : undefined;
+      if (own && product && !sameItem(own, product)) {
         return {
           ingredients: [],
           conflict: `${rx} and ${named.join(', ')} are clinical drugs that do not bill alike`,
